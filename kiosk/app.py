@@ -1,0 +1,110 @@
+"""Builds the kiosk core from settings: catalog, hall server, devices, voice, the flow.
+
+Qt-free, so the demo, tests and benchmarks build exactly what the touchscreen runs. The UI
+passes in its runner (work off the GUI thread, results back on it).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from devices.idcard.base import CardReader, create_card_reader
+from devices.printer.base import Printer, create_printer
+from devices.scanner.base import Scanner, create_scanner
+from kiosk.catalog import Catalog, load_catalog
+from kiosk.flow import Flow, FlowConfig
+from kiosk.hall_client import HallClient
+from kiosk.runner import ImmediateRunner, Runner
+from kiosk.settings import Settings
+from voice.base import Voice, create_voice
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class KioskCore:
+    settings: Settings
+    catalog: Catalog
+    hall: HallClient
+    reader: CardReader
+    printer: Printer
+    scanner: Scanner
+    voice: Voice
+    flow: Flow
+    embedded: object | None = None
+    _closed: bool = field(default=False, repr=False)
+
+    def close(self) -> None:
+        """Close everything; safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        for closer in (self.reader.close, self.printer.close, self.scanner.close,
+                       self.voice.close, self.hall.close):
+            try:
+                closer()
+            except Exception:  # one failing device must not keep the others open
+                log.exception("error while closing")
+        if self.embedded is not None:
+            self.embedded.stop()  # type: ignore[attr-defined]
+
+
+def build_core(settings: Settings, runner: Runner | None = None) -> KioskCore:
+    """Open every device and connect to the hall server; raises ConfigError/DeviceError."""
+    runner = runner or ImmediateRunner()
+    catalog = load_catalog(settings.kiosk.catalog)
+    data_dir = settings.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+
+    embedded = None
+    if settings.hall.mode == "embedded":
+        from kiosk.embedded import EmbeddedHallServer
+
+        embedded = EmbeddedHallServer(data_dir, settings.kiosk.catalog, settings.kiosk.id)
+        embedded.start()
+        hall = HallClient(embedded.url, embedded.token, settings.hall.timeout_s)
+    else:
+        hall = HallClient(settings.hall.url, settings.hall.token, settings.hall.timeout_s)
+
+    opened: list[object] = []
+    try:
+        reader = create_card_reader(settings.card_reader.backend, cards_dir=settings.card_reader.cards_dir)
+        reader.open()
+        opened.append(reader)
+        printer = create_printer(
+            settings.printer.backend,
+            out_dir=settings.printer.out_dir or data_dir / "printed",
+            paper_width_mm=settings.printer.paper_width_mm,
+        )
+        printer.open()
+        opened.append(printer)
+        scan_dir = settings.scanner.folder or data_dir / "scans"
+        scan_dir.mkdir(parents=True, exist_ok=True)
+        scanner = create_scanner(settings.scanner.backend, folder=scan_dir)
+        scanner.open()
+        opened.append(scanner)
+        voice = create_voice(settings.voice.backend, volume=settings.voice.volume,
+                             enabled=settings.voice.enabled)
+    except Exception:
+        for device in reversed(opened):
+            device.close()  # type: ignore[attr-defined]
+        hall.close()
+        if embedded is not None:
+            embedded.stop()
+        raise
+
+    flow = Flow(
+        catalog,
+        hall,
+        printer,
+        runner,
+        FlowConfig(
+            inactivity_s=settings.kiosk.inactivity_s,
+            inactivity_grace_s=settings.kiosk.inactivity_grace_s,
+            thanks_s=settings.kiosk.thanks_s,
+            language=settings.kiosk.language,
+        ),
+    )
+    reader.subscribe(lambda card: runner.post(lambda: flow.card_presented(card)))
+    return KioskCore(settings, catalog, hall, reader, printer, scanner, voice, flow, embedded)

@@ -1,0 +1,389 @@
+"""The citizen's visit as a Qt-free state machine.
+
+home → groups → items (or bundles) → identify → one-time notice → ticket → thank you → home.
+Screens render ``flow.state`` and call the actions below; they never talk to devices or
+HTTP. Blocking work (issuing a ticket, printing) goes through a ``Runner`` and comes back as
+a new state. Every change is published on ``flow.changed``.
+
+One visit has one idempotency key, so tapping "try again" after the hall server failed can
+never issue a second number for the same visit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any, Protocol
+
+from devices.errors import DeviceError, PrinterError
+from devices.idcard.card import IdCard
+from devices.printer.layout import NoticeMaterial, NoticePrint, TicketPrint
+from kiosk.catalog import Bundle, Catalog, Material, Service
+from kiosk.events import Event
+from kiosk.hall_client import HallError, HallRejected, HallUnavailable
+from kiosk.identity import Holder, InvalidIdNumber
+from kiosk.runner import Runner
+from kiosk.tickets import Ticket
+
+log = logging.getLogger(__name__)
+
+
+class Screen(StrEnum):
+    HOME = "home"
+    GROUPS = "groups"  # choose a window group, or the bundles (一件事)
+    ITEMS = "items"  # choose an item in a group, or a bundle
+    IDENTIFY = "identify"  # tap the ID card, type the number, or skip where allowed
+    NOTICE = "notice"  # one-time notice of materials (一次性告知)
+    TICKET = "ticket"
+    THANKS = "thanks"
+
+
+class Purpose(StrEnum):
+    TICKET = "ticket"  # 取号
+    GUIDE = "guide"  # 办事指南: browse items and their notices, no ticket needed
+
+
+BUNDLES = "bundles"  # the pseudo-group that lists the bundles
+
+
+class Problem(StrEnum):
+    """What went wrong, as a code; the UI words it (translated) and says what to do next."""
+
+    HALL_DOWN = "hall_down"
+    HALL_REJECTED = "hall_rejected"
+    INVALID_ID = "invalid_id"
+    CARD_NOT_NEEDED = "card_not_needed"
+    PRINTER = "printer"
+    NOTICE_PRINTER = "notice_printer"
+
+
+@dataclass(frozen=True)
+class Message:
+    problem: Problem
+    detail: str = ""  # a code or staff detail, never personal data
+
+
+@dataclass(frozen=True)
+class State:
+    screen: Screen = Screen.HOME
+    purpose: Purpose = Purpose.TICKET
+    group_id: str | None = None
+    entry_id: str | None = None
+    holder: Holder | None = None
+    ticket: Ticket | None = None
+    busy: str | None = None  # "issuing", "printing": the UI shows progress, blocks double taps
+    message: Message | None = None
+    printed: bool = False
+    print_job: Any = None  # the last PrintJob (virtual printer: its PNG)
+    idle_prompt: bool = False  # "still there?" is being asked
+    idle_deadline: float | None = None  # monotonic seconds when the visit ends if unanswered
+    session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+class TicketIssuer(Protocol):
+    def issue_ticket(
+        self, service_id: str, idempotency_key: str, holder: Holder | None = None,
+        priority: bool = False, language: str = "zh",
+    ) -> Ticket: ...
+
+
+class PrinterLike(Protocol):
+    def print_ticket(self, ticket: TicketPrint) -> Any: ...
+
+    def print_notice(self, notice: NoticePrint) -> Any: ...
+
+
+@dataclass
+class FlowConfig:
+    inactivity_s: float = 90.0
+    inactivity_grace_s: float = 30.0
+    thanks_s: float = 8.0
+    language: str = "zh"
+
+
+class Flow:
+    def __init__(
+        self,
+        catalog: Catalog,
+        hall: TicketIssuer,
+        printer: PrinterLike,
+        runner: Runner,
+        config: FlowConfig | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], dt.datetime] = dt.datetime.now,
+    ) -> None:
+        self.catalog = catalog
+        self.hall = hall
+        self.printer = printer
+        self.runner = runner
+        self.config = config or FlowConfig()
+        self.clock = clock
+        self.now = now
+        self.language = self.config.language
+        self.state = State()
+        self.changed: Event[State] = Event()
+        self.ticket_issued: Event[Ticket] = Event()
+        self._last_activity = clock()
+        self._thanks_since: float | None = None
+
+    # -- plumbing -------------------------------------------------------------------------
+    def _set(self, **changes: Any) -> None:
+        self.state = replace(self.state, **changes)
+        self.changed.emit(self.state)
+
+    def touch(self) -> None:
+        """Any tap: the citizen is still here."""
+        self._last_activity = self.clock()
+        if self.state.idle_prompt:
+            self._set(idle_prompt=False, idle_deadline=None)
+
+    def _go(self, screen: Screen, **changes: Any) -> None:
+        self.touch()
+        self._thanks_since = self.clock() if screen is Screen.THANKS else None
+        self._set(screen=screen, message=None, **changes)
+
+    # -- look-ups for screens -------------------------------------------------------------
+    @property
+    def entry(self) -> Service | Bundle | None:
+        return self.catalog.entry(self.state.entry_id) if self.state.entry_id else None
+
+    def entries(self) -> list[Service | Bundle]:
+        """What the items screen lists for the chosen group."""
+        if self.state.group_id == BUNDLES:
+            return list(self.catalog.bundles)
+        if self.state.group_id is None:
+            return []
+        return list(self.catalog.services_in(self.state.group_id))
+
+    def materials(self) -> list[Material]:
+        entry = self.entry
+        return self.catalog.materials_for(entry) if entry else []
+
+    def may_skip_identity(self) -> bool:
+        entry = self.entry
+        return entry is not None and self.catalog.allows_anonymous(entry)
+
+    # -- actions --------------------------------------------------------------------------
+    def take_number(self) -> None:
+        self._go(Screen.GROUPS, purpose=Purpose.TICKET)
+
+    def open_guide(self) -> None:
+        self._go(Screen.GROUPS, purpose=Purpose.GUIDE)
+
+    def choose_group(self, group_id: str) -> None:
+        if group_id != BUNDLES:
+            self.catalog.group(group_id)  # KeyError for a bad id: a programming error
+        self._go(Screen.ITEMS, group_id=group_id)
+
+    def choose_entry(self, entry_id: str) -> None:
+        self.catalog.entry(entry_id)
+        if self.state.purpose is Purpose.GUIDE:
+            self._go(Screen.NOTICE, entry_id=entry_id)
+        else:
+            self._go(Screen.IDENTIFY, entry_id=entry_id, holder=None)
+
+    def continue_to_ticket(self) -> None:
+        """From the guide's notice, take a ticket for the same item."""
+        self._set(purpose=Purpose.TICKET)
+        self._go(Screen.IDENTIFY, holder=None)
+
+    def card_presented(self, card: IdCard) -> None:
+        """A card was read. Only the identify screen uses it; elsewhere it is ignored."""
+        if self.state.screen is not Screen.IDENTIFY:
+            log.info("card read outside the identify screen; ignored")
+            return
+        self._go(Screen.NOTICE, holder=Holder.from_card(card))
+
+    def submit_typed_id(self, raw: str) -> bool:
+        """Check a typed ID number; on error explain and stay (nothing is submitted)."""
+        self.touch()
+        try:
+            holder = Holder.from_typed(raw, self.now().date())
+        except InvalidIdNumber as exc:
+            self._set(message=Message(Problem.INVALID_ID, exc.code))
+            return False
+        self._go(Screen.NOTICE, holder=holder)
+        return True
+
+    def skip_identity(self) -> None:
+        if not self.may_skip_identity():
+            self._set(message=Message(Problem.CARD_NOT_NEEDED, "identity required"))
+            return
+        self._go(Screen.NOTICE, holder=None)
+
+    def print_notice(self) -> None:
+        entry = self.entry
+        if entry is None or self.state.busy:
+            return
+        self.touch()
+        notice = self.notice_print()
+        self._set(busy="printing")
+        self.runner.submit(lambda: self.printer.print_notice(notice), self._notice_printed)
+
+    def _notice_printed(self, result: Any) -> None:
+        if isinstance(result, Exception):
+            log.warning("notice print failed: %s", result)
+            self._set(busy=None, message=Message(Problem.NOTICE_PRINTER, _device_detail(result)))
+        else:
+            self._set(busy=None, print_job=result)
+
+    def confirm_notice(self) -> None:
+        """Take the ticket: ask the hall server (off the GUI thread), then print."""
+        entry = self.entry
+        if entry is None or self.state.busy or self.state.purpose is not Purpose.TICKET:
+            return
+        self.touch()
+        holder = self.state.holder
+        key = f"{self.state.session_id}:{entry.id}"
+        self._set(busy="issuing", message=None)
+        self.runner.submit(
+            lambda: self.hall.issue_ticket(entry.id, key, holder, False, self.language),
+            self._ticket_issued,
+        )
+
+    def _ticket_issued(self, result: Any) -> None:
+        if isinstance(result, HallUnavailable):
+            log.warning("hall server unavailable: %s", result)
+            self._set(busy=None, message=Message(Problem.HALL_DOWN))
+            return
+        if isinstance(result, HallRejected):
+            log.warning("hall server refused the ticket: %s", result)
+            self._set(busy=None, message=Message(Problem.HALL_REJECTED, str(result.status)))
+            return
+        if isinstance(result, Exception):
+            log.error("issuing a ticket failed unexpectedly", exc_info=result)
+            self._set(busy=None, message=Message(Problem.HALL_DOWN, type(result).__name__))
+            return
+        ticket: Ticket = result
+        log.info("ticket %s issued for %s", ticket.number, ticket.service_id)
+        self._go(Screen.TICKET, ticket=ticket, printed=False, busy="printing")
+        self.ticket_issued.emit(ticket)
+        self._print_ticket(ticket)
+
+    def reprint(self) -> None:
+        """Print the visit's ticket again (after the printer recovered). Never a new number."""
+        ticket = self.state.ticket
+        if ticket is None or self.state.busy:
+            return
+        self.touch()
+        self._set(busy="printing", message=None)
+        self._print_ticket(ticket)
+
+    def _print_ticket(self, ticket: Ticket) -> None:
+        job = self.ticket_print(ticket)
+        self.runner.submit(lambda: self.printer.print_ticket(job), self._ticket_printed)
+
+    def _ticket_printed(self, result: Any) -> None:
+        if isinstance(result, Exception):
+            log.warning("ticket print failed: %s", result)
+            self._set(busy=None, printed=False, message=Message(Problem.PRINTER, _device_detail(result)))
+        else:
+            self._set(busy=None, printed=True, print_job=result)
+
+    def finish(self) -> None:
+        self._go(Screen.THANKS)
+
+    def back(self) -> None:
+        s = self.state
+        if s.busy == "issuing":
+            return  # the answer is on its way; going back now could lose the number
+        target = {
+            Screen.GROUPS: Screen.HOME,
+            Screen.ITEMS: Screen.GROUPS,
+            Screen.IDENTIFY: Screen.ITEMS,
+            Screen.NOTICE: Screen.ITEMS if s.purpose is Purpose.GUIDE else Screen.IDENTIFY,
+        }.get(s.screen)
+        if target is None or target is Screen.HOME:
+            self.home()
+        else:
+            self._go(target, holder=None if target in (Screen.IDENTIFY, Screen.ITEMS) else s.holder)
+
+    def home(self) -> None:
+        """End the visit: wipe its data (holder, ticket) and start a new session."""
+        if self.state.busy == "issuing":
+            return
+        self._thanks_since = None
+        self._last_activity = self.clock()
+        self.state = State()
+        self.changed.emit(self.state)
+
+    def set_language(self, language: str) -> None:
+        self.touch()
+        self.language = language
+        self.changed.emit(self.state)
+
+    # -- time -----------------------------------------------------------------------------
+    def poll(self) -> None:
+        """Called about once a second: inactivity prompt, its deadline, thank-you timeout."""
+        now = self.clock()
+        s = self.state
+        if s.screen is Screen.THANKS:
+            if self._thanks_since is not None and now - self._thanks_since >= self.config.thanks_s:
+                self.home()
+            return
+        if s.screen is Screen.HOME or s.busy:
+            return
+        if s.idle_prompt:
+            if s.idle_deadline is not None and now >= s.idle_deadline:
+                log.info("visit ended after inactivity")
+                self.home()
+        elif now - self._last_activity >= self.config.inactivity_s:
+            self._set(idle_prompt=True, idle_deadline=now + self.config.inactivity_grace_s)
+
+    def idle_seconds_left(self) -> int:
+        d = self.state.idle_deadline
+        return max(0, round(d - self.clock())) if d is not None else 0
+
+    # -- what the printer gets ------------------------------------------------------------
+    def _where(self, group_id: str) -> str:
+        g = self.catalog.group(group_id)
+        return f"{g.name} {g.location}" if self.language == "zh" else f"{g.name_en}, {g.location_en}"
+
+    def notice_print(self) -> NoticePrint:
+        entry = self.entry
+        assert entry is not None
+        zh = self.language == "zh"
+        return NoticePrint(
+            hall_name=self.catalog.hall_name if zh else self.catalog.hall_name_en,
+            title=entry.name if zh else entry.name_en,
+            materials=tuple(
+                NoticeMaterial(m.name if zh else m.name_en, m.core) for m in self.materials()
+            ),
+            time_limit=entry.time_limit if zh else entry.time_limit_en,
+            fee=entry.fee if zh else entry.fee_en,
+            where=self._where(entry.group),
+            issued_at=self.now(),
+        )
+
+    def ticket_print(self, ticket: Ticket) -> TicketPrint:
+        entry = self.catalog.entry(ticket.service_id)
+        group = self.catalog.group(ticket.window_group)
+        zh = self.language == "zh"
+        return TicketPrint(
+            hall_name=self.catalog.hall_name if zh else self.catalog.hall_name_en,
+            number=ticket.number,
+            service_name=entry.name if zh else entry.name_en,
+            window_group=group.name if zh else group.name_en,
+            location=group.location if zh else group.location_en,
+            people_ahead=ticket.people_ahead,
+            estimated_wait_min=ticket.estimated_wait_min,
+            issued_at=ticket.issued_at,
+            qr_data=ticket.qr_data,
+            masked_name=ticket.masked_name,
+            priority=ticket.priority,
+        )
+
+
+def _device_detail(exc: BaseException) -> str:
+    if isinstance(exc, PrinterError) and exc.status is not None:
+        return str(getattr(exc.status, "state", "error"))
+    if isinstance(exc, DeviceError):
+        return type(exc).__name__
+    if isinstance(exc, HallError):
+        return "hall"
+    return type(exc).__name__

@@ -1,0 +1,87 @@
+"""The kiosk's client of the hall server (HTTP, bearer token).
+
+Every failure becomes one of two errors the flow can explain: ``HallUnavailable`` (network,
+timeout, server error — try again or ask staff) or ``HallRejected`` (the server refused
+the request; its detail is for staff logs).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+
+from kiosk.identity import Holder
+from kiosk.tickets import Ticket
+
+log = logging.getLogger(__name__)
+
+
+class HallError(Exception):
+    pass
+
+
+class HallUnavailable(HallError):
+    """The hall server cannot be reached or failed; nothing was decided."""
+
+
+class HallRejected(HallError):
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(f"{status}: {detail}")
+        self.status = status
+        self.detail = detail
+
+
+class HallClient:
+    def __init__(self, base_url: str, token: str, timeout_s: float = 3.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=timeout_s,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            log.warning("hall server %s unreachable: %s", self.base_url, type(exc).__name__)
+            raise HallUnavailable(f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code >= 500:
+            raise HallUnavailable(f"server error {response.status_code}")
+        if response.status_code >= 400:
+            try:
+                detail = str(response.json().get("detail", ""))
+            except ValueError:
+                detail = response.text[:200]
+            raise HallRejected(response.status_code, detail)
+        return response
+
+    def health(self) -> dict[str, Any]:
+        body: dict[str, Any] = self._request("GET", "/api/v1/health").json()
+        return body
+
+    def issue_ticket(
+        self,
+        service_id: str,
+        idempotency_key: str,
+        holder: Holder | None = None,
+        priority: bool = False,
+        language: str = "zh",
+    ) -> Ticket:
+        body: dict[str, Any] = {
+            "service_id": service_id,
+            "idempotency_key": idempotency_key,
+            "priority": priority,
+            "language": language,
+        }
+        if holder is not None:
+            body["holder"] = {"id_number": holder.id_number, "masked_name": holder.masked_name}
+        return Ticket.from_api(self._request("POST", "/api/v1/tickets", json=body).json())
+
+    def get_ticket(self, ticket_id: str) -> Ticket:
+        return Ticket.from_api(self._request("GET", f"/api/v1/tickets/{ticket_id}").json())

@@ -1,0 +1,181 @@
+"""Kiosk settings, layered: built-in defaults < ``config/kiosk.toml`` < a site file <
+environment variables (``KIOSK_PRINTER__BACKEND=virtual``; ``__`` separates section and key).
+
+Validated on load; an error names the file (or variable), the key and what is allowed.
+Paths that are relative are taken from the repository root for ``config/`` files and from
+the current directory for the site file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from kiosk.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_FILE = ROOT / "config" / "kiosk.toml"
+ENV_PREFIX = "KIOSK_"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class KioskSection(_Section):
+    id: str = Field(default="kiosk-01", pattern=r"^[A-Za-z0-9_-]{1,40}$")
+    data_dir: Path = Field(default=Path("~/.local/share/hall-kiosk"))
+    catalog: Path = Field(default=ROOT / "config" / "services.toml")
+    language: Literal["zh", "en"] = "zh"
+    inactivity_s: int = Field(default=90, ge=20, le=3600, description="idle seconds before asking")
+    inactivity_grace_s: int = Field(default=30, ge=20, le=600, description="seconds to answer")
+    thanks_s: int = Field(default=8, ge=3, le=120, description="thank-you screen, seconds")
+
+
+class HallSection(_Section):
+    mode: Literal["embedded", "remote"] = "embedded"
+    url: str = ""  # remote mode: e.g. http://hall.local:8600
+    token: str = ""  # remote mode: printed by `python -m hall add-kiosk KIOSK_ID`
+    timeout_s: float = Field(default=3.0, gt=0, le=60)
+
+
+class CardReaderSection(_Section):
+    backend: Literal["virtual"] = "virtual"
+    cards_dir: Path = Field(default=ROOT / "config" / "cards")
+    url: str = ""  # serial URL for real readers: /dev/ttyUSB0, hwgrep://…, socket://…
+    baud: int = 115200
+
+
+class PrinterSection(_Section):
+    backend: Literal["virtual"] = "virtual"
+    paper_width_mm: Literal[58, 80] = 80
+    out_dir: Path | None = None  # virtual printer: where rendered jobs go (default data_dir/printed)
+    connection: str = ""  # real printers: network:host:9100, serial:/dev/ttyUSB0, usb:vid:pid
+
+
+class ScannerSection(_Section):
+    backend: Literal["folder"] = "folder"
+    folder: Path | None = None  # default data_dir/scans
+
+
+class VoiceSection(_Section):
+    backend: Literal["recording"] = "recording"
+    enabled: bool = False  # normal mode: off unless the hall turns it on
+    volume: float = Field(default=0.8, ge=0.0, le=1.0)
+
+
+class Settings(_Section):
+    kiosk: KioskSection = KioskSection()
+    hall: HallSection = HallSection()
+    card_reader: CardReaderSection = CardReaderSection()
+    printer: PrinterSection = PrinterSection()
+    scanner: ScannerSection = ScannerSection()
+    voice: VoiceSection = VoiceSection()
+
+    @property
+    def data_dir(self) -> Path:
+        return self.kiosk.data_dir.expanduser()
+
+
+def _merge(base: dict[str, Any], layer: dict[str, Any], origin: str, origins: dict[str, str],
+           prefix: str = "") -> None:
+    for key, value in layer.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value, origin, origins, path + ".")
+        else:
+            base[key] = value
+            origins[path] = origin
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: settings file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _env_layer(environ: dict[str, str], origins_hint: dict[str, str]) -> dict[str, Any]:
+    layer: dict[str, Any] = {}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        section, _, key = name[len(ENV_PREFIX):].lower().partition("__")
+        layer.setdefault(section, {})[key] = value
+        origins_hint[f"{section}.{key}"] = f"environment variable {name}"
+    return layer
+
+
+def _resolve_relative(raw: dict[str, Any], base_dir: Path) -> None:
+    """Relative paths in a file are relative to that file's directory's parent for config/."""
+    for section in raw.values():
+        if not isinstance(section, dict):
+            continue
+        for key, value in section.items():
+            if key in ("data_dir", "catalog", "cards_dir", "out_dir", "folder") and isinstance(value, str):
+                p = Path(value).expanduser()
+                section[key] = str(p if p.is_absolute() else base_dir / p)
+
+
+def load_settings(site_file: str | Path | None = None, environ: dict[str, str] | None = None,
+                  default_file: Path = DEFAULT_FILE) -> Settings:
+    """Build the settings from every layer; raise ConfigError naming where a bad value came from."""
+    environ = dict(os.environ if environ is None else environ)
+    merged: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    if default_file.exists():
+        layer = _read_toml(default_file)
+        _resolve_relative(layer, ROOT)
+        _merge(merged, layer, str(default_file), origins)
+    site = site_file or environ.get("KIOSK_SITE_FILE")
+    if site:
+        site_path = Path(site).expanduser().resolve()
+        layer = _read_toml(site_path)
+        _resolve_relative(layer, Path.cwd())
+        _merge(merged, layer, str(site_path), origins)
+    env_origins: dict[str, str] = {}
+    _merge(merged, _env_layer(environ, env_origins), "environment", origins)
+    origins.update(env_origins)
+    try:
+        return Settings.model_validate(merged)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            key = ".".join(str(p) for p in err["loc"])
+            where = _origin_of(key, origins)
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                section = err["loc"][0] if len(err["loc"]) > 1 else None
+                allowed = _allowed_keys(section)
+                msg = f"unknown key; allowed: {allowed}"
+            elif err["type"] == "literal_error":
+                msg = f"{msg}"
+            got = err.get("input")
+            shown = "" if isinstance(got, dict) else f" (got {got!r})"
+            problems.append(f"{where}: {key}: {msg}{shown}")
+        raise ConfigError("invalid settings: " + "; ".join(problems)) from None
+
+
+def _origin_of(key: str, origins: dict[str, str]) -> str:
+    parts = key.split(".")
+    while parts:
+        found = origins.get(".".join(parts))
+        if found:
+            return found
+        parts.pop()
+    return "settings"
+
+
+def _allowed_keys(section: object) -> str:
+    model: type[BaseModel] = Settings
+    if isinstance(section, str) and section in Settings.model_fields:
+        annotation = Settings.model_fields[section].annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+    return ", ".join(model.model_fields)
