@@ -35,6 +35,22 @@ class KioskCore:
     embedded: object | None = None
     _closed: bool = field(default=False, repr=False)
 
+    def virtual_cards(self) -> list[tuple[str, str]]:
+        """(name, label) of the cards a virtual reader can present; empty for real readers."""
+        names = getattr(self.reader, "card_names", None)
+        if names is None:
+            return []
+        cards = getattr(self.reader, "cards", {})
+        return [(n, cards[n].masked_name if n in cards else n) for n in names()]
+
+    def present_virtual_card(self, name: str) -> None:
+        """Demo and training: put a virtual card on the virtual reader (lifting the last one)."""
+        present = getattr(self.reader, "present", None)
+        if present is None:
+            raise RuntimeError("the card reader is not virtual")
+        self.reader.remove()  # type: ignore[attr-defined]
+        present(name)
+
     def close(self) -> None:
         """Close everything; safe to call twice."""
         if self._closed:

@@ -1,0 +1,66 @@
+"""Composition root: ``python -m kiosk`` starts the kiosk.
+
+    python -m kiosk                 full screen on a display; the scripted demo without one
+    python -m kiosk --windowed      in a window
+    python -m kiosk --demo DIR      the scripted demo (offscreen), output in DIR
+    python -m kiosk --config FILE   a site settings file on top of config/kiosk.toml
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from kiosk.errors import ConfigError
+from kiosk.settings import load_settings
+
+
+def _has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kiosk", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--demo", metavar="DIR", type=Path, help="run the scripted demo into DIR")
+    parser.add_argument("--windowed", action="store_true", help="a window instead of full screen")
+    parser.add_argument("--config", metavar="FILE", help="site settings file")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(f"kiosk: cannot start: {exc}", file=sys.stderr)
+        return 2
+
+    data_dir = settings.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        handlers=[logging.FileHandler(data_dir / "kiosk.log", encoding="utf-8")],
+    )
+
+    demo_dir = args.demo
+    if demo_dir is None and not _has_display():
+        demo_dir = data_dir / "demo"
+        print(f"no display found: running the scripted demo into {demo_dir}")
+    if demo_dir is not None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+    from ui.app import run_demo, run_kiosk
+
+    try:
+        if demo_dir is not None:
+            return run_demo(settings, demo_dir.resolve())
+        return run_kiosk(settings, windowed=args.windowed)
+    except ConfigError as exc:
+        print(f"kiosk: cannot start: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""Starting the Qt application: full screen kiosk, or the scripted demo (offscreen)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication
+
+from kiosk.app import KioskCore, build_core
+from kiosk.settings import Settings
+from ui import theme
+from ui.main_window import MainWindow
+from ui.runner import QtRunner
+
+
+_QUIET = ("This plugin does not support propagateSizeHints()",)
+
+
+def _qt_messages(kind: QtMsgType, context: object, message: str) -> None:
+    """Qt's own warnings, minus the offscreen platform's harmless noise."""
+    if message not in _QUIET:
+        print(f"qt: {message}", file=sys.stderr)
+
+
+def application() -> QApplication:
+    qInstallMessageHandler(_qt_messages)
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv[:1])
+    if theme.FONT_FAMILY not in QFontDatabase.families():
+        print(f"warning: font {theme.FONT_FAMILY!r} is missing; Chinese may not render "
+              "(install fonts-noto-cjk)", file=sys.stderr)
+    app.setFont(QFont(theme.FONT_FAMILY, theme.BODY_PT))
+    app.setStyleSheet(theme.STYLE)
+    return app
+
+
+def make_window(core: KioskCore) -> MainWindow:
+    window = MainWindow(core.flow, core.virtual_cards(), core.present_virtual_card)
+    if core.flow.language == "en":
+        window.set_language("en")
+    return window
+
+
+def run_kiosk(settings: Settings, windowed: bool = False) -> int:
+    app = application()
+    runner = QtRunner()
+    core = build_core(settings, runner)
+    try:
+        window = make_window(core)
+        window.resize(1280, 900)
+        if windowed:
+            window.show()
+        else:
+            window.showFullScreen()
+        return app.exec()
+    finally:
+        runner.shutdown()
+        core.close()
+
+
+def run_demo(settings: Settings, out_dir: Path) -> int:
+    from ui.demo import Demo
+
+    app = application()
+    runner = QtRunner()
+    settings.printer.out_dir = out_dir / "printed"
+    core = build_core(settings, runner)
+    try:
+        report = Demo(app, core, runner, out_dir).run()
+    finally:
+        runner.shutdown()
+        core.close()
+    print(f"demo finished: {len(report['tickets'])} tickets; screenshots, printed tickets and "
+          f"report.json are in {out_dir}")
+    return 0

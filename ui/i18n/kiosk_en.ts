@@ -1,0 +1,277 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="zh_CN">
+<context>
+    <name>GroupsScreen</name>
+    <message>
+        <source>办事指南：请选择类别</source>
+        <translation>Service guide: choose a category</translation>
+    </message>
+    <message>
+        <source>取号：请选择办理类别</source>
+        <translation>Take a number: choose a category</translation>
+    </message>
+    <message>
+        <source>高效办成一件事</source>
+        <translation>One thing, done at once</translation>
+    </message>
+    <message>
+        <source>多个事项一次办</source>
+        <translation>several items in one visit</translation>
+    </message>
+    <message>
+        <source>不确定选哪个？请选“大综窗”，任何事项都能办理。</source>
+        <translation>Not sure? Choose “General window”: it accepts any item.</translation>
+    </message>
+</context>
+<context>
+    <name>HomeScreen</name>
+    <message>
+        <source>您好！请选择要办理的业务</source>
+        <translation>Hello! What would you like to do?</translation>
+    </message>
+    <message>
+        <source>取号</source>
+        <translation>Take a number</translation>
+    </message>
+    <message>
+        <source>办事指南</source>
+        <translation>Service guide</translation>
+    </message>
+</context>
+<context>
+    <name>IdentifyScreen</name>
+    <message>
+        <source>请刷身份证，或输入身份证号</source>
+        <translation>Tap your ID card, or type your ID number</translation>
+    </message>
+    <message>
+        <source>请把身份证放在下方读卡区，听到提示音后取下。</source>
+        <translation>Place your ID card on the reader below and lift it after the beep.</translation>
+    </message>
+    <message>
+        <source>演示：模拟刷卡（虚拟读卡器）</source>
+        <translation>Demo: simulated card (virtual reader)</translation>
+    </message>
+    <message>
+        <source>不登记身份，直接取号</source>
+        <translation>Take a number without identifying</translation>
+    </message>
+</context>
+<context>
+    <name>IdlePrompt</name>
+    <message>
+        <source>继续办理</source>
+        <translation>Continue</translation>
+    </message>
+    <message>
+        <source>您还在吗？{s} 秒后将返回首页</source>
+        <translation>Are you still there? Returning to the start in {s} s</translation>
+    </message>
+</context>
+<context>
+    <name>ItemsScreen</name>
+    <message>
+        <source>高效办成一件事：请选择</source>
+        <translation>One thing, done at once: choose</translation>
+    </message>
+    <message>
+        <source>{group}：请选择事项</source>
+        <translation>{group}: choose an item</translation>
+    </message>
+</context>
+<context>
+    <name>Keypad</name>
+    <message>
+        <source>删除一位</source>
+        <translation>Delete one character</translation>
+    </message>
+    <message>
+        <source>清空</source>
+        <translation>Clear</translation>
+    </message>
+    <message>
+        <source>确定</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>请输入18位身份证号</source>
+        <translation>Type the 18-character ID number</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>返回</source>
+        <translation>Back</translation>
+    </message>
+    <message>
+        <source>首页</source>
+        <translation>Start</translation>
+    </message>
+</context>
+<context>
+    <name>Messages</name>
+    <message>
+        <source>身份证号应为18位，请核对后重新输入。</source>
+        <translation>An ID number has 18 characters. Please check it and type it again.</translation>
+    </message>
+    <message>
+        <source>身份证号前17位是数字，最后一位是数字或X，请核对。</source>
+        <translation>The first 17 characters are digits, the last is a digit or X. Please check.</translation>
+    </message>
+    <message>
+        <source>号码中的出生日期不对，请逐位核对。</source>
+        <translation>The birth date inside the number is not right. Please check each digit.</translation>
+    </message>
+    <message>
+        <source>号码最后一位（校验位）对不上，请逐位核对，或直接刷身份证。</source>
+        <translation>The last character (check character) does not match. Please check each digit, or tap your ID card.</translation>
+    </message>
+    <message>
+        <source>暂时连不上叫号系统，没有取到号。请点“重试”，或到服务台请工作人员帮您取号。</source>
+        <translation>The queue system cannot be reached right now; no number was taken. Tap “Try again”, or ask the staff at the help desk for a number.</translation>
+    </message>
+    <message>
+        <source>叫号系统没有受理这次取号。请到服务台请工作人员帮您办理。</source>
+        <translation>The queue system did not accept this request. Please ask the staff at the help desk.</translation>
+    </message>
+    <message>
+        <source>这个事项需要登记身份，请刷身份证或输入身份证号。</source>
+        <translation>This item needs your identity: tap your ID card or type your ID number.</translation>
+    </message>
+    <message>
+        <source>号票没有打印出来，但您的号码已经取好：请记下屏幕上的号码，或用手机拍下二维码。工作人员已收到提醒。</source>
+        <translation>The ticket could not be printed, but your number is taken: note the number on the screen or photograph the QR code. Staff have been alerted.</translation>
+    </message>
+    <message>
+        <source>告知单没有打印出来。您可以用手机拍下这一页，或继续取号。</source>
+        <translation>The notice could not be printed. You can photograph this page, or go on to take a number.</translation>
+    </message>
+    <message>
+        <source>出了点问题，请到服务台请工作人员帮忙。</source>
+        <translation>Something went wrong. Please ask the staff at the help desk.</translation>
+    </message>
+</context>
+<context>
+    <name>NoticeScreen</name>
+    <message>
+        <source>办理须知：{name}</source>
+        <translation>What you need: {name}</translation>
+    </message>
+    <message>
+        <source>已登记：{name} {id}</source>
+        <translation>Identified: {name} {id}</translation>
+    </message>
+    <message>
+        <source>请准备以下材料（一次性告知）：</source>
+        <translation>Please bring these materials (complete list):</translation>
+    </message>
+    <message>
+        <source>【必须】</source>
+        <translation>[required]</translation>
+    </message>
+    <message>
+        <source>【可容缺，可以后补交】</source>
+        <translation>[may be supplied later]</translation>
+    </message>
+    <message>
+        <source>承诺时限：{v}</source>
+        <translation>Time limit: {v}</translation>
+    </message>
+    <message>
+        <source>收费：{v}</source>
+        <translation>Fee: {v}</translation>
+    </message>
+    <message>
+        <source>办理地点：{name}，{where}</source>
+        <translation>Where: {name}, {where}</translation>
+    </message>
+    <message>
+        <source>标为“可容缺”的材料缺少时，可签署告知承诺书先受理、后补交。</source>
+        <translation>Materials marked “may be supplied later” can be handed in later if you sign a written promise.</translation>
+    </message>
+    <message>
+        <source>正在打印…</source>
+        <translation>Printing…</translation>
+    </message>
+    <message>
+        <source>打印告知单</source>
+        <translation>Print this list</translation>
+    </message>
+    <message>
+        <source>取号办理</source>
+        <translation>Take a number for this</translation>
+    </message>
+    <message>
+        <source>正在取号…</source>
+        <translation>Taking a number…</translation>
+    </message>
+    <message>
+        <source>重试</source>
+        <translation>Try again</translation>
+    </message>
+    <message>
+        <source>确认，取号</source>
+        <translation>OK, take a number</translation>
+    </message>
+</context>
+<context>
+    <name>ThanksScreen</name>
+    <message>
+        <source>感谢使用</source>
+        <translation>Thank you</translation>
+    </message>
+    <message>
+        <source>请留意大厅屏幕和广播叫号。过号请到服务台咨询。</source>
+        <translation>Watch the hall screens and listen for your number. If you miss it, ask at the help desk.</translation>
+    </message>
+    <message>
+        <source>返回首页</source>
+        <translation>Back to the start</translation>
+    </message>
+</context>
+<context>
+    <name>TicketScreen</name>
+    <message>
+        <source>取号成功</source>
+        <translation>Your number</translation>
+    </message>
+    <message>
+        <source>您的号码</source>
+        <translation>Your number</translation>
+    </message>
+    <message>
+        <source>绿色通道</source>
+        <translation>Priority lane</translation>
+    </message>
+    <message>
+        <source>请到：{name}，{where}</source>
+        <translation>Go to: {name}, {where}</translation>
+    </message>
+    <message>
+        <source>前面还有 {n} 人，预计等待约 {m} 分钟</source>
+        <translation>{n} people ahead of you, about {m} min wait</translation>
+    </message>
+    <message>
+        <source>号票二维码，可用于查询和评价</source>
+        <translation>Ticket QR code, for status and rating</translation>
+    </message>
+    <message>
+        <source>正在打印号票…</source>
+        <translation>Printing your ticket…</translation>
+    </message>
+    <message>
+        <source>请取走号票，留意叫号。</source>
+        <translation>Please take your ticket and listen for your number.</translation>
+    </message>
+    <message>
+        <source>重新打印</source>
+        <translation>Print again</translation>
+    </message>
+    <message>
+        <source>完成</source>
+        <translation>Done</translation>
+    </message>
+</context>
+</TS>

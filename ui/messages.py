@@ -1,0 +1,48 @@
+"""Words for the core's problem codes: what happened and what to do next (translated)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication
+
+from kiosk.flow import Message, Problem
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate("Messages", text)
+
+
+def invalid_id_text(code: str) -> str:
+    texts = {
+        "length": QCoreApplication.translate("Messages", "身份证号应为18位，请核对后重新输入。"),
+        "chars": QCoreApplication.translate("Messages", "身份证号前17位是数字，最后一位是数字或X，请核对。"),
+        "date": QCoreApplication.translate("Messages", "号码中的出生日期不对，请逐位核对。"),
+        "check": QCoreApplication.translate("Messages", "号码最后一位（校验位）对不上，请逐位核对，或直接刷身份证。"),
+    }
+    return texts.get(code, texts["check"])
+
+
+def message_text(message: Message) -> str:
+    p = message.problem
+    if p is Problem.INVALID_ID:
+        return invalid_id_text(message.detail)
+    if p is Problem.HALL_DOWN:
+        return QCoreApplication.translate(
+            "Messages",
+            "暂时连不上叫号系统，没有取到号。请点“重试”，或到服务台请工作人员帮您取号。",
+        )
+    if p is Problem.HALL_REJECTED:
+        return QCoreApplication.translate(
+            "Messages", "叫号系统没有受理这次取号。请到服务台请工作人员帮您办理。"
+        )
+    if p is Problem.CARD_NOT_NEEDED:
+        return QCoreApplication.translate("Messages", "这个事项需要登记身份，请刷身份证或输入身份证号。")
+    if p is Problem.PRINTER:
+        return QCoreApplication.translate(
+            "Messages",
+            "号票没有打印出来，但您的号码已经取好：请记下屏幕上的号码，或用手机拍下二维码。工作人员已收到提醒。",
+        )
+    if p is Problem.NOTICE_PRINTER:
+        return QCoreApplication.translate(
+            "Messages", "告知单没有打印出来。您可以用手机拍下这一页，或继续取号。"
+        )
+    return QCoreApplication.translate("Messages", "出了点问题，请到服务台请工作人员帮忙。")
