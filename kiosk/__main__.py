@@ -1,9 +1,9 @@
 """Composition root: ``python -m kiosk`` starts the kiosk.
 
-    python -m kiosk                 full screen on a display; the scripted demo without one
-    python -m kiosk --windowed      in a window
-    python -m kiosk --demo DIR      the scripted demo (offscreen), output in DIR
-    python -m kiosk --config FILE   a site settings file on top of config/kiosk.toml
+python -m kiosk                 full screen on a display; the scripted demo without one
+python -m kiosk --windowed      in a window
+python -m kiosk --demo DIR      the scripted demo (offscreen), output in DIR
+python -m kiosk --config FILE   a site settings file on top of config/kiosk.toml
 """
 
 from __future__ import annotations
@@ -23,8 +23,11 @@ def _has_display() -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kiosk", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m kiosk",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--demo", metavar="DIR", type=Path, help="run the scripted demo into DIR")
     parser.add_argument("--windowed", action="store_true", help="a window instead of full screen")
     parser.add_argument("--config", metavar="FILE", help="site settings file")

@@ -56,8 +56,13 @@ class KioskCore:
         if self._closed:
             return
         self._closed = True
-        for closer in (self.reader.close, self.printer.close, self.scanner.close,
-                       self.voice.close, self.hall.close):
+        for closer in (
+            self.reader.close,
+            self.printer.close,
+            self.scanner.close,
+            self.voice.close,
+            self.hall.close,
+        ):
             try:
                 closer()
             except Exception:  # one failing device must not keep the others open
@@ -85,7 +90,9 @@ def build_core(settings: Settings, runner: Runner | None = None) -> KioskCore:
 
     opened: list[object] = []
     try:
-        reader = create_card_reader(settings.card_reader.backend, cards_dir=settings.card_reader.cards_dir)
+        reader = create_card_reader(
+            settings.card_reader.backend, cards_dir=settings.card_reader.cards_dir
+        )
         reader.open()
         opened.append(reader)
         printer = create_printer(
@@ -100,8 +107,9 @@ def build_core(settings: Settings, runner: Runner | None = None) -> KioskCore:
         scanner = create_scanner(settings.scanner.backend, folder=scan_dir)
         scanner.open()
         opened.append(scanner)
-        voice = create_voice(settings.voice.backend, volume=settings.voice.volume,
-                             enabled=settings.voice.enabled)
+        voice = create_voice(
+            settings.voice.backend, volume=settings.voice.volume, enabled=settings.voice.enabled
+        )
     except Exception:
         for device in reversed(opened):
             device.close()  # type: ignore[attr-defined]

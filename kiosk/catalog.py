@@ -94,7 +94,9 @@ class Catalog(_Strict):
         group_ids = [g.id for g in self.groups]
         _no_duplicates("groups", group_ids)
         _no_duplicates("groups.prefix", [g.prefix for g in self.groups])
-        _no_duplicates("services/bundles", [s.id for s in self.services] + [b.id for b in self.bundles])
+        _no_duplicates(
+            "services/bundles", [s.id for s in self.services] + [b.id for b in self.bundles]
+        )
         service_ids = {s.id for s in self.services}
         for kind, entries in (("services", self.services), ("bundles", self.bundles)):
             for i, entry in enumerate(entries):

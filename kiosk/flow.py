@@ -87,8 +87,12 @@ class State:
 
 class TicketIssuer(Protocol):
     def issue_ticket(
-        self, service_id: str, idempotency_key: str, holder: Holder | None = None,
-        priority: bool = False, language: str = "zh",
+        self,
+        service_id: str,
+        idempotency_key: str,
+        holder: Holder | None = None,
+        priority: bool = False,
+        language: str = "zh",
     ) -> Ticket: ...
 
 
@@ -281,7 +285,9 @@ class Flow:
     def _ticket_printed(self, result: Any) -> None:
         if isinstance(result, Exception):
             log.warning("ticket print failed: %s", result)
-            self._set(busy=None, printed=False, message=Message(Problem.PRINTER, _device_detail(result)))
+            self._set(
+                busy=None, printed=False, message=Message(Problem.PRINTER, _device_detail(result))
+            )
         else:
             self._set(busy=None, printed=True, print_job=result)
 
@@ -342,7 +348,9 @@ class Flow:
     # -- what the printer gets ------------------------------------------------------------
     def _where(self, group_id: str) -> str:
         g = self.catalog.group(group_id)
-        return f"{g.name} {g.location}" if self.language == "zh" else f"{g.name_en}, {g.location_en}"
+        return (
+            f"{g.name} {g.location}" if self.language == "zh" else f"{g.name_en}, {g.location_en}"
+        )
 
     def notice_print(self) -> NoticePrint:
         entry = self.entry

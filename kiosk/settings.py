@@ -53,7 +53,9 @@ class CardReaderSection(_Section):
 class PrinterSection(_Section):
     backend: Literal["virtual"] = "virtual"
     paper_width_mm: Literal[58, 80] = 80
-    out_dir: Path | None = None  # virtual printer: where rendered jobs go (default data_dir/printed)
+    out_dir: Path | None = (
+        None  # virtual printer: where rendered jobs go (default data_dir/printed)
+    )
     connection: str = ""  # real printers: network:host:9100, serial:/dev/ttyUSB0, usb:vid:pid
 
 
@@ -81,8 +83,13 @@ class Settings(_Section):
         return self.kiosk.data_dir.expanduser()
 
 
-def _merge(base: dict[str, Any], layer: dict[str, Any], origin: str, origins: dict[str, str],
-           prefix: str = "") -> None:
+def _merge(
+    base: dict[str, Any],
+    layer: dict[str, Any],
+    origin: str,
+    origins: dict[str, str],
+    prefix: str = "",
+) -> None:
     for key, value in layer.items():
         path = f"{prefix}{key}"
         if isinstance(value, dict) and isinstance(base.get(key), dict):
@@ -106,7 +113,7 @@ def _env_layer(environ: dict[str, str], origins_hint: dict[str, str]) -> dict[st
     for name, value in environ.items():
         if not name.startswith(ENV_PREFIX) or "__" not in name:
             continue
-        section, _, key = name[len(ENV_PREFIX):].lower().partition("__")
+        section, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
         layer.setdefault(section, {})[key] = value
         origins_hint[f"{section}.{key}"] = f"environment variable {name}"
     return layer
@@ -118,13 +125,18 @@ def _resolve_relative(raw: dict[str, Any], base_dir: Path) -> None:
         if not isinstance(section, dict):
             continue
         for key, value in section.items():
-            if key in ("data_dir", "catalog", "cards_dir", "out_dir", "folder") and isinstance(value, str):
+            if key in ("data_dir", "catalog", "cards_dir", "out_dir", "folder") and isinstance(
+                value, str
+            ):
                 p = Path(value).expanduser()
                 section[key] = str(p if p.is_absolute() else base_dir / p)
 
 
-def load_settings(site_file: str | Path | None = None, environ: dict[str, str] | None = None,
-                  default_file: Path = DEFAULT_FILE) -> Settings:
+def load_settings(
+    site_file: str | Path | None = None,
+    environ: dict[str, str] | None = None,
+    default_file: Path = DEFAULT_FILE,
+) -> Settings:
     """Build the settings from every layer; raise ConfigError naming where a bad value came from."""
     environ = dict(os.environ if environ is None else environ)
     merged: dict[str, Any] = {}

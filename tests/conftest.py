@@ -27,7 +27,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def kiosk_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """Only this test's settings: no KIOSK_* from the developer's shell, a fresh data dir."""
     for name in list(os.environ):
-        if name.startswith("KIOSK_") and name not in ("KIOSK_TEST_PG_URL", "KIOSK_TEST_HARDWARE"):
+        if name.startswith("KIOSK_") and name not in (
+            "KIOSK_TEST_PG_URL",
+            "KIOSK_TEST_HARDWARE",
+            "KIOSK_REGEN_GOLDEN",
+        ):
             monkeypatch.delenv(name)
     data = tmp_path / "kiosk-data"
     monkeypatch.setenv("KIOSK_KIOSK__DATA_DIR", str(data))
@@ -41,8 +45,11 @@ def no_leaked_threads() -> Iterator[None]:
     deadline = time.monotonic() + 5
     while True:
         # _DummyThread: Qt's pool threads seen by Python once they log; they are Qt's to end
-        extra = [t for t in threading.enumerate() if t not in before and t.is_alive()
-                 and not isinstance(t, threading._DummyThread)]
+        extra = [
+            t
+            for t in threading.enumerate()
+            if t not in before and t.is_alive() and not isinstance(t, threading._DummyThread)
+        ]
         if not extra or time.monotonic() > deadline:
             break
         time.sleep(0.05)

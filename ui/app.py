@@ -15,7 +15,6 @@ from ui import theme
 from ui.main_window import MainWindow
 from ui.runner import QtRunner
 
-
 _QUIET = ("This plugin does not support propagateSizeHints()",)
 
 
@@ -31,8 +30,11 @@ def application() -> QApplication:
     if not isinstance(app, QApplication):
         app = QApplication(sys.argv[:1])
     if theme.FONT_FAMILY not in QFontDatabase.families():
-        print(f"warning: font {theme.FONT_FAMILY!r} is missing; Chinese may not render "
-              "(install fonts-noto-cjk)", file=sys.stderr)
+        print(
+            f"warning: font {theme.FONT_FAMILY!r} is missing; Chinese may not render "
+            "(install fonts-noto-cjk)",
+            file=sys.stderr,
+        )
     app.setFont(QFont(theme.FONT_FAMILY, theme.BODY_PT))
     app.setStyleSheet(theme.STYLE)
     return app
@@ -74,6 +76,8 @@ def run_demo(settings: Settings, out_dir: Path) -> int:
     finally:
         runner.shutdown()
         core.close()
-    print(f"demo finished: {len(report['tickets'])} tickets; screenshots, printed tickets and "
-          f"report.json are in {out_dir}")
+    print(
+        f"demo finished: {len(report['tickets'])} tickets; screenshots, printed tickets and "
+        f"report.json are in {out_dir}"
+    )
     return 0

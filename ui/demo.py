@@ -61,7 +61,9 @@ class Demo:
         try:
             wait_until(self.app, shown, timeout_s=5)
         except TimeoutError:
-            raise LookupError(f"no button {name!r} on screen {self.core.flow.state.screen}") from None
+            raise LookupError(
+                f"no button {name!r} on screen {self.core.flow.state.screen}"
+            ) from None
         b = self.window.findChild(QPushButton, name)
         QTest.mouseClick(b, Qt.MouseButton.LeftButton)
         self.settle()
@@ -88,12 +90,19 @@ class Demo:
             printed = f"printed-{flow}-{state.ticket.number}.png"
             shutil.copy(job.png_path, self.out / printed)
         t = state.ticket
-        self.tickets.append({
-            "flow": flow, "number": t.number, "id": t.id, "service_id": t.service_id,
-            "window_group": t.window_group, "people_ahead": t.people_ahead,
-            "estimated_wait_s": t.estimated_wait_s, "printed": bool(state.printed),
-            "printed_png": printed,
-        })
+        self.tickets.append(
+            {
+                "flow": flow,
+                "number": t.number,
+                "id": t.id,
+                "service_id": t.service_id,
+                "window_group": t.window_group,
+                "people_ahead": t.people_ahead,
+                "estimated_wait_s": t.estimated_wait_s,
+                "printed": bool(state.printed),
+                "printed_png": printed,
+            }
+        )
         self.click("finish")
         self.shot(flow, "thanks")
         self.click("thanks_home")
@@ -162,6 +171,7 @@ class Demo:
             "screenshots": self.shots,
             "hall_server": self.core.hall.base_url,
         }
-        (self.out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2),
-                                              encoding="utf-8")
+        (self.out / "report.json").write_text(
+            json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8"
+        )
         return report

@@ -6,7 +6,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QTimer, QTranslator
-from PySide6.QtWidgets import QApplication, QFrame, QHBoxLayout, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFrame,
+    QHBoxLayout,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.flow import Flow, Screen, State
 from ui.screens.base import ScreenBase
@@ -30,14 +38,22 @@ class _ActivityFilter(QObject):
         self.on_activity = on_activity
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
-        if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin, QEvent.Type.KeyPress):
+        if event.type() in (
+            QEvent.Type.MouseButtonPress,
+            QEvent.Type.TouchBegin,
+            QEvent.Type.KeyPress,
+        ):
             self.on_activity()
         return False
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, flow: Flow, virtual_cards: list[tuple[str, str]] | None = None,
-                 present_card: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        flow: Flow,
+        virtual_cards: list[tuple[str, str]] | None = None,
+        present_card: Callable[[str], None] | None = None,
+    ) -> None:
         super().__init__()
         self.flow = flow
         self.translator = QTranslator()
@@ -134,4 +150,5 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.activity)
+            app.removeTranslator(self.translator)
         super().closeEvent(event)  # type: ignore[arg-type]

@@ -14,9 +14,13 @@ def _t(text: str) -> str:
 def invalid_id_text(code: str) -> str:
     texts = {
         "length": QCoreApplication.translate("Messages", "身份证号应为18位，请核对后重新输入。"),
-        "chars": QCoreApplication.translate("Messages", "身份证号前17位是数字，最后一位是数字或X，请核对。"),
+        "chars": QCoreApplication.translate(
+            "Messages", "身份证号前17位是数字，最后一位是数字或X，请核对。"
+        ),
         "date": QCoreApplication.translate("Messages", "号码中的出生日期不对，请逐位核对。"),
-        "check": QCoreApplication.translate("Messages", "号码最后一位（校验位）对不上，请逐位核对，或直接刷身份证。"),
+        "check": QCoreApplication.translate(
+            "Messages", "号码最后一位（校验位）对不上，请逐位核对，或直接刷身份证。"
+        ),
     }
     return texts.get(code, texts["check"])
 
@@ -35,7 +39,9 @@ def message_text(message: Message) -> str:
             "Messages", "叫号系统没有受理这次取号。请到服务台请工作人员帮您办理。"
         )
     if p is Problem.CARD_NOT_NEEDED:
-        return QCoreApplication.translate("Messages", "这个事项需要登记身份，请刷身份证或输入身份证号。")
+        return QCoreApplication.translate(
+            "Messages", "这个事项需要登记身份，请刷身份证或输入身份证号。"
+        )
     if p is Problem.PRINTER:
         return QCoreApplication.translate(
             "Messages",

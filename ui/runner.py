@@ -21,7 +21,9 @@ class _Deliver(QObject):
 
 
 class _Job(QRunnable):
-    def __init__(self, work: Callable[[], Any], done: Callable[[Any], None], deliver: _Deliver) -> None:
+    def __init__(
+        self, work: Callable[[], Any], done: Callable[[Any], None], deliver: _Deliver
+    ) -> None:
         super().__init__()
         self.work, self.done, self.deliver = work, done, deliver
 

@@ -24,7 +24,8 @@ OK_INK = "#0b6b1f"  # on PAPER: 6.6:1
 CORE_INK = "#a10000"  # on PAPER: 7.9:1
 
 STYLE = f"""
-QWidget {{ background: {PAPER}; color: {INK}; font-family: "{FONT_FAMILY}"; font-size: {BODY_PT}pt; }}
+QWidget {{ background: {PAPER}; color: {INK}; font-family: "{FONT_FAMILY}";
+          font-size: {BODY_PT}pt; }}
 QPushButton {{ background: {PRIMARY}; color: {PRIMARY_INK}; border: none; border-radius: 10px;
               padding: 12px 20px; min-height: {MIN_TARGET_PX}px; min-width: {MIN_TARGET_PX}px; }}
 QPushButton:disabled {{ background: #8a8a8a; color: #ffffff; }}
@@ -34,7 +35,8 @@ QPushButton[role="key"] {{ font-size: {TITLE_PT}pt; min-height: 80px; }}
 QLabel[role="title"] {{ font-size: {TITLE_PT}pt; font-weight: bold; }}
 QLabel[role="muted"] {{ color: {MUTED}; }}
 QLabel[role="number"] {{ font-size: {NUMBER_PT}pt; font-weight: bold; color: {PRIMARY}; }}
-QLabel[role="warning"] {{ background: {WARN_BG}; color: {WARN_INK}; padding: 12px; border-radius: 8px; }}
+QLabel[role="warning"] {{ background: {WARN_BG}; color: {WARN_INK}; padding: 12px;
+                         border-radius: 8px; }}
 QLabel[role="ok"] {{ color: {OK_INK}; font-weight: bold; }}
 QLabel[role="entry"] {{ font-size: {TITLE_PT}pt; border: 2px solid {PRIMARY}; padding: 8px; }}
 QFrame[role="overlay"] {{ background: rgba(0, 0, 0, 160); }}

@@ -15,7 +15,9 @@ from typing import Any, Literal
 from devices.base import Device, load_backend
 
 PaperState = Literal["ok", "near_end", "out", "unknown"]
-PrinterStateName = Literal["ok", "near_end", "paper_out", "cover_open", "offline", "error", "unknown"]
+PrinterStateName = Literal[
+    "ok", "near_end", "paper_out", "cover_open", "offline", "error", "unknown"
+]
 
 BACKENDS = {
     "virtual": "devices.printer.virtual:VirtualPrinter",

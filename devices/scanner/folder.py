@@ -25,7 +25,11 @@ class FolderScanner(Scanner):
 
     def capture(self) -> bytes:
         pages = sorted(
-            (p for p in self.folder.iterdir() if p.suffix.lower() in SUFFIXES and p not in self._taken),
+            (
+                p
+                for p in self.folder.iterdir()
+                if p.suffix.lower() in SUFFIXES and p not in self._taken
+            ),
             key=lambda p: (p.stat().st_mtime, p.name),
         )
         if not pages:

@@ -10,16 +10,17 @@ from uihelpers import click, text_of, visible
 
 from devices.printer.render import render
 from kiosk.app import KioskCore
-from kiosk.flow import Problem, Screen
+from kiosk.flow import Message, Problem, Screen
 from kiosk.identity import check_char
 from ui.main_window import MainWindow
 from ui.messages import invalid_id_text, message_text
-from kiosk.flow import Message
 
 
 def _server_ticket(core: KioskCore, ticket_id: str) -> dict:
-    r = httpx.get(f"{core.hall.base_url}/api/v1/tickets/{ticket_id}",
-                  headers={"Authorization": f"Bearer {core.embedded.token}"})  # type: ignore[union-attr]
+    r = httpx.get(
+        f"{core.hall.base_url}/api/v1/tickets/{ticket_id}",
+        headers={"Authorization": f"Bearer {core.embedded.token}"},
+    )  # type: ignore[union-attr]
     r.raise_for_status()
     return r.json()
 
@@ -30,7 +31,9 @@ def _ticket_rows(core: KioskCore) -> int:
         return conn.execute("select count(*) from tickets").fetchone()[0]
 
 
-def test_card_ticket_printed_number_matches_server(qtbot: QtBot, window: MainWindow, core: KioskCore) -> None:
+def test_card_ticket_printed_number_matches_server(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
     flow = core.flow
     click(qtbot, window, "tile_ticket")
     click(qtbot, window, "group_market")
@@ -40,7 +43,9 @@ def test_card_ticket_printed_number_matches_server(qtbot: QtBot, window: MainWin
     qtbot.waitUntil(lambda: flow.state.screen is Screen.NOTICE)
     assert "*" in text_of(window, "holder")  # masked on screen
     click(qtbot, window, "confirm_notice")
-    qtbot.waitUntil(lambda: flow.state.screen is Screen.TICKET and flow.state.printed, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: flow.state.screen is Screen.TICKET and flow.state.printed, timeout=10_000
+    )
 
     ticket = flow.state.ticket
     assert ticket is not None
@@ -54,11 +59,14 @@ def test_card_ticket_printed_number_matches_server(qtbot: QtBot, window: MainWin
     click(qtbot, window, "finish")
     assert flow.state.screen is Screen.THANKS
     click(qtbot, window, "thanks_home")
-    assert flow.state.screen is Screen.HOME and flow.state.ticket is None and flow.state.holder is None
+    assert (
+        flow.state.screen is Screen.HOME and flow.state.ticket is None and flow.state.holder is None
+    )
 
 
-def test_typed_id_invalid_is_explained_and_nothing_submitted(qtbot: QtBot, window: MainWindow,
-                                                             core: KioskCore) -> None:
+def test_typed_id_invalid_is_explained_and_nothing_submitted(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
     flow = core.flow
     click(qtbot, window, "tile_ticket")
     click(qtbot, window, "group_livelihood")
@@ -86,7 +94,9 @@ def test_typed_id_invalid_is_explained_and_nothing_submitted(qtbot: QtBot, windo
     assert _ticket_rows(core) == 1
 
 
-def test_bundle_ticket_goes_to_the_bundle_group(qtbot: QtBot, window: MainWindow, core: KioskCore) -> None:
+def test_bundle_ticket_goes_to_the_bundle_group(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
     flow = core.flow
     click(qtbot, window, "tile_ticket")
     click(qtbot, window, "group_bundles")
@@ -102,7 +112,9 @@ def test_bundle_ticket_goes_to_the_bundle_group(qtbot: QtBot, window: MainWindow
     assert flow.state.ticket.number.startswith("B")
 
 
-def test_hall_server_down_is_told_plainly(qtbot: QtBot, window: MainWindow, core: KioskCore) -> None:
+def test_hall_server_down_is_told_plainly(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
     flow = core.flow
     click(qtbot, window, "tile_ticket")
     click(qtbot, window, "group_general")
@@ -111,7 +123,9 @@ def test_hall_server_down_is_told_plainly(qtbot: QtBot, window: MainWindow, core
     assert flow.state.screen is Screen.NOTICE
     core.embedded.stop()  # type: ignore[union-attr]
     click(qtbot, window, "confirm_notice")
-    qtbot.waitUntil(lambda: flow.state.busy is None and flow.state.message is not None, timeout=15_000)
+    qtbot.waitUntil(
+        lambda: flow.state.busy is None and flow.state.message is not None, timeout=15_000
+    )
     assert flow.state.screen is Screen.NOTICE
     assert flow.state.message.problem is Problem.HALL_DOWN
     assert text_of(window, "notice_message") == message_text(flow.state.message)

@@ -12,17 +12,31 @@ from ui.widgets import button, clear_layout, label
 class GroupsScreen(ScreenBase):
     def render(self, state: State) -> None:
         guide = state.purpose is Purpose.GUIDE
-        self.title.setText(self.tr("办事指南：请选择类别") if guide else self.tr("取号：请选择办理类别"))
+        self.title.setText(
+            self.tr("办事指南：请选择类别") if guide else self.tr("取号：请选择办理类别")
+        )
         clear_layout(self.body)
         grid = QGridLayout()
         grid.setSpacing(16)
         tiles = [(BUNDLES, self.tr("高效办成一件事"), self.tr("多个事项一次办"))]
         for g in self.flow.catalog.intake_groups():
-            tiles.append((g.id, g.name if self.zh() else g.name_en, g.location if self.zh() else g.location_en))
+            tiles.append(
+                (
+                    g.id,
+                    g.name if self.zh() else g.name_en,
+                    g.location if self.zh() else g.location_en,
+                )
+            )
         for i, (gid, name, hint) in enumerate(tiles):
-            b = button(f"{name}\n{hint}", lambda gid=gid: self.flow.choose_group(gid), role="tile",
-                       name=f"group_{gid}")
+            b = button(
+                f"{name}\n{hint}",
+                lambda gid=gid: self.flow.choose_group(gid),
+                role="tile",
+                name=f"group_{gid}",
+            )
             b.setAccessibleName(name)
             grid.addWidget(b, i // 2, i % 2)
         self.body.addLayout(grid)
-        self.body.addWidget(label(self.tr("不确定选哪个？请选“大综窗”，任何事项都能办理。"), role="muted"))
+        self.body.addWidget(
+            label(self.tr("不确定选哪个？请选“大综窗”，任何事项都能办理。"), role="muted")
+        )

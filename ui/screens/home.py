@@ -17,6 +17,10 @@ class HomeScreen(ScreenBase):
         self.body.addWidget(label(self.tr("您好！请选择要办理的业务"), name="home_hint"))
         grid = QGridLayout()
         grid.setSpacing(24)
-        grid.addWidget(button(self.tr("取号"), self.flow.take_number, role="tile", name="tile_ticket"), 0, 0)
-        grid.addWidget(button(self.tr("办事指南"), self.flow.open_guide, role="tile", name="tile_guide"), 0, 1)
+        grid.addWidget(
+            button(self.tr("取号"), self.flow.take_number, role="tile", name="tile_ticket"), 0, 0
+        )
+        grid.addWidget(
+            button(self.tr("办事指南"), self.flow.open_guide, role="tile", name="tile_guide"), 0, 1
+        )
         self.body.addLayout(grid)

@@ -13,8 +13,12 @@ from ui.widgets import Keypad, button, clear_layout, label
 
 
 class IdentifyScreen(ScreenBase):
-    def __init__(self, flow: Flow, virtual_cards: list[tuple[str, str]] | None = None,
-                 present_card: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        flow: Flow,
+        virtual_cards: list[tuple[str, str]] | None = None,
+        present_card: Callable[[str], None] | None = None,
+    ) -> None:
         super().__init__(flow)
         self.virtual_cards = virtual_cards or []
         self.present_card = present_card
@@ -47,14 +51,22 @@ class IdentifyScreen(ScreenBase):
             self.demo_box.addWidget(label(self.tr("演示：模拟刷卡（虚拟读卡器）"), role="muted"))
             for name, shown in self.virtual_cards:
                 self.demo_box.addWidget(
-                    button(shown, lambda n=name: self.present_card(n), role="secondary",
-                           name=f"card_{name}")  # type: ignore[misc]
+                    button(
+                        shown,
+                        lambda n=name: self.present_card(n),
+                        role="secondary",
+                        name=f"card_{name}",
+                    )  # type: ignore[misc]
                 )
         clear_layout(self.skip_box)
         if self.flow.may_skip_identity():
             self.skip_box.addWidget(
-                button(self.tr("不登记身份，直接取号"), self.flow.skip_identity, role="secondary",
-                       name="skip_identity")
+                button(
+                    self.tr("不登记身份，直接取号"),
+                    self.flow.skip_identity,
+                    role="secondary",
+                    name="skip_identity",
+                )
             )
         if state.message:
             self.message.setText(message_text(state.message))

@@ -16,7 +16,9 @@ class ItemsScreen(ScreenBase):
             self.title.setText(self.tr("高效办成一件事：请选择"))
         else:
             g = self.flow.catalog.group(state.group_id or "")
-            self.title.setText(self.tr("{group}：请选择事项").format(group=g.name if self.zh() else g.name_en))
+            self.title.setText(
+                self.tr("{group}：请选择事项").format(group=g.name if self.zh() else g.name_en)
+            )
         clear_layout(self.body)
         inner = QWidget()
         grid = QGridLayout(inner)
@@ -24,11 +26,16 @@ class ItemsScreen(ScreenBase):
         for i, entry in enumerate(self.flow.entries()):
             name = entry.name if self.zh() else entry.name_en
             if isinstance(entry, Bundle):
-                parts = [s.name if self.zh() else s.name_en for s in self.flow.catalog.bundle_items(entry)]
+                parts = [
+                    s.name if self.zh() else s.name_en
+                    for s in self.flow.catalog.bundle_items(entry)
+                ]
                 text = f"{name}\n" + (" + ".join(parts))
             else:
                 text = name
-            b = button(text, lambda eid=entry.id: self.flow.choose_entry(eid), name=f"entry_{entry.id}")
+            b = button(
+                text, lambda eid=entry.id: self.flow.choose_entry(eid), name=f"entry_{entry.id}"
+            )
             b.setAccessibleName(name)
             grid.addWidget(b, i // 2, i % 2)
         scroll = QScrollArea()

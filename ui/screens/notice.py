@@ -16,24 +16,48 @@ class NoticeScreen(ScreenBase):
         if entry is None:
             return
         zh = self.zh()
-        self.title.setText(self.tr("办理须知：{name}").format(name=entry.name if zh else entry.name_en))
+        self.title.setText(
+            self.tr("办理须知：{name}").format(name=entry.name if zh else entry.name_en)
+        )
         clear_layout(self.body)
         if state.holder is not None:
-            self.body.addWidget(label(self.tr("已登记：{name} {id}").format(
-                name=state.holder.masked_name, id=state.holder.masked_id), role="muted", name="holder"))
+            self.body.addWidget(
+                label(
+                    self.tr("已登记：{name} {id}").format(
+                        name=state.holder.masked_name, id=state.holder.masked_id
+                    ),
+                    role="muted",
+                    name="holder",
+                )
+            )
         inner = QWidget()
         lines = QVBoxLayout(inner)
         lines.addWidget(label(self.tr("请准备以下材料（一次性告知）：")))
         for i, m in enumerate(self.flow.materials(), start=1):
             mark = self.tr("【必须】") if m.core else self.tr("【可容缺，可以后补交】")
-            lines.addWidget(label(f"{i}. {m.name if zh else m.name_en} {mark}",
-                                  name=f"material_{i}"))
+            lines.addWidget(
+                label(f"{i}. {m.name if zh else m.name_en} {mark}", name=f"material_{i}")
+            )
         group = self.flow.catalog.group(entry.group)
-        lines.addWidget(label(self.tr("承诺时限：{v}").format(v=entry.time_limit if zh else entry.time_limit_en)))
+        lines.addWidget(
+            label(
+                self.tr("承诺时限：{v}").format(v=entry.time_limit if zh else entry.time_limit_en)
+            )
+        )
         lines.addWidget(label(self.tr("收费：{v}").format(v=entry.fee if zh else entry.fee_en)))
-        lines.addWidget(label(self.tr("办理地点：{name}，{where}").format(
-            name=group.name if zh else group.name_en, where=group.location if zh else group.location_en)))
-        lines.addWidget(label(self.tr("标为“可容缺”的材料缺少时，可签署告知承诺书先受理、后补交。"), role="muted"))
+        lines.addWidget(
+            label(
+                self.tr("办理地点：{name}，{where}").format(
+                    name=group.name if zh else group.name_en,
+                    where=group.location if zh else group.location_en,
+                )
+            )
+        )
+        lines.addWidget(
+            label(
+                self.tr("标为“可容缺”的材料缺少时，可签署告知承诺书先受理、后补交。"), role="muted"
+            )
+        )
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
@@ -41,21 +65,32 @@ class NoticeScreen(ScreenBase):
         scroll.setMinimumHeight(420)
         self.body.addWidget(scroll)
         if state.message:
-            self.body.addWidget(label(message_text(state.message), role="warning", name="notice_message"))
+            self.body.addWidget(
+                label(message_text(state.message), role="warning", name="notice_message")
+            )
         row = QHBoxLayout()
         printing = state.busy == "printing"
-        print_button = button(self.tr("正在打印…") if printing else self.tr("打印告知单"),
-                              self.flow.print_notice, role="secondary", name="print_notice")
+        print_button = button(
+            self.tr("正在打印…") if printing else self.tr("打印告知单"),
+            self.flow.print_notice,
+            role="secondary",
+            name="print_notice",
+        )
         print_button.setEnabled(state.busy is None)
         row.addWidget(print_button)
         if state.purpose is Purpose.GUIDE:
-            row.addWidget(button(self.tr("取号办理"), self.flow.continue_to_ticket, name="continue_ticket"))
+            row.addWidget(
+                button(self.tr("取号办理"), self.flow.continue_to_ticket, name="continue_ticket")
+            )
         else:
             from kiosk.flow import Problem
 
             retry = state.message is not None and state.message.problem is Problem.HALL_DOWN
-            text = self.tr("正在取号…") if state.busy == "issuing" else (
-                self.tr("重试") if retry else self.tr("确认，取号"))
+            text = (
+                self.tr("正在取号…")
+                if state.busy == "issuing"
+                else (self.tr("重试") if retry else self.tr("确认，取号"))
+            )
             take = button(text, self.flow.confirm_notice, name="confirm_notice")
             take.setEnabled(state.busy is None)
             row.addWidget(take)

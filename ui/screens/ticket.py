@@ -43,10 +43,22 @@ class TicketScreen(ScreenBase):
         if t.priority:
             left.addWidget(label(self.tr("绿色通道"), role="ok"))
         left.addWidget(label(entry.name if zh else entry.name_en, name="ticket_service"))
-        left.addWidget(label(self.tr("请到：{name}，{where}").format(
-            name=group.name if zh else group.name_en, where=group.location if zh else group.location_en)))
-        left.addWidget(label(self.tr("前面还有 {n} 人，预计等待约 {m} 分钟").format(
-            n=t.people_ahead, m=t.estimated_wait_min), name="ticket_wait"))
+        left.addWidget(
+            label(
+                self.tr("请到：{name}，{where}").format(
+                    name=group.name if zh else group.name_en,
+                    where=group.location if zh else group.location_en,
+                )
+            )
+        )
+        left.addWidget(
+            label(
+                self.tr("前面还有 {n} 人，预计等待约 {m} 分钟").format(
+                    n=t.people_ahead, m=t.estimated_wait_min
+                ),
+                name="ticket_wait",
+            )
+        )
         row.addLayout(left, 3)
         qr = QLabel()
         qr.setObjectName("ticket_qr")
@@ -57,9 +69,13 @@ class TicketScreen(ScreenBase):
         if state.busy == "printing":
             self.body.addWidget(label(self.tr("正在打印号票…"), name="print_state"))
         elif state.printed:
-            self.body.addWidget(label(self.tr("请取走号票，留意叫号。"), role="ok", name="print_state"))
+            self.body.addWidget(
+                label(self.tr("请取走号票，留意叫号。"), role="ok", name="print_state")
+            )
         if state.message:
-            self.body.addWidget(label(message_text(state.message), role="warning", name="ticket_message"))
+            self.body.addWidget(
+                label(message_text(state.message), role="warning", name="ticket_message")
+            )
         buttons = QHBoxLayout()
         if not state.printed:
             again = button(self.tr("重新打印"), self.flow.reprint, role="secondary", name="reprint")

@@ -1,0 +1,139 @@
+"""Rendering proofs and the rules every screen keeps: glyphs, language, back/home, idle."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytesseract
+import pytest
+from PIL import Image, ImageOps
+from PySide6.QtCore import QPoint
+from PySide6.QtWidgets import QLabel
+from pytestqt.qtbot import QtBot
+from uihelpers import click, find_button
+
+from kiosk.app import KioskCore
+from kiosk.flow import Screen
+from ui.main_window import MainWindow
+
+ROOT = Path(__file__).resolve().parents[2]
+CJK_SPACE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+
+
+def test_home_screen_renders_chinese_glyphs(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    """OCR the rendered home screen: tofu boxes would not read back as these words.
+
+    Each widget is cut out of the screenshot and read on its own (Tesseract's page layout
+    analysis skips white text on the blue tiles when given the whole page).
+    """
+    qtbot.waitUntil(lambda: find_button(window, "tile_ticket") is not None)
+    shot = tmp_path / "home.png"
+    assert window.grab().save(str(shot))
+    page = ImageOps.grayscale(Image.open(shot))
+    title = window.findChild(QLabel, "screen_title")
+    for widget, words in (
+        (title, "示范市政务服务中心"),
+        (find_button(window, "tile_ticket"), "取号"),
+        (find_button(window, "tile_guide"), "办事指南"),
+    ):
+        assert widget is not None
+        top_left = widget.mapTo(window, QPoint(0, 0))
+        box = (
+            top_left.x(),
+            top_left.y(),
+            top_left.x() + widget.width(),
+            top_left.y() + widget.height(),
+        )
+        page.crop(box).save(tmp_path / f"{widget.objectName()}.png")
+        text = " ".join(
+            pytesseract.image_to_string(page.crop(box), lang="chi_sim", config=f"--psm {psm}")
+            for psm in (7, 6)
+        )  # one line; else a block
+        text = CJK_SPACE.sub("", text).strip()
+        assert words in text, f"{words!r} not read back from the screen (OCR: {text!r})"
+
+
+def test_english_switch_translates_the_screens(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
+    click(qtbot, window, "language")
+    qtbot.waitUntil(lambda: find_button(window, "tile_ticket") is not None)
+    assert find_button(window, "tile_ticket").text() == "Take a number"
+    click(qtbot, window, "tile_ticket")
+    assert window.current_screen().title.text() == "Take a number: choose a category"
+    assert find_button(window, "back").text() == "Back"
+    click(qtbot, window, "language")
+    assert window.current_screen().title.text() == "取号：请选择办理类别"
+
+
+def test_back_and_home_on_every_screen(qtbot: QtBot, window: MainWindow, core: KioskCore) -> None:
+    flow = core.flow
+    steps = [
+        ("tile_ticket", Screen.GROUPS),
+        ("group_general", Screen.ITEMS),
+        ("entry_policy-consultation", Screen.IDENTIFY),
+        ("skip_identity", Screen.NOTICE),
+    ]
+    for button, screen in steps:
+        click(qtbot, window, button)
+        assert flow.state.screen is screen
+        qtbot.waitUntil(lambda: find_button(window, "home") is not None)
+        assert find_button(window, "back") is not None
+    click(qtbot, window, "back")
+    assert flow.state.screen is Screen.IDENTIFY
+    click(qtbot, window, "home")
+    assert flow.state.screen is Screen.HOME
+
+
+def test_inactivity_asks_first_and_waits_at_least_20_s(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
+    flow = core.flow
+    now = [1000.0]
+    flow.clock = lambda: now[0]
+    click(qtbot, window, "tile_ticket")
+    now[0] += flow.config.inactivity_s + 1
+    window._tick()
+    qtbot.waitUntil(lambda: window.idle.isVisible())
+    assert str(flow.config.inactivity_grace_s) in window.idle.text.text()
+    click(qtbot, window, "idle_continue")
+    assert not flow.state.idle_prompt and flow.state.screen is Screen.GROUPS
+
+    now[0] += flow.config.inactivity_s + 1
+    window._tick()
+    assert flow.state.idle_prompt
+    now[0] += 19
+    window._tick()
+    assert flow.state.screen is Screen.GROUPS  # still asking after 19 s
+    now[0] += flow.config.inactivity_grace_s
+    window._tick()
+    assert flow.state.screen is Screen.HOME
+    qtbot.waitUntil(lambda: not window.idle.isVisible())
+
+
+def test_every_ui_string_is_translated(tmp_path: Path) -> None:
+    """lupdate finds no string that kiosk_en.ts lacks, and none is left unfinished."""
+    ts = ROOT / "ui" / "i18n" / "kiosk_en.ts"
+    copy = tmp_path / "kiosk_en.ts"
+    shutil.copy(ts, copy)
+    lupdate = shutil.which("pyside6-lupdate", path=str(Path(__import__("sys").executable).parent))
+    if lupdate is None:
+        pytest.fail("pyside6-lupdate not found next to the Python interpreter")
+    sources = sorted(str(p) for p in (ROOT / "ui").rglob("*.py"))
+    out = subprocess.run(
+        [lupdate, *sources, "-ts", str(copy), "-no-obsolete", "-locations", "none"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    found = re.search(r"\((\d+) new and (\d+) already existing\)", out)
+    assert found, out
+    assert found.group(1) == "0", (
+        f"strings missing from {ts.name}: run scripts/update-translations\n{out}"
+    )
+    assert 'type="unfinished"' not in copy.read_text(encoding="utf-8")
