@@ -19,7 +19,12 @@ from kiosk.settings import load_settings
 
 
 def _has_display() -> bool:
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    """A screen to show on, or an explicit Qt platform (e.g. offscreen) chosen by the caller."""
+    return bool(
+        os.environ.get("DISPLAY")
+        or os.environ.get("WAYLAND_DISPLAY")
+        or os.environ.get("QT_QPA_PLATFORM")
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,6 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--demo", metavar="DIR", type=Path, help="run the scripted demo into DIR")
     parser.add_argument("--windowed", action="store_true", help="a window instead of full screen")
     parser.add_argument("--config", metavar="FILE", help="site settings file")
+    parser.add_argument(
+        "--exit-after-start",
+        action="store_true",
+        help="quit as soon as the home screen is shown (start-up check, benchmark)",
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -59,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if demo_dir is not None:
             return run_demo(settings, demo_dir.resolve())
-        return run_kiosk(settings, windowed=args.windowed)
+        return run_kiosk(settings, windowed=args.windowed, exit_after_start=args.exit_after_start)
     except ConfigError as exc:
         print(f"kiosk: cannot start: {exc}", file=sys.stderr)
         return 2

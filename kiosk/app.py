@@ -13,6 +13,7 @@ from devices.idcard.base import CardReader, create_card_reader
 from devices.printer.base import Printer, create_printer
 from devices.scanner.base import Scanner, create_scanner
 from kiosk.catalog import Catalog, load_catalog
+from kiosk.embedded import EmbeddedHall, EmbeddedHallServer
 from kiosk.flow import Flow, FlowConfig
 from kiosk.hall_client import HallClient
 from kiosk.runner import ImmediateRunner, Runner
@@ -26,13 +27,12 @@ log = logging.getLogger(__name__)
 class KioskCore:
     settings: Settings
     catalog: Catalog
-    hall: HallClient
+    hall: HallClient | EmbeddedHall
     reader: CardReader
     printer: Printer
     scanner: Scanner
     voice: Voice
     flow: Flow
-    embedded: object | None = None
     _closed: bool = field(default=False, repr=False)
 
     def virtual_cards(self) -> list[tuple[str, str]]:
@@ -67,24 +67,27 @@ class KioskCore:
                 closer()
             except Exception:  # one failing device must not keep the others open
                 log.exception("error while closing")
-        if self.embedded is not None:
-            self.embedded.stop()  # type: ignore[attr-defined]
 
 
-def build_core(settings: Settings, runner: Runner | None = None) -> KioskCore:
-    """Open every device and connect to the hall server; raises ConfigError/DeviceError."""
+def build_core(
+    settings: Settings, runner: Runner | None = None, start_hall: bool = True
+) -> KioskCore:
+    """Open every device and connect to the hall server; raises ConfigError/DeviceError.
+
+    ``start_hall=False`` leaves the embedded server to start on its first use or on
+    ``core.hall.start()`` — the UI does that once the home screen is shown.
+    """
     runner = runner or ImmediateRunner()
     catalog = load_catalog(settings.kiosk.catalog)
     data_dir = settings.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
 
-    embedded = None
+    hall: HallClient | EmbeddedHall
     if settings.hall.mode == "embedded":
-        from kiosk.embedded import EmbeddedHallServer
-
-        embedded = EmbeddedHallServer(data_dir, settings.kiosk.catalog, settings.kiosk.id)
-        embedded.start()
-        hall = HallClient(embedded.url, embedded.token, settings.hall.timeout_s)
+        server = EmbeddedHallServer(data_dir, settings.kiosk.catalog, settings.kiosk.id)
+        hall = EmbeddedHall(server, settings.hall.timeout_s)
+        if start_hall:
+            hall.start()
     else:
         hall = HallClient(settings.hall.url, settings.hall.token, settings.hall.timeout_s)
 
@@ -114,8 +117,6 @@ def build_core(settings: Settings, runner: Runner | None = None) -> KioskCore:
         for device in reversed(opened):
             device.close()  # type: ignore[attr-defined]
         hall.close()
-        if embedded is not None:
-            embedded.stop()
         raise
 
     flow = Flow(
@@ -131,4 +132,4 @@ def build_core(settings: Settings, runner: Runner | None = None) -> KioskCore:
         ),
     )
     reader.subscribe(lambda card: runner.post(lambda: flow.card_presented(card)))
-    return KioskCore(settings, catalog, hall, reader, printer, scanner, voice, flow, embedded)
+    return KioskCore(settings, catalog, hall, reader, printer, scanner, voice, flow)

@@ -2,6 +2,10 @@
 
 Used when ``hall.mode = "embedded"`` (the default of ``./run``): SQLite in the kiosk's data
 directory, a port chosen by the OS, and this kiosk's token created on start.
+
+Start-up is deferred: ``EmbeddedHall`` starts the server in a thread so the home screen
+shows at once (importing FastAPI/SQLAlchemy and migrating takes about a second here), and
+its calls wait for the server — they run on worker threads, never the GUI thread.
 """
 
 from __future__ import annotations
@@ -11,11 +15,11 @@ import logging
 import socket
 import threading
 from pathlib import Path
+from typing import Any
 
-import uvicorn
-
-from hall.app import create_app
-from hall.db import add_kiosk, migrate
+from kiosk.hall_client import HallClient, HallUnavailable
+from kiosk.identity import Holder
+from kiosk.tickets import Ticket
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +31,15 @@ class EmbeddedHallServer:
         self.kiosk_id = kiosk_id
         self.url = ""
         self.token = ""
-        self._server: uvicorn.Server | None = None
+        self._server: Any = None
         self._thread: threading.Thread | None = None
 
     def start(self, timeout_s: float = 15.0) -> None:
+        import uvicorn
+
+        from hall.app import create_app
+        from hall.db import add_kiosk, migrate
+
         migrate(self.database_url)
         self.token = add_kiosk(self.database_url, self.kiosk_id)
         app = create_app(self.database_url, self.catalog_path)
@@ -47,14 +56,9 @@ class EmbeddedHallServer:
             daemon=True,
         )
         self._thread.start()
-        done = threading.Event()
-
-        def wait() -> None:
-            while not server.started and self._thread is not None and self._thread.is_alive():
-                done.wait(0.01)
-            done.set()
-
-        wait()
+        started = threading.Event()
+        while not server.started and self._thread.is_alive():
+            started.wait(0.01)
         if not server.started:
             raise RuntimeError("the embedded hall server did not start")
         self.url = f"http://127.0.0.1:{port}"
@@ -67,3 +71,78 @@ class EmbeddedHallServer:
             self._thread.join(timeout=10)
         self._server = None
         self._thread = None
+
+
+class EmbeddedHall:
+    """A hall client that is usable at once; its calls wait until the server has started."""
+
+    def __init__(
+        self, server: EmbeddedHallServer, timeout_s: float, ready_timeout_s: float = 30.0
+    ) -> None:
+        self.server = server
+        self.timeout_s = timeout_s
+        self.ready_timeout_s = ready_timeout_s
+        self._client: HallClient | None = None
+        self._error: BaseException | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._start, name="embedded-hall-start", daemon=True)
+
+    def start(self) -> None:
+        """Start the server in the background (once); calls made before wait for it."""
+        if not self._thread.is_alive() and not self._ready.is_set():
+            self._thread.start()
+
+    def _start(self) -> None:
+        try:
+            self.server.start()
+            self._client = HallClient(self.server.url, self.server.token, self.timeout_s)
+        except BaseException as exc:  # reported to every caller, and to staff in the log
+            log.exception("the embedded hall server failed to start")
+            self._error = exc
+        finally:
+            self._ready.set()
+
+    def client(self) -> HallClient:
+        self.start()
+        if not self._ready.wait(self.ready_timeout_s):
+            raise HallUnavailable("the embedded hall server is still starting")
+        if self._client is None:
+            raise HallUnavailable(f"the embedded hall server failed to start: {self._error}")
+        return self._client
+
+    @property
+    def base_url(self) -> str:
+        return self.client().base_url
+
+    @property
+    def token(self) -> str:
+        self.client()
+        return self.server.token
+
+    def health(self) -> dict[str, Any]:
+        return self.client().health()
+
+    def issue_ticket(
+        self,
+        service_id: str,
+        idempotency_key: str,
+        holder: Holder | None = None,
+        priority: bool = False,
+        language: str = "zh",
+    ) -> Ticket:
+        return self.client().issue_ticket(service_id, idempotency_key, holder, priority, language)
+
+    def get_ticket(self, ticket_id: str) -> Ticket:
+        return self.client().get_ticket(ticket_id)
+
+    def stop_server(self) -> None:
+        """Stop the server but keep the client (tests of a dead hall server)."""
+        self._ready.wait(self.ready_timeout_s)
+        self.server.stop()
+
+    def close(self) -> None:
+        if self._thread.ident is not None:  # started: let it finish before stopping
+            self._thread.join(timeout=self.ready_timeout_s)
+        if self._client is not None:
+            self._client.close()
+        self.server.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
@@ -47,10 +47,10 @@ def make_window(core: KioskCore) -> MainWindow:
     return window
 
 
-def run_kiosk(settings: Settings, windowed: bool = False) -> int:
+def run_kiosk(settings: Settings, windowed: bool = False, exit_after_start: bool = False) -> int:
     app = application()
     runner = QtRunner()
-    core = build_core(settings, runner)
+    core = build_core(settings, runner, start_hall=False)
     try:
         window = make_window(core)
         window.resize(1280, 900)
@@ -58,6 +58,16 @@ def run_kiosk(settings: Settings, windowed: bool = False) -> int:
             window.show()
         else:
             window.showFullScreen()
+        if exit_after_start:
+
+            def shown() -> None:
+                print(f"home screen shown: {window.current_screen().title.text()}", flush=True)
+                app.quit()
+
+            QTimer.singleShot(0, shown)
+        start = getattr(core.hall, "start", None)
+        if start is not None:  # the embedded server starts once the home screen is up
+            QTimer.singleShot(0, start)
         return app.exec()
     finally:
         runner.shutdown()

@@ -57,7 +57,9 @@ def create_voice(backend: str, **options: object) -> Voice:
     try:
         module_name, _, cls_name = BACKENDS[backend].partition(":")
     except KeyError:
-        raise ValueError(f"unknown voice backend {backend!r}; allowed: {', '.join(BACKENDS)}") from None
+        raise ValueError(
+            f"unknown voice backend {backend!r}; allowed: {', '.join(BACKENDS)}"
+        ) from None
     cls = getattr(importlib.import_module(module_name), cls_name)
     voice: Voice = cls(**options)
     return voice

@@ -19,7 +19,7 @@ from ui.messages import invalid_id_text, message_text
 def _server_ticket(core: KioskCore, ticket_id: str) -> dict:
     r = httpx.get(
         f"{core.hall.base_url}/api/v1/tickets/{ticket_id}",
-        headers={"Authorization": f"Bearer {core.embedded.token}"},
+        headers={"Authorization": f"Bearer {core.hall.token}"},
     )  # type: ignore[union-attr]
     r.raise_for_status()
     return r.json()
@@ -121,7 +121,7 @@ def test_hall_server_down_is_told_plainly(
     click(qtbot, window, "entry_policy-consultation")
     click(qtbot, window, "skip_identity")
     assert flow.state.screen is Screen.NOTICE
-    core.embedded.stop()  # type: ignore[union-attr]
+    core.hall.stop_server()  # type: ignore[union-attr]
     click(qtbot, window, "confirm_notice")
     qtbot.waitUntil(
         lambda: flow.state.busy is None and flow.state.message is not None, timeout=15_000
