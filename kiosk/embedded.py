@@ -43,7 +43,10 @@ class EmbeddedHallServer:
         migrate(self.database_url)
         self.token = add_kiosk(self.database_url, self.kiosk_id)
         app = create_app(self.database_url, self.catalog_path)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY on accepted connections only when
+        # the listening socket says it is TCP; with proto 0 every answer waited ~40 ms for a
+        # delayed ACK (Nagle).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]

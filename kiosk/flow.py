@@ -57,7 +57,7 @@ class Problem(StrEnum):
     HALL_DOWN = "hall_down"
     HALL_REJECTED = "hall_rejected"
     INVALID_ID = "invalid_id"
-    CARD_NOT_NEEDED = "card_not_needed"
+    IDENTITY_REQUIRED = "identity_required"
     PRINTER = "printer"
     NOTICE_PRINTER = "notice_printer"
 
@@ -205,6 +205,8 @@ class Flow:
 
     def submit_typed_id(self, raw: str) -> bool:
         """Check a typed ID number; on error explain and stay (nothing is submitted)."""
+        if self.state.screen is not Screen.IDENTIFY:
+            return False
         self.touch()
         try:
             holder = Holder.from_typed(raw, self.now().date())
@@ -215,8 +217,10 @@ class Flow:
         return True
 
     def skip_identity(self) -> None:
+        if self.state.screen is not Screen.IDENTIFY:
+            return
         if not self.may_skip_identity():
-            self._set(message=Message(Problem.CARD_NOT_NEEDED, "identity required"))
+            self._set(message=Message(Problem.IDENTITY_REQUIRED, "identity required"))
             return
         self._go(Screen.NOTICE, holder=None)
 
@@ -227,7 +231,9 @@ class Flow:
         self.touch()
         notice = self.notice_print()
         self._set(busy="printing")
-        self.runner.submit(lambda: self.printer.print_notice(notice), self._notice_printed)
+        self.runner.submit(
+            lambda: self.printer.print_notice(notice), self._for_this_visit(self._notice_printed)
+        )
 
     def _notice_printed(self, result: Any) -> None:
         if isinstance(result, Exception):
@@ -239,7 +245,12 @@ class Flow:
     def confirm_notice(self) -> None:
         """Take the ticket: ask the hall server (off the GUI thread), then print."""
         entry = self.entry
-        if entry is None or self.state.busy or self.state.purpose is not Purpose.TICKET:
+        if (
+            entry is None
+            or self.state.busy
+            or self.state.purpose is not Purpose.TICKET
+            or self.state.screen is not Screen.NOTICE
+        ):
             return
         self.touch()
         holder = self.state.holder
@@ -280,7 +291,21 @@ class Flow:
 
     def _print_ticket(self, ticket: Ticket) -> None:
         job = self.ticket_print(ticket)
-        self.runner.submit(lambda: self.printer.print_ticket(job), self._ticket_printed)
+        self.runner.submit(
+            lambda: self.printer.print_ticket(job), self._for_this_visit(self._ticket_printed)
+        )
+
+    def _for_this_visit(self, done: Callable[[Any], None]) -> Callable[[Any], None]:
+        """A late result (the citizen already went home) must not reach the next visit."""
+        sid = self.state.session_id
+
+        def deliver(result: Any) -> None:
+            if self.state.session_id == sid:
+                done(result)
+            else:
+                log.info("result of an ended visit dropped: %s", type(result).__name__)
+
+        return deliver
 
     def _ticket_printed(self, result: Any) -> None:
         if isinstance(result, Exception):
@@ -315,6 +340,7 @@ class Flow:
             return
         self._thanks_since = None
         self._last_activity = self.clock()
+        self.language = self.config.language  # the next citizen starts in the hall's language
         self.state = State()
         self.changed.emit(self.state)
 

@@ -11,15 +11,20 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from kiosk.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FILE = ROOT / "config" / "kiosk.toml"
 ENV_PREFIX = "KIOSK_"
+
+
+def _int_from_text(value: Any) -> Any:
+    """Environment values are text: "58" must satisfy Literal[58, 80]."""
+    return int(value) if isinstance(value, str) and value.strip().isdigit() else value
 
 
 class _Section(BaseModel):
@@ -52,7 +57,7 @@ class CardReaderSection(_Section):
 
 class PrinterSection(_Section):
     backend: Literal["virtual"] = "virtual"
-    paper_width_mm: Literal[58, 80] = 80
+    paper_width_mm: Annotated[Literal[58, 80], BeforeValidator(_int_from_text)] = 80
     out_dir: Path | None = (
         None  # virtual printer: where rendered jobs go (default data_dir/printed)
     )
@@ -152,8 +157,9 @@ def load_settings(
         _resolve_relative(layer, Path.cwd())
         _merge(merged, layer, str(site_path), origins)
     env_origins: dict[str, str] = {}
-    _merge(merged, _env_layer(environ, env_origins), "environment", origins)
-    origins.update(env_origins)
+    for section, keys in _env_layer(environ, env_origins).items():
+        for key, value in keys.items():  # each variable is its own origin
+            _merge(merged, {section: {key: value}}, env_origins[f"{section}.{key}"], origins)
     try:
         return Settings.model_validate(merged)
     except ValidationError as exc:

@@ -41,10 +41,7 @@ def application() -> QApplication:
 
 
 def make_window(core: KioskCore) -> MainWindow:
-    window = MainWindow(core.flow, core.virtual_cards(), core.present_virtual_card)
-    if core.flow.language == "en":
-        window.set_language("en")
-    return window
+    return MainWindow(core.flow, core.virtual_cards(), core.present_virtual_card)
 
 
 def run_kiosk(settings: Settings, windowed: bool = False, exit_after_start: bool = False) -> int:

@@ -57,6 +57,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.flow = flow
         self.translator = QTranslator()
+        self._language = "zh"  # the language of the source strings
         root = QWidget()
         col = QVBoxLayout(root)
         col.setContentsMargins(0, 0, 0, 0)
@@ -122,14 +123,21 @@ class MainWindow(QMainWindow):
         self.set_language("en" if self.flow.language == "zh" else "zh")
 
     def set_language(self, language: str) -> None:
+        self.flow.set_language(language)  # re-renders through flow.changed
+
+    def _apply_language(self) -> None:
+        """Follow the flow's language (it resets to the hall's default for each citizen)."""
+        if self.flow.language == self._language:
+            return
+        self._language = self.flow.language
         app = QApplication.instance()
         if app is not None:
             app.removeTranslator(self.translator)
-            if language == "en" and self.translator.load(str(I18N_DIR / "kiosk_en.qm")):
+            if self._language == "en" and self.translator.load(str(I18N_DIR / "kiosk_en.qm")):
                 app.installTranslator(self.translator)
-        self.flow.set_language(language)  # re-renders through flow.changed
 
     def render(self, state: State) -> None:
+        self._apply_language()
         cat = self.flow.catalog
         self.hall_label.setText(cat.hall_name if self.flow.language == "zh" else cat.hall_name_en)
         self.language_button.setText("English" if self.flow.language == "zh" else "中文")

@@ -38,7 +38,7 @@ def message_text(message: Message) -> str:
         return QCoreApplication.translate(
             "Messages", "叫号系统没有受理这次取号。请到服务台请工作人员帮您办理。"
         )
-    if p is Problem.CARD_NOT_NEEDED:
+    if p is Problem.IDENTITY_REQUIRED:
         return QCoreApplication.translate(
             "Messages", "这个事项需要登记身份，请刷身份证或输入身份证号。"
         )
