@@ -65,8 +65,12 @@ _venv() {
   stamp=.venv/.kiosk-installed
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     _log "installing Python packages into .venv"
-    .venv/bin/python -m pip install -q --upgrade pip >/dev/null
-    .venv/bin/python -m pip install -q -e '.[dev]'
+    if ! { .venv/bin/python -m pip install -q --upgrade pip &&
+           .venv/bin/python -m pip install -q -e '.[dev]'; } > .venv/pip.log 2>&1; then
+      cat .venv/pip.log >&2
+      _log "installing the Python packages failed (log above, also in .venv/pip.log)"
+      return 1
+    fi
     echo "$want" > "$stamp"
   fi
 }
