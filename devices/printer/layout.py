@@ -14,7 +14,8 @@ Wire format (ESC/POS, Chinese-mode printers):
   80 mm paper 48 columns (576 dots).
 - The queue number is printed with ``GS !`` at up to 6× width and height (whatever fits
   the paper); the QR code uses the printer's native ``GS ( k`` (model 2, module size 6
-  dots, error correction M) so it stays sharp and the job stays small.
+  dots, error correction M) so it stays sharp and the job stays small. Printers without
+  ``GS ( k`` get the same code as a ``GS v 0`` raster image (``native_qr=False``).
 - The job ends with ``ESC d 6`` and a partial cut ``GS V 1``.
 """
 
@@ -25,6 +26,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+import qrcode
+import qrcode.constants
 from escpos.constants import QR_ECLEVEL_M, QR_MODEL_2
 
 log = logging.getLogger(__name__)
@@ -290,11 +293,37 @@ def write_notice(p: Any, notice: NoticePrint, paper_width_mm: int) -> None:
     w.finish()
 
 
-def write_ticket(p: Any, ticket: TicketPrint, paper_width_mm: int) -> None:
+def qr_raster(data: str, module_dots: int = QR_MODULE_DOTS) -> bytes:
+    """The QR code of ``data`` (error correction M) as a ``GS v 0`` raster image.
+
+    For printers without native ``GS ( k``: the same code, ``module_dots`` dots per module,
+    no quiet zone (the paper around it is blank), 1 bit per dot, most significant bit left.
+    python-escpos's own image path is not used: it prints a warning to stdout for every
+    image when the printer profile has no paper width.
+    """
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    code.add_data(data.encode("utf-8"))
+    code.make(fit=True)
+    matrix = code.get_matrix()
+    size = len(matrix) * module_dots
+    width_bytes = (size + 7) // 8
+    rows = []
+    for row in matrix:
+        bits = "".join(("1" if dark else "0") * module_dots for dark in row)
+        line = int(bits.ljust(width_bytes * 8, "0"), 2).to_bytes(width_bytes, "big")
+        rows.append(line * module_dots)
+    head = GS + b"v0" + bytes([0, width_bytes & 0xFF, width_bytes >> 8, size & 0xFF, size >> 8])
+    return head + b"".join(rows)
+
+
+def write_ticket(
+    p: Any, ticket: TicketPrint, paper_width_mm: int, *, native_qr: bool = True
+) -> None:
     """Write one queue ticket onto ``p`` (any python-escpos printer) and cut.
 
     ``paper_width_mm`` is 58 or 80. The number is printed as large as fits (up to 6×);
     people ahead is a count of people and the estimated wait is in whole minutes.
+    ``native_qr=False`` sends the QR code as a raster image (printers without ``GS ( k``).
     """
     w = _Writer(p, paper_width_mm)
     w.start()
@@ -338,7 +367,12 @@ def write_ticket(p: Any, ticket: TicketPrint, paper_width_mm: int) -> None:
     if ticket.qr_data:
         w.align("center")
         w.feed(1)
-        p.qr(ticket.qr_data, ec=QR_ECLEVEL_M, size=QR_MODULE_DOTS, model=QR_MODEL_2, native=True)
+        if native_qr:
+            p.qr(
+                ticket.qr_data, ec=QR_ECLEVEL_M, size=QR_MODULE_DOTS, model=QR_MODEL_2, native=True
+            )
+        else:
+            w.raw(qr_raster(ticket.qr_data))
         w.raw(LF)
         w.line("扫码查看排队进度、评价服务")
 

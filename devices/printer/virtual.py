@@ -98,7 +98,7 @@ class VirtualPrinter(Printer):
                 self._count = self._last_saved_number()
             self._count += 1
             png_path = self._save(self._count, name, data) if self.out_dir is not None else None
-            job = PrintJob(name=name, data=data, png_path=png_path)
+            job = PrintJob(name, data, png_path, status=status, status_before=status)
             self.jobs.append(job)
         log.info("printed job %s (%d bytes)", name, len(data))
         return job
