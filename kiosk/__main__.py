@@ -34,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--demo", metavar="DIR", type=Path, help="run the scripted demo into DIR")
+    parser.add_argument("--screenshots", metavar="DIR", type=Path,
+                        help="render every screen in both modes and languages to DIR")
     parser.add_argument("--windowed", action="store_true", help="a window instead of full screen")
     parser.add_argument("--config", metavar="FILE", help="site settings file")
     parser.add_argument(
@@ -56,6 +58,16 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         handlers=[logging.FileHandler(data_dir / "kiosk.log", encoding="utf-8")],
     )
+
+    if args.screenshots is not None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from ui.app import run_screenshots
+
+        try:
+            return run_screenshots(settings, args.screenshots.resolve())
+        except ConfigError as exc:
+            print(f"kiosk: cannot start: {exc}", file=sys.stderr)
+            return 2
 
     demo_dir = args.demo
     if demo_dir is None and not _has_display():

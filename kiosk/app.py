@@ -15,6 +15,7 @@ from devices.scanner.base import Scanner, create_scanner
 from kiosk.catalog import Catalog, load_catalog
 from kiosk.embedded import EmbeddedHall, EmbeddedHallServer
 from kiosk.flow import Flow, FlowConfig
+from kiosk.guide import Guide
 from kiosk.hall_client import HallClient
 from kiosk.runner import ImmediateRunner, Runner
 from kiosk.settings import Settings
@@ -33,6 +34,7 @@ class KioskCore:
     scanner: Scanner
     voice: Voice
     flow: Flow
+    guide: Guide
     _closed: bool = field(default=False, repr=False)
 
     def virtual_cards(self) -> list[tuple[str, str]]:
@@ -110,9 +112,8 @@ def build_core(
         scanner = create_scanner(settings.scanner.backend, folder=scan_dir)
         scanner.open()
         opened.append(scanner)
-        voice = create_voice(
-            settings.voice.backend, volume=settings.voice.volume, enabled=settings.voice.enabled
-        )
+        # the voice itself is always able to speak; the Guide decides when (长辈版 or hall's choice)
+        voice = create_voice(settings.voice.backend, volume=settings.voice.volume, enabled=True)
     except Exception:
         for device in reversed(opened):
             device.close()  # type: ignore[attr-defined]
@@ -129,7 +130,14 @@ def build_core(
             inactivity_grace_s=settings.kiosk.inactivity_grace_s,
             thanks_s=settings.kiosk.thanks_s,
             language=settings.kiosk.language,
+            kiosk_id=settings.kiosk.id,
+            elder_default=settings.kiosk.elder_default,
+            elder_age=settings.kiosk.elder_age,
+            elder_timeout_factor=settings.kiosk.elder_timeout_factor,
+            priority_lane=settings.kiosk.priority_lane,
         ),
     )
+    guide = Guide(voice, normal_mode=settings.voice.enabled)
+    flow.changed.connect(guide.follow)
     reader.subscribe(lambda card: runner.post(lambda: flow.card_presented(card)))
-    return KioskCore(settings, catalog, hall, reader, printer, scanner, voice, flow)
+    return KioskCore(settings, catalog, hall, reader, printer, scanner, voice, flow, guide)

@@ -135,6 +135,9 @@ class EmbeddedHall:
     ) -> Ticket:
         return self.client().issue_ticket(service_id, idempotency_key, holder, priority, language)
 
+    def request_help(self, kiosk_id: str, screen: str, elder: bool) -> dict[str, Any]:
+        return self.client().request_help(kiosk_id, screen, elder)
+
     def get_ticket(self, ticket_id: str) -> Ticket:
         return self.client().get_ticket(ticket_id)
 

@@ -80,6 +80,10 @@ class State:
     message: Message | None = None
     printed: bool = False
     print_job: Any = None  # the last PrintJob (virtual printer: its PNG)
+    elder: bool = False  # 长辈版: large text, voice, fewer choices, longer timeouts
+    elder_offer: bool = False  # the card holder is old enough: 长辈版 is being offered
+    priority: str | None = None  # 绿色通道: "age", "disability" or "pregnancy"
+    help: str | None = None  # 呼叫工作人员: "sending", "sent" or "failed"
     idle_prompt: bool = False  # "still there?" is being asked
     idle_deadline: float | None = None  # monotonic seconds when the visit ends if unanswered
     session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
@@ -108,6 +112,18 @@ class FlowConfig:
     inactivity_grace_s: float = 30.0
     thanks_s: float = 8.0
     language: str = "zh"
+    kiosk_id: str = "kiosk"
+    elder_default: bool = False  # start every visit in 长辈版
+    elder_age: int = 60  # offer 长辈版 (and the age priority) from this age, years
+    elder_timeout_factor: float = 3.0  # every timeout is this many times longer in 长辈版
+    priority_lane: bool = True  # the hall offers 绿色通道 tickets
+
+
+PRIORITY_REASONS = ("age", "disability", "pregnancy")
+
+
+class HelpCaller(Protocol):
+    def request_help(self, kiosk_id: str, screen: str, elder: bool) -> Any: ...
 
 
 class Flow:
@@ -129,7 +145,7 @@ class Flow:
         self.clock = clock
         self.now = now
         self.language = self.config.language
-        self.state = State()
+        self.state = State(elder=self.config.elder_default)
         self.changed: Event[State] = Event()
         self.ticket_issued: Event[Ticket] = Event()
         self._last_activity = clock()
@@ -201,7 +217,17 @@ class Flow:
         if self.state.screen is not Screen.IDENTIFY:
             log.info("card read outside the identify screen; ignored")
             return
-        self._go(Screen.NOTICE, holder=Holder.from_card(card))
+        self._identified(Holder.from_card(card))
+
+    def _identified(self, holder: Holder) -> None:
+        """Go to the notice; offer 长辈版 and the age priority to an older citizen."""
+        age = holder.age_on(self.now().date())
+        old = age is not None and age >= self.config.elder_age
+        priority = self.state.priority
+        if old and self.config.priority_lane and priority is None:
+            priority = "age"
+        self._go(Screen.NOTICE, holder=holder, priority=priority,
+                 elder_offer=old and not self.state.elder)
 
     def submit_typed_id(self, raw: str) -> bool:
         """Check a typed ID number; on error explain and stay (nothing is submitted)."""
@@ -213,7 +239,7 @@ class Flow:
         except InvalidIdNumber as exc:
             self._set(message=Message(Problem.INVALID_ID, exc.code))
             return False
-        self._go(Screen.NOTICE, holder=holder)
+        self._identified(holder)
         return True
 
     def skip_identity(self) -> None:
@@ -256,8 +282,9 @@ class Flow:
         holder = self.state.holder
         key = f"{self.state.session_id}:{entry.id}"
         self._set(busy="issuing", message=None)
+        priority = self.state.priority is not None
         self.runner.submit(
-            lambda: self.hall.issue_ticket(entry.id, key, holder, False, self.language),
+            lambda: self.hall.issue_ticket(entry.id, key, holder, priority, self.language),
             self._ticket_issued,
         )
 
@@ -341,8 +368,53 @@ class Flow:
         self._thanks_since = None
         self._last_activity = self.clock()
         self.language = self.config.language  # the next citizen starts in the hall's language
-        self.state = State()
+        self.state = State(elder=self.config.elder_default)
         self.changed.emit(self.state)
+
+    def set_elder(self, on: bool) -> None:
+        """Switch 长辈版 on or off for this visit (it ends with the visit)."""
+        self.touch()
+        self._set(elder=on, elder_offer=False)
+
+    def decline_elder(self) -> None:
+        self.touch()
+        self._set(elder_offer=False)
+
+    def declare_priority(self, reason: str | None) -> None:
+        """绿色通道 by self-declaration (disability, pregnancy), or None to withdraw it."""
+        if reason is not None and reason not in PRIORITY_REASONS:
+            raise ValueError(f"unknown priority reason {reason!r}")
+        if not self.config.priority_lane or self.state.busy:
+            return
+        self.touch()
+        self._set(priority=reason)
+
+    def call_staff(self) -> None:
+        """呼叫工作人员: a help request with the kiosk id goes to the hall server."""
+        if self.state.help == "sending":
+            return
+        self.touch()
+        caller = self.hall
+        if not hasattr(caller, "request_help"):
+            self._set(help="failed")
+            return
+        screen, elder, kiosk = self.state.screen.value, self.state.elder, self.config.kiosk_id
+        self._set(help="sending")
+        self.runner.submit(
+            lambda: caller.request_help(kiosk, screen, elder),  # type: ignore[attr-defined]
+            self._for_this_visit(self._help_sent),
+        )
+
+    def _help_sent(self, result: Any) -> None:
+        if isinstance(result, Exception):
+            log.warning("help request failed: %s", result)
+            self._set(help="failed")
+        else:
+            self._set(help="sent")
+
+    def dismiss_help(self) -> None:
+        self.touch()
+        self._set(help=None)
 
     def set_language(self, language: str) -> None:
         self.touch()
@@ -355,7 +427,8 @@ class Flow:
         now = self.clock()
         s = self.state
         if s.screen is Screen.THANKS:
-            if self._thanks_since is not None and now - self._thanks_since >= self.config.thanks_s:
+            thanks_s = self.config.thanks_s * self._time_factor()
+            if self._thanks_since is not None and now - self._thanks_since >= thanks_s:
                 self.home()
             return
         if s.screen is Screen.HOME or s.busy:
@@ -364,8 +437,12 @@ class Flow:
             if s.idle_deadline is not None and now >= s.idle_deadline:
                 log.info("visit ended after inactivity")
                 self.home()
-        elif now - self._last_activity >= self.config.inactivity_s:
-            self._set(idle_prompt=True, idle_deadline=now + self.config.inactivity_grace_s)
+        elif now - self._last_activity >= self.config.inactivity_s * self._time_factor():
+            grace = self.config.inactivity_grace_s * self._time_factor()
+            self._set(idle_prompt=True, idle_deadline=now + grace)
+
+    def _time_factor(self) -> float:
+        return self.config.elder_timeout_factor if self.state.elder else 1.0
 
     def idle_seconds_left(self) -> int:
         d = self.state.idle_deadline

@@ -83,5 +83,11 @@ class HallClient:
             body["holder"] = {"id_number": holder.id_number, "masked_name": holder.masked_name}
         return Ticket.from_api(self._request("POST", "/api/v1/tickets", json=body).json())
 
+    def request_help(self, kiosk_id: str, screen: str, elder: bool) -> dict[str, Any]:
+        """呼叫工作人员: staff see the request (kiosk, screen) and close it when done."""
+        body = {"kiosk_id": kiosk_id, "screen": screen, "elder": elder}
+        result: dict[str, Any] = self._request("POST", "/api/v1/help-requests", json=body).json()
+        return result
+
     def get_ticket(self, ticket_id: str) -> Ticket:
         return Ticket.from_api(self._request("GET", f"/api/v1/tickets/{ticket_id}").json())

@@ -39,6 +39,10 @@ class KioskSection(_Section):
     inactivity_s: int = Field(default=90, ge=20, le=3600, description="idle seconds before asking")
     inactivity_grace_s: int = Field(default=30, ge=20, le=600, description="seconds to answer")
     thanks_s: int = Field(default=8, ge=3, le=120, description="thank-you screen, seconds")
+    elder_default: bool = False  # start every visit in 长辈版
+    elder_age: int = Field(default=60, ge=40, le=100, description="offer 长辈版 from this age, years")
+    elder_timeout_factor: float = Field(default=3.0, ge=3.0, le=10.0, description="长辈版 timeouts x")
+    priority_lane: bool = True  # offer 绿色通道 tickets (age, disability, pregnancy)
 
 
 class HallSection(_Section):

@@ -35,13 +35,12 @@ def application() -> QApplication:
             "(install fonts-noto-cjk)",
             file=sys.stderr,
         )
-    app.setFont(QFont(theme.FONT_FAMILY, theme.BODY_PT))
-    app.setStyleSheet(theme.STYLE)
+    app.setFont(QFont(theme.FONT_FAMILY, theme.NORMAL.body_pt))
     return app
 
 
 def make_window(core: KioskCore) -> MainWindow:
-    return MainWindow(core.flow, core.virtual_cards(), core.present_virtual_card)
+    return MainWindow(core.flow, core.guide, core.virtual_cards(), core.present_virtual_card)
 
 
 def run_kiosk(settings: Settings, windowed: bool = False, exit_after_start: bool = False) -> int:
@@ -87,4 +86,25 @@ def run_demo(settings: Settings, out_dir: Path) -> int:
         f"demo finished: {len(report['tickets'])} tickets; screenshots, printed tickets and "
         f"report.json are in {out_dir}"
     )
+    return 0
+
+
+def run_screenshots(settings: Settings, out_dir: Path) -> int:
+    """Render every screen and overlay, both modes, both languages, to PNG in ``out_dir``."""
+    from ui.tour import save_screenshots
+
+    app = application()
+    runner = QtRunner()
+    settings.printer.out_dir = out_dir / "printed"
+    core = build_core(settings, runner)
+    try:
+        window = make_window(core)
+        window.resize(1280, 960)
+        window.show()
+        names = save_screenshots(app, window, core, out_dir)
+        window.close()
+    finally:
+        runner.shutdown()
+        core.close()
+    print(f"{len(names)} screenshots in {out_dir}")
     return 0

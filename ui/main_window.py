@@ -1,4 +1,9 @@
-"""The kiosk window: a header (language), the current screen, back/home, the idle prompt."""
+"""The kiosk window: a header (长辈版, language), the current screen, a footer (back, voice
+controls, 呼叫工作人员, home), and overlays that ask (still there? 长辈版? help is coming).
+
+After every change it composes what the screen says and hands it to the voice guide, which
+speaks it in 长辈版 (or when the hall turned voice on).
+"""
 
 from __future__ import annotations
 
@@ -17,7 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.flow import Flow, Screen, State
-from ui.screens.base import ScreenBase
+from kiosk.guide import Guide
+from ui import theme
+from ui.screens.base import ScreenBase, spoken_lines
 from ui.screens.groups import GroupsScreen
 from ui.screens.home import HomeScreen
 from ui.screens.identify import IdentifyScreen
@@ -25,9 +32,10 @@ from ui.screens.items import ItemsScreen
 from ui.screens.notice import NoticeScreen
 from ui.screens.thanks import ThanksScreen
 from ui.screens.ticket import TicketScreen
-from ui.widgets import IdlePrompt, button, label
+from ui.widgets import Overlay, button, label
 
 I18N_DIR = Path(__file__).resolve().parent / "i18n"
+ANNOUNCE_SETTLE_MS = 120  # speak a screen once it has been stable this long (no double reads)
 
 
 class _ActivityFilter(QObject):
@@ -51,13 +59,19 @@ class MainWindow(QMainWindow):
     def __init__(
         self,
         flow: Flow,
+        guide: Guide | None = None,
         virtual_cards: list[tuple[str, str]] | None = None,
         present_card: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__()
         self.flow = flow
+        self.guide = guide
         self.translator = QTranslator()
         self._language = "zh"  # the language of the source strings
+        self._elder: bool | None = None
+        self._screen: Screen | None = None
+        self._said_key: tuple[object, ...] | None = None
+        self.last_announcement = ""
         root = QWidget()
         col = QVBoxLayout(root)
         col.setContentsMargins(0, 0, 0, 0)
@@ -68,6 +82,8 @@ class MainWindow(QMainWindow):
         hrow = QHBoxLayout(header)
         self.hall_label = label("", name="hall_name", wrap=False)
         hrow.addWidget(self.hall_label, 1)
+        self.elder_button = button("", self._toggle_elder, name="elder")
+        hrow.addWidget(self.elder_button)
         self.language_button = button("", self._toggle_language, role="secondary", name="language")
         hrow.addWidget(self.language_button)
         col.addWidget(header)
@@ -83,21 +99,31 @@ class MainWindow(QMainWindow):
             Screen.THANKS: ThanksScreen(flow),
         }
         for screen in self.screens.values():
+            screen.on_page = lambda: self.render(self.flow.state, force_announce=True)
             self.stack.addWidget(screen)
         col.addWidget(self.stack, 1)
 
-        self.footer = QFrame()
-        self.footer.setProperty("role", "bar")
-        frow = QHBoxLayout(self.footer)
+        footer = QFrame()
+        footer.setProperty("role", "bar")
+        frow = QHBoxLayout(footer)
         self.back_button = button("", flow.back, role="secondary", name="back")
-        self.home_button = button("", flow.home, role="secondary", name="home")
         frow.addWidget(self.back_button)
         frow.addStretch(1)
+        self.repeat_button = button("", self._repeat, role="secondary", name="repeat")
+        self.softer_button = button("", self._softer, role="secondary", name="softer")
+        self.louder_button = button("", self._louder, role="secondary", name="louder")
+        self.mute_button = button("", self._toggle_mute, role="secondary", name="mute")
+        for b in (self.repeat_button, self.softer_button, self.louder_button, self.mute_button):
+            frow.addWidget(b)
+        frow.addStretch(1)
+        self.help_button = button("", flow.call_staff, role="secondary", name="call_staff")
+        frow.addWidget(self.help_button)
+        self.home_button = button("", flow.home, role="secondary", name="home")
         frow.addWidget(self.home_button)
-        col.addWidget(self.footer)
+        col.addWidget(footer)
         self.setCentralWidget(root)
 
-        self.idle = IdlePrompt(root, flow.touch)
+        self.overlay = Overlay(root)
         self.activity = _ActivityFilter(flow.touch)
         app = QApplication.instance()
         if app is not None:
@@ -106,24 +132,50 @@ class MainWindow(QMainWindow):
         self.timer.setInterval(1000)
         self.timer.timeout.connect(self._tick)
         self.timer.start()
+        self.announce_timer = QTimer(self)
+        self.announce_timer.setSingleShot(True)
+        self.announce_timer.setInterval(ANNOUNCE_SETTLE_MS)
+        self.announce_timer.timeout.connect(self._announce)
         flow.changed.connect(self.render)
         self.render(flow.state)
 
+    # -- helpers used by tests and the demo ------------------------------------------------
     def current_screen(self) -> ScreenBase:
         widget = self.stack.currentWidget()
         assert isinstance(widget, ScreenBase)
         return widget
 
+    # -- controls ---------------------------------------------------------------------------
     def _tick(self) -> None:
         self.flow.poll()
         if self.flow.state.idle_prompt:
-            self.idle.show_seconds(self.flow.idle_seconds_left())
+            self._overlays(self.flow.state)
 
     def _toggle_language(self) -> None:
         self.set_language("en" if self.flow.language == "zh" else "zh")
 
     def set_language(self, language: str) -> None:
         self.flow.set_language(language)  # re-renders through flow.changed
+
+    def _toggle_elder(self) -> None:
+        self.flow.set_elder(not self.flow.state.elder)
+
+    def _repeat(self) -> None:
+        if self.guide is not None:
+            self.guide.repeat()
+
+    def _louder(self) -> None:
+        if self.guide is not None:
+            self.guide.louder()
+
+    def _softer(self) -> None:
+        if self.guide is not None:
+            self.guide.softer()
+
+    def _toggle_mute(self) -> None:
+        if self.guide is not None:
+            self.guide.set_muted(not self.guide.muted)
+            self.render(self.flow.state, force_announce=not self.guide.muted)
 
     def _apply_language(self) -> None:
         """Follow the flow's language (it resets to the hall's default for each citizen)."""
@@ -136,22 +188,99 @@ class MainWindow(QMainWindow):
             if self._language == "en" and self.translator.load(str(I18N_DIR / "kiosk_en.qm")):
                 app.installTranslator(self.translator)
 
-    def render(self, state: State) -> None:
+    def _apply_mode(self, elder: bool) -> None:
+        """长辈版 or normal: the whole window's sizes come from the style sheet."""
+        if elder == self._elder:
+            return
+        self._elder = elder
+        self.setStyleSheet(theme.style(elder))
+
+    # -- rendering --------------------------------------------------------------------------
+    def render(self, state: State, force_announce: bool = False) -> None:
         self._apply_language()
+        self._apply_mode(state.elder)
         cat = self.flow.catalog
-        self.hall_label.setText(cat.hall_name if self.flow.language == "zh" else cat.hall_name_en)
-        self.language_button.setText("English" if self.flow.language == "zh" else "中文")
+        zh = self.flow.language == "zh"
+        self.hall_label.setText(cat.hall_name if zh else cat.hall_name_en)
+        self.elder_button.setText(self.tr("返回标准版") if state.elder else "长辈版")
+        self.elder_button.setAccessibleName(self.tr("返回标准版") if state.elder else "长辈版")
+        self.language_button.setText("English" if zh else "中文")
         self.back_button.setText(self.tr("返回"))
         self.home_button.setText(self.tr("首页"))
-        self.footer.setVisible(state.screen is not Screen.HOME)
-        self.back_button.setVisible(state.screen not in (Screen.TICKET, Screen.THANKS))
+        self.help_button.setText(self.tr("呼叫工作人员"))
+        self.back_button.setVisible(state.screen not in (Screen.HOME, Screen.TICKET, Screen.THANKS))
+        self.home_button.setVisible(state.screen is not Screen.HOME)
+        voice_controls = self.guide is not None and (state.elder or self.guide.normal_mode)
+        muted = self.guide is not None and self.guide.muted
+        self.repeat_button.setText(self.tr("重听"))
+        self.softer_button.setText(self.tr("小声"))
+        self.softer_button.setAccessibleName(self.tr("声音小一点"))
+        self.louder_button.setText(self.tr("大声"))
+        self.louder_button.setAccessibleName(self.tr("声音大一点"))
+        self.mute_button.setText(self.tr("打开声音") if muted else self.tr("关闭声音"))
+        for b in (self.repeat_button, self.softer_button, self.louder_button, self.mute_button):
+            b.setVisible(voice_controls)
+        self.repeat_button.setEnabled(not muted)
+
         screen = self.screens[state.screen]
+        if state.screen is not self._screen:
+            screen.reset()
+            self._screen = state.screen
         screen.render(state)
         self.stack.setCurrentWidget(screen)
+        self._overlays(state)
+        key = (state.screen, state.session_id, state.message, state.printed,
+               state.elder, state.elder_offer, state.help, state.idle_prompt, state.priority,
+               self.flow.language, screen.page)  # fmt: skip
+        if force_announce or key != self._said_key:
+            self._said_key = key
+            self.announce_timer.start()  # restarts: quick transitions are spoken once, settled
+
+    def _overlays(self, state: State) -> None:
         if state.idle_prompt:
-            self.idle.show_seconds(self.flow.idle_seconds_left())
+            self.overlay.present(
+                "idle",
+                self.tr("您还在吗？{s} 秒后将返回首页").format(s=self.flow.idle_seconds_left()),
+                [(self.tr("继续办理"), self.flow.touch, "idle_continue")],
+            )
+        elif state.elder_offer:
+            self.overlay.present(
+                "elder_offer",
+                self.tr("您好！要不要换成长辈版？字更大，还有语音提示。"),
+                [
+                    (self.tr("使用长辈版"), lambda: self.flow.set_elder(True), "elder_accept"),
+                    (self.tr("不用了"), self.flow.decline_elder, "elder_decline"),
+                ],
+            )
+        elif state.help == "sent":
+            self.overlay.present(
+                "help_sent",
+                self.tr("已通知工作人员，请在这里稍候，马上有人来帮您。"),
+                [(self.tr("知道了"), self.flow.dismiss_help, "help_ok")],
+            )
+        elif state.help == "failed":
+            self.overlay.present(
+                "help_failed",
+                self.tr("呼叫没有发出去。请向大厅里的工作人员招手，或到服务台。"),
+                [(self.tr("知道了"), self.flow.dismiss_help, "help_ok")],
+            )
         else:
-            self.idle.hide()
+            self.overlay.dismiss()
+
+    def announcement(self) -> str:
+        """What the voice says now: the overlay if one asks, else the screen."""
+        if self.overlay.isVisible():
+            lines = spoken_lines(self.overlay.box)
+        else:
+            lines = spoken_lines(self.current_screen())
+        return "。".join(line.rstrip("。：:") for line in lines) + "。"
+
+    def _announce(self) -> None:
+        text = self.announcement()
+        self.last_announcement = text
+        if self.guide is not None:
+            offer = self.overlay.isVisible() and self.overlay.kind == "elder_offer"
+            self.guide.announce(text, always=offer)
 
     def closeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt API)
         self.timer.stop()

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QLayout,
     QPushButton,
@@ -98,28 +99,40 @@ class Keypad(QWidget):
         self.display.setText(grouped or self.tr("请输入18位身份证号"))
 
 
-class IdlePrompt(QFrame):
-    """Asks "are you still there?" over the current screen, with a countdown and one button."""
+class Overlay(QFrame):
+    """A question or notice over the current screen: a text and one or two big buttons."""
 
-    def __init__(self, parent: QWidget, on_continue: Callable[[], None]) -> None:
+    def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
         self.setProperty("role", "overlay")
-        self.setObjectName("idle_prompt")
+        self.setObjectName("overlay")
         outer = QVBoxLayout(self)
         outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        box = QFrame()
-        box.setProperty("role", "dialog")
-        inner = QVBoxLayout(box)
-        self.text = label("", role="title", name="idle_text")
+        self.box = QFrame()
+        self.box.setProperty("role", "dialog")
+        self.box.setMinimumWidth(700)
+        inner = QVBoxLayout(self.box)
+        self.text = label("", role="title", name="overlay_text")
         self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         inner.addWidget(self.text)
-        inner.addWidget(button(self.tr("继续办理"), on_continue, name="idle_continue"))
-        box.setMinimumWidth(600)
-        outer.addWidget(box)
+        self.buttons = QHBoxLayout()
+        inner.addLayout(self.buttons)
+        outer.addWidget(self.box)
+        self.kind = ""
         self.hide()
 
-    def show_seconds(self, seconds: int) -> None:
-        self.text.setText(self.tr("您还在吗？{s} 秒后将返回首页").format(s=seconds))
+    def present(self, kind: str, text: str, buttons: list[tuple[str, Callable[[], None], str]]) -> None:
+        """Show ``text`` with ``buttons`` (label, action, object name); keeps them if unchanged."""
+        self.text.setText(text)
+        if kind != self.kind or not self.isVisible():
+            clear_layout(self.buttons)
+            for caption, action, name in buttons:
+                self.buttons.addWidget(button(caption, action, name=name))
+            self.kind = kind
         self.setGeometry(self.parentWidget().rect())
         self.raise_()
         self.show()
+
+    def dismiss(self) -> None:
+        self.kind = ""
+        self.hide()

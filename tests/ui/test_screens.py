@@ -99,8 +99,8 @@ def test_inactivity_asks_first_and_waits_at_least_20_s(
     click(qtbot, window, "tile_ticket")
     now[0] += flow.config.inactivity_s + 1
     window._tick()
-    qtbot.waitUntil(lambda: window.idle.isVisible())
-    assert str(flow.config.inactivity_grace_s) in window.idle.text.text()
+    qtbot.waitUntil(lambda: window.overlay.isVisible() and window.overlay.kind == "idle")
+    assert str(flow.config.inactivity_grace_s) in window.overlay.text.text()
     click(qtbot, window, "idle_continue")
     assert not flow.state.idle_prompt and flow.state.screen is Screen.GROUPS
 
@@ -113,7 +113,7 @@ def test_inactivity_asks_first_and_waits_at_least_20_s(
     now[0] += flow.config.inactivity_grace_s
     window._tick()
     assert flow.state.screen is Screen.HOME
-    qtbot.waitUntil(lambda: not window.idle.isVisible())
+    qtbot.waitUntil(lambda: not window.overlay.isVisible())
 
 
 def test_every_ui_string_is_translated(tmp_path: Path) -> None:

@@ -54,19 +54,16 @@
         <translation>Demo: simulated card (virtual reader)</translation>
     </message>
     <message>
+        <source>输入身份证号</source>
+        <translation>Type the ID number</translation>
+    </message>
+    <message>
         <source>不登记身份，直接取号</source>
         <translation>Take a number without identifying</translation>
     </message>
-</context>
-<context>
-    <name>IdlePrompt</name>
     <message>
-        <source>继续办理</source>
-        <translation>Continue</translation>
-    </message>
-    <message>
-        <source>您还在吗？{s} 秒后将返回首页</source>
-        <translation>Are you still there? Returning to the start in {s} s</translation>
+        <source>数字键盘：请逐位输入身份证号，再按确定</source>
+        <translation>Keypad: type the ID number one character at a time, then press OK</translation>
     </message>
 </context>
 <context>
@@ -102,12 +99,80 @@
 <context>
     <name>MainWindow</name>
     <message>
+        <source>返回标准版</source>
+        <translation>Standard version</translation>
+    </message>
+    <message>
         <source>返回</source>
         <translation>Back</translation>
     </message>
     <message>
         <source>首页</source>
         <translation>Start</translation>
+    </message>
+    <message>
+        <source>呼叫工作人员</source>
+        <translation>Call staff</translation>
+    </message>
+    <message>
+        <source>重听</source>
+        <translation>Repeat</translation>
+    </message>
+    <message>
+        <source>小声</source>
+        <translation>Softer</translation>
+    </message>
+    <message>
+        <source>声音小一点</source>
+        <translation>Speak more softly</translation>
+    </message>
+    <message>
+        <source>大声</source>
+        <translation>Louder</translation>
+    </message>
+    <message>
+        <source>声音大一点</source>
+        <translation>Speak louder</translation>
+    </message>
+    <message>
+        <source>打开声音</source>
+        <translation>Voice on</translation>
+    </message>
+    <message>
+        <source>关闭声音</source>
+        <translation>Voice off</translation>
+    </message>
+    <message>
+        <source>您还在吗？{s} 秒后将返回首页</source>
+        <translation>Are you still there? Returning to the start in {s} s</translation>
+    </message>
+    <message>
+        <source>继续办理</source>
+        <translation>Continue</translation>
+    </message>
+    <message>
+        <source>您好！要不要换成长辈版？字更大，还有语音提示。</source>
+        <translation>Hello! Would you like the elder-friendly version (长辈版)? Larger text and spoken guidance.</translation>
+    </message>
+    <message>
+        <source>使用长辈版</source>
+        <translation>Use 长辈版</translation>
+    </message>
+    <message>
+        <source>不用了</source>
+        <translation>No, thanks</translation>
+    </message>
+    <message>
+        <source>已通知工作人员，请在这里稍候，马上有人来帮您。</source>
+        <translation>Staff have been told. Please wait here; someone is coming to help you.</translation>
+    </message>
+    <message>
+        <source>知道了</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>呼叫没有发出去。请向大厅里的工作人员招手，或到服务台。</source>
+        <translation>The call did not go through. Please wave to the hall staff or go to the help desk.</translation>
     </message>
 </context>
 <context>
@@ -215,6 +280,49 @@
         <source>确认，取号</source>
         <translation>OK, take a number</translation>
     </message>
+    <message>
+        <source>绿色通道：您已年满{age}岁，将优先叫号。</source>
+        <translation>Priority lane: you are {age} or older and will be called first.</translation>
+    </message>
+    <message>
+        <source>残疾人</source>
+        <translation>disability</translation>
+    </message>
+    <message>
+        <source>孕妇</source>
+        <translation>pregnancy</translation>
+    </message>
+    <message>
+        <source>绿色通道：已申请（{reason}），将优先叫号。</source>
+        <translation>Priority lane requested ({reason}): you will be called first.</translation>
+    </message>
+    <message>
+        <source>取消绿色通道</source>
+        <translation>Cancel priority</translation>
+    </message>
+    <message>
+        <source>我是残疾人</source>
+        <translation>I have a disability</translation>
+    </message>
+    <message>
+        <source>我是孕妇</source>
+        <translation>I am pregnant</translation>
+    </message>
+    <message>
+        <source>申请绿色通道（残疾人、孕妇）</source>
+        <translation>Priority lane (disability, pregnancy)</translation>
+    </message>
+</context>
+<context>
+    <name>ScreenBase</name>
+    <message>
+        <source>上一页</source>
+        <translation>Previous page</translation>
+    </message>
+    <message>
+        <source>下一页</source>
+        <translation>Next page</translation>
+    </message>
 </context>
 <context>
     <name>ThanksScreen</name>
@@ -240,6 +348,10 @@
     <message>
         <source>您的号码</source>
         <translation>Your number</translation>
+    </message>
+    <message>
+        <source>您的号码是 {number}</source>
+        <translation>Your number is {number}</translation>
     </message>
     <message>
         <source>绿色通道</source>

@@ -27,7 +27,7 @@ class GroupsScreen(ScreenBase):
                     g.location if self.zh() else g.location_en,
                 )
             )
-        for i, (gid, name, hint) in enumerate(tiles):
+        for i, (gid, name, hint) in enumerate(self.paginate(tiles)):
             b = button(
                 f"{name}\n{hint}",
                 lambda gid=gid: self.flow.choose_group(gid),
@@ -37,6 +37,7 @@ class GroupsScreen(ScreenBase):
             b.setAccessibleName(name)
             grid.addWidget(b, i // 2, i % 2)
         self.body.addLayout(grid)
+        self.add_page_buttons(len(tiles))
         self.body.addWidget(
             label(self.tr("不确定选哪个？请选“大综窗”，任何事项都能办理。"), role="muted")
         )

@@ -30,9 +30,11 @@ class IdentifyScreen(ScreenBase):
         left.addLayout(self.demo_box)
         self.skip_box = QVBoxLayout()
         left.addLayout(self.skip_box)
+        self.keypad_open = False  # 长辈版: the keypad appears on request (fewer choices at once)
         left.addStretch(1)
         row.addLayout(left, 1)
         self.keypad = Keypad()
+        self.keypad.setProperty("speak_as_one", True)
         self.keypad.submitted.connect(self._typed)
         row.addWidget(self.keypad, 1)
         self.outer.insertLayout(1, row)
@@ -50,15 +52,19 @@ class IdentifyScreen(ScreenBase):
         if self.virtual_cards and self.present_card:
             self.demo_box.addWidget(label(self.tr("演示：模拟刷卡（虚拟读卡器）"), role="muted"))
             for name, shown in self.virtual_cards:
-                self.demo_box.addWidget(
-                    button(
-                        shown,
-                        lambda n=name: self.present_card(n),
-                        role="secondary",
-                        name=f"card_{name}",
-                    )  # type: ignore[misc]
+                b = button(
+                    shown,
+                    lambda n=name: self.present_card(n),  # type: ignore[misc]
+                    role="secondary",
+                    name=f"card_{name}",
                 )
+                b.setProperty("demo", True)  # a demo aid, not a citizen's choice
+                self.demo_box.addWidget(b)
         clear_layout(self.skip_box)
+        if state.elder and not self.keypad_open:
+            self.skip_box.addWidget(
+                button(self.tr("输入身份证号"), self._open_keypad, name="open_keypad")
+            )
         if self.flow.may_skip_identity():
             self.skip_box.addWidget(
                 button(
@@ -73,5 +79,15 @@ class IdentifyScreen(ScreenBase):
             self.message.show()
         else:
             self.message.hide()
-        if state.screen.value != "identify":
-            self.keypad.clear()
+        self.keypad.setAccessibleName(self.tr("数字键盘：请逐位输入身份证号，再按确定"))
+        self.keypad.setVisible(not state.elder or self.keypad_open)
+
+    def reset(self) -> None:
+        super().reset()
+        self.keypad.clear()
+        self.keypad_open = False
+
+    def _open_keypad(self) -> None:
+        self.keypad_open = True
+        self.flow.touch()
+        self.on_page()

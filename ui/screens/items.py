@@ -23,7 +23,9 @@ class ItemsScreen(ScreenBase):
         inner = QWidget()
         grid = QGridLayout(inner)
         grid.setSpacing(14)
-        for i, entry in enumerate(self.flow.entries()):
+        entries = self.flow.entries()
+        columns = 1 if state.elder else 2
+        for i, entry in enumerate(self.paginate(entries)):
             name = entry.name if self.zh() else entry.name_en
             if isinstance(entry, Bundle):
                 parts = [
@@ -37,9 +39,10 @@ class ItemsScreen(ScreenBase):
                 text, lambda eid=entry.id: self.flow.choose_entry(eid), name=f"entry_{entry.id}"
             )
             b.setAccessibleName(name)
-            grid.addWidget(b, i // 2, i % 2)
+            grid.addWidget(b, i // columns, i % columns)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.body.addWidget(scroll)
+        self.add_page_buttons(len(entries))

@@ -68,6 +68,8 @@ class NoticeScreen(ScreenBase):
             self.body.addWidget(
                 label(message_text(state.message), role="warning", name="notice_message")
             )
+        if state.purpose is Purpose.TICKET and self.flow.config.priority_lane:
+            self._priority(state)
         row = QHBoxLayout()
         printing = state.busy == "printing"
         print_button = button(
@@ -95,3 +97,39 @@ class NoticeScreen(ScreenBase):
             take.setEnabled(state.busy is None)
             row.addWidget(take)
         self.body.addLayout(row)
+
+    def reset(self) -> None:
+        super().reset()
+        self.choosing_priority = False
+
+    def _priority(self, state: State) -> None:
+        """绿色通道: automatic by age; self-declared for disability or pregnancy."""
+        if state.priority == "age":
+            self.body.addWidget(label(self.tr("绿色通道：您已年满{age}岁，将优先叫号。").format(
+                age=self.flow.config.elder_age), role="ok", name="priority_state"))
+            return
+        row = QHBoxLayout()
+        if state.priority is not None:
+            reason = self.tr("残疾人") if state.priority == "disability" else self.tr("孕妇")
+            self.body.addWidget(label(self.tr("绿色通道：已申请（{reason}），将优先叫号。").format(
+                reason=reason), role="ok", name="priority_state"))
+            row.addWidget(button(self.tr("取消绿色通道"), lambda: self._declare(None),
+                                 role="secondary", name="priority_cancel"))
+        elif getattr(self, "choosing_priority", False):
+            row.addWidget(button(self.tr("我是残疾人"), lambda: self._declare("disability"),
+                                 role="secondary", name="priority_disability"))
+            row.addWidget(button(self.tr("我是孕妇"), lambda: self._declare("pregnancy"),
+                                 role="secondary", name="priority_pregnancy"))
+        else:
+            row.addWidget(button(self.tr("申请绿色通道（残疾人、孕妇）"), self._choose,
+                                 role="secondary", name="priority_ask"))
+        self.body.addLayout(row)
+
+    def _choose(self) -> None:
+        self.choosing_priority = True
+        self.flow.touch()
+        self.on_page()
+
+    def _declare(self, reason: str | None) -> None:
+        self.choosing_priority = False
+        self.flow.declare_priority(reason)

@@ -36,9 +36,11 @@ class TicketScreen(ScreenBase):
         clear_layout(self.body)
         row = QHBoxLayout()
         left = QVBoxLayout()
-        left.addWidget(label(self.tr("您的号码"), role="muted"))
+        caption = label(self.tr("您的号码"), role="muted")
+        caption.setProperty("silent", True)  # the number itself says "您的号码是 …"
+        left.addWidget(caption)
         number = label(t.number, role="number", name="ticket_number", wrap=False)
-        number.setAccessibleName(self.tr("您的号码"))
+        number.setAccessibleName(self.tr("您的号码是 {number}").format(number=t.number))
         left.addWidget(number)
         if t.priority:
             left.addWidget(label(self.tr("绿色通道"), role="ok"))
@@ -64,6 +66,7 @@ class TicketScreen(ScreenBase):
         qr.setObjectName("ticket_qr")
         qr.setPixmap(qr_pixmap(t.qr_data))
         qr.setAccessibleName(self.tr("号票二维码，可用于查询和评价"))
+        qr.setProperty("silent", True)
         row.addWidget(qr, 1)
         self.body.addLayout(row)
         if state.busy == "printing":

@@ -1,0 +1,105 @@
+"""A tour of every screen and overlay, in both modes and both languages.
+
+Used by ``python -m kiosk --screenshots DIR`` (staff documentation) and by the
+accessibility audit test, so both see exactly the same screens.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from kiosk.app import KioskCore
+from kiosk.flow import Screen
+from ui.main_window import ANNOUNCE_SETTLE_MS, MainWindow
+
+
+def settle(app: QApplication, condition: Callable[[], bool] = lambda: True, timeout_s: float = 10.0) -> None:
+    """Process events until ``condition`` holds and the screen has been spoken."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the kiosk did not reach the expected state in time")
+        app.processEvents()
+        QTest.qWait(5)
+    QTest.qWait(ANNOUNCE_SETTLE_MS + 30)
+    app.processEvents()
+
+
+def tour(app: QApplication, window: MainWindow, core: KioskCore) -> Iterator[str]:
+    """Drive the kiosk through every screen; yield a name (mode-language-screen) at each."""
+    flow = core.flow
+    cards = dict(core.virtual_cards())
+    adult = next(n for n in cards if n != "elderly")
+    for elder in (False, True):
+        for language in ("zh", "en"):
+            tag = f"{'elder' if elder else 'normal'}-{language}"
+
+            def start() -> None:
+                flow.home()
+                flow.set_language(language)  # noqa: B023 (used at once)
+                flow.set_elder(elder)  # noqa: B023
+
+            start()
+            settle(app)
+            yield f"{tag}-home"
+            flow.take_number()
+            settle(app)
+            yield f"{tag}-groups"
+            flow.choose_group("general")
+            settle(app)
+            yield f"{tag}-items"
+            flow.choose_entry("social-security-card")
+            settle(app)
+            yield f"{tag}-identify"
+            flow.submit_typed_id("123")
+            settle(app)
+            yield f"{tag}-identify-invalid"
+            core.present_virtual_card(adult)
+            settle(app, lambda: flow.state.screen is Screen.NOTICE)
+            yield f"{tag}-notice"
+            flow.confirm_notice()
+            settle(app, lambda: flow.state.screen is Screen.TICKET and flow.state.busy is None)
+            yield f"{tag}-ticket"
+            flow.finish()
+            settle(app)
+            yield f"{tag}-thanks"
+            # overlays: the 长辈版 offer (normal mode), help, "are you still there?"
+            start()
+            flow.take_number()
+            flow.choose_group("general")
+            flow.choose_entry("social-security-card")
+            core.present_virtual_card("elderly")
+            settle(app, lambda: flow.state.screen is Screen.NOTICE)
+            if not elder:
+                yield f"{tag}-elder-offer"
+                flow.decline_elder()
+            flow.call_staff()
+            settle(app, lambda: flow.state.help in ("sent", "failed"))
+            yield f"{tag}-help"
+            flow.dismiss_help()
+            now = [0.0]
+            real_clock = flow.clock
+            flow.clock = lambda: now[0]
+            try:
+                flow.touch()
+                now[0] += flow.config.inactivity_s * flow.config.elder_timeout_factor + 1
+                window._tick()
+                settle(app, lambda: flow.state.idle_prompt)
+                yield f"{tag}-idle"
+            finally:
+                flow.clock = real_clock
+                flow.home()
+
+
+def save_screenshots(app: QApplication, window: MainWindow, core: KioskCore, out: Path) -> list[str]:
+    out.mkdir(parents=True, exist_ok=True)
+    names = []
+    for name in tour(app, window, core):
+        window.grab().save(str(out / f"{name}.png"))
+        names.append(name)
+    return names
