@@ -34,8 +34,12 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--demo", metavar="DIR", type=Path, help="run the scripted demo into DIR")
-    parser.add_argument("--screenshots", metavar="DIR", type=Path,
-                        help="render every screen in both modes and languages to DIR")
+    parser.add_argument(
+        "--screenshots",
+        metavar="DIR",
+        type=Path,
+        help="render every screen in both modes and languages to DIR",
+    )
     parser.add_argument("--windowed", action="store_true", help="a window instead of full screen")
     parser.add_argument("--config", metavar="FILE", help="site settings file")
     parser.add_argument(

@@ -6,11 +6,13 @@ passes in its runner (work off the GUI thread, results back on it).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
 from devices.idcard.base import CardReader, create_card_reader
-from devices.printer.base import Printer, create_printer
+from devices.printer.base import Printer, create_printer_from_connection
+from devices.printer.connection import parse_connection
 from devices.scanner.base import Scanner, create_scanner
 from kiosk.catalog import Catalog, load_catalog
 from kiosk.embedded import EmbeddedHall, EmbeddedHallServer
@@ -35,7 +37,14 @@ class KioskCore:
     voice: Voice
     flow: Flow
     guide: Guide
+    alerts: list[tuple[dt.datetime, str]] = field(default_factory=list)  # for staff, newest last
     _closed: bool = field(default=False, repr=False)
+
+    def alert_staff(self, code: str) -> None:
+        """A device problem staff must see (the staff panel and heartbeat will show these)."""
+        log.warning("staff alert: %s", code)
+        self.alerts.append((dt.datetime.now(), code))
+        del self.alerts[:-100]
 
     def virtual_cards(self) -> list[tuple[str, str]]:
         """(name, label) of the cards a virtual reader can present; empty for real readers."""
@@ -71,6 +80,26 @@ class KioskCore:
                 log.exception("error while closing")
 
 
+def make_printer(settings: Settings) -> Printer:
+    """The configured printer. Real printers that are off at start-up do not stop the kiosk:
+    they report "offline" and connect on the next job."""
+    p = settings.printer
+    backend, _ = parse_connection(p.connection)
+    options: dict[str, object] = {"paper_width_mm": p.paper_width_mm}
+    if backend in ("virtual", "simulator"):
+        options["out_dir"] = p.out_dir or settings.data_dir / "printed"
+    if backend != "virtual":
+        options.update(
+            what_to_do_on_unknown=p.on_unknown_status,
+            roll_length_mm=p.roll_length_mm,
+            roll_warn_mm=p.roll_warn_mm,
+            roll_state_path=settings.data_dir / "printer-roll.json",
+        )
+    if backend not in ("virtual", "simulator"):
+        options["connect_on_open"] = False
+    return create_printer_from_connection(p.connection, **options)
+
+
 def build_core(
     settings: Settings, runner: Runner | None = None, start_hall: bool = True
 ) -> KioskCore:
@@ -100,11 +129,7 @@ def build_core(
         )
         reader.open()
         opened.append(reader)
-        printer = create_printer(
-            settings.printer.backend,
-            out_dir=settings.printer.out_dir or data_dir / "printed",
-            paper_width_mm=settings.printer.paper_width_mm,
-        )
+        printer = make_printer(settings)
         printer.open()
         opened.append(printer)
         scan_dir = settings.scanner.folder or data_dir / "scans"
@@ -140,4 +165,8 @@ def build_core(
     guide = Guide(voice, normal_mode=settings.voice.enabled)
     flow.changed.connect(guide.follow)
     reader.subscribe(lambda card: runner.post(lambda: flow.card_presented(card)))
-    return KioskCore(settings, catalog, hall, reader, printer, scanner, voice, flow, guide)
+    core = KioskCore(settings, catalog, hall, reader, printer, scanner, voice, flow, guide)
+    flow.staff_alert.connect(core.alert_staff)
+    if not voice.available:
+        core.alert_staff("voice:silent")
+    return core

@@ -148,6 +148,7 @@ class Flow:
         self.state = State(elder=self.config.elder_default)
         self.changed: Event[State] = Event()
         self.ticket_issued: Event[Ticket] = Event()
+        self.staff_alert: Event[str] = Event()  # "printer:paper_out", "printer:near_end", …
         self._last_activity = clock()
         self._thanks_since: float | None = None
 
@@ -226,8 +227,12 @@ class Flow:
         priority = self.state.priority
         if old and self.config.priority_lane and priority is None:
             priority = "age"
-        self._go(Screen.NOTICE, holder=holder, priority=priority,
-                 elder_offer=old and not self.state.elder)
+        self._go(
+            Screen.NOTICE,
+            holder=holder,
+            priority=priority,
+            elder_offer=old and not self.state.elder,
+        )
 
     def submit_typed_id(self, raw: str) -> bool:
         """Check a typed ID number; on error explain and stay (nothing is submitted)."""
@@ -337,11 +342,14 @@ class Flow:
     def _ticket_printed(self, result: Any) -> None:
         if isinstance(result, Exception):
             log.warning("ticket print failed: %s", result)
-            self._set(
-                busy=None, printed=False, message=Message(Problem.PRINTER, _device_detail(result))
-            )
-        else:
-            self._set(busy=None, printed=True, print_job=result)
+            detail = _device_detail(result)
+            self.staff_alert.emit(f"printer:{detail}")
+            self._set(busy=None, printed=False, message=Message(Problem.PRINTER, detail))
+            return
+        status = getattr(result, "status", None)
+        if status is not None and status.state in ("near_end", "unknown"):
+            self.staff_alert.emit(f"printer:{status.state}")  # printed, but staff must look
+        self._set(busy=None, printed=True, print_job=result)
 
     def finish(self) -> None:
         self._go(Screen.THANKS)

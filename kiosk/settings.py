@@ -1,5 +1,5 @@
 """Kiosk settings, layered: built-in defaults < ``config/kiosk.toml`` < a site file <
-environment variables (``KIOSK_PRINTER__BACKEND=virtual``; ``__`` separates section and key).
+environment variables (``KIOSK_PRINTER__CONNECTION=virtual``; ``__`` separates section and key).
 
 Validated on load; an error names the file (or variable), the key and what is allowed.
 Paths that are relative are taken from the repository root for ``config/`` files and from
@@ -13,7 +13,14 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from kiosk.errors import ConfigError
 
@@ -40,8 +47,12 @@ class KioskSection(_Section):
     inactivity_grace_s: int = Field(default=30, ge=20, le=600, description="seconds to answer")
     thanks_s: int = Field(default=8, ge=3, le=120, description="thank-you screen, seconds")
     elder_default: bool = False  # start every visit in 长辈版
-    elder_age: int = Field(default=60, ge=40, le=100, description="offer 长辈版 from this age, years")
-    elder_timeout_factor: float = Field(default=3.0, ge=3.0, le=10.0, description="长辈版 timeouts x")
+    elder_age: int = Field(
+        default=60, ge=40, le=100, description="offer 长辈版 from this age, years"
+    )
+    elder_timeout_factor: float = Field(
+        default=3.0, ge=3.0, le=10.0, description="长辈版 timeouts x"
+    )
     priority_lane: bool = True  # offer 绿色通道 tickets (age, disability, pregnancy)
 
 
@@ -60,12 +71,21 @@ class CardReaderSection(_Section):
 
 
 class PrinterSection(_Section):
-    backend: Literal["virtual"] = "virtual"
+    # simulator | virtual | network:HOST[:PORT] | serial:/dev/ttyUSB0[:BAUD] | usb:VID:PID
+    connection: str = "simulator"
     paper_width_mm: Annotated[Literal[58, 80], BeforeValidator(_int_from_text)] = 80
-    out_dir: Path | None = (
-        None  # virtual printer: where rendered jobs go (default data_dir/printed)
-    )
-    connection: str = ""  # real printers: network:host:9100, serial:/dev/ttyUSB0, usb:vid:pid
+    out_dir: Path | None = None  # simulator/virtual: rendered jobs (default data_dir/printed)
+    on_unknown_status: Literal["print", "refuse"] = "print"  # a printer that does not answer
+    roll_length_mm: int = Field(default=50_000, gt=0, description="paper roll length, mm")
+    roll_warn_mm: int = Field(default=5_000, ge=0, description="warn staff below this, mm")
+
+    @field_validator("connection")
+    @classmethod
+    def _connection(cls, value: str) -> str:
+        from devices.printer.connection import parse_connection
+
+        parse_connection(value)  # ValueError names the problem and shows examples
+        return value
 
 
 class ScannerSection(_Section):

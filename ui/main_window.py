@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.flow import Flow, Screen, State
+from kiosk.flow import Flow, Problem, Screen, State
 from kiosk.guide import Guide
 from ui import theme
 from ui.screens.base import ScreenBase, spoken_lines
@@ -279,8 +279,11 @@ class MainWindow(QMainWindow):
         text = self.announcement()
         self.last_announcement = text
         if self.guide is not None:
+            # the offer of 长辈版, and a number the printer could not print, are always spoken
             offer = self.overlay.isVisible() and self.overlay.kind == "elder_offer"
-            self.guide.announce(text, always=offer)
+            message = self.flow.state.message
+            unprinted = message is not None and message.problem is Problem.PRINTER
+            self.guide.announce(text, always=offer or unprinted)
 
     def closeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt API)
         self.timer.stop()

@@ -18,7 +18,9 @@ from kiosk.flow import Screen
 from ui.main_window import ANNOUNCE_SETTLE_MS, MainWindow
 
 
-def settle(app: QApplication, condition: Callable[[], bool] = lambda: True, timeout_s: float = 10.0) -> None:
+def settle(
+    app: QApplication, condition: Callable[[], bool] = lambda: True, timeout_s: float = 10.0
+) -> None:
     """Process events until ``condition`` holds and the screen has been spoken."""
     deadline = time.monotonic() + timeout_s
     while not condition():
@@ -82,12 +84,12 @@ def tour(app: QApplication, window: MainWindow, core: KioskCore) -> Iterator[str
             settle(app, lambda: flow.state.help in ("sent", "failed"))
             yield f"{tag}-help"
             flow.dismiss_help()
-            now = [0.0]
             real_clock = flow.clock
-            flow.clock = lambda: now[0]
+            frozen = real_clock()
+            flow.clock = lambda: frozen  # noqa: B023 (restored below)
             try:
                 flow.touch()
-                now[0] += flow.config.inactivity_s * flow.config.elder_timeout_factor + 1
+                frozen += flow.config.inactivity_s * flow.config.elder_timeout_factor + 1
                 window._tick()
                 settle(app, lambda: flow.state.idle_prompt)
                 yield f"{tag}-idle"
@@ -96,7 +98,9 @@ def tour(app: QApplication, window: MainWindow, core: KioskCore) -> Iterator[str
                 flow.home()
 
 
-def save_screenshots(app: QApplication, window: MainWindow, core: KioskCore, out: Path) -> list[str]:
+def save_screenshots(
+    app: QApplication, window: MainWindow, core: KioskCore, out: Path
+) -> list[str]:
     out.mkdir(parents=True, exist_ok=True)
     names = []
     for name in tour(app, window, core):

@@ -121,7 +121,9 @@ class Overlay(QFrame):
         self.kind = ""
         self.hide()
 
-    def present(self, kind: str, text: str, buttons: list[tuple[str, Callable[[], None], str]]) -> None:
+    def present(
+        self, kind: str, text: str, buttons: list[tuple[str, Callable[[], None], str]]
+    ) -> None:
         """Show ``text`` with ``buttons`` (label, action, object name); keeps them if unchanged."""
         self.text.setText(text)
         if kind != self.kind or not self.isVisible():

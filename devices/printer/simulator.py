@@ -54,6 +54,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from devices.printer.base import PrintJob, Writer
 from devices.printer.commands import Command, scan
 from devices.printer.network import NetworkPrinter
 from devices.printer.status import answer_bytes
@@ -531,6 +532,15 @@ class SimulatorPrinter(NetworkPrinter):
     def set_state(self, state: str) -> None:
         """Simulate "paper_out", "cover_open", "silent", … (see ``STATES``)."""
         self.simulator.set_state(state)
+
+    def run_job(self, name: str, write: Writer) -> PrintJob:
+        """As the network backend, and the job carries the simulator's rendering (PNG)."""
+        before = len(self.simulator.jobs)
+        job = super().run_job(name, write)
+        done = self.simulator.wait_for_jobs(before + 1, timeout_s=5.0)
+        if len(done) > before and done[-1].png_path is not None:
+            job = dataclasses.replace(job, png_path=done[-1].png_path)
+        return job
 
     @property
     def jobs(self) -> list[SimulatedJob]:

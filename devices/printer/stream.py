@@ -89,6 +89,7 @@ class StreamPrinter(Printer):
         write_timeout_s: float = 10.0,
         native_qr: bool = True,
         out_dir: str | Path | None = None,
+        connect_on_open: bool = True,
     ) -> None:
         super().__init__(paper_width_mm)
         if what_to_do_on_unknown not in ("print", "refuse"):
@@ -109,6 +110,9 @@ class StreamPrinter(Printer):
         self.write_timeout_s = write_timeout_s
         self.native_qr = native_qr
         self.out_dir = Path(out_dir) if out_dir is not None else None
+        # False: a printer switched off at start-up does not stop the kiosk; it reports
+        # "offline" and is connected on the next status question or job.
+        self.connect_on_open = connect_on_open
         self.roll_used_mm = 0.0
         self._connected = False
         self._lock = threading.RLock()
@@ -147,7 +151,10 @@ class StreamPrinter(Printer):
                 self._connect()
                 self._connected = True
         except OSError as exc:
-            raise DeviceUnavailable(f"cannot open {self.description}: {exc}") from exc
+            if self.connect_on_open:
+                raise DeviceUnavailable(f"cannot open {self.description}: {exc}") from exc
+            log.warning("%s not reachable at start-up (%s); will retry", self.description, exc)
+            return
         log.info("%s opened (%d mm paper)", self.description, self.paper_width_mm)
 
     def _close(self) -> None:

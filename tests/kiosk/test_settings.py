@@ -170,7 +170,7 @@ def test_unknown_key_names_file_key_and_allowed_keys(tmp_path: Path) -> None:
     assert str(site.resolve()) in msg
     assert "printer.paper_widht_mm" in msg
     assert "unknown key" in msg
-    for allowed in ("backend", "paper_width_mm", "out_dir", "connection"):
+    for allowed in ("connection", "paper_width_mm", "out_dir", "on_unknown_status"):
         assert allowed in msg
 
 

@@ -14,7 +14,11 @@ def run_kiosk(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
     full_env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "kiosk", "--windowed", "--exit-after-start", *args],
-        cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -26,7 +30,7 @@ def test_kiosk_starts_and_shows_home() -> None:
 
 def test_malformed_settings_file_stops_startup(tmp_path: Path) -> None:
     site = tmp_path / "site.toml"
-    site.write_text('[printer]\npaper_width_mm = 57\n[voice]\nvolum = 0.5\n', encoding="utf-8")
+    site.write_text("[printer]\npaper_width_mm = 57\n[voice]\nvolum = 0.5\n", encoding="utf-8")
     result = run_kiosk("--config", str(site))
     assert result.returncode == 2
     assert str(site) in result.stderr
@@ -50,5 +54,9 @@ def test_malformed_catalog_stops_startup(tmp_path: Path) -> None:
     result = run_kiosk(env={"KIOSK_KIOSK__CATALOG": str(catalog)})
     assert result.returncode == 2
     assert str(catalog) in result.stderr
-    assert "business-license" in result.stderr and "group" in result.stderr and "markett" in result.stderr
+    assert (
+        "business-license" in result.stderr
+        and "group" in result.stderr
+        and "markett" in result.stderr
+    )
     assert "Traceback" not in result.stderr

@@ -91,8 +91,10 @@ def audit(name: str, window: MainWindow, elder: bool) -> list[str]:
         if largest < 30:
             problems.append(f"{name}: largest text {largest:g} pt < 30 pt in 长辈版")
     entry = window.elder_button
-    if not entry.isVisible() or entry.text() != ("返回标准版" if elder else "长辈版") and not (
-        elder and entry.text() == "Standard version"
+    if (
+        not entry.isVisible()
+        or entry.text() != ("返回标准版" if elder else "长辈版")
+        and not (elder and entry.text() == "Standard version")
     ):
         problems.append(f"{name}: the 长辈版 entry is missing")
     return problems

@@ -76,8 +76,9 @@ def test_take_a_ticket_by_voice_alone(qtbot: QtBot, window: MainWindow, core: Ki
     assert "大综窗" in second_page and "上一页" in second_page
 
 
-def test_elder_mode_is_offered_to_an_older_card_holder(qtbot: QtBot, window: MainWindow,
-                                                       core: KioskCore) -> None:
+def test_elder_mode_is_offered_to_an_older_card_holder(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
     flow = core.flow
     for name in ("tile_ticket", "group_general", "entry_social-security-card"):
         click(qtbot, window, name)
@@ -99,8 +100,9 @@ def test_elder_mode_is_offered_to_an_older_card_holder(qtbot: QtBot, window: Mai
     assert flow.state.idle_prompt
 
 
-def test_volume_and_mode_reset_for_the_next_citizen(qtbot: QtBot, window: MainWindow,
-                                                    core: KioskCore) -> None:
+def test_volume_and_mode_reset_for_the_next_citizen(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
     click(qtbot, window, "elder")
     click(qtbot, window, "louder")
     assert core.voice.volume > core.voice.default_volume
@@ -110,15 +112,19 @@ def test_volume_and_mode_reset_for_the_next_citizen(qtbot: QtBot, window: MainWi
     assert core.voice.volume == core.voice.default_volume
 
 
-def test_call_staff_reaches_the_hall_server(qtbot: QtBot, window: MainWindow, core: KioskCore) -> None:
+def test_call_staff_reaches_the_hall_server(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
     import httpx
 
     click(qtbot, window, "call_staff")
     qtbot.waitUntil(lambda: core.flow.state.help in ("sent", "failed"), timeout=10_000)
     assert core.flow.state.help == "sent"
     assert window.overlay.kind == "help_sent"
-    r = httpx.get(f"{core.hall.base_url}/api/v1/help-requests",
-                  headers={"Authorization": f"Bearer {core.hall.staff_token_for_tests()}"})
+    r = httpx.get(
+        f"{core.hall.base_url}/api/v1/help-requests",
+        headers={"Authorization": f"Bearer {core.hall.staff_token_for_tests()}"},
+    )
     r.raise_for_status()
     open_requests = [h for h in r.json() if h["status"] == "open"]
     assert [h["kiosk_id"] for h in open_requests] == [core.settings.kiosk.id]

@@ -101,9 +101,15 @@ class ScreenBase(QWidget):
             return
         row = QHBoxLayout()
         if self.page > 0:
-            row.addWidget(button(self.tr("上一页"), lambda: self._turn(-1), role="secondary", name="page_prev"))
+            row.addWidget(
+                button(
+                    self.tr("上一页"), lambda: self._turn(-1), role="secondary", name="page_prev"
+                )
+            )
         if (self.page + 1) * self.page_size() < total:
-            row.addWidget(button(self.tr("下一页"), lambda: self._turn(1), role="secondary", name="page_next"))
+            row.addWidget(
+                button(self.tr("下一页"), lambda: self._turn(1), role="secondary", name="page_next")
+            )
         self.body.addLayout(row)
 
     def _turn(self, step: int) -> None:

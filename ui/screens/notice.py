@@ -105,24 +105,60 @@ class NoticeScreen(ScreenBase):
     def _priority(self, state: State) -> None:
         """绿色通道: automatic by age; self-declared for disability or pregnancy."""
         if state.priority == "age":
-            self.body.addWidget(label(self.tr("绿色通道：您已年满{age}岁，将优先叫号。").format(
-                age=self.flow.config.elder_age), role="ok", name="priority_state"))
+            self.body.addWidget(
+                label(
+                    self.tr("绿色通道：您已年满{age}岁，将优先叫号。").format(
+                        age=self.flow.config.elder_age
+                    ),
+                    role="ok",
+                    name="priority_state",
+                )
+            )
             return
         row = QHBoxLayout()
         if state.priority is not None:
             reason = self.tr("残疾人") if state.priority == "disability" else self.tr("孕妇")
-            self.body.addWidget(label(self.tr("绿色通道：已申请（{reason}），将优先叫号。").format(
-                reason=reason), role="ok", name="priority_state"))
-            row.addWidget(button(self.tr("取消绿色通道"), lambda: self._declare(None),
-                                 role="secondary", name="priority_cancel"))
+            self.body.addWidget(
+                label(
+                    self.tr("绿色通道：已申请（{reason}），将优先叫号。").format(reason=reason),
+                    role="ok",
+                    name="priority_state",
+                )
+            )
+            row.addWidget(
+                button(
+                    self.tr("取消绿色通道"),
+                    lambda: self._declare(None),
+                    role="secondary",
+                    name="priority_cancel",
+                )
+            )
         elif getattr(self, "choosing_priority", False):
-            row.addWidget(button(self.tr("我是残疾人"), lambda: self._declare("disability"),
-                                 role="secondary", name="priority_disability"))
-            row.addWidget(button(self.tr("我是孕妇"), lambda: self._declare("pregnancy"),
-                                 role="secondary", name="priority_pregnancy"))
+            row.addWidget(
+                button(
+                    self.tr("我是残疾人"),
+                    lambda: self._declare("disability"),
+                    role="secondary",
+                    name="priority_disability",
+                )
+            )
+            row.addWidget(
+                button(
+                    self.tr("我是孕妇"),
+                    lambda: self._declare("pregnancy"),
+                    role="secondary",
+                    name="priority_pregnancy",
+                )
+            )
         else:
-            row.addWidget(button(self.tr("申请绿色通道（残疾人、孕妇）"), self._choose,
-                                 role="secondary", name="priority_ask"))
+            row.addWidget(
+                button(
+                    self.tr("申请绿色通道（残疾人、孕妇）"),
+                    self._choose,
+                    role="secondary",
+                    name="priority_ask",
+                )
+            )
         self.body.addLayout(row)
 
     def _choose(self) -> None:
