@@ -232,7 +232,9 @@ class MainWindow(QMainWindow):
         key = (state.screen, state.session_id, state.message, state.printed,
                state.elder, state.elder_offer, state.help, state.idle_prompt, state.priority,
                self.flow.language, screen.page)  # fmt: skip
-        if force_announce or key != self._said_key:
+        # a ticket being printed is announced once the printer answered (printed or not)
+        waiting_for_printer = state.screen is Screen.TICKET and state.busy == "printing"
+        if (force_announce or key != self._said_key) and not waiting_for_printer:
             self._said_key = key
             self.announce_timer.start()  # restarts: quick transitions are spoken once, settled
 

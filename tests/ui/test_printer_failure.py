@@ -35,7 +35,7 @@ def test_paper_out_keeps_the_number_and_reprints_it(
     assert flow.state.message.detail == "paper_out"
     # shown very large with its QR, spoken even though voice is off in normal mode
     assert text_of(window, "ticket_number") == ticket.number
-    assert window.findChild(type(window.hall_label), "ticket_qr").isVisible()
+    qtbot.waitUntil(lambda: window.findChild(type(window.hall_label), "ticket_qr").isVisible())
     qtbot.waitUntil(lambda: any(f"您的号码是 {ticket.number}" in s for s in core.voice.spoken))
     # staff are told, nothing was printed, and exactly one number exists
     assert [code for _, code in core.alerts] == ["printer:paper_out"]

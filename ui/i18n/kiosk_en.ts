@@ -143,6 +143,10 @@
         <translation>Voice off</translation>
     </message>
     <message>
+        <source>请取走号票，留意叫号。</source>
+        <translation>Please take your ticket and listen for your number.</translation>
+    </message>
+    <message>
         <source>您还在吗？{s} 秒后将返回首页</source>
         <translation>Are you still there? Returning to the start in {s} s</translation>
     </message>
