@@ -1,0 +1,99 @@
+"""Command line of the hall server.
+
+    python -m hall serve --host 0.0.0.0 --port 8080 --database-url URL [--workers N]
+    python -m hall add-kiosk KIOSK_ID      # prints only the new token
+    python -m hall add-staff NAME          # prints only the new token
+    python -m hall migrate
+
+The database URL defaults to env HALL_DATABASE_URL, else ``sqlite:///hall.sqlite3`` in the
+current directory. Every command migrates the schema first. A wrong URL, an unreachable
+database or a bad catalog ends with one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from hall.db import DEFAULT_DATABASE_URL, DatabaseError, add_kiosk, add_staff, migrate
+from kiosk.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+def _parser() -> argparse.ArgumentParser:
+    default_url = os.environ.get("HALL_DATABASE_URL") or DEFAULT_DATABASE_URL
+    db = argparse.ArgumentParser(add_help=False)
+    db.add_argument(
+        "--database-url",
+        default=default_url,
+        help="sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DB (default: %(default)s)",
+    )
+    parser = argparse.ArgumentParser(prog="python -m hall", description="Hall queue server")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", parents=[db], help="migrate, then run the HTTP server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--catalog", default=None, help="services.toml (default: config/)")
+    serve.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
+    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+
+    kiosk = sub.add_parser("add-kiosk", parents=[db], help="create or rotate a kiosk token")
+    kiosk.add_argument("kiosk_id")
+    staff = sub.add_parser("add-staff", parents=[db], help="create a staff (counter) token")
+    staff.add_argument("name")
+    sub.add_parser("migrate", parents=[db], help="upgrade the database schema to the newest")
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from hall.app import create_app
+
+    migrate(args.database_url)
+    # Build once here so a bad catalog, key or database fails now with one clear line
+    # (logging is configured only afterwards, so such a failure prints nothing else).
+    app = create_app(args.database_url, args.catalog, migrate_schema=False)
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    common = {"host": args.host, "port": args.port, "log_level": args.log_level}
+    if args.workers <= 1:
+        uvicorn.run(app, **common)  # type: ignore[arg-type]
+        return
+    os.environ["HALL_DATABASE_URL"] = args.database_url
+    if args.catalog:
+        os.environ["HALL_CATALOG"] = str(args.catalog)
+    uvicorn.run("hall.app:app_from_env", factory=True, workers=args.workers, **common)  # type: ignore[arg-type]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            _serve(args)
+        elif args.command == "add-kiosk":
+            migrate(args.database_url)
+            print(add_kiosk(args.database_url, args.kiosk_id))
+        elif args.command == "add-staff":
+            migrate(args.database_url)
+            print(add_staff(args.database_url, args.name))
+        elif args.command == "migrate":
+            migrate(args.database_url)
+    except (DatabaseError, ConfigError, ValueError) as exc:
+        print(f"hall: error: {exc}", file=sys.stderr)
+        return 2
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        print(f"hall: database error: {reason}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,217 @@
+"""The hall server's HTTP API (FastAPI); documented at /openapi.json and /docs.
+
+Paths are stable (``/api/v1/...``); kiosks and the staff pages depend on them. Endpoints
+are plain ``def`` functions: FastAPI runs them in its thread pool, each with a short
+database transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fastapi import Depends, FastAPI, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from hall import __version__
+from hall.auth import AnyPrincipal, KioskPrincipal, StaffPrincipal
+from hall.db import database_kind, make_engine, migrate
+from hall.numbering import DEFAULT_TIMEZONE
+from hall.privacy import resolve_id_hash_key
+from hall.schemas import Health, TicketOut, TicketRequest
+from hall.tickets import (
+    IdempotencyConflict,
+    InvalidTransition,
+    Queue,
+    QueueError,
+    TicketNotFound,
+    UnknownCounter,
+    UnknownService,
+)
+from kiosk.catalog import DEFAULT_PATH as DEFAULT_CATALOG_PATH
+from kiosk.catalog import load_catalog
+from kiosk.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+
+_ERROR_STATUS: dict[type[QueueError], int] = {
+    UnknownService: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    UnknownCounter: status.HTTP_404_NOT_FOUND,
+    TicketNotFound: status.HTTP_404_NOT_FOUND,
+    InvalidTransition: status.HTTP_409_CONFLICT,
+    IdempotencyConflict: status.HTTP_409_CONFLICT,
+}
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def current_time(request: Request) -> dt.datetime:
+    """The request's "now" (aware). Tests replace it via ``create_app(clock=...)``."""
+    now = request.app.state.clock()
+    if now.tzinfo is None:
+        raise ValueError("the clock must return aware datetimes")
+    return now
+
+
+def get_queue(request: Request) -> Queue:
+    return request.app.state.queue
+
+
+Now = Annotated[dt.datetime, Depends(current_time)]
+QueueDep = Annotated[Queue, Depends(get_queue)]
+
+
+def create_app(
+    database_url: str,
+    catalog_path: str | Path | None = None,
+    *,
+    id_hash_key: bytes | None = None,
+    clock: Clock | None = None,
+    timezone: str | None = None,
+    migrate_schema: bool = True,
+) -> FastAPI:
+    """Build the hall server app on one database.
+
+    ``timezone`` (default env HALL_TIMEZONE or Asia/Shanghai) decides the service day.
+    ``migrate_schema`` upgrades the schema first (a no-op when already at head).
+    Raises ConfigError (catalog, key, time zone) or hall.db.DatabaseError.
+    """
+    catalog = load_catalog(catalog_path or DEFAULT_CATALOG_PATH)
+    tz_name = timezone or os.environ.get("HALL_TIMEZONE") or DEFAULT_TIMEZONE
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"time zone {tz_name!r} is unknown (e.g. Asia/Shanghai)") from None
+    if migrate_schema:
+        migrate(database_url)
+    engine = make_engine(database_url)
+    key = resolve_id_hash_key(engine, id_hash_key)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Hall server",
+        version=__version__,
+        summary="Queue tickets for the kiosks and counters of a government service hall",
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.catalog = catalog
+    app.state.clock = clock or utc_now
+    app.state.queue = Queue(engine, catalog, tz, key)
+    _install_error_handlers(app)
+    _add_routes(app)
+    log.info("hall server ready: %s, catalog %s", database_kind(engine), catalog.version)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` worker processes; ``serve`` sets the env vars."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    return create_app(
+        os.environ["HALL_DATABASE_URL"],
+        os.environ.get("HALL_CATALOG") or None,
+        migrate_schema=False,
+    )
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(QueueError)
+    async def _queue_error(_request: Request, exc: QueueError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=_ERROR_STATUS[type(exc)])
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's default echoes each offending input back; an input may be an ID number.
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        return JSONResponse({"detail": errors}, status_code=422)
+
+
+def _add_routes(app: FastAPI) -> None:
+    prefix = "/api/v1"
+
+    @app.get(f"{prefix}/health", response_model=Health, tags=["health"])
+    async def health(request: Request) -> Health:
+        """Liveness for kiosks and monitoring; no authentication."""
+        return Health(
+            status="ok",
+            version=__version__,
+            database=database_kind(request.app.state.engine),  # type: ignore[arg-type]
+            catalog_version=request.app.state.catalog.version,
+        )
+
+    @app.post(
+        f"{prefix}/tickets",
+        response_model=TicketOut,
+        status_code=status.HTTP_201_CREATED,
+        tags=["tickets"],
+        responses={
+            200: {"model": TicketOut, "description": "retry: the ticket this key already got"},
+            409: {"description": "idempotency key reused for another service"},
+            422: {"description": "unknown service_id or invalid body"},
+        },
+    )
+    def issue_ticket(
+        body: TicketRequest, response: Response, kiosk: KioskPrincipal, queue: QueueDep, now: Now
+    ) -> TicketOut:
+        """Issue a queue ticket (kiosk token). Retrying with the same key is safe."""
+        ticket, created = queue.issue(kiosk.id, body, now)
+        if not created:
+            response.status_code = status.HTTP_200_OK
+        return ticket
+
+    @app.get(f"{prefix}/tickets/{{ticket_id}}", response_model=TicketOut, tags=["tickets"])
+    def read_ticket(ticket_id: str, _who: AnyPrincipal, queue: QueueDep) -> TicketOut:
+        """A ticket with its live position in the queue."""
+        return queue.get(ticket_id)
+
+    @app.post(
+        f"{prefix}/counters/{{counter_id}}/call-next",
+        response_model=TicketOut,
+        tags=["counters"],
+        responses={
+            204: {"description": "nobody is waiting"},
+            404: {"description": "no such counter"},
+        },
+    )
+    def call_next(counter_id: str, staff: StaffPrincipal, queue: QueueDep, now: Now) -> Any:
+        """Call the next waiting ticket of this counter's window groups (staff token)."""
+        ticket = queue.call_next(counter_id, int(staff.id), now)
+        if ticket is None:
+            return Response(status_code=status.HTTP_204_NO_CONTENT)
+        return ticket
+
+    for action in ("recall", "no-show", "complete"):
+        _add_action_route(app, prefix, action)
+
+
+def _add_action_route(app: FastAPI, prefix: str, action: str) -> None:
+    def act(ticket_id: str, staff: StaffPrincipal, queue: QueueDep, now: Now) -> TicketOut:
+        return queue.act(ticket_id, action, int(staff.id), now)
+
+    act.__name__ = f"ticket_{action.replace('-', '_')}"
+    act.__doc__ = f"{action} a called ticket (staff token); 409 if its state does not allow it."
+    app.post(
+        f"{prefix}/tickets/{{ticket_id}}/{action}",
+        response_model=TicketOut,
+        tags=["counters"],
+        responses={404: {"description": "no such ticket"}, 409: {"description": "invalid state"}},
+    )(act)

@@ -1,0 +1,68 @@
+"""Helpers shared by the hall tests: a clock moved by hand and a small API driver.
+
+(Named hall_support, not conftest, so test modules can import it unambiguously.)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+ID_HASH_KEY = bytes(range(32))
+
+
+@dataclass
+class FakeClock:
+    """The server's "now"; starts on a weekday morning in Beijing."""
+
+    now: dt.datetime = field(
+        default_factory=lambda: dt.datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
+    )
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
+
+
+@dataclass
+class Hall:
+    """A running app with one kiosk and one staff token, plus small request helpers."""
+
+    client: TestClient
+    db_path: Path
+    db_url: str
+    clock: FakeClock
+    kiosk_token: str
+    staff_token: str
+    _keys: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    def kiosk(self, token: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token or self.kiosk_token}"}
+
+    def staff(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.staff_token}"}
+
+    def issue(self, service_id: str, *, expect: int = 201, **body: Any) -> dict[str, Any]:
+        body = {"service_id": service_id, "idempotency_key": f"key-{next(self._keys)}", **body}
+        resp = self.client.post("/api/v1/tickets", json=body, headers=self.kiosk())
+        assert resp.status_code == expect, resp.text
+        return resp.json()
+
+    def call_next(self, counter: str) -> Any:
+        resp = self.client.post(f"/api/v1/counters/{counter}/call-next", headers=self.staff())
+        assert resp.status_code in (200, 204), resp.text
+        return resp.json() if resp.status_code == 200 else None
+
+    def act(self, ticket_id: str, action: str, *, expect: int = 200) -> dict[str, Any]:
+        resp = self.client.post(f"/api/v1/tickets/{ticket_id}/{action}", headers=self.staff())
+        assert resp.status_code == expect, resp.text
+        return resp.json()
