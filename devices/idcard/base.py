@@ -21,6 +21,8 @@ ReaderState = Literal["ok", "offline", "sam_fault", "closed"]
 
 BACKENDS = {
     "virtual": "devices.idcard.virtual:VirtualCardReader",
+    "serial": "devices.idcard.reader:SerialCardReader",
+    "simulator": "devices.idcard.simulator:SimulatedCardReader",
 }
 
 
