@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse
 from hall import __version__
 from hall.auth import AnyPrincipal, KioskPrincipal, StaffPrincipal
 from hall.db import database_kind, make_engine, migrate
+from hall.help import router as help_router
 from hall.numbering import DEFAULT_TIMEZONE
 from hall.privacy import resolve_id_hash_key
 from hall.schemas import Health, TicketOut, TicketRequest
@@ -115,6 +116,7 @@ def create_app(
     app.state.queue = Queue(engine, catalog, tz, key)
     _install_error_handlers(app)
     _add_routes(app)
+    app.include_router(help_router)
     log.info("hall server ready: %s, catalog %s", database_kind(engine), catalog.version)
     return app
 

@@ -151,3 +151,26 @@ class Ticket(Base):
     called_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     no_show_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class HelpRequest(Base):
+    """呼叫工作人员: a citizen at a kiosk asked for a member of staff.
+
+    ``screen`` says where the citizen is stuck (e.g. "identify"); ``elder`` whether they
+    use 长辈版. Staff list the open ones and close them when they have helped.
+    """
+
+    __tablename__ = "help_requests"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'closed')", name="status"),
+        Index("ix_help_requests_status", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"))
+    screen: Mapped[str] = mapped_column(String(32))
+    elder: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))

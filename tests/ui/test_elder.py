@@ -121,10 +121,21 @@ def test_call_staff_reaches_the_hall_server(
     qtbot.waitUntil(lambda: core.flow.state.help in ("sent", "failed"), timeout=10_000)
     assert core.flow.state.help == "sent"
     assert window.overlay.kind == "help_sent"
-    r = httpx.get(
-        f"{core.hall.base_url}/api/v1/help-requests",
-        headers={"Authorization": f"Bearer {core.hall.staff_token_for_tests()}"},
-    )
+    from hall.db import add_staff
+
+    staff = add_staff(core.hall.server.database_url, "helper")  # type: ignore[union-attr]
+    r = httpx.get(f"{core.hall.base_url}/api/v1/help-requests",
+                  headers={"Authorization": f"Bearer {staff}"})  # fmt: skip
     r.raise_for_status()
     open_requests = [h for h in r.json() if h["status"] == "open"]
-    assert [h["kiosk_id"] for h in open_requests] == [core.settings.kiosk.id]
+    assert [(h["kiosk_id"], h["screen"]) for h in open_requests] == [
+        (core.settings.kiosk.id, "home")
+    ]
+    closed = httpx.post(f"{core.hall.base_url}/api/v1/help-requests/{open_requests[0]['id']}/close",
+                        headers={"Authorization": f"Bearer {staff}"})  # fmt: skip
+    assert closed.json()["status"] == "closed"
+    kiosk_token = {"Authorization": f"Bearer {core.hall.token}"}
+    assert (
+        httpx.get(f"{core.hall.base_url}/api/v1/help-requests", headers=kiosk_token).status_code
+        == 403
+    )
