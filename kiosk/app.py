@@ -16,6 +16,7 @@ from devices.printer.connection import parse_connection
 from devices.scanner.base import Scanner, create_scanner
 from kiosk.catalog import Catalog, load_catalog
 from kiosk.embedded import EmbeddedHall, EmbeddedHallServer
+from kiosk.errors import ConfigError
 from kiosk.flow import Flow, FlowConfig
 from kiosk.guide import Guide
 from kiosk.hall_client import HallClient
@@ -80,6 +81,18 @@ class KioskCore:
                 log.exception("error while closing")
 
 
+def make_card_reader(settings: Settings) -> CardReader:
+    c = settings.card_reader
+    timing = {"poll_interval_s": c.poll_interval_s, "command_timeout_s": c.command_timeout_s}
+    if c.backend == "serial":
+        if not c.url:
+            raise ConfigError("card_reader.url: a serial reader needs a port, e.g. /dev/ttyUSB0")
+        return create_card_reader("serial", url=c.url, baud=c.baud, **timing)
+    if c.backend == "simulator":
+        return create_card_reader("simulator", cards_dir=c.cards_dir, baud=c.baud, **timing)
+    return create_card_reader("virtual", cards_dir=c.cards_dir)
+
+
 def make_printer(settings: Settings) -> Printer:
     """The configured printer. Real printers that are off at start-up do not stop the kiosk:
     they report "offline" and connect on the next job."""
@@ -124,9 +137,7 @@ def build_core(
 
     opened: list[object] = []
     try:
-        reader = create_card_reader(
-            settings.card_reader.backend, cards_dir=settings.card_reader.cards_dir
-        )
+        reader = make_card_reader(settings)
         reader.open()
         opened.append(reader)
         printer = make_printer(settings)
@@ -165,6 +176,9 @@ def build_core(
     guide = Guide(voice, normal_mode=settings.voice.enabled)
     flow.changed.connect(guide.follow)
     reader.subscribe(lambda card: runner.post(lambda: flow.card_presented(card)))
+    subscribe_errors = getattr(reader, "subscribe_errors", None)
+    if subscribe_errors is not None:  # readers that read real bytes also report failures
+        subscribe_errors(lambda error: runner.post(lambda: flow.card_failed(error)))
     core = KioskCore(settings, catalog, hall, reader, printer, scanner, voice, flow, guide)
     flow.staff_alert.connect(core.alert_staff)
     if not voice.available:

@@ -59,6 +59,7 @@ class Problem(StrEnum):
     INVALID_ID = "invalid_id"
     IDENTITY_REQUIRED = "identity_required"
     PRINTER = "printer"
+    CARD = "card"  # the reader could not read the card; detail: the error's class name
     NOTICE_PRINTER = "notice_printer"
 
 
@@ -233,6 +234,14 @@ class Flow:
             priority=priority,
             elder_offer=old and not self.state.elder,
         )
+
+    def card_failed(self, error: Exception) -> None:
+        """The reader saw a card but could not read it: tell the citizen what to do."""
+        kind = type(error).__name__
+        if kind == "SamError":
+            self.staff_alert.emit("card_reader:sam_fault")
+        if self.state.screen is Screen.IDENTIFY and kind != "NoCardError":
+            self._set(message=Message(Problem.CARD, kind))
 
     def submit_typed_id(self, raw: str) -> bool:
         """Check a typed ID number; on error explain and stay (nothing is submitted)."""

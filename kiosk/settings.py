@@ -64,10 +64,15 @@ class HallSection(_Section):
 
 
 class CardReaderSection(_Section):
-    backend: Literal["virtual"] = "virtual"
-    cards_dir: Path = Field(default=ROOT / "config" / "cards")
-    url: str = ""  # serial URL for real readers: /dev/ttyUSB0, hwgrep://…, socket://…
-    baud: int = 115200
+    # simulator: the GA 467 wire-level simulator in-process, read through the serial path
+    # virtual:   cards handed straight to the kiosk (no bytes)
+    # serial:    a real reader at ``url``
+    backend: Literal["simulator", "virtual", "serial"] = "simulator"
+    cards_dir: Path = Field(default=ROOT / "config" / "cards")  # simulator/virtual: invented people
+    url: str = ""  # serial: /dev/ttyUSB0, hwgrep://1a86:7523, socket://127.0.0.1:7001, loop://
+    baud: int = Field(default=115200, gt=0)
+    poll_interval_s: float = Field(default=0.3, ge=0.05, le=2.0, description="find-card poll")
+    command_timeout_s: float = Field(default=1.0, gt=0, le=10.0)
 
 
 class PrinterSection(_Section):

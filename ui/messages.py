@@ -25,6 +25,22 @@ def invalid_id_text(code: str) -> str:
     return texts.get(code, texts["check"])
 
 
+def card_error_text(kind: str) -> str:
+    if kind == "CardAuthError":
+        return QCoreApplication.translate(
+            "Messages", "这张证件没有通过验证。请到服务台，工作人员会帮您办理。"
+        )
+    if kind == "UnknownCardType":
+        return QCoreApplication.translate(
+            "Messages", "读卡器认不出这张证件。请输入证件号码，或到服务台。"
+        )
+    if kind in ("SamError", "CommandRejected", "FrameError"):
+        return QCoreApplication.translate(
+            "Messages", "读卡器暂时不能用，已通知工作人员。请改为输入身份证号。"
+        )
+    return QCoreApplication.translate("Messages", "没有读出身份证。请把身份证放平，重新放一次。")
+
+
 def message_text(message: Message) -> str:
     p = message.problem
     if p is Problem.INVALID_ID:
@@ -42,6 +58,8 @@ def message_text(message: Message) -> str:
         return QCoreApplication.translate(
             "Messages", "这个事项需要登记身份，请刷身份证或输入身份证号。"
         )
+    if p is Problem.CARD:
+        return card_error_text(message.detail)
     if p is Problem.PRINTER:
         return QCoreApplication.translate(
             "Messages",

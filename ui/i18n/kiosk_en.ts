@@ -143,10 +143,6 @@
         <translation>Voice off</translation>
     </message>
     <message>
-        <source>请取走号票，留意叫号。</source>
-        <translation>Please take your ticket and listen for your number.</translation>
-    </message>
-    <message>
         <source>您还在吗？{s} 秒后将返回首页</source>
         <translation>Are you still there? Returning to the start in {s} s</translation>
     </message>
@@ -196,6 +192,22 @@
     <message>
         <source>号码最后一位（校验位）对不上，请逐位核对，或直接刷身份证。</source>
         <translation>The last character (check character) does not match. Please check each digit, or tap your ID card.</translation>
+    </message>
+    <message>
+        <source>这张证件没有通过验证。请到服务台，工作人员会帮您办理。</source>
+        <translation>This card could not be verified. Please go to the help desk; staff will help you.</translation>
+    </message>
+    <message>
+        <source>读卡器认不出这张证件。请输入证件号码，或到服务台。</source>
+        <translation>The reader does not recognise this card. Please type the card number, or go to the help desk.</translation>
+    </message>
+    <message>
+        <source>读卡器暂时不能用，已通知工作人员。请改为输入身份证号。</source>
+        <translation>The card reader is not working right now; staff have been told. Please type your ID number instead.</translation>
+    </message>
+    <message>
+        <source>没有读出身份证。请把身份证放平，重新放一次。</source>
+        <translation>The card was not read. Please lay it flat on the reader and try again.</translation>
     </message>
     <message>
         <source>暂时连不上叫号系统，没有取到号。请点“重试”，或到服务台请工作人员帮您取号。</source>
