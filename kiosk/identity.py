@@ -8,6 +8,8 @@ for the length of one visit; anything shown, printed or logged uses the masked f
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import re
 from dataclasses import dataclass
 
@@ -68,10 +70,18 @@ class Holder:
     name: str  # "" when the number was typed
     birth_date: dt.date | None
     source: str  # "card" or "typed"
+    kind: str = "resident"  # the card type: resident, hk_mo_tw_permit, foreign_2017, foreign_2023
+    valid_to: dt.date | None = None  # None: 长期 (or typed)
 
     @classmethod
     def from_card(cls, card: IdCard) -> Holder:
-        return cls(card.id_number, card.name or card.name_en, card.birth_date, "card")
+        # foreign cards: the Chinese name if printed, else the English one
+        return cls(card.id_number, card.name or card.name_en, card.birth_date, "card",
+                   card.kind, card.valid_to)  # fmt: skip
+
+    def expired_on(self, day: dt.date) -> bool:
+        """The card's validity ended before ``day`` (it is still read: 换领 needs it)."""
+        return self.valid_to is not None and self.valid_to < day
 
     @classmethod
     def from_typed(cls, raw: str, today: dt.date | None = None) -> Holder:
@@ -96,3 +106,10 @@ class Holder:
         return f"Holder({self.masked_name!r}, {self.masked_id!r}, {self.source})"
 
     __str__ = __repr__
+
+
+def keyed_hash(id_number: str, key: bytes) -> str:
+    """HMAC-SHA256 (hex) of a normalised ID number: links records to a person without
+    storing the number (the hall server uses the same construction)."""
+    normalised = "".join(id_number.split()).upper()
+    return hmac.new(key, normalised.encode("utf-8"), hashlib.sha256).hexdigest()

@@ -233,3 +233,29 @@ def test_holder_masked_properties() -> None:
     h = Holder.from_card(CARD)
     assert h.masked_name == "王**"
     assert h.masked_id == "1101**********1239"
+
+
+def test_keyed_hash_is_stable_and_keyed() -> None:
+    from kiosk.identity import keyed_hash
+
+    a = keyed_hash("11010519491231002x", b"k" * 32)
+    assert a == keyed_hash(" 11010519491231002X ", b"k" * 32)  # same person, same hash
+    assert a != keyed_hash("11010519491231002X", b"j" * 32)  # another key, another hash
+    assert "11010519491231002X" not in a and len(a) == 64
+
+
+def test_expired_and_foreign_cards() -> None:
+    import datetime as dt
+
+    from devices.idcard.card import IdCard
+    from kiosk.identity import Holder
+
+    card = IdCard(kind="foreign_2023", name="", name_en="JOHNSON MARY ANN", id_number="9" + "0" * 17,
+                  valid_to=dt.date(2026, 1, 31))  # fmt: skip
+    holder = Holder.from_card(card)
+    assert holder.masked_name == "J" + "*" * (len("JOHNSON MARY ANN") - 1)
+    assert holder.kind == "foreign_2023"
+    assert holder.expired_on(dt.date(2026, 2, 1)) and not holder.expired_on(dt.date(2026, 1, 31))
+    assert not Holder.from_card(IdCard(kind="resident", name="张三", id_number="x")).expired_on(
+        dt.date(2099, 1, 1)
+    )  # 长期

@@ -241,6 +241,10 @@
         <translation>What you need: {name}</translation>
     </message>
     <message>
+        <source>您的证件已于 {date} 过期。部分事项需要有效证件，请向窗口工作人员说明。</source>
+        <translation>Your card expired on {date}. Some items need a valid card; please tell the staff at the window.</translation>
+    </message>
+    <message>
         <source>已登记：{name} {id}</source>
         <translation>Identified: {name} {id}</translation>
     </message>

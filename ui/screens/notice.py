@@ -20,6 +20,16 @@ class NoticeScreen(ScreenBase):
             self.tr("办理须知：{name}").format(name=entry.name if zh else entry.name_en)
         )
         clear_layout(self.body)
+        if state.holder is not None and state.holder.expired_on(self.flow.now().date()):
+            self.body.addWidget(
+                label(
+                    self.tr(
+                        "您的证件已于 {date} 过期。部分事项需要有效证件，请向窗口工作人员说明。"
+                    ).format(date=state.holder.valid_to),
+                    role="warning",
+                    name="card_expired",
+                )
+            )
         if state.holder is not None:
             self.body.addWidget(
                 label(
