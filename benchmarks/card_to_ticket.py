@@ -36,7 +36,14 @@ def main() -> None:
     args = parser.parse_args()
     runs = 50 if args.quick else args.runs
     with tempfile.TemporaryDirectory() as data:
-        env = {"KIOSK_KIOSK__DATA_DIR": data}
+        # the virtual reader and printer: what is timed is the kiosk's software, not a
+        # simulated wire (benchmarks/idcard_latency.py and printer.py time those)
+        env = {
+            "KIOSK_KIOSK__DATA_DIR": data,
+            "KIOSK_CARD_READER__BACKEND": "virtual",
+            "KIOSK_PRINTER__CONNECTION": "virtual",
+            "KIOSK_VOICE__BACKEND": "recording",
+        }
         settings = load_settings(environ=env)
         settings.printer.out_dir = Path(data) / "printed" if args.render else None
         core = build_core(settings)

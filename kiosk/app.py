@@ -81,6 +81,14 @@ class KioskCore:
                 log.exception("error while closing")
 
 
+def make_voice(settings: Settings) -> Voice:
+    v = settings.voice
+    if v.backend == "espeak":
+        cache = v.cache_dir or settings.data_dir / "voice-cache"
+        return create_voice("espeak", volume=v.volume, enabled=True, rate=v.rate, cache_dir=cache)
+    return create_voice(v.backend, volume=v.volume, enabled=True)
+
+
 def make_card_reader(settings: Settings) -> CardReader:
     c = settings.card_reader
     timing = {"poll_interval_s": c.poll_interval_s, "command_timeout_s": c.command_timeout_s}
@@ -149,7 +157,7 @@ def build_core(
         scanner.open()
         opened.append(scanner)
         # the voice itself is always able to speak; the Guide decides when (长辈版 or hall's choice)
-        voice = create_voice(settings.voice.backend, volume=settings.voice.volume, enabled=True)
+        voice = make_voice(settings)
     except Exception:
         for device in reversed(opened):
             device.close()  # type: ignore[attr-defined]

@@ -99,9 +99,14 @@ class ScannerSection(_Section):
 
 
 class VoiceSection(_Section):
-    backend: Literal["recording"] = "recording"
-    enabled: bool = False  # normal mode: off unless the hall turns it on
+    # espeak: Mandarin through espeak-ng (pinyin voice), played with aplay; without a sound
+    #         card the kiosk runs silently and tells staff
+    # recording: keeps what would be spoken (tests, demos)
+    backend: Literal["espeak", "recording"] = "espeak"
+    enabled: bool = False  # normal mode: off unless the hall turns it on; 长辈版 always speaks
     volume: float = Field(default=0.8, ge=0.0, le=1.0)
+    rate: int = Field(default=150, ge=80, le=300, description="words per minute")
+    cache_dir: Path | None = None  # fixed prompts as WAV (default data_dir/voice-cache)
 
 
 class Settings(_Section):

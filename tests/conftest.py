@@ -34,8 +34,14 @@ def kiosk_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]
         ):
             monkeypatch.delenv(name)
     data = tmp_path / "kiosk-data"
-    monkeypatch.setenv("KIOSK_KIOSK__DATA_DIR", str(data))
-    return {"KIOSK_KIOSK__DATA_DIR": str(data)}
+    env = {
+        "KIOSK_KIOSK__DATA_DIR": str(data),
+        # tests assert what would be spoken; tests/voice exercises the real engine
+        "KIOSK_VOICE__BACKEND": "recording",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
 
 
 @pytest.fixture(autouse=True)

@@ -50,6 +50,8 @@ class RecordingVoice(Voice):
 
 BACKENDS = {
     "recording": "voice.base:RecordingVoice",
+    # kwargs: volume, enabled, rate (words per minute, default 150), cache_dir (None: temporary)
+    "espeak": "voice.espeak:EspeakVoice",
 }
 
 

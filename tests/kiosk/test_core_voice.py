@@ -1,0 +1,26 @@
+"""The kiosk's real voice: with no sound card it runs silently and tells staff."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.app import build_core
+from kiosk.settings import load_settings
+from voice.espeak import EspeakVoice
+from voice.playback import sound_card_present
+
+
+def test_no_sound_card_means_silent_and_staff_are_told(kiosk_env: dict[str, str]) -> None:
+    present, _why = sound_card_present()
+    if present:
+        pytest.skip("this machine has a sound card")
+    settings = load_settings(environ={**kiosk_env, "KIOSK_VOICE__BACKEND": "espeak"})
+    core = build_core(settings)
+    try:
+        assert isinstance(core.voice, EspeakVoice)
+        assert not core.voice.available
+        assert "voice:silent" in [code for _, code in core.alerts]
+        core.guide.elder = True
+        core.guide.announce("请刷身份证")  # must not raise without a sound card
+    finally:
+        core.close()
