@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from dataclasses import dataclass, field
 
 from devices.idcard.base import CardReader, create_card_reader
-from devices.printer.base import Printer, create_printer_from_connection
+from devices.printer.base import Printer, create_printer_from_connection, new_dummy
 from devices.printer.connection import parse_connection
 from devices.scanner.base import Scanner, create_scanner
 from kiosk.catalog import Catalog, load_catalog
@@ -40,6 +41,14 @@ class KioskCore:
     guide: Guide
     alerts: list[tuple[dt.datetime, str]] = field(default_factory=list)  # for staff, newest last
     _closed: bool = field(default=False, repr=False)
+
+    def warm_up(self) -> None:
+        """Once the first screen is up: start the embedded server, and load python-escpos
+        (its printer database takes ~0.4 s) so the first citizen's ticket prints at once."""
+        start = getattr(self.hall, "start", None)
+        if start is not None:
+            start()
+        threading.Thread(target=lambda: new_dummy(), name="warm-up", daemon=True).start()
 
     def alert_staff(self, code: str) -> None:
         """A device problem staff must see (the staff panel and heartbeat will show these)."""

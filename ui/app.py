@@ -61,9 +61,7 @@ def run_kiosk(settings: Settings, windowed: bool = False, exit_after_start: bool
                 app.quit()
 
             QTimer.singleShot(0, shown)
-        start = getattr(core.hall, "start", None)
-        if start is not None:  # the embedded server starts once the home screen is up
-            QTimer.singleShot(0, start)
+        QTimer.singleShot(0, core.warm_up)  # the embedded server etc. once the home screen is up
         return app.exec()
     finally:
         runner.shutdown()

@@ -18,8 +18,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from pypinyin import Style, lazy_pinyin
-
 DIGITS = "零一二三四五六七八九"
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -176,6 +174,9 @@ def to_pinyin(text: str) -> str:
     dropped. Digits are left as they are: run ``normalize_for_speech`` first, or use
     ``pinyin_for_speech``. Characters pypinyin has no reading for are dropped.
     """
+    # imported here: pypinyin's dictionaries take ~0.5 s to load, not to be paid at start-up
+    from pypinyin import Style, lazy_pinyin
+
     text = unicodedata.normalize("NFKC", text).translate(_PUNCT_MAP)
     words: list[str] = []
     for token in _TOKEN.finditer(text):

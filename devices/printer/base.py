@@ -140,6 +140,17 @@ class Printer(Device):
         return self.run_job("notice", lambda p: write_notice(p, notice, self.paper_width_mm))
 
 
+def new_dummy() -> Any:
+    """A python-escpos ``Dummy`` that collects the bytes of one job.
+
+    Imported on first use: importing ``escpos.printer`` loads python-escpos's printer
+    capability database (about 0.4 s here), which must not delay the kiosk's first screen.
+    """
+    from escpos.printer import Dummy
+
+    return Dummy()
+
+
 def create_printer(backend: str, **options: object) -> Printer:
     """Build (not open) the printer registered as ``backend`` with ``options`` as kwargs."""
     cls = load_backend(BACKENDS, backend, "printer")

@@ -35,10 +35,8 @@ import threading
 from pathlib import Path
 from typing import Literal
 
-from escpos.printer import Dummy
-
 from devices.errors import DeviceUnavailable, PrinterError
-from devices.printer.base import Printer, PrinterStatus, PrintJob, Writer
+from devices.printer.base import Printer, PrinterStatus, PrintJob, Writer, new_dummy
 from devices.printer.commands import feed_mm
 from devices.printer.status import NO_ANSWER, ROLL_LOW, UNREACHABLE, query_status
 
@@ -233,7 +231,7 @@ class StreamPrinter(Printer):
                         before,
                     )
                 log.warning("%s did not answer its status; printing %s anyway", self, name)
-            dummy = Dummy()
+            dummy = new_dummy()
             write(dummy)
             data = dummy.output
             length_mm = feed_mm(data)

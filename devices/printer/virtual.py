@@ -16,8 +16,6 @@ import threading
 from pathlib import Path
 from typing import get_args
 
-from escpos.printer import Dummy
-
 from devices.errors import DeviceUnavailable, PrinterError
 from devices.printer.base import (
     Printer,
@@ -25,6 +23,7 @@ from devices.printer.base import (
     PrinterStatus,
     PrintJob,
     Writer,
+    new_dummy,
 )
 
 log = logging.getLogger(__name__)
@@ -91,7 +90,7 @@ class VirtualPrinter(Printer):
             status = self.status()
             if not status.can_print:
                 raise PrinterError(f"printer cannot print: {status.state}", status)
-            dummy = Dummy()
+            dummy = new_dummy()
             write(dummy)
             data = dummy.output
             if self._count == 0 and self.out_dir is not None:
