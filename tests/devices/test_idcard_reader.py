@@ -350,7 +350,7 @@ def test_mute_device_is_offline_and_close_is_prompt(make_reader) -> None:
         start = time.monotonic()
         reader.close()
         reader.close()
-        assert time.monotonic() - start < 1.0
+        assert time.monotonic() - start < 3.0  # not the 5 s poll: close interrupts it
     finally:
         stop.set()
         thread.join(WAIT_S)
@@ -365,7 +365,7 @@ def test_close_is_prompt_and_safe_twice(sim: ReaderSimulator, make_reader) -> No
     start = time.monotonic()
     reader.close()
     reader.close()
-    assert time.monotonic() - start < 1.0
+    assert time.monotonic() - start < 3.0  # not the 5 s poll: close interrupts it
     assert reader.state == "closed"
     assert [s for s, _ in rec.states][-1] == "closed"
 

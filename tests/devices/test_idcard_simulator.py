@@ -132,7 +132,9 @@ def test_paces_answers_at_the_baud_rate() -> None:
         finally:
             wire.close()
     wire_time = 1295 * 10 / 115200  # 112 ms: DEVICES.md's figure
-    assert wire_time <= elapsed < wire_time + 0.1
+    # never faster than the wire (that is the pacing); the upper bound only catches a hang —
+    # timing figures belong to benchmarks/idcard_latency.py, not to a test on a shared machine
+    assert wire_time <= elapsed < wire_time + 5.0
 
 
 def test_faults_spoil_the_next_matching_answer(sim: ReaderSimulator, wire: Wire) -> None:

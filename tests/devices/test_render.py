@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
-import statistics
-import time
 
 import pytest
 import qrcode
@@ -184,16 +182,6 @@ def test_truncated_commands(data: bytes) -> None:
     assert render(data).image.width == 576
 
 
-def test_render_is_fast() -> None:
-    """Interpretation + drawing of a whole ticket with its notice (PNG encoding excluded)."""
-    data = ticket_bytes()
-    render(data)  # warm the glyph cache, as a running kiosk would be
-    times = []
-    for _ in range(5):
-        start = time.perf_counter()
-        render(data)
-        times.append(time.perf_counter() - start)
-    assert statistics.median(times) < 0.1  # target 30 ms; generous for slow CI machines
 
 
 def test_font_is_found() -> None:
