@@ -15,12 +15,16 @@ from devices.idcard.base import CardReader, create_card_reader
 from devices.printer.base import Printer, create_printer_from_connection, new_dummy
 from devices.printer.connection import parse_connection
 from devices.scanner.base import Scanner, create_scanner
+from kiosk import __version__
 from kiosk.catalog import Catalog, load_catalog
 from kiosk.embedded import EmbeddedHall, EmbeddedHallServer
 from kiosk.errors import ConfigError
 from kiosk.flow import Flow, FlowConfig
 from kiosk.guide import Guide
 from kiosk.hall_client import HallClient
+from kiosk.heartbeat import Heartbeat
+from kiosk.outbox import Outbox, OutboxSender
+from kiosk.rating import RatingService
 from kiosk.runner import ImmediateRunner, Runner
 from kiosk.settings import Settings
 from voice.base import Voice, create_voice
@@ -39,6 +43,9 @@ class KioskCore:
     voice: Voice
     flow: Flow
     guide: Guide
+    outbox: Outbox
+    sender: OutboxSender
+    heartbeat: Heartbeat | None = None
     alerts: list[tuple[dt.datetime, str]] = field(default_factory=list)  # for staff, newest last
     _closed: bool = field(default=False, repr=False)
 
@@ -77,13 +84,11 @@ class KioskCore:
         if self._closed:
             return
         self._closed = True
-        for closer in (
-            self.reader.close,
-            self.printer.close,
-            self.scanner.close,
-            self.voice.close,
-            self.hall.close,
-        ):
+        if self.heartbeat is not None:
+            self.heartbeat.stop()
+        for closer in (self.sender.stop, self.outbox.close, self.reader.close,
+                       self.printer.close, self.scanner.close, self.voice.close,
+                       self.hall.close):  # fmt: skip
             try:
                 closer()
             except Exception:  # one failing device must not keep the others open
@@ -190,13 +195,23 @@ def build_core(
             priority_lane=settings.kiosk.priority_lane,
         ),
     )
+    outbox = Outbox(data_dir / "outbox.sqlite3")
+    ratings = RatingService(hall, outbox)
+    sender = OutboxSender(outbox, ratings.send, interval_s=settings.hall.outbox_retry_s)
+    ratings.kick = sender.kick
+    flow.ratings = ratings
+    ratings.on_settled = lambda key, outcome: runner.post(lambda: flow.rating_settled(key, outcome))
+    sender.start()
     guide = Guide(voice, normal_mode=settings.voice.enabled)
     flow.changed.connect(guide.follow)
     reader.subscribe(lambda card: runner.post(lambda: flow.card_presented(card)))
     subscribe_errors = getattr(reader, "subscribe_errors", None)
     if subscribe_errors is not None:  # readers that read real bytes also report failures
         subscribe_errors(lambda error: runner.post(lambda: flow.card_failed(error)))
-    core = KioskCore(settings, catalog, hall, reader, printer, scanner, voice, flow, guide)
+    core = KioskCore(settings, catalog, hall, reader, printer, scanner, voice, flow, guide,
+                     outbox, sender)  # fmt: skip
+    core.heartbeat = Heartbeat(core, hall.heartbeat, settings.hall.heartbeat_s, __version__)
+    core.heartbeat.start()
     flow.staff_alert.connect(core.alert_staff)
     if not voice.available:
         core.alert_staff("voice:silent")

@@ -138,6 +138,15 @@ class EmbeddedHall:
     def request_help(self, kiosk_id: str, screen: str, elder: bool) -> dict[str, Any]:
         return self.client().request_help(kiosk_id, screen, elder)
 
+    def find_visits(self, ticket_number: str) -> list[dict[str, Any]]:
+        return self.client().find_visits(ticket_number)
+
+    def submit_rating(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self.client().submit_rating(body)
+
+    def heartbeat(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self.client().heartbeat(kiosk_id, body)
+
     def get_ticket(self, ticket_id: str) -> Ticket:
         return self.client().get_ticket(ticket_id)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -41,6 +42,10 @@ class Screen(StrEnum):
     NOTICE = "notice"  # one-time notice of materials (一次性告知)
     TICKET = "ticket"
     THANKS = "thanks"
+    RATE_FIND = "rate_find"  # 评价: which visit (ticket number), or the self-service area
+    RATE_LEVEL = "rate_level"  # the five levels
+    RATE_REASONS = "rate_reasons"  # a bad review needs at least one reason
+    RATE_DONE = "rate_done"
 
 
 class Purpose(StrEnum):
@@ -60,6 +65,9 @@ class Problem(StrEnum):
     IDENTITY_REQUIRED = "identity_required"
     PRINTER = "printer"
     CARD = "card"  # the reader could not read the card; detail: the error's class name
+    TICKET_NOT_FOUND = "ticket_not_found"  # rating: no such ticket today
+    ALREADY_RATED = "already_rated"  # rating: one rating per ticket (一次一评)
+    REASON_NEEDED = "reason_needed"  # rating: a bad review needs a reason
     NOTICE_PRINTER = "notice_printer"
 
 
@@ -67,6 +75,22 @@ class Problem(StrEnum):
 class Message:
     problem: Problem
     detail: str = ""  # a code or staff detail, never personal data
+
+
+LEVELS = ("very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatisfied")
+BAD_LEVELS = ("dissatisfied", "very_dissatisfied")  # 差评: reasons required, followed up
+
+
+@dataclass(frozen=True)
+class RatingDraft:
+    """A rating in the making. ``ticket_number`` None: the self-service area is rated."""
+
+    ticket_number: str | None = None
+    ticket_id: str | None = None
+    service_id: str | None = None
+    level: str | None = None
+    reasons: tuple[str, ...] = ()
+    result: str | None = None  # "sending", "confirmed", "queued" (server down), "duplicate"
 
 
 @dataclass(frozen=True)
@@ -85,9 +109,19 @@ class State:
     elder_offer: bool = False  # the card holder is old enough: 长辈版 is being offered
     priority: str | None = None  # 绿色通道: "age", "disability" or "pregnancy"
     help: str | None = None  # 呼叫工作人员: "sending", "sent" or "failed"
+    rating: RatingDraft | None = None  # the rating being given (评价)
     idle_prompt: bool = False  # "still there?" is being asked
     idle_deadline: float | None = None  # monotonic seconds when the visit ends if unanswered
     session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+
+RATING_CONFIRM_S = 3.0  # no confirmation by then: tell the citizen it is kept and will be sent
+
+
+class RatingSink(Protocol):
+    def lookup(self, number: str) -> dict[str, Any] | None: ...
+
+    def submit(self, key: str, draft: RatingDraft, language: str) -> None: ...
 
 
 class TicketIssuer(Protocol):
@@ -137,6 +171,7 @@ class Flow:
         config: FlowConfig | None = None,
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], dt.datetime] = dt.datetime.now,
+        ratings: RatingSink | None = None,
     ) -> None:
         self.catalog = catalog
         self.hall = hall
@@ -152,6 +187,8 @@ class Flow:
         self.staff_alert: Event[str] = Event()  # "printer:paper_out", "printer:near_end", …
         self._last_activity = clock()
         self._thanks_since: float | None = None
+        self.ratings = ratings
+        self._rating_sent_at = 0.0
 
     # -- plumbing -------------------------------------------------------------------------
     def _set(self, **changes: Any) -> None:
@@ -372,9 +409,15 @@ class Flow:
             Screen.ITEMS: Screen.GROUPS,
             Screen.IDENTIFY: Screen.ITEMS,
             Screen.NOTICE: Screen.ITEMS if s.purpose is Purpose.GUIDE else Screen.IDENTIFY,
+            Screen.RATE_FIND: Screen.HOME,
+            Screen.RATE_LEVEL: Screen.RATE_FIND,
+            Screen.RATE_REASONS: Screen.RATE_LEVEL,
         }.get(s.screen)
         if target is None or target is Screen.HOME:
             self.home()
+        elif target in (Screen.RATE_FIND, Screen.RATE_LEVEL):
+            keep = s.rating if target is Screen.RATE_LEVEL else RatingDraft()
+            self._go(target, rating=keep)
         else:
             self._go(target, holder=None if target in (Screen.IDENTIFY, Screen.ITEMS) else s.holder)
 
@@ -433,6 +476,83 @@ class Flow:
         self.touch()
         self._set(help=None)
 
+    # -- 评价 (rating) ---------------------------------------------------------------------
+    def open_rating(self) -> None:
+        self._go(Screen.RATE_FIND, rating=RatingDraft())
+
+    def rate_self_service(self) -> None:
+        """The self-service area itself is rated (no ticket needed)."""
+        self._go(Screen.RATE_LEVEL, rating=RatingDraft())
+
+    def find_ticket_for_rating(self, raw: str) -> None:
+        number = raw.strip().upper()
+        if self.ratings is None or self.state.busy:
+            return
+        self.touch()
+        if not re.fullmatch(r"[A-Z]\d{3,4}", number):
+            self._set(message=Message(Problem.TICKET_NOT_FOUND, "format"))
+            return
+        self._set(busy="looking_up", message=None)
+        ratings = self.ratings
+        self.runner.submit(lambda: ratings.lookup(number),
+                           self._for_this_visit(lambda result: self._rating_found(number, result)))  # fmt: skip
+
+    def _rating_found(self, number: str, result: Any) -> None:
+        if isinstance(result, HallUnavailable):
+            # the server is down: the rating is kept in the outbox and checked on delivery
+            self._go(Screen.RATE_LEVEL, busy=None, rating=RatingDraft(ticket_number=number))
+        elif isinstance(result, Exception) or result is None:
+            self._set(busy=None, message=Message(Problem.TICKET_NOT_FOUND, "unknown"))
+        elif result.get("not_served"):
+            self._set(busy=None, message=Message(Problem.TICKET_NOT_FOUND, "not_served"))
+        elif result.get("rated"):
+            self._set(busy=None, message=Message(Problem.ALREADY_RATED))
+        else:
+            draft = RatingDraft(ticket_number=number, ticket_id=result.get("ticket_id"),
+                                service_id=result.get("service_id"))  # fmt: skip
+            self._go(Screen.RATE_LEVEL, busy=None, rating=draft)
+
+    def choose_level(self, level: str) -> None:
+        draft = self.state.rating
+        if draft is None or level not in LEVELS or self.state.screen is not Screen.RATE_LEVEL:
+            return
+        draft = replace(draft, level=level, reasons=())
+        if level in BAD_LEVELS:
+            self._go(Screen.RATE_REASONS, rating=draft)  # a bad review says why
+        else:
+            self._set(rating=draft)
+            self.submit_rating()
+
+    def toggle_reason(self, reason: str) -> None:
+        draft = self.state.rating
+        if draft is None:
+            return
+        self.touch()
+        reasons = tuple(r for r in draft.reasons if r != reason)
+        if reason not in draft.reasons:
+            reasons += (reason,)
+        self._set(rating=replace(draft, reasons=reasons), message=None)
+
+    def submit_rating(self) -> None:
+        """Written to the durable outbox first; confirmed on screen when the server has it."""
+        draft = self.state.rating
+        if draft is None or draft.level is None or draft.result is not None or self.ratings is None:
+            return
+        if draft.level in BAD_LEVELS and not draft.reasons:
+            self._set(message=Message(Problem.REASON_NEEDED))
+            return
+        key = f"{self.state.session_id}:rating"
+        self.ratings.submit(key, draft, self.language)
+        self._rating_sent_at = self.clock()
+        self._go(Screen.RATE_DONE, rating=replace(draft, result="sending"))
+
+    def rating_settled(self, key: str, outcome: str) -> None:
+        """The outbox delivered (``confirmed``) or the server refused (``duplicate``)."""
+        draft = self.state.rating
+        if draft is None or key != f"{self.state.session_id}:rating":
+            return
+        self._set(rating=replace(draft, result=outcome))
+
     def set_language(self, language: str) -> None:
         self.touch()
         self.language = language
@@ -448,6 +568,9 @@ class Flow:
             if self._thanks_since is not None and now - self._thanks_since >= thanks_s:
                 self.home()
             return
+        if s.screen is Screen.RATE_DONE and s.rating is not None and s.rating.result == "sending":
+            if now - self._rating_sent_at >= RATING_CONFIRM_S:
+                self._set(rating=replace(s.rating, result="queued"))  # kept; sent when it can be
         if s.screen is Screen.HOME or s.busy:
             return
         if s.idle_prompt:

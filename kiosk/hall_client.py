@@ -89,5 +89,24 @@ class HallClient:
         result: dict[str, Any] = self._request("POST", "/api/v1/help-requests", json=body).json()
         return result
 
+    def find_visits(self, ticket_number: str) -> list[dict[str, Any]]:
+        """评价: today's tickets with this number, with whether each may be rated."""
+        body = {"ticket_number": ticket_number}
+        visits: list[dict[str, Any]] = self._request(
+            "POST", "/api/v1/ratings/visits", json=body
+        ).json()
+        return visits
+
+    def submit_rating(self, body: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = self._request("POST", "/api/v1/ratings", json=body).json()
+        return result
+
+    def heartbeat(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Device states for the hall's monitoring; the answer names the catalog version."""
+        answer: dict[str, Any] = self._request(
+            "POST", f"/api/v1/kiosks/{kiosk_id}/heartbeat", json=body
+        ).json()
+        return answer
+
     def get_ticket(self, ticket_id: str) -> Ticket:
         return Ticket.from_api(self._request("GET", f"/api/v1/tickets/{ticket_id}").json())

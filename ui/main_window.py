@@ -30,6 +30,7 @@ from ui.screens.home import HomeScreen
 from ui.screens.identify import IdentifyScreen
 from ui.screens.items import ItemsScreen
 from ui.screens.notice import NoticeScreen
+from ui.screens.rating import RateDoneScreen, RateFindScreen, RateLevelScreen, RateReasonsScreen
 from ui.screens.thanks import ThanksScreen
 from ui.screens.ticket import TicketScreen
 from ui.widgets import Overlay, button, label
@@ -97,6 +98,10 @@ class MainWindow(QMainWindow):
             Screen.NOTICE: NoticeScreen(flow),
             Screen.TICKET: TicketScreen(flow),
             Screen.THANKS: ThanksScreen(flow),
+            Screen.RATE_FIND: RateFindScreen(flow),
+            Screen.RATE_LEVEL: RateLevelScreen(flow),
+            Screen.RATE_REASONS: RateReasonsScreen(flow),
+            Screen.RATE_DONE: RateDoneScreen(flow),
         }
         for screen in self.screens.values():
             screen.on_page = lambda: self.render(self.flow.state, force_announce=True)
@@ -208,7 +213,9 @@ class MainWindow(QMainWindow):
         self.back_button.setText(self.tr("返回"))
         self.home_button.setText(self.tr("首页"))
         self.help_button.setText(self.tr("呼叫工作人员"))
-        self.back_button.setVisible(state.screen not in (Screen.HOME, Screen.TICKET, Screen.THANKS))
+        self.back_button.setVisible(
+            state.screen not in (Screen.HOME, Screen.TICKET, Screen.THANKS, Screen.RATE_DONE)
+        )
         self.home_button.setVisible(state.screen is not Screen.HOME)
         voice_controls = self.guide is not None and (state.elder or self.guide.normal_mode)
         muted = self.guide is not None and self.guide.muted
@@ -231,6 +238,7 @@ class MainWindow(QMainWindow):
         self._overlays(state)
         key = (state.screen, state.session_id, state.message, state.printed,
                state.elder, state.elder_offer, state.help, state.idle_prompt, state.priority,
+               state.rating,
                self.flow.language, screen.page)  # fmt: skip
         # a ticket being printed is announced once the printer answered (printed or not)
         waiting_for_printer = state.screen is Screen.TICKET and state.busy == "printing"

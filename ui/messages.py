@@ -60,6 +60,20 @@ def message_text(message: Message) -> str:
         )
     if p is Problem.CARD:
         return card_error_text(message.detail)
+    if p is Problem.TICKET_NOT_FOUND:
+        if message.detail == "not_served":
+            return QCoreApplication.translate(
+                "Messages", "这个号码还没有办理完，办完后再来评价吧。"
+            )
+        return QCoreApplication.translate(
+            "Messages", "没有找到今天的这个号码，请核对号票上的号码（字母加数字）。"
+        )
+    if p is Problem.ALREADY_RATED:
+        return QCoreApplication.translate(
+            "Messages", "这个号码已经评价过了，每次办事评价一次。谢谢您！"
+        )
+    if p is Problem.REASON_NEEDED:
+        return QCoreApplication.translate("Messages", "请至少选一项不满意的原因，我们好改进。")
     if p is Problem.PRINTER:
         return QCoreApplication.translate(
             "Messages",

@@ -38,6 +38,10 @@
         <source>办事指南</source>
         <translation>Service guide</translation>
     </message>
+    <message>
+        <source>评价</source>
+        <translation>Rate our service</translation>
+    </message>
 </context>
 <context>
     <name>IdentifyScreen</name>
@@ -222,6 +226,22 @@
         <translation>This item needs your identity: tap your ID card or type your ID number.</translation>
     </message>
     <message>
+        <source>这个号码还没有办理完，办完后再来评价吧。</source>
+        <translation>This number has not been served yet; please rate after your visit.</translation>
+    </message>
+    <message>
+        <source>没有找到今天的这个号码，请核对号票上的号码（字母加数字）。</source>
+        <translation>No ticket with this number today. Please check the number on your ticket (a letter and digits).</translation>
+    </message>
+    <message>
+        <source>这个号码已经评价过了，每次办事评价一次。谢谢您！</source>
+        <translation>This number has already been rated; each visit is rated once. Thank you!</translation>
+    </message>
+    <message>
+        <source>请至少选一项不满意的原因，我们好改进。</source>
+        <translation>Please choose at least one reason, so that we can improve.</translation>
+    </message>
+    <message>
         <source>号票没有打印出来，但您的号码已经取好：请记下屏幕上的号码，或用手机拍下二维码。工作人员已收到提醒。</source>
         <translation>The ticket could not be printed, but your number is taken: note the number on the screen or photograph the QR code. Staff have been alerted.</translation>
     </message>
@@ -331,6 +351,138 @@
     <message>
         <source>申请绿色通道（残疾人、孕妇）</source>
         <translation>Priority lane (disability, pregnancy)</translation>
+    </message>
+</context>
+<context>
+    <name>RateDoneScreen</name>
+    <message>
+        <source>谢谢您的评价</source>
+        <translation>Thank you for your rating</translation>
+    </message>
+    <message>
+        <source>正在提交…</source>
+        <translation>Sending…</translation>
+    </message>
+    <message>
+        <source>评价已提交，谢谢您！</source>
+        <translation>Your rating has been received. Thank you!</translation>
+    </message>
+    <message>
+        <source>评价已保存在本机，网络恢复后会自动提交。谢谢您！</source>
+        <translation>Your rating is saved on this kiosk and will be sent when the network is back. Thank you!</translation>
+    </message>
+    <message>
+        <source>这张号票已经评价过了，每次办事评价一次。谢谢您的关心！</source>
+        <translation>This ticket has already been rated; each visit is rated once. Thank you for caring!</translation>
+    </message>
+    <message>
+        <source>返回首页</source>
+        <translation>Back to the start</translation>
+    </message>
+</context>
+<context>
+    <name>RateFindScreen</name>
+    <message>
+        <source>评价：请输入号票上的号码</source>
+        <translation>Rating: type the number on your ticket</translation>
+    </message>
+    <message>
+        <source>例如 B001</source>
+        <translation>e.g. B001</translation>
+    </message>
+    <message>
+        <source>删除一位</source>
+        <translation>Delete one character</translation>
+    </message>
+    <message>
+        <source>评价自助服务区</source>
+        <translation>Rate the self-service area</translation>
+    </message>
+    <message>
+        <source>查找中…</source>
+        <translation>Looking it up…</translation>
+    </message>
+    <message>
+        <source>下一步</source>
+        <translation>Next</translation>
+    </message>
+</context>
+<context>
+    <name>RateLevelScreen</name>
+    <message>
+        <source>您对 {number} 号的办理满意吗？</source>
+        <translation>Were you satisfied with visit {number}?</translation>
+    </message>
+    <message>
+        <source>您对自助服务区满意吗？</source>
+        <translation>Are you satisfied with the self-service area?</translation>
+    </message>
+    <message>
+        <source>非常满意</source>
+        <translation>Very satisfied</translation>
+    </message>
+    <message>
+        <source>满意</source>
+        <translation>Satisfied</translation>
+    </message>
+    <message>
+        <source>基本满意</source>
+        <translation>Fairly satisfied</translation>
+    </message>
+    <message>
+        <source>不满意</source>
+        <translation>Dissatisfied</translation>
+    </message>
+    <message>
+        <source>非常不满意</source>
+        <translation>Very dissatisfied</translation>
+    </message>
+    <message>
+        <source>您的评价会如实记录，只用于改进服务。</source>
+        <translation>Your rating is recorded as given and used only to improve the service.</translation>
+    </message>
+</context>
+<context>
+    <name>RateReasonsScreen</name>
+    <message>
+        <source>请告诉我们哪里不满意（可多选）</source>
+        <translation>Please tell us what was wrong (choose one or more)</translation>
+    </message>
+    <message>
+        <source>态度</source>
+        <translation>Attitude</translation>
+    </message>
+    <message>
+        <source>效率</source>
+        <translation>Speed</translation>
+    </message>
+    <message>
+        <source>一次性告知不到位</source>
+        <translation>Incomplete information about materials</translation>
+    </message>
+    <message>
+        <source>多次跑动</source>
+        <translation>Had to come several times</translation>
+    </message>
+    <message>
+        <source>环境</source>
+        <translation>Environment</translation>
+    </message>
+    <message>
+        <source>其他</source>
+        <translation>Other</translation>
+    </message>
+    <message>
+        <source>已选：</source>
+        <translation>Selected: </translation>
+    </message>
+    <message>
+        <source>提交评价</source>
+        <translation>Submit rating</translation>
+    </message>
+    <message>
+        <source>差评会由专人核实、整改并回复。</source>
+        <translation>Bad reviews are checked, acted on and answered by a named person.</translation>
     </message>
 </context>
 <context>

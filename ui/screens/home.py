@@ -23,4 +23,7 @@ class HomeScreen(ScreenBase):
         grid.addWidget(
             button(self.tr("办事指南"), self.flow.open_guide, role="tile", name="tile_guide"), 0, 1
         )
+        grid.addWidget(
+            button(self.tr("评价"), self.flow.open_rating, role="tile", name="tile_rating"), 1, 0
+        )
         self.body.addLayout(grid)

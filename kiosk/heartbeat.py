@@ -1,0 +1,83 @@
+"""Heartbeats: every kiosk tells the hall server how its devices are, so staff see a printer
+out of paper or a dead card reader across the hall before a citizen does.
+
+A background thread posts ``POST /api/v1/kiosks/{id}/heartbeat`` every ``interval_s``
+seconds. Device states are asked of the devices themselves (the printer's real-time status,
+the reader's state), never guessed; a heartbeat that fails is simply tried again next time.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+READER_STATES = {"ok": "ok", "offline": "offline", "sam_fault": "sam_fault"}
+PRINTER_STATES = {"ok", "near_end", "paper_out", "cover_open", "offline", "error", "unknown"}
+
+
+def device_states(core: Any) -> dict[str, str]:
+    """The states the hall server understands, read from the kiosk's devices now."""
+    reader = READER_STATES.get(getattr(core.reader, "state", ""), "unknown")
+    try:
+        printer = core.printer.status().state
+    except Exception:  # a printer that cannot even be asked is offline
+        printer = "offline"
+    scanner = "ok" if getattr(core.scanner, "is_open", False) else "missing"
+    voice = "ok" if core.voice.available else "silent"
+    return {
+        "card_reader": reader,
+        "printer": printer if printer in PRINTER_STATES else "unknown",
+        "camera": scanner,
+        "voice": voice,
+    }
+
+
+class Heartbeat:
+    def __init__(self, core: Any, post: Callable[[str, dict[str, Any]], dict[str, Any]],
+                 interval_s: float, version: str) -> None:  # fmt: skip
+        self.core = core
+        self.post = post
+        self.interval_s = interval_s
+        self.version = version
+        self.last_ok: bool | None = None
+        self.server_catalog_version: str | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "interval_s": self.interval_s,
+            "devices": device_states(self.core),
+            "outbox_backlog": self.core.outbox.backlog(),
+            "alerts": [code for _, code in self.core.alerts[-10:]],
+            "catalog_version": self.core.catalog.version,
+        }
+
+    def beat(self) -> None:
+        """One heartbeat now (also used by tests and the staff panel's "send now")."""
+        try:
+            answer = self.post(self.core.settings.kiosk.id, self.body())
+        except Exception as exc:  # the server is down or slow: next time
+            if self.last_ok is not False:
+                log.warning("heartbeat failed: %s", type(exc).__name__)
+            self.last_ok = False
+            return
+        self.last_ok = True
+        self.server_catalog_version = answer.get("catalog_version")
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.ident is not None:
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            self.beat()
