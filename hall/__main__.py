@@ -4,10 +4,12 @@
     python -m hall add-kiosk KIOSK_ID      # prints only the new token
     python -m hall add-staff NAME          # prints only the new token
     python -m hall migrate
+    python -m hall verify-ratings          # exit 0 if the rating chain is intact, else 1
 
 The database URL defaults to env HALL_DATABASE_URL, else ``sqlite:///hall.sqlite3`` in the
 current directory. Every command migrates the schema first. A wrong URL, an unreachable
 database or a bad catalog ends with one line on stderr and exit status 2.
+``verify-ratings`` is read-only: it does not migrate.
 """
 
 from __future__ import annotations
@@ -20,7 +22,15 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from hall.db import DEFAULT_DATABASE_URL, DatabaseError, add_kiosk, add_staff, migrate
+from hall.db import (
+    DEFAULT_DATABASE_URL,
+    DatabaseError,
+    add_kiosk,
+    add_staff,
+    make_engine,
+    migrate,
+)
+from hall.rating_chain import verify_chain
 from kiosk.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -49,7 +59,36 @@ def _parser() -> argparse.ArgumentParser:
     staff = sub.add_parser("add-staff", parents=[db], help="create a staff (counter) token")
     staff.add_argument("name")
     sub.add_parser("migrate", parents=[db], help="upgrade the database schema to the newest")
+    sub.add_parser(
+        "verify-ratings",
+        parents=[db],
+        help="recompute the rating hash chain; exit 1 naming the first bad record",
+    )
     return parser
+
+
+def _verify_ratings(database_url: str) -> int:
+    """Print the chain check; 0 when intact, 1 when any rating was edited, deleted or
+    reordered (the first bad record is named first)."""
+    engine = make_engine(database_url)
+    try:
+        report = verify_chain(engine)
+    finally:
+        engine.dispose()
+    if report.ok:
+        print(
+            f"{report.count} ratings verified"
+            f" (chain head seq {report.head_seq}, sha256 {report.head_hash})"
+        )
+        return 0
+    first = report.problems[0]
+    print(f"rating chain BROKEN: first bad record {first.describe()}")
+    print(f"{len(report.problems)} problem(s) in {report.count} ratings:")
+    for problem in report.problems[:20]:
+        print(f"  {problem.describe()}")
+    if len(report.problems) > 20:
+        print(f"  … and {len(report.problems) - 20} more")
+    return 1
 
 
 def _serve(args: argparse.Namespace) -> None:
@@ -85,6 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(add_staff(args.database_url, args.name))
         elif args.command == "migrate":
             migrate(args.database_url)
+        elif args.command == "verify-ratings":
+            return _verify_ratings(args.database_url)
     except (DatabaseError, ConfigError, ValueError) as exc:
         print(f"hall: error: {exc}", file=sys.stderr)
         return 2

@@ -174,3 +174,184 @@ class HelpRequest(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     closed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+
+# -- 好差评 ratings, their follow-ups, 办不成事 cases (hall.ratings, hall.followups, hall.cases)
+RATING_LEVELS = ("very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatisfied")
+RATING_TARGETS = ("ticket", "self_service_area")
+FOLLOWUP_STATUSES = ("open", "verified", "rectified", "closed")
+CASE_STATUSES = ("submitted", "taken", "responded", "coordinating", "closed")
+CASE_EVENT_KINDS = ("take", "respond", "coordinate", "close", "contact_viewed")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+class RatingChainHead(Base):
+    """The one row (id = 1) that holds the end of the rating hash chain.
+
+    Appending a rating locks this row (``SELECT … FOR UPDATE``) for the rest of its
+    transaction, so ratings from any number of server processes get gap-free ``seq``
+    values and each names the hash of the one before: the chain cannot fork.
+    """
+
+    __tablename__ = "rating_chain_head"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class Rating(Base):
+    """A 好差评 rating (GB/T 39046 fields plus window, staff, item, kiosk); append-only.
+
+    ``hash`` = SHA-256 over the canonical form of every other column (``hall.ratings``),
+    which includes ``prev_hash``, the hash of rating ``seq - 1``. ``rater`` is the
+    ticket holder's keyed hash or "anonymous", never a name or ID number. ``reasons`` is a
+    JSON array (text). ``rating_count`` 1 is the first rating of a visit, 2 the citizen's
+    follow-up rating after a bad review was answered.
+    """
+
+    __tablename__ = "ratings"
+    __table_args__ = (
+        UniqueConstraint("seq", name="uq_ratings_seq"),
+        UniqueConstraint("kiosk_id", "idempotency_key", name="uq_ratings_kiosk_idempotency"),
+        UniqueConstraint("ticket_id", "rating_count", name="uq_ratings_ticket_count"),
+        CheckConstraint(_in("level", RATING_LEVELS), name="level"),
+        CheckConstraint(_in("target", RATING_TARGETS), name="target"),
+        CheckConstraint("rating_count IN (1, 2)", name="rating_count"),
+        CheckConstraint(
+            "(target = 'ticket' AND ticket_id IS NOT NULL)"
+            " OR (target = 'self_service_area' AND ticket_id IS NULL)",
+            name="target_ticket",
+        ),
+        Index("ix_ratings_day", "rating_day"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(100))
+    target: Mapped[str] = mapped_column(String(20))
+    ticket_id: Mapped[str | None] = mapped_column(ForeignKey("tickets.id"))
+    ticket_number: Mapped[str | None] = mapped_column(String(16))
+    ticket_day: Mapped[dt.date | None] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(16))
+    rater: Mapped[str] = mapped_column(String(64))
+    rated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    rating_day: Mapped[dt.date] = mapped_column(Date)
+    rating_count: Mapped[int] = mapped_column(Integer)
+    level: Mapped[str] = mapped_column(String(20))
+    reasons: Mapped[str] = mapped_column(String(400))
+    comment: Mapped[str | None] = mapped_column(String(200))
+    division_code: Mapped[str] = mapped_column(String(6))
+    counter: Mapped[str | None] = mapped_column(String(16))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    service_id: Mapped[str | None] = mapped_column(String(64))
+    window_group: Mapped[str | None] = mapped_column(String(64))
+
+
+class RatingFollowup(Base):
+    """核实、整改、反馈 of one bad review, with due days in working days (hall-local dates).
+
+    ``substantiated`` is the outcome of verification: an unfounded review needs no
+    rectification but is still answered (feedback) before it closes.
+    """
+
+    __tablename__ = "rating_followups"
+    __table_args__ = (
+        CheckConstraint(_in("status", FOLLOWUP_STATUSES), name="status"),
+        Index("ix_rating_followups_status", "status", "plan_due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    rating_id: Mapped[str] = mapped_column(ForeignKey("ratings.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    plan_due_on: Mapped[dt.date] = mapped_column(Date)
+    rectify_due_on: Mapped[dt.date] = mapped_column(Date)
+    substantiated: Mapped[bool | None] = mapped_column(Boolean)
+    verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    verified_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    verify_note: Mapped[str | None] = mapped_column(String(500))
+    rectified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    rectified_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    rectify_note: Mapped[str | None] = mapped_column(String(500))
+    feedback_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    feedback_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    feedback_note: Mapped[str | None] = mapped_column(String(500))
+
+
+class CaseSequence(Base):
+    """Last 办不成事 case number issued per hall-local day (gap-free, like tickets)."""
+
+    __tablename__ = "case_sequences"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer)
+
+
+class Case(Base):
+    """A 办不成事 case: a matter normal windows could not solve, with one owner (首接负责制).
+
+    Personal data: ``phone`` is kept in full only while the case is open, because its owner
+    must call the citizen back; closing erases it. ``phone_masked`` (138****8000) and
+    ``phone_hash`` (HMAC-SHA256, keyed; ``hall.feedback.derive_key``) stay for the record.
+    """
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("kiosk_id", "idempotency_key", name="uq_cases_kiosk_idempotency"),
+        UniqueConstraint("day", "seq", name="uq_cases_day_seq"),
+        CheckConstraint(_in("status", CASE_STATUSES), name="status"),
+        Index("ix_cases_status", "status", "close_due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_number: Mapped[str] = mapped_column(String(24), unique=True)
+    day: Mapped[dt.date] = mapped_column(Date)
+    seq: Mapped[int] = mapped_column(Integer)
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(100))
+    ticket_id: Mapped[str | None] = mapped_column(ForeignKey("tickets.id"))
+    tried_normal_channel: Mapped[bool] = mapped_column(Boolean)
+    overlapping_duties: Mapped[bool] = mapped_column(Boolean)
+    policy_room: Mapped[bool] = mapped_column(Boolean)
+    categories: Mapped[str] = mapped_column(String(400))
+    description: Mapped[str] = mapped_column(String(500))
+    phone: Mapped[str | None] = mapped_column(String(11))
+    phone_masked: Mapped[str] = mapped_column(String(16))
+    phone_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    taken_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    respond_due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    coordinate_due_on: Mapped[dt.date] = mapped_column(Date)
+    close_due_on: Mapped[dt.date] = mapped_column(Date)
+    responded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    coordinated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class CaseEvent(Base):
+    """What staff did on a case, in order (and each view of the citizen's phone number)."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (
+        CheckConstraint(_in("kind", CASE_EVENT_KINDS), name="kind"),
+        Index("ix_case_events_case", "case_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    note: Mapped[str | None] = mapped_column(String(500))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -27,10 +27,13 @@ class HallUnavailable(HallError):
 
 
 class HallRejected(HallError):
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(f"{status}: {detail}")
+    """``code`` is the server's machine-readable reason (e.g. "already_rated") if it gave one."""
+
+    def __init__(self, status: int, detail: str, code: str = "") -> None:
+        super().__init__(f"{status}: {code or detail}")
         self.status = status
         self.detail = detail
+        self.code = code
 
 
 class HallClient:
@@ -55,10 +58,11 @@ class HallClient:
             raise HallUnavailable(f"server error {response.status_code}")
         if response.status_code >= 400:
             try:
-                detail = str(response.json().get("detail", ""))
-            except ValueError:
-                detail = response.text[:200]
-            raise HallRejected(response.status_code, detail)
+                body = response.json()
+                detail, code = str(body.get("detail", "")), str(body.get("code", ""))
+            except (ValueError, AttributeError):
+                detail, code = response.text[:200], ""
+            raise HallRejected(response.status_code, detail, code)
         return response
 
     def health(self) -> dict[str, Any]:

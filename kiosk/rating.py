@@ -73,7 +73,9 @@ class RatingService:
         try:
             self.hall.submit_rating({**message.payload, "idempotency_key": message.key})
         except HallRejected as exc:
-            if exc.status == 409:
+            if exc.code == "already_rated":
                 self.on_settled(message.key, "duplicate")
-            raise Undeliverable(f"{exc.status}: {exc.detail}") from exc
+            else:
+                self.on_settled(message.key, "refused")
+            raise Undeliverable(f"{exc.status} {exc.code}: {exc.detail}") from exc
         self.on_settled(message.key, "confirmed")

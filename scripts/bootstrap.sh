@@ -12,7 +12,10 @@ KIOSK_DEBS=(
   libxkbcommon0 libxkbcommon-x11-0 libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0
   libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
 )
-KIOSK_TEST_DEBS=(postgresql)                        # the hall server's multi-process test
+KIOSK_TEST_DEBS=(
+  postgresql                                       # the hall server's multi-process tests
+  chromium chromium-driver                         # the staff web page tested in a real browser
+)
 
 _log() { printf '[bootstrap] %s\n' "$*" >&2; }
 

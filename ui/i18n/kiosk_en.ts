@@ -376,6 +376,10 @@
         <translation>This ticket has already been rated; each visit is rated once. Thank you for caring!</translation>
     </message>
     <message>
+        <source>这次评价没有被系统接受，已转交工作人员处理。谢谢您！</source>
+        <translation>The system did not accept this rating; it has been passed to staff. Thank you!</translation>
+    </message>
+    <message>
         <source>返回首页</source>
         <translation>Back to the start</translation>
     </message>

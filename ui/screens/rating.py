@@ -138,6 +138,7 @@ class RateDoneScreen(ScreenBase):
             "confirmed": self.tr("评价已提交，谢谢您！"),
             "queued": self.tr("评价已保存在本机，网络恢复后会自动提交。谢谢您！"),
             "duplicate": self.tr("这张号票已经评价过了，每次办事评价一次。谢谢您的关心！"),
+            "refused": self.tr("这次评价没有被系统接受，已转交工作人员处理。谢谢您！"),
         }
         self.body.addWidget(label(texts.get(result or "", ""), role="ok", name="rating_result"))
         self.body.addWidget(button(self.tr("返回首页"), self.flow.home, name="rating_home"))
