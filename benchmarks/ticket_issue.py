@@ -1,16 +1,36 @@
 """Ticket issuing throughput and latency of real hall server processes; prints JSON.
 
     python benchmarks/ticket_issue.py [--quick] [--tickets N] [--clients 50] [--pg-url URL]
+        [--pg-processes 2] [--pg-workers 1] [--sqlite-workers 1] [--rate R|auto|off]
 
-SQLite: one server process on a temporary file. PostgreSQL (with ``--pg-url`` or env
-KIOSK_TEST_PG_URL, a superuser URL): a fresh database and two server processes, the
-clients spread over both. Each backend is measured twice with the same clients: first
-GET /api/v1/health (the HTTP baseline), then POST /api/v1/tickets. Reported: tickets_per_s,
-p50_ms, p99_ms (per request, milliseconds), duplicates and gaps (number checks per window
-group and service day), non_201 responses, ratio_p50 = ticket p50 / health p50, and
-server_cpu_ms_per_ticket (CPU time of the server processes per ticket, Linux only).
+Each client is a kiosk of its own (``--kiosks``, default one per client): a real kiosk
+issues one ticket at a time, and 50 clients on one kiosk row would make every insert
+wait on the same foreign-key row lock, which no hall sees. SQLite: one server process
+on a temporary file. PostgreSQL (with ``--pg-url`` or env
+KIOSK_TEST_PG_URL, a superuser URL): a fresh database and ``--pg-processes`` server
+processes (default 2) of ``--pg-workers`` uvicorn workers each, the clients spread over
+them. Each backend is measured with the same 50 clients (``hall.testing.load``: one event
+loop, raw keep-alive HTTP/1.1, ~0.05 ms client CPU per request):
 
-With 50 clients always waiting, latency is mostly queueing: p50 ≈ clients / throughput.
+1. GET /api/v1/health, closed loop: the HTTP baseline (health_p50_ms, health_p99_ms).
+2. POST /api/v1/tickets, closed loop (each client sends again as soon as it is answered):
+   the most the server does — tickets_per_s. Latency here is mostly queueing
+   (p50 ≈ clients / throughput), so the latency targets are not read off this run.
+3. POST /api/v1/tickets, open loop at ``--rate`` tickets/s (default: half the closed-loop
+   throughput; ``--rate 1000`` for the target rate): request i is due at i / rate and its
+   latency counts from then, so a server that falls behind is charged for the queue —
+   ``open_loop.p50_ms`` / ``p99_ms`` are the latency a kiosk would see at that load.
+
+Reported per backend: the configuration (processes, workers, event loop and HTTP parser,
+fast-path pool size, PostgreSQL's version and commit settings), tickets_per_s, p50_ms,
+p99_ms (closed loop), duplicates and gaps (number checks per window group and service day,
+over every ticket of the run), non_201, ratio_p50 = ticket p50 / health p50, and CPU per
+ticket of the closed-loop run (Linux, from /proc): server_cpu_ms_per_ticket (every process
+of the hall servers, uvicorn workers included), client_cpu_ms_per_ticket (this load
+generator), db_cpu_ms_per_ticket (the local PostgreSQL server's processes; null for a
+remote server), machine_busy_pct (all CPUs, including steal_pct taken by the hypervisor)
+and other_pct (CPU of everything else on the machine: if it is not near 0, someone else
+was busy and the throughput figures are low; the per-ticket CPU figures still hold).
 
 This script measures; it never asserts and always exits 0 (errors go into the JSON).
 """
@@ -18,6 +38,7 @@ This script measures; it never asserts and always exits 0 (errors go into the JS
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -26,12 +47,19 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hall.db import add_kiosk, migrate  # noqa: E402
+from hall.db import (  # noqa: E402
+    DEFAULT_PG_FAST_POOL_SIZE,
+    PG_FAST_POOL_SIZE_ENV,
+    add_kiosk,
+    make_engine,
+    migrate,
+)
 from hall.testing import (  # noqa: E402
     Reply,
     ServerProcess,
@@ -48,6 +76,7 @@ SERVICES = [
     "result-pickup",
     "unresolved-report",
 ]
+_CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -57,18 +86,119 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-def cpu_seconds(pids: list[int | None]) -> float | None:
-    """User + system CPU time of processes, seconds (from /proc; None elsewhere)."""
+# -- CPU accounting (Linux /proc; None elsewhere) ------------------------------------------
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def _all_pids() -> list[int]:
+    try:
+        return [int(name) for name in os.listdir("/proc") if name.isdigit()]
+    except OSError:
+        return []
+
+
+def process_tree(roots: list[int | None]) -> list[int]:
+    """The given processes and all their descendants (uvicorn workers are children)."""
+    children: dict[int, list[int]] = defaultdict(list)
+    for pid in _all_pids():
+        fields = _stat_fields(pid)
+        if fields:
+            children[int(fields[1])].append(pid)
+    found: list[int] = []
+    todo = [pid for pid in roots if pid is not None]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float | None:
+    """User + system CPU time of processes, seconds."""
     total = 0.0
     for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
+        fields = _stat_fields(pid)
+        if fields is None:
             return None
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        total += (int(fields[11]) + int(fields[12])) / _CLK_TCK
     return total
 
 
+def postmaster_pid(database_url: str) -> int | None:
+    """The local PostgreSQL server's main process (the parent of our backend)."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            backend = int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+    finally:
+        engine.dispose()
+    fields = _stat_fields(backend)
+    return int(fields[1]) if fields else None
+
+
+def postgres_cpu_seconds(postmaster: int) -> float | None:
+    """CPU of a PostgreSQL server: the postmaster and every child (backends, WAL writer…);
+    with the postmaster's counters of reaped children, so backends that exit still count."""
+    fields = _stat_fields(postmaster)
+    if fields is None:
+        return None
+    total = (int(fields[13]) + int(fields[14])) / _CLK_TCK
+    return total + (cpu_seconds(process_tree([postmaster])) or 0.0)
+
+
+def machine_jiffies() -> tuple[int, int, int] | None:
+    """(busy, steal, total) jiffies of all CPUs since boot."""
+    try:
+        first = Path("/proc/stat").read_text().splitlines()[0].split()
+    except (OSError, IndexError):
+        return None
+    values = [int(v) for v in first[1:]]
+    user, nice, system, idle, iowait, irq, softirq, steal = (values + [0] * 8)[:8]
+    busy = user + nice + system + irq + softirq
+    return busy, steal, busy + steal + idle + iowait
+
+
+class CpuMeter:
+    """CPU used by servers, this client, local PostgreSQL and the machine over a run."""
+
+    def __init__(self, server_pids: list[int], postmaster: int | None) -> None:
+        self.server_pids = server_pids
+        self.postmaster = postmaster
+
+    def __enter__(self) -> CpuMeter:
+        self._server = cpu_seconds(self.server_pids)
+        self._client = time.process_time()
+        self._db = postgres_cpu_seconds(self.postmaster) if self.postmaster else None
+        self._machine = machine_jiffies()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        server = cpu_seconds(self.server_pids)
+        self.server_s = server - self._server if server is not None and self._server else None
+        self.client_s = time.process_time() - self._client
+        db = postgres_cpu_seconds(self.postmaster) if self.postmaster else None
+        self.db_s = db - self._db if db is not None and self._db is not None else None
+        machine = machine_jiffies()
+        self.busy_pct = self.steal_pct = self.other_pct = None
+        if machine and self._machine:
+            busy, steal, total = (a - b for a, b in zip(machine, self._machine, strict=True))
+            if total > 0:
+                self.busy_pct = round(100 * (busy + steal) / total, 1)
+                self.steal_pct = round(100 * steal / total, 1)
+                ours = (self.server_s or 0) + self.client_s + (self.db_s or 0)
+                other = busy / _CLK_TCK - ours
+                self.other_pct = round(max(0.0, 100 * other / (total / _CLK_TCK)), 1)
+
+
+def per_ticket_ms(seconds: float | None, tickets: int) -> float | None:
+    return round(seconds / tickets * 1000, 3) if seconds is not None else None
+
+
+# -- checks and the run ----------------------------------------------------------------------
 def number_checks(replies: list[Reply]) -> dict[str, int]:
     """Duplicate numbers and missing numbers (gaps) per (window group, service day)."""
     per_group: dict[tuple[str, str], list[int]] = defaultdict(list)
@@ -81,32 +211,102 @@ def number_checks(replies: list[Reply]) -> dict[str, int]:
     return {"duplicates": duplicates, "gaps": gaps}
 
 
+def server_config(
+    name: str, database_url: str, processes: int, workers: int, clients: int
+) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "server_processes": processes,
+        "workers_per_process": workers,
+        "clients": clients,
+        "event_loop": "uvloop" if importlib.util.find_spec("uvloop") else "asyncio",
+        "http_parser": "httptools" if importlib.util.find_spec("httptools") else "h11",
+    }
+    if name == "postgresql":
+        config["fast_path_pool_per_worker"] = int(
+            os.environ.get(PG_FAST_POOL_SIZE_ENV) or DEFAULT_PG_FAST_POOL_SIZE
+        )
+        engine = make_engine(database_url)
+        try:
+            with engine.connect() as conn:
+                for setting in ("server_version", "synchronous_commit", "fsync", "max_connections"):
+                    config[f"pg_{setting}"] = conn.exec_driver_sql(f"SHOW {setting}").scalar()
+        finally:
+            engine.dispose()
+    return config
+
+
 def measure(
-    name: str, database_url: str, processes: int, tickets: int, clients: int
+    name: str,
+    database_url: str,
+    processes: int,
+    workers: int,
+    tickets: int,
+    clients: int,
+    rate: str,
+    local_db: bool,
+    kiosks: int,
 ) -> dict[str, Any]:
     migrate(database_url)
-    token = add_kiosk(database_url, "bench-kiosk")
-    servers = [ServerProcess(database_url) for _ in range(processes)]
+    postmaster = postmaster_pid(database_url) if local_db else None
+    tokens = [add_kiosk(database_url, f"bench-kiosk-{n}") for n in range(kiosks)]
+    result: dict[str, Any] = {
+        "backend": name,
+        **server_config(name, database_url, processes, workers, clients),
+        "kiosks": kiosks,
+    }
+    servers = [ServerProcess(database_url, workers=workers) for _ in range(processes)]
     try:
         for server in servers:
             server.launch()
         for server in servers:
             server.wait_ready()
         urls = [s.base_url for s in servers]
+        pids = process_tree([s.pid for s in servers])
         run_id = time.time_ns()
 
         def health(_i: int) -> tuple[str, str, None]:
             return "GET", "/api/v1/health", None
 
-        def issue(i: int) -> tuple[str, str, dict[str, Any]]:
-            body = {"service_id": SERVICES[i % len(SERVICES)], "idempotency_key": f"{run_id}-{i}"}
-            return "POST", "/api/v1/tickets", body
+        def issue(offset: int) -> Callable[[int], tuple[str, str, dict[str, Any]]]:
+            def make(i: int) -> tuple[str, str, dict[str, Any]]:
+                service = SERVICES[(offset + i) % len(SERVICES)]
+                return (
+                    "POST",
+                    "/api/v1/tickets",
+                    {
+                        "service_id": service,
+                        "idempotency_key": f"{run_id}-{offset + i}",
+                    },
+                )
 
-        load(urls, [token], min(200, tickets), health, clients=clients)  # warm up
-        _, health_replies = load(urls, [token], tickets, health, clients=clients)
-        cpu_before = cpu_seconds([s.pid for s in servers])
-        wall, replies = load(urls, [token], tickets, issue, clients=clients)
-        cpu_after = cpu_seconds([s.pid for s in servers])
+            return make
+
+        load(urls, tokens, min(200, tickets), health, clients=clients)  # warm up HTTP
+        _, health_replies = load(urls, tokens, tickets, health, clients=clients)
+        # Warm up every worker's database connections and prepared statements.
+        _, warm = load(urls, tokens, min(300, tickets), issue(0), clients=clients)
+        issued = len(warm)
+        with CpuMeter(pids, postmaster) as cpu:
+            wall, replies = load(urls, tokens, tickets, issue(issued), clients=clients)
+        issued += len(replies)
+        open_loop: dict[str, Any] | None = None
+        all_replies = warm + replies
+        if rate != "off":
+            offered = tickets / wall / 2 if rate == "auto" else float(rate)
+            count = max(100, min(tickets, round(offered * 10)))  # about ten seconds
+            open_wall, open_replies = load(
+                urls, tokens, count, issue(issued), clients=clients, rate=offered
+            )
+            all_replies += open_replies
+            open_ms = [r.latency_ms for r in open_replies]
+            open_loop = {
+                "offered_per_s": round(offered, 1),
+                "achieved_per_s": round(count / open_wall, 1),
+                "tickets": count,
+                "p50_ms": round(statistics.median(open_ms), 2),
+                "p99_ms": round(percentile(open_ms, 99), 2),
+                "non_201": sum(1 for r in open_replies if r.status != 201),
+            }
     finally:
         for server in servers:
             server.stop()
@@ -114,35 +314,48 @@ def measure(
     ticket_ms = [r.latency_ms for r in replies]
     health_p50 = statistics.median(health_ms)
     ticket_p50 = statistics.median(ticket_ms)
-    return {
-        "backend": name,
-        "server_processes": processes,
-        "tickets": tickets,
-        "clients": clients,
-        "tickets_per_s": round(tickets / wall, 1),
-        "p50_ms": round(ticket_p50, 2),
-        "p99_ms": round(percentile(ticket_ms, 99), 2),
-        **number_checks(replies),
-        "non_201": sum(1 for r in replies if r.status != 201),
-        "health_p50_ms": round(health_p50, 2),
-        "health_p99_ms": round(percentile(health_ms, 99), 2),
-        "ratio_p50": round(ticket_p50 / health_p50, 2),
-        "server_cpu_ms_per_ticket": (
-            round((cpu_after - cpu_before) / tickets * 1000, 2)
-            if cpu_before is not None and cpu_after is not None
-            else None
-        ),
-    }
+    result.update(
+        {
+            "tickets": tickets,
+            "tickets_per_s": round(tickets / wall, 1),
+            "p50_ms": round(ticket_p50, 2),
+            "p99_ms": round(percentile(ticket_ms, 99), 2),
+            **number_checks(all_replies),
+            "non_201": sum(1 for r in replies if r.status != 201),
+            "health_p50_ms": round(health_p50, 2),
+            "health_p99_ms": round(percentile(health_ms, 99), 2),
+            "ratio_p50": round(ticket_p50 / health_p50, 2),
+            "server_cpu_ms_per_ticket": per_ticket_ms(cpu.server_s, tickets),
+            "client_cpu_ms_per_ticket": per_ticket_ms(cpu.client_s, tickets),
+            "db_cpu_ms_per_ticket": per_ticket_ms(cpu.db_s, tickets),
+            "machine_busy_pct": cpu.busy_pct,
+            "steal_pct": cpu.steal_pct,
+            "other_pct": cpu.other_pct,
+            "open_loop": open_loop,
+        }
+    )
+    return result
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small run for CI (300 tickets)")
+    parser.add_argument("--quick", action="store_true", help="small run for CI (500 tickets)")
     parser.add_argument("--tickets", type=int, default=None, help="tickets per backend")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--pg-url", default=os.environ.get("KIOSK_TEST_PG_URL"))
+    parser.add_argument("--pg-processes", type=int, default=2, help="server processes")
+    parser.add_argument("--pg-workers", type=int, default=1, help="uvicorn workers each")
+    parser.add_argument("--sqlite-workers", type=int, default=1, help="uvicorn workers")
+    parser.add_argument(
+        "--rate", default="auto", help="open-loop tickets/s: a number, auto (half the max), off"
+    )
+    parser.add_argument(
+        "--kiosks", type=int, default=None, help="kiosk tokens (default: one per client)"
+    )
+    parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
-    tickets = args.tickets or (300 if args.quick else 3000)
+    tickets = args.tickets or (500 if args.quick else 4000)
+    kiosks = args.kiosks or args.clients
 
     report: dict[str, Any] = {
         "benchmark": "ticket_issue",
@@ -150,20 +363,48 @@ def main() -> int:
         "cpus": os.cpu_count(),
         "results": [],
     }
-    with tempfile.TemporaryDirectory(prefix="hall-bench-") as tmp:
-        try:
-            url = f"sqlite:///{Path(tmp) / 'hall.sqlite3'}"
-            report["results"].append(measure("sqlite", url, 1, tickets, args.clients))
-        except Exception as exc:  # report, never fail: this is a measurement
-            report["results"].append({"backend": "sqlite", "error": repr(exc)[:500]})
+    if not args.skip_sqlite:
+        with tempfile.TemporaryDirectory(prefix="hall-bench-") as tmp:
+            try:
+                url = f"sqlite:///{Path(tmp) / 'hall.sqlite3'}"
+                report["results"].append(
+                    measure(
+                        "sqlite",
+                        url,
+                        1,
+                        args.sqlite_workers,
+                        tickets,
+                        args.clients,
+                        args.rate,
+                        local_db=False,
+                        kiosks=kiosks,
+                    )  # fmt: skip
+                )
+            except Exception as exc:  # report, never fail: this is a measurement
+                report["results"].append({"backend": "sqlite", "error": repr(exc)[:500]})
     if args.pg_url:
         try:
             url = create_postgres_database(args.pg_url, prefix="hall_bench")
         except Exception as exc:
             report["results"].append({"backend": "postgresql", "error": repr(exc)[:500]})
         else:
+            from sqlalchemy.engine import make_url
+
+            local = make_url(url).host in (None, "", "localhost", "127.0.0.1", "::1")
             try:
-                report["results"].append(measure("postgresql", url, 2, tickets, args.clients))
+                report["results"].append(
+                    measure(
+                        "postgresql",
+                        url,
+                        args.pg_processes,
+                        args.pg_workers,
+                        tickets,
+                        args.clients,
+                        args.rate,
+                        local_db=local,
+                        kiosks=kiosks,
+                    )  # fmt: skip
+                )
             except Exception as exc:
                 report["results"].append({"backend": "postgresql", "error": repr(exc)[:500]})
             finally:

@@ -2,16 +2,27 @@
 
 Tokens are looked up by their SHA-256 digest (``hall.db.hash_token``); the database never
 holds a usable token. Missing or unknown token → 401; a valid token of the wrong kind → 403.
+
+Issuing tickets (the hot path) uses ``VerifiedKiosk`` instead: kiosk tokens seen valid are
+kept in a per-process ``TokenCache`` (digest → kiosk id; filled on a miss from the
+database), and the cached answer is only a hint — ``hall.tickets.Queue.issue*`` checks the
+token again inside the issuing transaction, at no extra round trip. So a rotated token
+(``python -m hall add-kiosk``, from any process) stops issuing at once everywhere: the
+issue is refused with 401 and the entry dropped. The one visible difference to a
+database look-up per request: a request with a just-rotated, still cached token whose
+body is invalid gets 422 instead of 401 (it gets no ticket either way). Every other
+endpoint keeps looking the token up per request (``authenticate``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, FastAPI, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from hall.db import hash_token, transaction
 from hall.models import Kiosk, Staff
@@ -40,15 +51,10 @@ def authenticate(
     """Any valid token (kiosk or staff)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise _unauthorized("missing bearer token")
-    digest = hash_token(credentials.credentials)
-    with transaction(request.app.state.engine, readonly=True) as session:
-        kiosk_id = session.scalar(select(Kiosk.id).where(Kiosk.token_hash == digest))
-        if kiosk_id is not None:
-            return Principal("kiosk", kiosk_id)
-        staff_id = session.scalar(select(Staff.id).where(Staff.token_hash == digest))
-    if staff_id is not None:
-        return Principal("staff", str(staff_id))
-    raise _unauthorized("invalid token")
+    principal = _lookup(request.app.state.engine, hash_token(credentials.credentials))
+    if principal is None:
+        raise _unauthorized("invalid token")
+    return principal
 
 
 def require_kiosk(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
@@ -68,3 +74,91 @@ def require_staff(principal: Annotated[Principal, Depends(authenticate)]) -> Pri
 AnyPrincipal = Annotated[Principal, Depends(authenticate)]
 KioskPrincipal = Annotated[Principal, Depends(require_kiosk)]
 StaffPrincipal = Annotated[Principal, Depends(require_staff)]
+
+
+# -- the issuing fast path: cached kiosk tokens, re-verified by the issuing transaction -----
+TOKEN_CACHE_MAX = 4096
+"""Entries kept per process; more means stale entries piled up, and the cache restarts."""
+
+
+class TokenCache:
+    """Digests of kiosk tokens seen valid → kiosk id; hints, never the last word.
+
+    Only kiosk tokens that the database confirmed are added (an invalid token adds
+    nothing, so it cannot be used to fill memory); an entry is dropped when the issuing
+    transaction finds the token rotated. Used from the event loop only.
+    """
+
+    def __init__(self, max_entries: int = TOKEN_CACHE_MAX) -> None:
+        self.max_entries = max_entries
+        self._kiosks: dict[str, str] = {}
+
+    def get(self, digest: str) -> str | None:
+        return self._kiosks.get(digest)
+
+    def put(self, digest: str, kiosk_id: str) -> None:
+        if len(self._kiosks) >= self.max_entries:
+            self._kiosks.clear()
+        self._kiosks[digest] = kiosk_id
+
+    def discard(self, digest: str) -> None:
+        self._kiosks.pop(digest, None)
+
+    def __len__(self) -> int:
+        return len(self._kiosks)
+
+
+def token_cache(app: FastAPI) -> TokenCache:
+    """The app's cache (created on first use)."""
+    cache: TokenCache | None = getattr(app.state, "token_cache", None)
+    if cache is None:
+        cache = app.state.token_cache = TokenCache()
+    return cache
+
+
+@dataclass(frozen=True)
+class KioskToken:
+    """A kiosk as the cache (or the database) says; ``token_hash`` goes to ``Queue.issue``
+    for the authoritative check. ``rejected()`` is what to raise when that check fails."""
+
+    id: str
+    token_hash: str
+    cache: TokenCache = field(repr=False, compare=False)
+
+    def rejected(self) -> HTTPException:
+        self.cache.discard(self.token_hash)
+        return _unauthorized("invalid token")
+
+
+def _lookup(engine: Engine, digest: str) -> Principal | None:
+    with transaction(engine, readonly=True) as session:
+        kiosk_id = session.scalar(select(Kiosk.id).where(Kiosk.token_hash == digest))
+        if kiosk_id is not None:
+            return Principal("kiosk", kiosk_id)
+        staff_id = session.scalar(select(Staff.id).where(Staff.token_hash == digest))
+    return Principal("staff", str(staff_id)) if staff_id is not None else None
+
+
+async def require_kiosk_token(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> KioskToken:
+    """A kiosk token, from the cache or (on a miss) the database; 401 / 403 as usual."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise _unauthorized("missing bearer token")
+    digest = hash_token(credentials.credentials)
+    cache = token_cache(request.app)
+    kiosk_id = cache.get(digest)
+    if kiosk_id is None:
+        principal = await run_in_threadpool(_lookup, request.app.state.engine, digest)
+        if principal is None:
+            raise _unauthorized("invalid token")
+        if principal.kind != "kiosk":
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail="a kiosk token is required")
+        kiosk_id = principal.id
+        cache.put(digest, kiosk_id)
+    return KioskToken(kiosk_id, digest, cache)
+
+
+VerifiedKiosk = Annotated[KioskToken, Depends(require_kiosk_token)]
+"""For routes that pass ``token_hash`` to ``Queue.issue*`` (which re-checks it)."""

@@ -4,23 +4,43 @@ The "service day" is the calendar day in the hall's local time zone (Asia/Shangh
 default), not UTC: a hall opening at 08:30 in Beijing is at 00:30 UTC. Groups with
 ``daily_reset = false`` number in one perpetual period instead.
 
-``next_seq`` increments a counter row per (prefix, period) with a single
+A counter row per (prefix, period) is incremented with a single
 ``INSERT … ON CONFLICT DO UPDATE … RETURNING``: the row stays locked until the issuing
 transaction commits, so numbers are unique across processes and a rolled-back issue
-gives its number back — no gaps.
+gives its number back — no gaps. ``next_seq`` runs it as a statement of its own (SQLite,
+and the generic path); on PostgreSQL the issuing fast path embeds the same upsert as
+``PG_NEXT_SEQ_CTE`` in the statement that inserts the ticket (``hall.tickets``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Connection, bindparam
 from sqlalchemy.orm import Session
 
 from hall.db import dialect_insert
 from hall.models import NO_RESET_PERIOD, TicketSequence
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+PG_NEXT_SEQ_CTE = """
+    INSERT INTO ticket_sequences AS s (prefix, period, last_seq)
+    SELECT %(prefix)s, %(period)s, 1
+    WHERE {guard}
+    ON CONFLICT (prefix, period) DO UPDATE SET last_seq = s.last_seq + 1
+    RETURNING last_seq
+"""
+"""PostgreSQL: ``next_seq`` as a CTE body; it increments only when ``{guard}`` holds."""
+
+PG_FORMAT_NUMBER_SQL = (
+    "%(prefix)s || CASE WHEN {seq} < 1000 THEN lpad({seq}::text, 3, '0') ELSE {seq}::text END"
+)
+"""PostgreSQL: ``format_number`` as an SQL expression of the sequence column ``{seq}``."""
+
+_NEXT_SEQ_STATEMENTS: dict[str, Any] = {}
 
 
 def service_day(now: dt.datetime, tz: ZoneInfo) -> dt.date:
@@ -40,14 +60,25 @@ def format_number(prefix: str, seq: int) -> str:
     return f"{prefix}{seq:03d}"
 
 
-def next_seq(session: Session, prefix: str, period: str) -> int:
+def _next_seq_statement(conn: Connection) -> Any:
+    """The upsert, built once per dialect (parameters bound at execution)."""
+    name = conn.dialect.name
+    stmt = _NEXT_SEQ_STATEMENTS.get(name)
+    if stmt is None:
+        insert = dialect_insert(conn, TicketSequence).values(
+            prefix=bindparam("prefix"), period=bindparam("period"), last_seq=1
+        )
+        stmt = insert.on_conflict_do_update(
+            index_elements=["prefix", "period"],
+            set_={"last_seq": TicketSequence.last_seq + 1},
+        ).returning(TicketSequence.last_seq)
+        _NEXT_SEQ_STATEMENTS[name] = stmt
+    return stmt
+
+
+def next_seq(conn: Connection | Session, prefix: str, period: str) -> int:
     """Reserve the next sequence number of (prefix, period) inside the caller's transaction."""
-    stmt = dialect_insert(session.get_bind(), TicketSequence).values(
-        prefix=prefix, period=period, last_seq=1
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["prefix", "period"],
-        set_={"last_seq": TicketSequence.last_seq + 1},
-    ).returning(TicketSequence.last_seq)
-    seq = session.execute(stmt).scalar_one()
-    return int(seq)
+    if isinstance(conn, Session):
+        conn = conn.connection()
+    seq = conn.execute(_next_seq_statement(conn), {"prefix": prefix, "period": period})
+    return int(seq.scalar_one())

@@ -6,28 +6,67 @@ Queue order inside a window group: priority tickets (绿色通道) first, then b
 counter serving several groups takes the head of each group's queue and calls the one that
 is priority, else the one issued earliest. Only the current numbering period counts:
 yesterday's unserved tickets of a daily-reset group are no longer in the queue.
+
+Issuing is the hot path (every kiosk, all day). It takes the number, inserts the ticket
+and reads its position in ONE transaction, with the same behaviour on both paths:
+
+- ``issue`` (SQLite, and any database): SQLAlchemy Core statements on one connection in
+  one transaction; the position is read after the counter row is locked, so every lower
+  number of the group is committed and counted.
+- ``issue_async`` on PostgreSQL: ONE autocommit statement (``_pg_issue_one_sql``): an
+  ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` CTE increments the counter and feeds the
+  ticket's ``INSERT … SELECT``, whose ``RETURNING`` row comes back with the people-ahead
+  count and the group's latest service times. It is prepared once per connection and
+  sent from the event loop (no thread hop): one network round trip, and the counter row
+  is locked only while the server runs the statement and commits, never across a client
+  round trip. Retries of a key and the rare priority ticket issued under contention need
+  one more read.
+
+Both can check the kiosk's token in the same transaction (``token_hash``), so a token
+cached by ``hall.auth`` that was rotated meanwhile is refused at once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import functools
 import logging
 import math
+import random
 import statistics
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, and_, func, or_, select, update
+import anyio.to_thread
+from sqlalchemy import Connection, Engine, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hall.db import run_transaction, transaction
-from hall.models import Ticket
-from hall.numbering import format_number, next_seq, numbering_period, service_day
+from hall.db import (
+    RETRY_SQLSTATES,
+    AsyncPgPool,
+    SqliteWriter,
+    connection_transaction,
+    run_connection_transaction,
+    transaction,
+)
+from hall.models import Kiosk, Ticket
+from hall.numbering import (
+    PG_FORMAT_NUMBER_SQL,
+    PG_NEXT_SEQ_CTE,
+    format_number,
+    next_seq,
+    numbering_period,
+    service_day,
+)
 from hall.privacy import hash_id_number
 from hall.schemas import TicketOut, TicketRequest
-from kiosk.catalog import Catalog, WindowGroup
+from kiosk.catalog import Bundle, Catalog, Service, WindowGroup
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +75,8 @@ SERVICE_TIME_SAMPLE = 20
 MIN_SERVICE_TIME_SAMPLE = 3
 """Below this many completed tickets the catalog's avg_service_s is used instead."""
 _CALL_ATTEMPTS = 10
+_PG_ISSUE_ATTEMPTS = 5
+"""Fast-path attempts: serialization failures, deadlocks and broken connections retry."""
 
 
 class QueueError(Exception):
@@ -62,6 +103,10 @@ class IdempotencyConflict(QueueError):
     pass
 
 
+class KioskNotAuthorized(QueueError):
+    """The kiosk token given to ``issue`` no longer matches (rotated): 401."""
+
+
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
     """Times leave the API in UTC, whatever clock or database produced them."""
     return value.astimezone(dt.UTC) if value is not None else None
@@ -81,6 +126,220 @@ TRANSITIONS = {
 """Staff actions on a called ticket; anything else is an invalid transition (409)."""
 
 
+# -- SQLAlchemy Core statements (built once; parameters bound at execution) ----------------
+_T = Ticket.__table__
+_VIEW_COLUMNS = (
+    _T.c.id,
+    _T.c.number,
+    _T.c.service_id,
+    _T.c.window_group,
+    _T.c.period,
+    _T.c.service_day,
+    _T.c.seq,
+    _T.c.priority,
+    _T.c.language,
+    _T.c.masked_name,
+    _T.c.status,
+    _T.c.kiosk_id,
+    _T.c.counter,
+    _T.c.called_at,
+    _T.c.completed_at,
+    _T.c.recall_count,
+    _T.c.issued_at,
+)
+"""What ``describe`` needs of a ticket row."""
+_VIEW_NAMES = tuple(c.name for c in _VIEW_COLUMNS)
+
+_BY_KEY = select(*_VIEW_COLUMNS).where(
+    _T.c.kiosk_id == bindparam("kiosk_id"), _T.c.idempotency_key == bindparam("key")
+)
+_BY_ID = select(*_VIEW_COLUMNS).where(_T.c.id == bindparam("id"))
+_INSERT_TICKET = _T.insert()
+_TOKEN_OK = select(Kiosk.id).where(
+    Kiosk.id == bindparam("kiosk_id"), Kiosk.token_hash == bindparam("token_hash")
+)
+
+
+def _count_waiting(priority: bool, before_seq: bool) -> Any:
+    """Waiting tickets of a group and period with this priority flag (and a lower number).
+
+    Each count is one range of the index ix_tickets_queue
+    (window_group, period, status, priority, seq).
+    """
+    where = [
+        _T.c.window_group == bindparam("window_group"),
+        _T.c.period == bindparam("period"),
+        _T.c.status == "waiting",
+        _T.c.priority.is_(priority),
+    ]
+    if before_seq:
+        where.append(_T.c.seq < bindparam("seq"))
+    return select(func.count()).select_from(_T).where(*where).scalar_subquery()
+
+
+_AHEAD_OF_PRIORITY = select(_count_waiting(True, before_seq=True))
+"""A priority ticket waits behind earlier priority tickets only."""
+_AHEAD_OF_REGULAR = select(
+    _count_waiting(True, before_seq=False) + _count_waiting(False, before_seq=True)
+)
+"""A regular ticket waits behind every priority ticket and earlier regular ones."""
+_SERVICE_TIMES = (
+    select(_T.c.called_at, _T.c.completed_at)
+    .where(
+        _T.c.window_group == bindparam("window_group"),
+        _T.c.status == "completed",
+        _T.c.called_at.is_not(None),
+        _T.c.completed_at.is_not(None),
+    )
+    .order_by(_T.c.completed_at.desc())
+    .limit(SERVICE_TIME_SAMPLE)
+)
+
+
+# -- PostgreSQL fast path (raw SQL for psycopg, parameters in %(name)s style) --------------
+_PG_NEW_KEY = (
+    "NOT EXISTS (SELECT 1 FROM tickets WHERE kiosk_id = %(kiosk_id)s AND idempotency_key = %(key)s)"
+)
+_PG_TOKEN_OK = (
+    "EXISTS (SELECT 1 FROM kiosks WHERE id = %(kiosk_id)s AND token_hash = %(token_hash)s)"
+)
+
+
+def _pg_describe_sql(check_token: bool) -> str:
+    """The ticket of (kiosk, key) with what ``describe`` computes: the people-ahead count
+    (same two index ranges as ``_AHEAD_OF_*``) and, when someone is ahead, the group's
+    latest service times in seconds (as ``_SERVICE_TIMES``); plus whether the token is
+    (still) the kiosk's. For retries, and to re-read a priority ticket's position."""
+    authorized = (
+        "EXISTS (SELECT 1 FROM kiosks k WHERE k.id = t.kiosk_id AND k.token_hash = %(token_hash)s)"
+        if check_token
+        else "TRUE"
+    )
+    columns = ", ".join(f"t.{name}" for name in _VIEW_NAMES)
+    return f"""SELECT {columns}, a.ahead,
+    CASE WHEN a.ahead > 0 THEN ARRAY(
+        SELECT EXTRACT(EPOCH FROM c.completed_at - c.called_at) FROM tickets c
+        WHERE c.window_group = t.window_group AND c.status = 'completed'
+            AND c.called_at IS NOT NULL AND c.completed_at IS NOT NULL
+        ORDER BY c.completed_at DESC LIMIT {SERVICE_TIME_SAMPLE}) END AS durations,
+    {authorized} AS authorized
+FROM tickets t
+CROSS JOIN LATERAL (SELECT CASE WHEN t.status <> 'waiting' THEN 0 ELSE
+    (SELECT count(*) FROM tickets p
+        WHERE p.window_group = t.window_group AND p.period = t.period
+            AND p.status = 'waiting' AND p.priority AND (NOT t.priority OR p.seq < t.seq))
+    + (SELECT count(*) FROM tickets r
+        WHERE NOT t.priority AND r.window_group = t.window_group AND r.period = t.period
+            AND r.status = 'waiting' AND NOT r.priority AND r.seq < t.seq)
+    END AS ahead OFFSET 0) a
+WHERE t.kiosk_id = %(kiosk_id)s AND t.idempotency_key = %(key)s"""
+
+
+_PG_DESCRIBE_BY_KEY = {flag: _pg_describe_sql(flag) for flag in (False, True)}
+_PG_VIEW_WIDTH = len(_VIEW_COLUMNS)  # then ahead, durations, authorized (or in_flight)
+
+
+def _pg_issue_one_sql(check_token: bool) -> str:
+    """One autocommit statement: take the next number, insert the ticket and read its
+    position, unless this key already has a ticket (or the token does not match); then it
+    returns no row. A concurrent twin of the same key fails on uq_tickets_kiosk_idempotency.
+
+    The position is read in the statement's snapshot, taken before the counter row was
+    locked; tickets of the group committed in between are invisible to it, but they are
+    exactly the numbers ``in_flight`` = new seq − 1 − the counter as the snapshot saw it
+    (numbers are committed in order: the next one is only handed out once the previous
+    holder of the counter row has committed). All of them are ahead of a regular ticket;
+    for a priority ticket only the priority ones are, so the caller reads its position
+    again after the commit when ``in_flight`` > 0.
+    """
+    guard = _PG_NEW_KEY + (f" AND {_PG_TOKEN_OK}" if check_token else "")
+    number = PG_FORMAT_NUMBER_SQL.format(seq="seq.last_seq")
+    returned = ", ".join(_VIEW_NAMES)
+    columns = ", ".join(f"ins.{name}" for name in _VIEW_NAMES)
+    return f"""WITH seq AS ({PG_NEXT_SEQ_CTE.format(guard=guard)}),
+ins AS (
+    INSERT INTO tickets (id, kiosk_id, idempotency_key, service_id, window_group, prefix,
+        period, service_day, seq, number, priority, language, holder_hash, masked_name,
+        status, recall_count, issued_at)
+    SELECT %(id)s, %(kiosk_id)s, %(key)s, %(service_id)s, %(window_group)s, %(prefix)s,
+        %(period)s, %(service_day)s, seq.last_seq, {number}, %(priority)s, %(language)s,
+        %(holder_hash)s, %(masked_name)s, 'waiting', 0, %(issued_at)s
+    FROM seq
+    RETURNING {returned}
+)
+SELECT {columns}, a.seen + a.in_flight AS ahead,
+    CASE WHEN a.seen + a.in_flight > 0 THEN ARRAY(
+        SELECT EXTRACT(EPOCH FROM c.completed_at - c.called_at) FROM tickets c
+        WHERE c.window_group = ins.window_group AND c.status = 'completed'
+            AND c.called_at IS NOT NULL AND c.completed_at IS NOT NULL
+        ORDER BY c.completed_at DESC LIMIT {SERVICE_TIME_SAMPLE}) END AS durations,
+    a.in_flight
+FROM ins
+CROSS JOIN LATERAL (SELECT
+    (SELECT count(*) FROM tickets p
+        WHERE p.window_group = ins.window_group AND p.period = ins.period
+            AND p.status = 'waiting' AND p.priority)
+    + (SELECT count(*) FROM tickets r
+        WHERE NOT ins.priority AND r.window_group = ins.window_group AND r.period = ins.period
+            AND r.status = 'waiting' AND NOT r.priority) AS seen,
+    ins.seq - 1 - COALESCE((SELECT v.last_seq FROM ticket_sequences v
+        WHERE v.prefix = %(prefix)s AND v.period = %(period)s), 0) AS in_flight
+    OFFSET 0) a"""
+
+
+_PG_ISSUE_ONE = {flag: _pg_issue_one_sql(flag) for flag in (False, True)}
+
+
+class _SqliteIssue:
+    """``issue``'s statements on SQLite, run on the driver's cursor directly.
+
+    SQLAlchemy's execution machinery costs ~0.1 ms a statement, more than SQLite itself;
+    the issuing transaction has six. Values are converted with SQLAlchemy's own type
+    processors, so they are stored exactly as the Core statements would store them.
+    """
+
+    TOKEN_OK = "SELECT 1 FROM kiosks WHERE id = ? AND token_hash = ?"
+    KEY_USED = "SELECT 1 FROM tickets WHERE kiosk_id = ? AND idempotency_key = ?"
+    NEXT_SEQ = (
+        "INSERT INTO ticket_sequences (prefix, period, last_seq) VALUES (?, ?, 1)"
+        " ON CONFLICT (prefix, period) DO UPDATE SET last_seq = last_seq + 1"
+        " RETURNING last_seq"
+    )
+    COLUMNS = (
+        "id", "kiosk_id", "idempotency_key", "service_id", "window_group", "prefix", "period",
+        "service_day", "seq", "number", "priority", "language", "holder_hash", "masked_name",
+        "status", "recall_count", "issued_at",
+    )  # fmt: skip
+    INSERT = f"INSERT INTO tickets ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+    _WAITING = "SELECT count(*) FROM tickets WHERE window_group = ? AND period = ?"
+    AHEAD_OF_PRIORITY = f"{_WAITING} AND status = 'waiting' AND priority = 1 AND seq < ?"
+    AHEAD_OF_REGULAR = (
+        f"SELECT ({_WAITING} AND status = 'waiting' AND priority = 1)"
+        f" + ({_WAITING} AND status = 'waiting' AND priority = 0 AND seq < ?)"
+    )
+    SERVICE_TIMES = (
+        "SELECT called_at, completed_at FROM tickets WHERE window_group = ?"
+        " AND status = 'completed' AND called_at IS NOT NULL AND completed_at IS NOT NULL"
+        f" ORDER BY completed_at DESC LIMIT {SERVICE_TIME_SAMPLE}"
+    )
+
+    def __init__(self, engine: Engine) -> None:
+        dialect = engine.dialect
+        identity = lambda value: value  # noqa: E731
+        self.bind = {
+            name: _T.c[name].type.dialect_impl(dialect).bind_processor(dialect) or identity
+            for name in ("service_day", "priority", "issued_at")
+        }
+        load_time = _T.c.called_at.type.dialect_impl(dialect).result_processor(dialect, None)
+        self.load_time = load_time or identity
+
+    def row(self, values: dict[str, Any]) -> tuple[Any, ...]:
+        bind = self.bind
+        return tuple(
+            bind[name](values[name]) if name in bind else values[name] for name in self.COLUMNS
+        )
+
+
 class Queue:
     """Ticket operations on one database, for one catalog and hall time zone."""
 
@@ -89,107 +348,336 @@ class Queue:
         self.catalog = catalog
         self.tz = tz
         self._id_hash_key = id_hash_key
+        # Catalog look-ups, precomputed (the catalog does linear scans).
+        self._groups: dict[str, WindowGroup] = {g.id: g for g in catalog.groups}
+        self._entries: dict[str, Service | Bundle] = {
+            e.id: e for e in (*catalog.services, *catalog.bundles)
+        }
+        self._names_cache: dict[tuple[str, str, bool], tuple[str, str, str]] = {}
+        self._pg_pool = AsyncPgPool(engine) if engine.dialect.name == "postgresql" else None
+        sqlite = engine.dialect.name == "sqlite"
+        self._sqlite_writer = SqliteWriter(engine) if sqlite else None
+        self._sqlite_issue = _SqliteIssue(engine) if sqlite else None
+
+    async def aclose(self) -> None:
+        """Close the fast path's connections, stop its thread (the app's shutdown)."""
+        if self._pg_pool is not None:
+            await self._pg_pool.close()
+        if self._sqlite_writer is not None:
+            await anyio.to_thread.run_sync(self._sqlite_writer.stop)
 
     # -- issuing ------------------------------------------------------------------------
-    def issue(self, kiosk_id: str, req: TicketRequest, now: dt.datetime) -> tuple[TicketOut, bool]:
-        """Issue a ticket, or return the one this (kiosk, idempotency key) already got.
-
-        Returns (ticket, created). The counter increment and the insert share one
-        transaction; a concurrent retry that loses the race on the idempotency constraint
-        rolls back (returning its number) and reads the winner's ticket.
-        """
-        try:
-            entry = self.catalog.entry(req.service_id)
-        except KeyError:
+    def _ticket_values(
+        self, kiosk_id: str, req: TicketRequest, now: dt.datetime
+    ) -> tuple[WindowGroup, dict[str, Any]]:
+        """Everything of a new ticket but its id, number and seq; UnknownService if the
+        catalog has no such item or bundle."""
+        entry = self._entries.get(req.service_id)
+        if entry is None:
             raise UnknownService(
                 f"unknown service_id {req.service_id!r} (catalog {self.catalog.version})"
-            ) from None
-        group = self.catalog.group(entry.group)
-        holder_hash = (
-            hash_id_number(self._id_hash_key, req.holder.id_number) if req.holder else None
-        )
-        day = service_day(now, self.tz)
-        period = numbering_period(group.daily_reset, day)
-
-        def work(session: Session) -> tuple[Ticket, bool]:
-            existing = self._by_idempotency_key(session, kiosk_id, req.idempotency_key)
-            if existing is not None:
-                return existing, False
-            seq = next_seq(session, group.prefix, period)
-            ticket = Ticket(
-                id=str(uuid.uuid4()),
-                kiosk_id=kiosk_id,
-                idempotency_key=req.idempotency_key,
-                service_id=entry.id,
-                window_group=group.id,
-                prefix=group.prefix,
-                period=period,
-                service_day=day,
-                seq=seq,
-                number=format_number(group.prefix, seq),
-                priority=req.priority,
-                language=req.language,
-                holder_hash=holder_hash,
-                masked_name=req.holder.masked_name if req.holder else None,
-                status="waiting",
-                recall_count=0,
-                issued_at=now,
             )
-            session.add(ticket)
-            session.flush()
-            return ticket, True
+        group = self._groups[entry.group]
+        holder = req.holder
+        day = service_day(now, self.tz)
+        return group, {
+            "kiosk_id": kiosk_id,
+            "idempotency_key": req.idempotency_key,
+            "service_id": entry.id,
+            "window_group": group.id,
+            "prefix": group.prefix,
+            "period": numbering_period(group.daily_reset, day),
+            "service_day": day,
+            "priority": req.priority,
+            "language": req.language,
+            "holder_hash": (
+                hash_id_number(self._id_hash_key, holder.id_number) if holder else None
+            ),
+            "masked_name": holder.masked_name if holder else None,
+            "status": "waiting",
+            "recall_count": 0,
+            "issued_at": now,
+        }
 
+    def issue(
+        self,
+        kiosk_id: str,
+        req: TicketRequest,
+        now: dt.datetime,
+        *,
+        token_hash: str | None = None,
+    ) -> tuple[TicketOut, bool]:
+        """Issue a ticket, or return the one this (kiosk, idempotency key) already got.
+
+        Returns (ticket, created). The counter increment, the insert and the people-ahead
+        count share one transaction; a concurrent retry that loses the race on the
+        idempotency constraint rolls back (returning its number) and reads the winner's
+        ticket. With ``token_hash``, the kiosk's token is checked in the same transaction
+        (KioskNotAuthorized if it no longer matches).
+        """
         try:
-            ticket, created = run_transaction(self.engine, work)
+            group, work = self._issue_work(kiosk_id, req, now, token_hash)
+        except UnknownService:
+            if token_hash is not None and not self._token_ok(kiosk_id, token_hash):
+                raise KioskNotAuthorized("invalid token") from None
+            raise
+        try:
+            ticket, created = run_connection_transaction(self.engine, work)
         except IntegrityError:
-            with transaction(self.engine, readonly=True) as session:
-                found = self._by_idempotency_key(session, kiosk_id, req.idempotency_key)
+            found = self._find_by_key({"kiosk_id": kiosk_id, "key": req.idempotency_key})
             if found is None:  # the (prefix, period, seq) guard fired: counter out of step
-                log.error("ticket number conflict for prefix %s period %s", group.prefix, period)
+                log.error("ticket number conflict for prefix %s", group.prefix)
                 raise
             log.info("concurrent retry of %s lost the race; returning it", found.number)
             ticket, created = found, False
+        return self._issued(ticket, created, req, group)
+
+    def _issue_work(
+        self, kiosk_id: str, req: TicketRequest, now: dt.datetime, token_hash: str | None
+    ) -> tuple[WindowGroup, Callable[[Connection], tuple[TicketOut, bool]]]:
+        """The transaction body of ``issue`` (it may run again on a retry); UnknownService
+        at once if the catalog has no such item or bundle."""
+        group, values = self._ticket_values(kiosk_id, req, now)
+        key = {"kiosk_id": kiosk_id, "key": req.idempotency_key}
+        if self._sqlite_issue is not None:
+            return group, functools.partial(self._sqlite_work, group, values, key, token_hash)
+
+        def work(conn: Connection) -> tuple[TicketOut, bool]:
+            if token_hash is not None:
+                params = {"kiosk_id": kiosk_id, "token_hash": token_hash}
+                if conn.execute(_TOKEN_OK, params).first() is None:
+                    raise KioskNotAuthorized("invalid token")
+            existing = conn.execute(_BY_KEY, key).first()
+            if existing is not None:
+                return self.describe(existing, conn), False
+            seq = next_seq(conn, group.prefix, values["period"])
+            row = {
+                **values,
+                "id": str(uuid.uuid4()),
+                "seq": seq,
+                "number": format_number(group.prefix, seq),
+            }
+            conn.execute(_INSERT_TICKET, row)
+            view = SimpleNamespace(**row, counter=None, called_at=None, completed_at=None)
+            return self.describe(view, conn), True
+
+        return group, work
+
+    def _sqlite_work(
+        self,
+        group: WindowGroup,
+        values: dict[str, Any],
+        key: dict[str, str],
+        token_hash: str | None,
+        conn: Connection,
+    ) -> tuple[TicketOut, bool]:
+        """``_issue_work``'s body on SQLite's cursor (same statements, same order)."""
+        sql = self._sqlite_issue
+        assert sql is not None
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            kiosk_id = key["kiosk_id"]
+            if token_hash is not None:
+                if cursor.execute(sql.TOKEN_OK, (kiosk_id, token_hash)).fetchone() is None:
+                    raise KioskNotAuthorized("invalid token")
+            if cursor.execute(sql.KEY_USED, (kiosk_id, key["key"])).fetchone() is not None:
+                existing = conn.execute(_BY_KEY, key).one()  # a retry: the general way
+                return self.describe(existing, conn), False
+            period = values["period"]
+            (seq,) = cursor.execute(sql.NEXT_SEQ, (group.prefix, period)).fetchone()
+            row = {
+                **values,
+                "id": str(uuid.uuid4()),
+                "seq": seq,
+                "number": format_number(group.prefix, seq),
+            }
+            cursor.execute(sql.INSERT, sql.row(row))
+            if values["priority"]:
+                params: tuple[Any, ...] = (group.id, period, seq)
+                (ahead,) = cursor.execute(sql.AHEAD_OF_PRIORITY, params).fetchone()
+            else:
+                params = (group.id, period, group.id, period, seq)
+                (ahead,) = cursor.execute(sql.AHEAD_OF_REGULAR, params).fetchone()
+            wait_s = 0
+            if ahead:
+                load = sql.load_time
+                durations = [
+                    (load(done) - load(called)).total_seconds()
+                    for called, done in cursor.execute(sql.SERVICE_TIMES, (group.id,))
+                ]
+                wait_s = self._wait_s(group.id, ahead, durations)
+        finally:
+            cursor.close()
+        view = SimpleNamespace(**row, counter=None, called_at=None, completed_at=None)
+        return self._ticket_out(view, ahead, wait_s), True
+
+    def _issued(
+        self, ticket: TicketOut, created: bool, req: TicketRequest, group: WindowGroup
+    ) -> tuple[TicketOut, bool]:
         if not created and ticket.service_id != req.service_id:
             raise IdempotencyConflict(
                 f"idempotency_key {req.idempotency_key!r} was used for {ticket.service_id!r}"
             )
         if created:
-            log.info("issued %s (%s) to kiosk %s", ticket.number, group.id, kiosk_id)
-        return self.describe(ticket), created
+            log.info("issued %s (%s) to kiosk %s", ticket.number, group.id, ticket.kiosk_id)
+        return ticket, created
 
-    @staticmethod
-    def _by_idempotency_key(session: Session, kiosk_id: str, key: str) -> Ticket | None:
-        return session.scalar(
-            select(Ticket).where(Ticket.kiosk_id == kiosk_id, Ticket.idempotency_key == key)
-        )
+    def _find_by_key(self, key: dict[str, str]) -> TicketOut | None:
+        with connection_transaction(self.engine, readonly=True) as conn:
+            row = conn.execute(_BY_KEY, key).first()
+            return self.describe(row, conn) if row is not None else None
+
+    def _token_ok(self, kiosk_id: str, token_hash: str) -> bool:
+        with connection_transaction(self.engine, readonly=True) as conn:
+            params = {"kiosk_id": kiosk_id, "token_hash": token_hash}
+            return conn.execute(_TOKEN_OK, params).first() is not None
+
+    async def issue_async(
+        self,
+        kiosk_id: str,
+        req: TicketRequest,
+        now: dt.datetime,
+        *,
+        token_hash: str | None = None,
+    ) -> tuple[TicketOut, bool]:
+        """``issue`` for the event loop: on PostgreSQL the one-statement fast path; on
+        SQLite ``issue``'s transaction body on the process's writer thread, batched with
+        the other kiosks' (group commit, ``hall.db.SqliteWriter``)."""
+        if self._pg_pool is None and self._sqlite_writer is None:
+            call = functools.partial(self.issue, kiosk_id, req, now, token_hash=token_hash)
+            return await anyio.to_thread.run_sync(call)
+        try:
+            if self._sqlite_writer is not None:
+                group, work = self._issue_work(kiosk_id, req, now, token_hash)
+                ticket, created = await self._sqlite_writer.run(work)
+                return self._issued(ticket, created, req, group)
+            group, values = self._ticket_values(kiosk_id, req, now)
+        except UnknownService:
+            if token_hash is not None:
+                ok = await anyio.to_thread.run_sync(self._token_ok, kiosk_id, token_hash)
+                if not ok:
+                    raise KioskNotAuthorized("invalid token") from None
+            raise
+        params = {
+            **values,
+            "key": req.idempotency_key,
+            "id": str(uuid.uuid4()),
+            "token_hash": token_hash,
+        }
+        ticket, created = await self._pg_issue(params, check_token=token_hash is not None)
+        return self._issued(ticket, created, req, group)
+
+    async def _pg_issue(self, params: dict[str, Any], check_token: bool) -> tuple[TicketOut, bool]:
+        import psycopg
+
+        issue_sql, describe_sql = _PG_ISSUE_ONE[check_token], _PG_DESCRIBE_BY_KEY[check_token]
+        for attempt in range(1, _PG_ISSUE_ATTEMPTS + 1):
+            try:
+                row = await self._pg_fetch_one(issue_sql, params)
+            except psycopg.errors.UniqueViolation:
+                # A concurrent twin with the same key won (our number went back); or the
+                # number itself collided, which means the counter is out of step.
+                row = await self._pg_fetch_one(describe_sql, params)
+                if row is None:
+                    log.error("ticket number conflict for prefix %s", params["prefix"])
+                    raise
+                log.info("concurrent retry of %s lost the race; returning it", row[1])
+                created = False
+            except psycopg.OperationalError as exc:
+                if attempt == _PG_ISSUE_ATTEMPTS:
+                    raise
+                sqlstate = getattr(exc, "sqlstate", None)
+                if sqlstate in RETRY_SQLSTATES:
+                    log.warning("ticket issue retry %d after %s", attempt, sqlstate)
+                    await asyncio.sleep(0.005 * 2**attempt * random.uniform(0.5, 1.5))
+                else:  # connection lost (e.g. a database restart): fresh connections
+                    log.warning("ticket issue retry %d after %s", attempt, type(exc).__name__)
+                    self._pg_pool.drop_idle()  # type: ignore[union-attr]
+                continue
+            else:
+                created = row is not None
+                if created and row[-1] and params["priority"]:
+                    # Numbers taken while we waited for the counter: which of them are
+                    # priority? Read the position again, now that all are committed.
+                    row = await self._pg_fetch_one(describe_sql, params)
+                elif not created:  # this key's ticket exists (a retry), or a bad token
+                    row = await self._pg_fetch_one(describe_sql, params)
+            if row is None or not (created or row[-1]):
+                raise KioskNotAuthorized("invalid token")
+            return self._pg_ticket_out(row), created
+        raise AssertionError("unreachable")
+
+    async def _pg_fetch_one(self, sql: str, params: dict[str, Any]) -> Any:
+        """One autocommit statement on a fast-path connection; its first row or None."""
+        import psycopg
+
+        assert self._pg_pool is not None
+        async with self._pg_pool.connection() as conn:
+            try:
+                cursor = await conn.execute(sql, params)
+                return await cursor.fetchone()
+            except psycopg.Error:
+                await conn.close()  # never reuse a connection in an unknown state
+                raise
+
+    def _pg_ticket_out(self, row: Sequence[Any]) -> TicketOut:
+        view = SimpleNamespace(**dict(zip(_VIEW_NAMES, row, strict=False)))
+        ahead = row[_PG_VIEW_WIDTH] or 0
+        wait_s = 0
+        if ahead:
+            durations = [float(d) for d in row[_PG_VIEW_WIDTH + 1] or ()]
+            wait_s = self._wait_s(view.window_group, ahead, durations)
+        return self._ticket_out(view, ahead, wait_s)
 
     # -- reading ------------------------------------------------------------------------
     def get(self, ticket_id: str) -> TicketOut:
-        with transaction(self.engine, readonly=True) as session:
-            ticket = session.get(Ticket, ticket_id)
-        if ticket is None:
-            raise TicketNotFound(f"no ticket {ticket_id!r}")
-        return self.describe(ticket)
+        with connection_transaction(self.engine, readonly=True) as conn:
+            row = conn.execute(_BY_ID, {"id": ticket_id}).first()
+            if row is None:
+                raise TicketNotFound(f"no ticket {ticket_id!r}")
+            return self.describe(row, conn)
 
-    def describe(self, ticket: Ticket) -> TicketOut:
-        """The API view of a ticket, with a live people-ahead count and wait estimate."""
+    def describe(self, ticket: Any, conn: Connection | Session | None = None) -> TicketOut:
+        """The API view of a ticket (an ORM Ticket or a row with the ``_VIEW_COLUMNS``),
+        with a live people-ahead count and wait estimate read through ``conn`` (inside the
+        caller's transaction), or in a short read transaction of its own."""
         ahead, wait_s = 0, 0
         if ticket.status == "waiting":
-            with transaction(self.engine, readonly=True) as session:
-                ahead = self._people_ahead(session, ticket)
-                wait_s = self._estimated_wait_s(session, ticket.window_group, ahead)
-        en = ticket.language == "en"
-        try:
-            entry = self.catalog.entry(ticket.service_id)
+            if conn is None:
+                with connection_transaction(self.engine, readonly=True) as own:
+                    return self.describe(ticket, own)
+            ahead = self._people_ahead(conn, ticket)
+            if ahead:
+                group = self._groups.get(ticket.window_group)
+                durations = self._service_durations(conn, group.id) if group else []
+                wait_s = self._wait_s(ticket.window_group, ahead, durations)
+        return self._ticket_out(ticket, ahead, wait_s)
+
+    def _names(self, service_id: str, group_id: str, en: bool) -> tuple[str, str, str]:
+        """(service name, window group name, location) in the ticket's language."""
+        cache_key = (service_id, group_id, en)
+        names = self._names_cache.get(cache_key)
+        if names is None:
+            names = self._names_cache[cache_key] = self._lookup_names(service_id, group_id, en)
+        return names
+
+    def _lookup_names(self, service_id: str, group_id: str, en: bool) -> tuple[str, str, str]:
+        entry = self._entries.get(service_id)
+        if entry is None:  # the catalog changed since the ticket was issued
+            service_name = service_id
+        else:
             service_name = entry.name_en if en else entry.name
-        except KeyError:  # the catalog changed since the ticket was issued
-            service_name = ticket.service_id
-        try:
-            group = self.catalog.group(ticket.window_group)
-            group_name = group.name_en if en else group.name
-            location = group.location_en if en else group.location
-        except KeyError:
-            group_name, location = ticket.window_group, ""
+        group = self._groups.get(group_id)
+        if group is None:
+            return service_name, group_id, ""
+        if en:
+            return service_name, group.name_en, group.location_en
+        return service_name, group.name, group.location
+
+    def _ticket_out(self, ticket: Any, ahead: int, wait_s: int) -> TicketOut:
+        service_name, group_name, location = self._names(
+            ticket.service_id, ticket.window_group, ticket.language == "en"
+        )
         return TicketOut(
             id=ticket.id,
             number=ticket.number,
@@ -202,9 +690,9 @@ class Queue:
             people_ahead=ahead,
             estimated_wait_s=wait_s,
             issued_at=ticket.issued_at.astimezone(dt.UTC),
-            status=ticket.status,  # type: ignore[arg-type]
+            status=ticket.status,
             priority=ticket.priority,
-            language=ticket.language,  # type: ignore[arg-type]
+            language=ticket.language,
             masked_name=ticket.masked_name,
             kiosk_id=ticket.kiosk_id,
             counter=ticket.counter,
@@ -214,56 +702,40 @@ class Queue:
         )
 
     @staticmethod
-    def _people_ahead(session: Session, ticket: Ticket) -> int:
+    def _people_ahead(conn: Connection | Session, ticket: Any) -> int:
         """Waiting tickets of the same group and period that will be called first."""
-        earlier = Ticket.seq < ticket.seq
-        ahead = (
-            and_(Ticket.priority.is_(True), earlier)
-            if ticket.priority
-            else or_(Ticket.priority.is_(True), earlier)
-        )
-        count = session.scalar(
-            select(func.count())
-            .select_from(Ticket)
-            .where(
-                Ticket.window_group == ticket.window_group,
-                Ticket.period == ticket.period,
-                Ticket.status == "waiting",
-                Ticket.id != ticket.id,
-                ahead,
-            )
-        )
-        return int(count or 0)
+        stmt = _AHEAD_OF_PRIORITY if ticket.priority else _AHEAD_OF_REGULAR
+        params = {"window_group": ticket.window_group, "period": ticket.period, "seq": ticket.seq}
+        return int(conn.execute(stmt, params).scalar_one() or 0)
 
-    def _estimated_wait_s(self, session: Session, group_id: str, ahead: int) -> int:
-        """ceil(ahead / counters) × median service time of the group, seconds."""
-        if ahead == 0:
-            return 0
-        try:
-            group = self.catalog.group(group_id)
-        except KeyError:
+    def _wait_s(self, group_id: str, ahead: int, durations: list[float]) -> int:
+        """ceil(ahead / counters) × median service time of the group, seconds.
+
+        ``durations`` are the group's latest real service times (newest first); fewer than
+        MIN_SERVICE_TIME_SAMPLE of them and the catalog's avg_service_s is used instead.
+        """
+        group = self._groups.get(group_id)
+        if ahead == 0 or group is None:
             return 0
         rounds = math.ceil(ahead / len(group.counters))
-        return round(rounds * self.service_time_s(session, group))
+        if len(durations) < MIN_SERVICE_TIME_SAMPLE:
+            service_s = float(group.avg_service_s)
+        else:
+            service_s = float(statistics.median(durations))
+        return round(rounds * service_s)
 
     @staticmethod
-    def service_time_s(session: Session, group: WindowGroup) -> float:
+    def _service_durations(conn: Connection | Session, group_id: str) -> list[float]:
+        rows = conn.execute(_SERVICE_TIMES, {"window_group": group_id}).all()
+        return [(done - called).total_seconds() for called, done in rows if called and done]
+
+    @classmethod
+    def service_time_s(cls, conn: Connection | Session, group: WindowGroup) -> float:
         """Median of the last 20 real service times (completed − called), seconds.
 
         Falls back to the catalog's ``avg_service_s`` while fewer than 3 are known.
         """
-        rows = session.execute(
-            select(Ticket.called_at, Ticket.completed_at)
-            .where(
-                Ticket.window_group == group.id,
-                Ticket.status == "completed",
-                Ticket.called_at.is_not(None),
-                Ticket.completed_at.is_not(None),
-            )
-            .order_by(Ticket.completed_at.desc())
-            .limit(SERVICE_TIME_SAMPLE)
-        ).all()
-        durations = [(done - called).total_seconds() for called, done in rows if called and done]
+        durations = cls._service_durations(conn, group.id)
         if len(durations) < MIN_SERVICE_TIME_SAMPLE:
             return float(group.avg_service_s)
         return float(statistics.median(durations))
