@@ -95,6 +95,15 @@ class KioskCore:
                 log.exception("error while closing")
 
 
+def make_scanner(settings: Settings) -> Scanner:
+    c = settings.scanner
+    if c.backend == "camera":
+        return create_scanner("camera", device=c.device, width=c.width, height=c.height)
+    folder = c.folder or settings.data_dir / "scans"
+    folder.mkdir(parents=True, exist_ok=True)
+    return create_scanner("folder", folder=folder, repeat=c.repeat)
+
+
 def make_voice(settings: Settings) -> Voice:
     v = settings.voice
     if v.backend == "espeak":
@@ -165,9 +174,7 @@ def build_core(
         printer = make_printer(settings)
         printer.open()
         opened.append(printer)
-        scan_dir = settings.scanner.folder or data_dir / "scans"
-        scan_dir.mkdir(parents=True, exist_ok=True)
-        scanner = create_scanner(settings.scanner.backend, folder=scan_dir)
+        scanner = make_scanner(settings)
         scanner.open()
         opened.append(scanner)
         # the voice itself is always able to speak; the Guide decides when (长辈版 or hall's choice)

@@ -96,8 +96,13 @@ class PrinterSection(_Section):
 
 
 class ScannerSection(_Section):
-    backend: Literal["folder"] = "folder"
-    folder: Path | None = None  # default data_dir/scans
+    # folder: images dropped into a folder are the captured pages; camera: a UVC document camera
+    backend: Literal["folder", "camera"] = "folder"
+    folder: Path | None = ROOT / "config" / "sample_documents"  # folder; None: data_dir/scans
+    repeat: bool = True  # folder: hand the same pages out again (demo with sample documents)
+    device: int | str = 0  # camera: index or /dev/videoN
+    width: int = Field(default=1920, gt=0)  # camera resolution, pixels
+    height: int = Field(default=1080, gt=0)
 
 
 class VoiceSection(_Section):

@@ -69,7 +69,10 @@ _venv() {
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     _log "installing Python packages into .venv"
     if ! { .venv/bin/python -m pip install -q --upgrade pip &&
-           .venv/bin/python -m pip install -q -e '.[dev]'; } > .venv/pip.log 2>&1; then
+           .venv/bin/python -m pip install -q -e '.[dev]' &&
+           # the OCR engine of the pre-check, without its opencv-python (see pyproject.toml)
+           .venv/bin/python -m pip install -q --no-deps "rapidocr-onnxruntime>=1.4,<1.5"; } \
+         > .venv/pip.log 2>&1; then
       cat .venv/pip.log >&2
       _log "installing the Python packages failed (log above, also in .venv/pip.log)"
       return 1

@@ -6,6 +6,7 @@ from devices.base import Device, load_backend
 
 BACKENDS = {
     "folder": "devices.scanner.folder:FolderScanner",
+    "camera": "devices.scanner.camera:CameraScanner",
 }
 
 
