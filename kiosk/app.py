@@ -16,6 +16,7 @@ from devices.printer.base import Printer, create_printer_from_connection, new_du
 from devices.printer.connection import parse_connection
 from devices.scanner.base import Scanner, create_scanner
 from kiosk import __version__
+from kiosk.cases import CaseService
 from kiosk.catalog import Catalog, load_catalog
 from kiosk.embedded import EmbeddedHall, EmbeddedHallServer
 from kiosk.errors import ConfigError
@@ -207,6 +208,7 @@ def build_core(
     sender = OutboxSender(outbox, ratings.send, interval_s=settings.hall.outbox_retry_s)
     ratings.kick = sender.kick
     flow.ratings = ratings
+    flow.cases = CaseService(hall)
     ratings.on_settled = lambda key, outcome: runner.post(lambda: flow.rating_settled(key, outcome))
     sender.start()
     guide = Guide(voice, normal_mode=settings.voice.enabled)

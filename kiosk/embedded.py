@@ -147,6 +147,12 @@ class EmbeddedHall:
     def heartbeat(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
         return self.client().heartbeat(kiosk_id, body)
 
+    def create_case(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self.client().create_case(body)
+
+    def case_progress(self, number: str) -> dict[str, Any]:
+        return self.client().case_progress(number)
+
     def get_ticket(self, ticket_id: str) -> Ticket:
         return self.client().get_ticket(ticket_id)
 

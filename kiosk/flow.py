@@ -46,6 +46,9 @@ class Screen(StrEnum):
     RATE_LEVEL = "rate_level"  # the five levels
     RATE_REASONS = "rate_reasons"  # a bad review needs at least one reason
     RATE_DONE = "rate_done"
+    CASE_FORM = "case_form"  # 办不成事反映: conditions, categories, phone, consent
+    CASE_DONE = "case_done"
+    CASE_QUERY = "case_query"  # progress of a case by its number
 
 
 class Purpose(StrEnum):
@@ -68,6 +71,8 @@ class Problem(StrEnum):
     TICKET_NOT_FOUND = "ticket_not_found"  # rating: no such ticket today
     ALREADY_RATED = "already_rated"  # rating: one rating per ticket (一次一评)
     REASON_NEEDED = "reason_needed"  # rating: a bad review needs a reason
+    CASE_INVALID = "case_invalid"  # detail: condition, category, phone, consent
+    CASE_NOT_FOUND = "case_not_found"
     NOTICE_PRINTER = "notice_printer"
 
 
@@ -93,6 +98,24 @@ class RatingDraft:
     result: str | None = None  # "sending", "confirmed", "queued" (server down), "duplicate"
 
 
+CASE_CONDITIONS = ("tried_normal_channel", "overlapping_duties", "policy_room")
+CASE_CATEGORIES = ("跨部门协调", "政策不明确", "历史遗留问题", "证明材料", "系统平台问题",
+                   "办理时限", "其他")  # as the hall server's default list  # fmt: skip
+PHONE = re.compile(r"^1[3-9]\d{9}$")
+
+
+@dataclass(frozen=True)
+class CaseDraft:
+    """办不成事反映 in the making; ``result`` is the server's answer (case number, due times)."""
+
+    conditions: frozenset[str] = frozenset()
+    categories: tuple[str, ...] = ()
+    phone: str = ""
+    consent: bool = False
+    result: dict[str, Any] | None = None
+    query: dict[str, Any] | None = None  # progress looked up by case number
+
+
 @dataclass(frozen=True)
 class State:
     screen: Screen = Screen.HOME
@@ -110,6 +133,7 @@ class State:
     priority: str | None = None  # 绿色通道: "age", "disability" or "pregnancy"
     help: str | None = None  # 呼叫工作人员: "sending", "sent" or "failed"
     rating: RatingDraft | None = None  # the rating being given (评价)
+    case: CaseDraft | None = None  # 办不成事反映
     idle_prompt: bool = False  # "still there?" is being asked
     idle_deadline: float | None = None  # monotonic seconds when the visit ends if unanswered
     session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
@@ -122,6 +146,12 @@ class RatingSink(Protocol):
     def lookup(self, number: str) -> dict[str, Any] | None: ...
 
     def submit(self, key: str, draft: RatingDraft, language: str) -> None: ...
+
+
+class CaseSink(Protocol):
+    def create(self, key: str, draft: CaseDraft) -> tuple[dict[str, Any], Ticket]: ...
+
+    def progress(self, number: str) -> dict[str, Any] | None: ...
 
 
 class TicketIssuer(Protocol):
@@ -172,6 +202,7 @@ class Flow:
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], dt.datetime] = dt.datetime.now,
         ratings: RatingSink | None = None,
+        cases: CaseSink | None = None,
     ) -> None:
         self.catalog = catalog
         self.hall = hall
@@ -188,6 +219,7 @@ class Flow:
         self._last_activity = clock()
         self._thanks_since: float | None = None
         self.ratings = ratings
+        self.cases = cases
         self._rating_sent_at = 0.0
 
     # -- plumbing -------------------------------------------------------------------------
@@ -367,8 +399,10 @@ class Flow:
         self._set(busy="printing", message=None)
         self._print_ticket(ticket)
 
-    def _print_ticket(self, ticket: Ticket) -> None:
+    def _print_ticket(self, ticket: Ticket, case: dict[str, Any] | None = None) -> None:
         job = self.ticket_print(ticket)
+        if case is not None:
+            job = replace(job, notice=self.case_slip(case))
         self.runner.submit(
             lambda: self.printer.print_ticket(job), self._for_this_visit(self._ticket_printed)
         )
@@ -412,6 +446,8 @@ class Flow:
             Screen.RATE_FIND: Screen.HOME,
             Screen.RATE_LEVEL: Screen.RATE_FIND,
             Screen.RATE_REASONS: Screen.RATE_LEVEL,
+            Screen.CASE_FORM: Screen.HOME,
+            Screen.CASE_QUERY: Screen.HOME,
         }.get(s.screen)
         if target is None or target is Screen.HOME:
             self.home()
@@ -553,6 +589,91 @@ class Flow:
             return
         self._set(rating=replace(draft, result=outcome))
 
+    # -- 办不成事反映 ------------------------------------------------------------------------
+    def open_case(self) -> None:
+        self._go(Screen.CASE_FORM, case=CaseDraft())
+
+    def toggle_case(self, field: str, value: str = "") -> None:
+        """Toggle a condition or a category; set the phone digits; toggle the consent."""
+        draft = self.state.case
+        if draft is None or self.state.busy:
+            return
+        self.touch()
+        if field == "condition":
+            draft = replace(draft, conditions=draft.conditions ^ {value})
+        elif field == "category":
+            keep = tuple(c for c in draft.categories if c != value)
+            draft = replace(
+                draft, categories=keep if value in draft.categories else keep + (value,)
+            )
+        elif field == "phone":
+            draft = replace(draft, phone=value[:11])
+        elif field == "consent":
+            draft = replace(draft, consent=not draft.consent)
+        self._set(case=draft, message=None)
+
+    def submit_case(self) -> None:
+        """Checked here first (so nothing incomplete is sent), then created at the hall server
+        with a ticket for the 办不成事 window; both are printed on one slip."""
+        draft = self.state.case
+        if draft is None or self.state.busy or draft.result is not None or self.cases is None:
+            return
+        problem = (
+            "condition" if not draft.conditions
+            else "category" if not draft.categories
+            else "phone" if not PHONE.match(draft.phone)
+            else "consent" if not draft.consent
+            else ""
+        )  # fmt: skip
+        if problem:
+            self._set(message=Message(Problem.CASE_INVALID, problem))
+            return
+        key = f"{self.state.session_id}:case"
+        cases = self.cases
+        self._set(busy="issuing", message=None)
+        self.runner.submit(
+            lambda: cases.create(key, draft), self._for_this_visit(self._case_created)
+        )
+
+    def _case_created(self, result: Any) -> None:
+        draft = self.state.case
+        if draft is None:
+            return
+        if isinstance(result, HallUnavailable):
+            self._set(busy=None, message=Message(Problem.HALL_DOWN))
+            return
+        if isinstance(result, Exception):
+            log.warning("case refused: %s", result)
+            self._set(busy=None, message=Message(Problem.HALL_REJECTED, type(result).__name__))
+            return
+        case, ticket = result
+        self._go(Screen.CASE_DONE, busy="printing", case=replace(draft, result=case), ticket=ticket)
+        self._print_ticket(ticket, case)
+
+    def open_case_query(self) -> None:
+        self._go(Screen.CASE_QUERY, case=CaseDraft())
+
+    def query_case(self, digits: str) -> None:
+        """The number on the slip: BC + 8-digit day + 4-digit sequence (typed as 12 digits)."""
+        if self.cases is None or self.state.busy:
+            return
+        self.touch()
+        if not re.fullmatch(r"\d{12}", digits):
+            self._set(message=Message(Problem.CASE_NOT_FOUND, "format"))
+            return
+        number = f"BC{digits[:8]}-{digits[8:]}"
+        cases = self.cases
+        self._set(busy="looking_up", message=None)
+        self.runner.submit(lambda: cases.progress(number), self._for_this_visit(self._case_found))
+
+    def _case_found(self, result: Any) -> None:
+        if isinstance(result, HallUnavailable):
+            self._set(busy=None, message=Message(Problem.HALL_DOWN))
+        elif isinstance(result, Exception) or result is None:
+            self._set(busy=None, message=Message(Problem.CASE_NOT_FOUND))
+        else:
+            self._set(busy=None, case=CaseDraft(query=result))
+
     def set_language(self, language: str) -> None:
         self.touch()
         self.language = language
@@ -608,6 +729,28 @@ class Flow:
             time_limit=entry.time_limit if zh else entry.time_limit_en,
             fee=entry.fee if zh else entry.fee_en,
             where=self._where(entry.group),
+            issued_at=self.now(),
+        )
+
+    def case_slip(self, case: dict[str, Any]) -> NoticePrint:
+        """The receipt of a 办不成事 case, printed under its window's ticket."""
+        group = self.catalog.group("unresolved")
+        zh = self.language == "zh"
+        limits = (
+            f"{case['respond_due_at'][11:16]}前响应；{case['coordinate_due_on']}前协调；"
+            f"{case['close_due_on']}前办结" if zh else
+            f"answer by {case['respond_due_at'][11:16]}; coordinated by {case['coordinate_due_on']};"
+            f" closed by {case['close_due_on']}"
+        )  # fmt: skip
+        return NoticePrint(
+            hall_name=self.catalog.hall_name if zh else self.catalog.hall_name_en,
+            title=("办不成事反映 受理回执 " if zh else "Case receipt ") + case["case_number"],
+            materials=(),
+            time_limit=limits,
+            fee=("回访电话 " if zh else "We will call ") + case.get("phone_masked", ""),
+            where=f"{group.name} {group.location}"
+            if zh
+            else f"{group.name_en}, {group.location_en}",
             issued_at=self.now(),
         )
 

@@ -112,5 +112,13 @@ class HallClient:
         ).json()
         return answer
 
+    def create_case(self, body: dict[str, Any]) -> dict[str, Any]:
+        case: dict[str, Any] = self._request("POST", "/api/v1/cases", json=body).json()
+        return case
+
+    def case_progress(self, number: str) -> dict[str, Any]:
+        progress: dict[str, Any] = self._request("GET", f"/api/v1/cases/{number}").json()
+        return progress
+
     def get_ticket(self, ticket_id: str) -> Ticket:
         return Ticket.from_api(self._request("GET", f"/api/v1/tickets/{ticket_id}").json())

@@ -25,6 +25,7 @@ from kiosk.flow import Flow, Problem, Screen, State
 from kiosk.guide import Guide
 from ui import theme
 from ui.screens.base import ScreenBase, spoken_lines
+from ui.screens.case import CaseDoneScreen, CaseFormScreen, CaseQueryScreen
 from ui.screens.groups import GroupsScreen
 from ui.screens.home import HomeScreen
 from ui.screens.identify import IdentifyScreen
@@ -102,6 +103,9 @@ class MainWindow(QMainWindow):
             Screen.RATE_LEVEL: RateLevelScreen(flow),
             Screen.RATE_REASONS: RateReasonsScreen(flow),
             Screen.RATE_DONE: RateDoneScreen(flow),
+            Screen.CASE_FORM: CaseFormScreen(flow),
+            Screen.CASE_DONE: CaseDoneScreen(flow),
+            Screen.CASE_QUERY: CaseQueryScreen(flow),
         }
         for screen in self.screens.values():
             screen.on_page = lambda: self.render(self.flow.state, force_announce=True)
@@ -214,7 +218,8 @@ class MainWindow(QMainWindow):
         self.home_button.setText(self.tr("首页"))
         self.help_button.setText(self.tr("呼叫工作人员"))
         self.back_button.setVisible(
-            state.screen not in (Screen.HOME, Screen.TICKET, Screen.THANKS, Screen.RATE_DONE)
+            state.screen
+            not in (Screen.HOME, Screen.TICKET, Screen.THANKS, Screen.RATE_DONE, Screen.CASE_DONE)
         )
         self.home_button.setVisible(state.screen is not Screen.HOME)
         voice_controls = self.guide is not None and (state.elder or self.guide.normal_mode)
@@ -238,7 +243,7 @@ class MainWindow(QMainWindow):
         self._overlays(state)
         key = (state.screen, state.session_id, state.message, state.printed,
                state.elder, state.elder_offer, state.help, state.idle_prompt, state.priority,
-               state.rating,
+               state.rating, state.case,
                self.flow.language, screen.page)  # fmt: skip
         # a ticket being printed is announced once the printer answered (printed or not)
         waiting_for_printer = state.screen is Screen.TICKET and state.busy == "printing"

@@ -74,6 +74,16 @@ def message_text(message: Message) -> str:
         )
     if p is Problem.REASON_NEEDED:
         return QCoreApplication.translate("Messages", "请至少选一项不满意的原因，我们好改进。")
+    if p is Problem.CASE_INVALID:
+        texts = {
+            "condition": QCoreApplication.translate("Messages", "请至少选择一项受理条件。"),
+            "category": QCoreApplication.translate("Messages", "请至少选择一个问题类别。"),
+            "phone": QCoreApplication.translate("Messages", "手机号应为11位，以1开头，请核对。"),
+            "consent": QCoreApplication.translate("Messages", "请阅读并同意手机号的使用说明。"),
+        }
+        return texts.get(message.detail, texts["condition"])
+    if p is Problem.CASE_NOT_FOUND:
+        return QCoreApplication.translate("Messages", "没有找到这个编号，请核对回执上的编号。")
     if p is Problem.PRINTER:
         return QCoreApplication.translate(
             "Messages",

@@ -70,6 +70,25 @@ def tour(app: QApplication, window: MainWindow, core: KioskCore) -> Iterator[str
             flow.finish()
             settle(app)
             yield f"{tag}-thanks"
+            # 评价 and 办不成事反映
+            start()
+            flow.open_rating()
+            settle(app)
+            yield f"{tag}-rate-find"
+            flow.rate_self_service()
+            settle(app)
+            yield f"{tag}-rate-level"
+            flow.choose_level("dissatisfied")
+            settle(app)
+            yield f"{tag}-rate-reasons"
+            start()
+            flow.open_case()
+            settle(app)
+            yield f"{tag}-case-form"
+            start()
+            flow.open_case_query()
+            settle(app)
+            yield f"{tag}-case-query"
             # overlays: the 长辈版 offer (normal mode), help, "are you still there?"
             start()
             flow.take_number()

@@ -2,6 +2,100 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="zh_CN">
 <context>
+    <name></name>
+    <message>
+        <source>办不成事反映</source>
+        <translation>Couldn&apos;t get it done</translation>
+    </message>
+    <message>
+        <source>受理条件（至少符合一项）：</source>
+        <translation>Acceptance conditions (at least one):</translation>
+    </message>
+    <message>
+        <source>已在正常窗口办理，仍没有办成</source>
+        <translation>I tried at the normal window and it was not done</translation>
+    </message>
+    <message>
+        <source>涉及几个部门，职责有交叉</source>
+        <translation>Several departments are involved and their duties overlap</translation>
+    </message>
+    <message>
+        <source>政策有空间，但没有办成</source>
+        <translation>The policy allows it, but it was not done</translation>
+    </message>
+    <message>
+        <source>不予受理：已进入诉讼、仲裁、行政复议程序的；信访事项；单纯咨询；违反法律法规的诉求。</source>
+        <translation>Not accepted: matters already in court, arbitration or administrative review; petitions (信访); simple enquiries; requests against the law.</translation>
+    </message>
+    <message>
+        <source>问题类别（可多选）：</source>
+        <translation>Category (one or more):</translation>
+    </message>
+    <message>
+        <source>请输入手机号，用于回访</source>
+        <translation>Type your mobile number, for the call back</translation>
+    </message>
+    <message>
+        <source>我同意：手机号只用于首接负责人回访，办结后删除</source>
+        <translation>I agree: the number is used only by the person in charge to call me back, and deleted when the case is closed</translation>
+    </message>
+    <message>
+        <source>正在提交…</source>
+        <translation>Sending…</translation>
+    </message>
+    <message>
+        <source>提交</source>
+        <translation>Submit</translation>
+    </message>
+    <message>
+        <source>已受理，您的反映编号</source>
+        <translation>Accepted. Your case number</translation>
+    </message>
+    <message>
+        <source>首接负责人会在 {time} 前与您联系（{phone}），{close} 前办结。可凭编号在本机查询进度。</source>
+        <translation>The person in charge will contact you by {time} ({phone}) and close the case by {close}. You can check progress here with the number.</translation>
+    </message>
+    <message>
+        <source>请持号票 {number} 到办不成事反映窗口。</source>
+        <translation>Please take ticket {number} to the “couldn&apos;t get it done” window.</translation>
+    </message>
+    <message>
+        <source>请取走回执和号票。</source>
+        <translation>Please take your receipt and ticket.</translation>
+    </message>
+    <message>
+        <source>重新打印</source>
+        <translation>Print again</translation>
+    </message>
+    <message>
+        <source>完成</source>
+        <translation>Done</translation>
+    </message>
+    <message>
+        <source>查询反映进度：请输入编号中的数字</source>
+        <translation>Case progress: type the digits of the case number</translation>
+    </message>
+    <message>
+        <source>例如 BC20261122-0001</source>
+        <translation>e.g. BC20261122-0001</translation>
+    </message>
+    <message>
+        <source>{number}：{status}</source>
+        <translation>{number}: {status}</translation>
+    </message>
+    <message>
+        <source>查询</source>
+        <translation>Look up</translation>
+    </message>
+</context>
+<context>
+    <name>CaseFormScreen</name>
+    <message>
+        <source>已选：</source>
+        <translation>Selected: </translation>
+    </message>
+</context>
+<context>
     <name>GroupsScreen</name>
     <message>
         <source>办事指南：请选择类别</source>
@@ -41,6 +135,14 @@
     <message>
         <source>评价</source>
         <translation>Rate our service</translation>
+    </message>
+    <message>
+        <source>办不成事反映</source>
+        <translation>Couldn&apos;t get it done</translation>
+    </message>
+    <message>
+        <source>查询反映进度</source>
+        <translation>Check a case&apos;s progress</translation>
     </message>
 </context>
 <context>
@@ -240,6 +342,26 @@
     <message>
         <source>请至少选一项不满意的原因，我们好改进。</source>
         <translation>Please choose at least one reason, so that we can improve.</translation>
+    </message>
+    <message>
+        <source>请至少选择一项受理条件。</source>
+        <translation>Please choose at least one acceptance condition.</translation>
+    </message>
+    <message>
+        <source>请至少选择一个问题类别。</source>
+        <translation>Please choose at least one category.</translation>
+    </message>
+    <message>
+        <source>手机号应为11位，以1开头，请核对。</source>
+        <translation>A mobile number has 11 digits and starts with 1. Please check.</translation>
+    </message>
+    <message>
+        <source>请阅读并同意手机号的使用说明。</source>
+        <translation>Please read and accept how the mobile number is used.</translation>
+    </message>
+    <message>
+        <source>没有找到这个编号，请核对回执上的编号。</source>
+        <translation>No case with this number. Please check the number on your receipt.</translation>
     </message>
     <message>
         <source>号票没有打印出来，但您的号码已经取好：请记下屏幕上的号码，或用手机拍下二维码。工作人员已收到提醒。</source>
@@ -560,6 +682,13 @@
     <message>
         <source>完成</source>
         <translation>Done</translation>
+    </message>
+</context>
+<context>
+    <name>screen</name>
+    <message>
+        <source>删除一位</source>
+        <translation>Delete one character</translation>
     </message>
 </context>
 </TS>

@@ -26,4 +26,17 @@ class HomeScreen(ScreenBase):
         grid.addWidget(
             button(self.tr("评价"), self.flow.open_rating, role="tile", name="tile_rating"), 1, 0
         )
+        grid.addWidget(
+            button(self.tr("办不成事反映"), self.flow.open_case, role="tile", name="tile_case"),
+            1,
+            1,
+        )
         self.body.addLayout(grid)
+        self.body.addWidget(
+            button(
+                self.tr("查询反映进度"),
+                self.flow.open_case_query,
+                role="secondary",
+                name="case_progress",
+            )  # fmt: skip
+        )
