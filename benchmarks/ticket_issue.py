@@ -2,15 +2,18 @@
 
     python benchmarks/ticket_issue.py [--quick] [--tickets N] [--clients 50] [--pg-url URL]
         [--pg-processes 2] [--pg-workers 1] [--sqlite-workers 1] [--rate R|auto|off]
+        [--kiosks N] [--skip-sqlite]
 
-Each client is a kiosk of its own (``--kiosks``, default one per client): a real kiosk
-issues one ticket at a time, and 50 clients on one kiosk row would make every insert
-wait on the same foreign-key row lock, which no hall sees. SQLite: one server process
-on a temporary file. PostgreSQL (with ``--pg-url`` or env
+SQLite: one server process on a temporary file. PostgreSQL (with ``--pg-url`` or env
 KIOSK_TEST_PG_URL, a superuser URL): a fresh database and ``--pg-processes`` server
 processes (default 2) of ``--pg-workers`` uvicorn workers each, the clients spread over
 them. Each backend is measured with the same 50 clients (``hall.testing.load``: one event
-loop, raw keep-alive HTTP/1.1, ~0.05 ms client CPU per request):
+loop, raw keep-alive HTTP/1.1, ~0.1 ms client CPU per request), each a kiosk of its own
+(``--kiosks``, default one per client): a real kiosk issues one ticket at a time, while
+50 clients on one kiosk would make every insert wait on the same foreign-key row lock.
+Nobody calls tickets meanwhile, so each window group's queue grows to about tickets / 6
+and counting the people ahead (an index range of the waiting tickets) costs more the
+longer the run: compare runs of the same ``--tickets``.
 
 1. GET /api/v1/health, closed loop: the HTTP baseline (health_p50_ms, health_p99_ms).
 2. POST /api/v1/tickets, closed loop (each client sends again as soon as it is answered):
@@ -29,8 +32,9 @@ ticket of the closed-loop run (Linux, from /proc): server_cpu_ms_per_ticket (eve
 of the hall servers, uvicorn workers included), client_cpu_ms_per_ticket (this load
 generator), db_cpu_ms_per_ticket (the local PostgreSQL server's processes; null for a
 remote server), machine_busy_pct (all CPUs, including steal_pct taken by the hypervisor)
-and other_pct (CPU of everything else on the machine: if it is not near 0, someone else
-was busy and the throughput figures are low; the per-ticket CPU figures still hold).
+and other_pct (CPU not accounted to those processes: the kernel's share of loopback
+networking, a few percent, plus anything else running; well above that, the machine was
+shared and throughput and latency are low, while the per-ticket CPU figures still hold).
 
 This script measures; it never asserts and always exits 0 (errors go into the JSON).
 """

@@ -1,6 +1,7 @@
 """Command line of the hall server.
 
     python -m hall serve --host 0.0.0.0 --port 8080 --database-url URL [--workers N]
+        [--no-access-log]
     python -m hall add-kiosk KIOSK_ID      # prints only the new token
     python -m hall add-staff NAME          # prints only the new token
     python -m hall migrate
@@ -10,6 +11,13 @@ The database URL defaults to env HALL_DATABASE_URL, else ``sqlite:///hall.sqlite
 current directory. Every command migrates the schema first. A wrong URL, an unreachable
 database or a bad catalog ends with one line on stderr and exit status 2.
 ``verify-ratings`` is read-only: it does not migrate.
+
+Throughput: every ``--workers`` process is an event loop of its own (uvloop and httptools
+when installed) with its own database connections. PostgreSQL: several workers, and
+several ``serve`` processes on one or more machines, share the numbering safely; about
+one worker per CPU core that the database leaves free. SQLite: keep one worker — each
+process writes through one thread that commits many tickets at once, and processes only
+queue on the file lock.
 """
 
 from __future__ import annotations
@@ -53,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--catalog", default=None, help="services.toml (default: config/)")
     serve.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    serve.add_argument(
+        "--no-access-log",
+        action="store_true",
+        help="no log line per request (at full load: ~0.1 ms less CPU per request)",
+    )
 
     kiosk = sub.add_parser("add-kiosk", parents=[db], help="create or rotate a kiosk token")
     kiosk.add_argument("kiosk_id")
@@ -101,7 +114,12 @@ def _serve(args: argparse.Namespace) -> None:
     # (logging is configured only afterwards, so such a failure prints nothing else).
     app = create_app(args.database_url, args.catalog, migrate_schema=False)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    common = {"host": args.host, "port": args.port, "log_level": args.log_level}
+    common = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": args.log_level,
+        "access_log": not args.no_access_log,
+    }
     if args.workers <= 1:
         uvicorn.run(app, **common)  # type: ignore[arg-type]
         return

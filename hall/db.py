@@ -4,6 +4,11 @@ SQLite (one hall, one process or a few) runs in WAL mode with a busy timeout, an
 write transaction starts with ``BEGIN IMMEDIATE`` so two writers queue on the file lock
 instead of failing half-way. PostgreSQL (several processes) uses READ COMMITTED with row
 locks; the rare serialization or deadlock failure is retried by ``run_transaction``.
+
+Issuing tickets, the hot path, has two helpers of its own (used by ``hall.tickets``):
+``SqliteWriter``, one thread per process that commits many tickets per SQLite transaction
+(group commit: one fsync for all), and ``AsyncPgPool``, psycopg connections used straight
+from the event loop for PostgreSQL's one-statement issue.
 """
 
 from __future__ import annotations
@@ -51,7 +56,6 @@ DEFAULT_PG_FAST_POOL_SIZE = 8
 """Connections per server process for the ticket-issuing fast path (see AsyncPgPool)."""
 
 RETRY_SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
-_RETRY_SQLSTATES = RETRY_SQLSTATES
 _SQLITE_WRITE_LOCKS: dict[str, threading.Lock] = {}  # per database file, see transaction()
 _SQLITE_WRITE_LOCKS_GUARD = threading.Lock()
 
@@ -147,7 +151,7 @@ def is_retryable(exc: BaseException) -> bool:
     if not isinstance(exc, DBAPIError):
         return False
     sqlstate = getattr(exc.orig, "sqlstate", None)
-    if sqlstate in _RETRY_SQLSTATES:
+    if sqlstate in RETRY_SQLSTATES:
         return True
     return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
 
