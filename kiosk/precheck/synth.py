@@ -36,7 +36,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from kiosk.identity import check_char
-from kiosk.precheck.understand import credit_code_check_char
+from kiosk.precheck.understand import DOC_TYPES, credit_code_check_char
 
 FONT_DIR = Path("/usr/share/fonts/opentype/noto")
 SANS = "NotoSansCJK-Regular.ttc"
@@ -45,17 +45,6 @@ SERIF = "NotoSerifCJK-Regular.ttc"
 SERIF_BOLD = "NotoSerifCJK-Bold.ttc"
 _SC = 2  # face index of Simplified Chinese in Debian's Noto CJK collections
 
-DOC_TYPES = (
-    "id_card_front",
-    "id_card_back",
-    "household_register",
-    "business_license",
-    "marriage_certificate",
-    "birth_certificate",
-    "real_estate_certificate",
-    "application_form",
-    "other",
-)
 VARIANTS = ("clean", "blurred", "too_dark", "too_bright", "glare", "cropped")
 FRAME = (2048, 1536)  # camera frame, px (width, height)
 

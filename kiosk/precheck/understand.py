@@ -24,9 +24,10 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 from devices.idcard.card import mask_id, mask_name
+from kiosk.catalog import DocType
 from kiosk.identity import InvalidIdNumber, normalize_id_number
 from kiosk.precheck.ocr import Box, TextLine
 
@@ -35,17 +36,7 @@ log = logging.getLogger(__name__)
 CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
-DOC_TYPES = (
-    "id_card_front",
-    "id_card_back",
-    "household_register",
-    "business_license",
-    "marriage_certificate",
-    "birth_certificate",
-    "real_estate_certificate",
-    "application_form",
-    "other",
-)
+DOC_TYPES: tuple[str, ...] = get_args(DocType)  # the catalog's list, one source
 
 # Key fields per type: what the pre-check must read for the page to count as read. Fields
 # ending in "id_number(s)" hold ID numbers (masked in output unless asked otherwise).
