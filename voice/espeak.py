@@ -177,6 +177,35 @@ def _bind_callback(engine: object) -> None:
         _espeak.SetSynthCallback(on_synth)
 
 
+_CHILD: dict[str, Any] = {}  # in the engine process: its pyttsx3 engine and scratch folder
+
+
+def _child_synthesize(voice: str, spoken: str, rate: int) -> bytes:
+    """Runs in the engine process (see ``ProcessEngine``)."""
+    if "engine" not in _CHILD:
+        _CHILD["engine"] = default_engine()
+        _CHILD["dir"] = Path(tempfile.mkdtemp(prefix="kiosk-voice-child-"))
+    return synthesize(_CHILD["engine"], voice, spoken, rate, _CHILD["dir"] / "utterance.wav")
+
+
+class ProcessEngine:
+    """pyttsx3 + libespeak-ng in a child process of their own, so synthesis (CPU-bound, and
+    holding the GIL for much of it) never stalls the GUI thread's event loop."""
+
+    def __init__(self) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        self.synthesize("cmn-latn-pinyin", "ni3 hao3", DEFAULT_RATE)  # start and warm it now
+
+    def synthesize(self, voice: str, spoken: str, rate: int) -> bytes:
+        return self._pool.submit(_child_synthesize, voice, spoken, rate).result(timeout=60)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
 def synthesize(engine: Engine, voice: str, spoken: str, rate: int, out: Path) -> bytes:
     """WAV bytes of ``spoken`` (already prepared) in espeak ``voice`` at ``rate`` words per
     minute, full volume; ``out`` is a scratch file. Call from the engine's own thread."""
@@ -384,10 +413,12 @@ class EspeakVoice(Voice):
         engine: Engine | None = None
         engine_error: Exception | None = None
         try:
-            with _ESPEAK_LOCK:
-                engine = self._engine_factory()
             if self._engine_factory is default_engine:
+                engine = ProcessEngine()  # type: ignore[assignment]
                 self._engine_version = espeak_library_version()
+            else:
+                with _ESPEAK_LOCK:
+                    engine = self._engine_factory()
         except Exception as exc:  # no libespeak-ng, broken install: run silently
             engine_error = exc
             self._mark_unavailable(f"speech engine failed to start: {exc}")
@@ -414,6 +445,8 @@ class EspeakVoice(Voice):
                     if job.future is not None:
                         job.future.set_result(result)
         finally:
+            if isinstance(engine, ProcessEngine):
+                engine.shutdown()
             engine = None  # released here, in the thread that made it
 
     def _do(self, engine: Engine, job: _Job) -> object:
@@ -447,6 +480,8 @@ class EspeakVoice(Voice):
         return wav
 
     def _synthesize(self, engine: Engine, voice: str, spoken: str, rate: int) -> bytes:
+        if isinstance(engine, ProcessEngine):
+            return engine.synthesize(voice, spoken, rate)
         return synthesize(engine, voice, spoken, rate, self._work / "utterance.wav")
 
     def _speak(self, engine: Engine, job: _Job) -> None:
