@@ -18,9 +18,9 @@ def test_paper_out_reaches_the_hall_within_two_heartbeats(kiosk_env: dict[str, s
     settings = load_settings(environ={**kiosk_env, "KIOSK_HALL__HEARTBEAT_S": str(INTERVAL_S)})
     core = build_core(settings)
     try:
+        url = f"{core.hall.base_url}/api/v1/kiosks"  # waits until the embedded server is up
         staff = add_staff(core.hall.server.database_url, "monitor")  # type: ignore[union-attr]
         auth = {"Authorization": f"Bearer {staff}"}
-        url = f"{core.hall.base_url}/api/v1/kiosks"
 
         def mine() -> dict:
             kiosks = httpx.get(url, headers=auth).json()
