@@ -22,7 +22,7 @@ def mask_name(name: str) -> str:
 
 
 def mask_id(number: str) -> str:
-    """11010519491231002X -> 1101**********002X (first 4 and last 4 kept)."""
+    """330106198506121234 -> 3301**********1234 (first 4 and last 4 kept)."""
     number = number.strip()
     if len(number) <= 8:
         return "*" * len(number)
