@@ -165,6 +165,11 @@ def build_core(
         if start_hall:
             hall.start()
     else:
+        if not settings.hall.url.startswith(("http://", "https://")) or not settings.hall.token:
+            raise ConfigError(
+                "hall.url and hall.token: a remote hall server needs its address"
+                " (http://host:port) and this kiosk's token (python -m hall add-kiosk KIOSK_ID)"
+            )
         hall = HallClient(settings.hall.url, settings.hall.token, settings.hall.timeout_s)
 
     opened: list[object] = []

@@ -60,3 +60,9 @@ def test_malformed_catalog_stops_startup(tmp_path: Path) -> None:
         and "markett" in result.stderr
     )
     assert "Traceback" not in result.stderr
+
+
+def test_remote_hall_without_address_or_token_stops_startup() -> None:
+    result = run_kiosk(env={"KIOSK_HALL__MODE": "remote"})
+    assert result.returncode == 2
+    assert "hall.url and hall.token" in result.stderr and "add-kiosk" in result.stderr
