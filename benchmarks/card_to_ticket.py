@@ -17,15 +17,11 @@ import time
 from pathlib import Path
 
 import httpx
+from benchlib import percentile  # noqa: E402
 
 from kiosk.app import build_core
 from kiosk.flow import Screen
 from kiosk.settings import load_settings
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -54,7 +50,9 @@ def main() -> None:
             card = core.virtual_cards()[0][0]
             base_url, token = core.hall.base_url, core.hall.token  # type: ignore[union-attr]
             times, health = [], []
-            with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}) as http:
+            with httpx.Client(
+                base_url=base_url, headers={"Authorization": f"Bearer {token}"}
+            ) as http:
                 for i in range(runs + 5):
                     flow.home()
                     flow.take_number()
@@ -76,17 +74,21 @@ def main() -> None:
         finally:
             core.close()
     p50, hp50 = statistics.median(times), statistics.median(health)
-    print(json.dumps({
-        "benchmark": "card_to_ticket",
-        "runs": runs,
-        "render_png": args.render,
-        "p50_ms": round(p50, 2),
-        "p95_ms": round(percentile(times, 0.95), 2),
-        "max_ms": round(max(times), 2),
-        "baseline_health_roundtrip_p50_ms": round(hp50, 2),
-        "ratio_p50_to_baseline": round(p50 / hp50, 2),
-        "target_p95_ms": 50,
-    }))
+    print(
+        json.dumps(
+            {
+                "benchmark": "card_to_ticket",
+                "runs": runs,
+                "render_png": args.render,
+                "p50_ms": round(p50, 2),
+                "p95_ms": round(percentile(times, 95), 2),
+                "max_ms": round(max(times), 2),
+                "baseline_health_roundtrip_p50_ms": round(hp50, 2),
+                "ratio_p50_to_baseline": round(p50 / hp50, 2),
+                "target_p95_ms": 50,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -35,6 +35,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchlib import percentile  # noqa: E402
+
 from devices.idcard import protocol as p  # noqa: E402
 from devices.idcard.card import IdCard  # noqa: E402
 from devices.idcard.reader import SerialCardReader  # noqa: E402
@@ -42,13 +44,6 @@ from devices.idcard.simulator import FAKE_PHOTO, ReaderSimulator  # noqa: E402
 
 CARDS = Path(__file__).resolve().parent.parent / "config" / "cards"
 WAIT_S = 10.0
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100) of a non-empty list."""
-    ordered = sorted(values)
-    index = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
 
 
 def summary(values: list[float]) -> dict[str, float | int]:

@@ -36,6 +36,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchlib import percentile  # noqa: E402
+
 from hall.db import add_kiosk, add_staff, make_engine, migrate  # noqa: E402
 from hall.feedback_testing import seed_served_tickets  # noqa: E402
 from hall.rating_chain import verify_chain  # noqa: E402
@@ -47,13 +49,6 @@ from hall.testing import (  # noqa: E402
 )
 
 TARGET_PG_RATINGS_PER_S = 500
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100) of a non-empty list."""
-    ordered = sorted(values)
-    index = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
 
 
 def cpu_seconds(pids: list[int | None]) -> float | None:

@@ -57,6 +57,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchlib import percentile  # noqa: E402
+
 from hall.db import (  # noqa: E402
     DEFAULT_PG_FAST_POOL_SIZE,
     PG_FAST_POOL_SIZE_ENV,
@@ -81,13 +83,6 @@ SERVICES = [
     "unresolved-report",
 ]
 _CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100) of a non-empty list."""
-    ordered = sorted(values)
-    index = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
 
 
 # -- CPU accounting (Linux /proc; None elsewhere) ------------------------------------------
