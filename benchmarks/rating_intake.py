@@ -13,7 +13,8 @@ same clients: first GET /api/v1/health (the HTTP baseline), then POST /api/v1/ra
 
 Reported per backend: ratings_per_s, p50_ms, p99_ms (per request, milliseconds),
 non_201, chain_ok (the whole chain re-verified afterwards) and seq_gaps, the health
-baseline (health_p50_ms, health_p99_ms, ratio_p50 = rating p50 / health p50) and
+baseline (health_p50_ms, health_p99_ms, ratio_p50 = rating p50 / health p50,
+health_per_s and ratio_throughput = ratings/s ÷ health requests/s) and
 server_cpu_ms_per_rating (CPU of the server processes per rating, Linux only).
 Target (issue 7): ≥ 500 ratings/s on PostgreSQL — reported as ``meets_target``, never
 asserted. With all clients always waiting, latency is mostly queueing.
@@ -104,7 +105,7 @@ def measure(
             return "POST", "/api/v1/ratings", jobs[i]
 
         load(urls, [token], min(200, ratings), health, clients=clients)  # warm up
-        _, health_replies = load(urls, [token], ratings, health, clients=clients)
+        health_wall, health_replies = load(urls, [token], ratings, health, clients=clients)
         cpu_before = cpu_seconds([s.pid for s in servers])
         wall, replies = load(urls, [token], ratings, rate, clients=clients)
         cpu_after = cpu_seconds([s.pid for s in servers])
@@ -139,6 +140,8 @@ def measure(
         "health_p50_ms": round(health_p50, 2),
         "health_p99_ms": round(percentile(health_ms, 99), 2),
         "ratio_p50": round(rating_p50 / health_p50, 2),
+        "health_per_s": round(ratings / health_wall, 1),
+        "ratio_throughput": round(health_wall / wall, 3),
         "server_cpu_ms_per_rating": (
             round((cpu_after - cpu_before) / ratings * 1000, 2)
             if cpu_before is not None and cpu_after is not None

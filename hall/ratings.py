@@ -33,13 +33,14 @@ from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Connection, Engine, Row, and_, bindparam, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from hall.auth import AnyPrincipal, KioskPrincipal, StaffPrincipal
+from hall.auth import AnyPrincipal, KioskPrincipal, StaffPrincipal, VerifiedKiosk
 from hall.db import run_transaction, transaction
 from hall.feedback_settings import (
     BAD_LEVELS,
@@ -52,10 +53,11 @@ from hall.feedback_settings import (
     get_settings,
     request_now,
 )
-from hall.models import Rating, RatingFollowup, Ticket
+from hall.models import Kiosk, Rating, RatingFollowup, Ticket
 from hall.privacy import hash_id_number
 from hall.rating_chain import append_rating
 from hall.schemas import Holder
+from hall.tickets import KioskNotAuthorized
 
 log = logging.getLogger(__name__)
 
@@ -344,6 +346,9 @@ _BY_NUMBER = _TICKET_WITH_RATINGS.where(
     .limit(1)
     .scalar_subquery()
 )
+_TOKEN_OK = select(Kiosk.id).where(
+    Kiosk.id == bindparam("kiosk_id"), Kiosk.token_hash == bindparam("token_hash")
+)
 _REPLAY = (
     select(_R, _F.c.id.label("followup_id"))
     .select_from(_R.outerjoin(_F, _F.c.rating_id == _R.c.id))
@@ -380,7 +385,7 @@ def _ticket_with_ratings(
     return rows[0], {r.rating_count: r for r in rows if r.rating_count is not None}
 
 
-def _check_rateable(ticket: Row[Any], ratings: dict[int, Row[Any]], rating_count: int) -> None:
+def check_rateable(ticket: Row[Any], ratings: dict[int, Row[Any]], rating_count: int) -> None:
     """Rejected (409) unless this ticket may get a rating with this ``rating_count``."""
     if ticket.status not in SERVED_STATUSES:
         raise Rejected(
@@ -441,66 +446,103 @@ def _replay(conn: Connection, kiosk_id: str, body: RatingIn) -> RatingOut | None
     return _rating_out(values, row.followup_id)
 
 
+def new_rating_values(
+    settings: FeedbackSettings, kiosk_id: str, body: RatingIn, now: dt.datetime
+) -> dict[str, Any]:
+    """Every column of a new rating but the chain's (and the ticket's, see
+    ``take_ticket_values``); Rejected (422) when its content breaks the rules."""
+    reasons, comment = _check_content(body, settings)
+    rated_at = _rated_at(body, settings, now)
+    return {
+        "id": str(uuid.uuid4()),
+        "kiosk_id": kiosk_id,
+        "idempotency_key": body.idempotency_key,
+        "target": body.target,
+        "ticket_id": None,
+        "ticket_number": None,
+        "ticket_day": None,
+        "channel": settings.channel,
+        "rater": "anonymous",
+        "rated_at": rated_at,
+        "received_at": now,
+        "rating_day": settings.local_day(rated_at),
+        "rating_count": body.rating_count,
+        "level": body.level,
+        "reasons": json.dumps(reasons, ensure_ascii=False),
+        "comment": comment,
+        "division_code": settings.division_code,
+        "counter": None,
+        "staff_id": None,
+        "service_id": None,
+        "window_group": None,
+    }
+
+
+def take_ticket_values(values: dict[str, Any], ticket: Any) -> None:
+    """The rated ticket's columns, copied into the rating (``ticket``: a ticket row)."""
+    values.update(
+        ticket_id=ticket.id,
+        ticket_number=ticket.number,
+        ticket_day=ticket.service_day,
+        rater=ticket.holder_hash or "anonymous",
+        counter=ticket.counter,
+        staff_id=ticket.staff_id,
+        service_id=ticket.service_id,
+        window_group=ticket.window_group,
+    )
+
+
+def new_followup(
+    settings: FeedbackSettings, values: dict[str, Any], now: dt.datetime
+) -> dict[str, Any] | None:
+    """The follow-up a bad review gets (its deadlines in working days), or None."""
+    if values["level"] not in BAD_LEVELS:
+        return None
+    plan_due, rectify_due = _followup_due(settings, values["rated_at"])
+    return {"created_at": now, "plan_due_on": plan_due, "rectify_due_on": rectify_due}
+
+
+def log_rating(rating: RatingOut, kiosk_id: str) -> None:
+    log.info(
+        "rating seq %d: %s %s (%s) from kiosk %s",
+        rating.seq, rating.target, rating.ticket_number or "-", rating.level, kiosk_id,
+    )  # fmt: skip
+
+
 def submit_rating(
-    engine: Engine, settings: FeedbackSettings, kiosk_id: str, body: RatingIn, now: dt.datetime
+    engine: Engine,
+    settings: FeedbackSettings,
+    kiosk_id: str,
+    body: RatingIn,
+    now: dt.datetime,
+    token_hash: str | None = None,
 ) -> tuple[RatingOut, bool]:
     """Store and chain a rating, or return the one this key already made.
 
-    Returns (rating, created). Raises Rejected for what the rules refuse. The checks run
-    before the chain is touched, so the serialised part stays short; a concurrent
-    duplicate that slips past them hits a unique constraint and is answered as a replay
-    (same key) or 409 (same ticket). On PostgreSQL the checks and the append are three
-    autocommit statements (``hall.rating_chain.append_rating`` is atomic by itself); on
+    Returns (rating, created). Raises Rejected for what the rules refuse, and
+    KioskNotAuthorized when ``token_hash`` (a cached kiosk token, see ``hall.auth``) no
+    longer matches the kiosk. The checks run before the chain is touched, so the
+    serialised part stays short; a concurrent duplicate that slips past them hits a unique
+    constraint and is answered as a replay (same key) or 409 (same ticket). On PostgreSQL
+    the checks and the append are autocommit statements (``hall.rating_chain.append_rating``
+    is atomic by itself; ``hall.ratings_pg`` is the event-loop version the server uses); on
     SQLite all of it is one write transaction.
     """
 
     def work(conn: Connection) -> tuple[RatingOut, bool]:
+        if token_hash is not None:
+            params = {"kiosk_id": kiosk_id, "token_hash": token_hash}
+            if conn.execute(_TOKEN_OK, params).first() is None:
+                raise KioskNotAuthorized("invalid token")
         replay = _replay(conn, kiosk_id, body)
         if replay is not None:  # before the checks: a retry gets its answer even if the
             return replay, False  # rules (reasons list, max age) changed meanwhile
-        reasons, comment = _check_content(body, settings)
-        rated_at = _rated_at(body, settings, now)
-        values: dict[str, Any] = {
-            "id": str(uuid.uuid4()),
-            "kiosk_id": kiosk_id,
-            "idempotency_key": body.idempotency_key,
-            "target": body.target,
-            "ticket_id": None,
-            "ticket_number": None,
-            "ticket_day": None,
-            "channel": settings.channel,
-            "rater": "anonymous",
-            "rated_at": rated_at,
-            "received_at": now,
-            "rating_day": settings.local_day(rated_at),
-            "rating_count": body.rating_count,
-            "level": body.level,
-            "reasons": json.dumps(reasons, ensure_ascii=False),
-            "comment": comment,
-            "division_code": settings.division_code,
-            "counter": None,
-            "staff_id": None,
-            "service_id": None,
-            "window_group": None,
-        }
+        values = new_rating_values(settings, kiosk_id, body, now)
         if body.target == "ticket":
             ticket, ratings = _ticket_with_ratings(conn, settings, now, body)
-            _check_rateable(ticket, ratings, body.rating_count)
-            values.update(
-                ticket_id=ticket.id,
-                ticket_number=ticket.number,
-                ticket_day=ticket.service_day,
-                rater=ticket.holder_hash or "anonymous",
-                counter=ticket.counter,
-                staff_id=ticket.staff_id,
-                service_id=ticket.service_id,
-                window_group=ticket.window_group,
-            )
-        followup = None
-        if body.level in BAD_LEVELS:
-            plan_due, rectify_due = _followup_due(settings, rated_at)
-            followup = {"created_at": now, "plan_due_on": plan_due, "rectify_due_on": rectify_due}
-        followup_id = append_rating(conn, values, followup)
+            check_rateable(ticket, ratings, body.rating_count)
+            take_ticket_values(values, ticket)
+        followup_id = append_rating(conn, values, new_followup(settings, values, now))
         return _rating_out(values, followup_id), True
 
     try:
@@ -524,10 +566,7 @@ def submit_rating(
                     ) from None
         raise
     if created:
-        log.info(
-            "rating seq %d: %s %s (%s) from kiosk %s",
-            rating.seq, rating.target, rating.ticket_number or "-", rating.level, kiosk_id,
-        )  # fmt: skip
+        log_rating(rating, kiosk_id)
     return rating, created
 
 
@@ -773,18 +812,38 @@ def rating_options(_who: AnyPrincipal, settings: Settings) -> RatingOptions:
         422: {"description": "code reasons_required, unknown_reason, rated_at_*; or invalid"},
     },
 )
-def create_rating(
-    body: RatingIn, response: Response, kiosk: KioskPrincipal, request: Request, settings: Settings
+async def create_rating(
+    body: RatingIn, response: Response, kiosk: VerifiedKiosk, request: Request, settings: Settings
 ) -> Any:
-    """Submit a rating (kiosk token). Retrying with the same key is safe."""
+    """Submit a rating (kiosk token). Retrying with the same key is safe.
+
+    The token comes from the per-process cache (``hall.auth.VerifiedKiosk``) and is checked
+    again with the rating's first statement, so a rotated token is refused at once."""
     if body.kiosk_id is not None and body.kiosk_id != kiosk.id:
         return Rejected(403, "kiosk_mismatch", "kiosk_id does not match the token").response()
+    engine, now = request.app.state.engine, request_now(request)
+    pool = request.app.state.queue.pg_pool
     try:
-        rating, created = submit_rating(
-            request.app.state.engine, settings, kiosk.id, body, request_now(request)
-        )
+        if pool is not None:
+            from hall.ratings_pg import chain_appender, submit_rating_pg
+
+            rating, created = await submit_rating_pg(
+                chain_appender(request.app.state, pool),
+                engine,
+                settings,
+                kiosk.id,
+                body,
+                now,
+                kiosk.token_hash,
+            )
+        else:
+            rating, created = await run_in_threadpool(
+                submit_rating, engine, settings, kiosk.id, body, now, kiosk.token_hash
+            )
     except Rejected as exc:
         return exc.response()
+    except KioskNotAuthorized:
+        raise kiosk.rejected() from None
     if not created:
         response.status_code = status.HTTP_200_OK
     return rating

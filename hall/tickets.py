@@ -366,6 +366,11 @@ class Queue:
         if self._sqlite_writer is not None:
             await anyio.to_thread.run_sync(self._sqlite_writer.stop)
 
+    @property
+    def pg_pool(self) -> AsyncPgPool | None:
+        """The PostgreSQL fast-path connections (also used by ``hall.ratings_pg``)."""
+        return self._pg_pool
+
     # -- issuing ------------------------------------------------------------------------
     def _ticket_values(
         self, kiosk_id: str, req: TicketRequest, now: dt.datetime

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from hall_support import ID_HASH_KEY, FakeClock
 from hall.app import create_app
 from hall.db import add_kiosk, add_staff, migrate
 from hall.feedback_settings import FeedbackSettings, app_timezone
+from hall.testing import create_postgres_database, drop_postgres_database
 
 MARKET = "business-license"  # group market, prefix B, counters 5–9
 FEEDBACK_ENV = (
@@ -110,7 +112,17 @@ class FeedbackHall:
         return result
 
     def sql(self, statement: str, *params: Any) -> list[tuple[Any, ...]]:
-        """Run SQL on the database file directly (as someone tampering with it would)."""
+        """Run SQL on the database directly (as someone tampering with it would); ``?``
+        placeholders on both SQLite and PostgreSQL."""
+        if self.db_url.startswith("postgresql"):
+            import psycopg
+            from sqlalchemy.engine import make_url
+
+            url = make_url(self.db_url).set(drivername="postgresql")
+            dsn = url.render_as_string(hide_password=False)
+            with psycopg.connect(dsn, autocommit=True) as pg:
+                cursor = pg.execute(statement.replace("?", "%s"), params)
+                return [tuple(r) for r in cursor.fetchall()] if cursor.description else []
         conn = sqlite3.connect(self.db_path)
         try:
             rows = conn.execute(statement, params).fetchall()
@@ -120,18 +132,11 @@ class FeedbackHall:
             conn.close()
 
 
-@pytest.fixture(name="fb")
-def fb_fixture(
-    tmp_path: Path,
-    clock: FakeClock,
-    monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
+def _feedback_hall(
+    db_url: str, db_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[FeedbackHall]:
     for name in FEEDBACK_ENV:
         monkeypatch.delenv(name, raising=False)
-    caplog.set_level(logging.DEBUG, logger="hall")
-    db_path = tmp_path / "hall.sqlite3"
-    db_url = f"sqlite:///{db_path}"
     migrate(db_url)
     kiosk_token = add_kiosk(db_url, "kiosk-1")
     staff_token = add_staff(db_url, "王*")  # staff id 1: serves counter 5
@@ -142,3 +147,33 @@ def fb_fixture(
         yield FeedbackHall(
             client, db_path, db_url, clock, kiosk_token, staff_token, supervisor_token
         )
+
+
+@pytest.fixture(name="fb")
+def fb_fixture(
+    tmp_path: Path,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> Iterator[FeedbackHall]:
+    caplog.set_level(logging.DEBUG, logger="hall")
+    db_path = tmp_path / "hall.sqlite3"
+    yield from _feedback_hall(f"sqlite:///{db_path}", db_path, clock, monkeypatch)
+
+
+@pytest.fixture(name="fb_pg")
+def fb_pg_fixture(
+    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[FeedbackHall]:
+    """``fb`` on a fresh PostgreSQL database (ratings take the event-loop fast path there);
+    ``sql`` speaks to PostgreSQL."""
+    admin = os.environ.get("KIOSK_TEST_PG_URL")
+    if not admin:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("KIOSK_TEST_PG_URL is not set but CI=true: PostgreSQL tests must run")
+        pytest.skip("KIOSK_TEST_PG_URL not set")
+    url = create_postgres_database(admin, prefix="hall_fb_test")
+    try:
+        yield from _feedback_hall(url, tmp_path / "unused", clock, monkeypatch)
+    finally:
+        drop_postgres_database(admin, url)
