@@ -15,7 +15,9 @@ Reported per backend: ratings_per_s, p50_ms, p99_ms (per request, milliseconds),
 non_201, chain_ok (the whole chain re-verified afterwards) and seq_gaps, the health
 baseline (health_p50_ms, health_p99_ms, ratio_p50 = rating p50 / health p50,
 health_per_s and ratio_throughput = ratings/s ÷ health requests/s) and
-server_cpu_ms_per_rating (CPU of the server processes per rating, Linux only).
+server_cpu_ms_per_rating, client_cpu_ms_per_rating (this load generator) and
+db_cpu_ms_per_rating (PostgreSQL), machine_busy_pct and other_processes_pct (CPU used by
+processes outside the run: the machine is shared) — Linux only.
 Target (issue 7): ≥ 500 ratings/s on PostgreSQL — reported as ``meets_target``, never
 asserted. With all clients always waiting, latency is mostly queueing.
 
@@ -37,7 +39,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchlib import percentile  # noqa: E402
+from benchlib import CpuMeter, percentile, postmaster_pid, process_tree  # noqa: E402
 
 from hall.db import add_kiosk, add_staff, make_engine, migrate  # noqa: E402
 from hall.feedback_testing import seed_served_tickets  # noqa: E402
@@ -52,16 +54,8 @@ from hall.testing import (  # noqa: E402
 TARGET_PG_RATINGS_PER_S = 500
 
 
-def cpu_seconds(pids: list[int | None]) -> float | None:
-    """User + system CPU time of processes, seconds (from /proc; None elsewhere)."""
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            return None
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+def per_rating_ms(seconds: float | None, ratings: int) -> float | None:
+    return round(seconds / ratings * 1000, 2) if seconds is not None else None
 
 
 def make_jobs(tickets: list[str], count: int, run_id: int) -> list[dict[str, Any]]:
@@ -106,9 +100,9 @@ def measure(
 
         load(urls, [token], min(200, ratings), health, clients=clients)  # warm up
         health_wall, health_replies = load(urls, [token], ratings, health, clients=clients)
-        cpu_before = cpu_seconds([s.pid for s in servers])
-        wall, replies = load(urls, [token], ratings, rate, clients=clients)
-        cpu_after = cpu_seconds([s.pid for s in servers])
+        postmaster = postmaster_pid(database_url) if name == "postgresql" else None
+        with CpuMeter(process_tree([s.pid for s in servers]), postmaster) as cpu:
+            wall, replies = load(urls, [token], ratings, rate, clients=clients)
     finally:
         for server in servers:
             server.stop()
@@ -142,11 +136,11 @@ def measure(
         "ratio_p50": round(rating_p50 / health_p50, 2),
         "health_per_s": round(ratings / health_wall, 1),
         "ratio_throughput": round(health_wall / wall, 3),
-        "server_cpu_ms_per_rating": (
-            round((cpu_after - cpu_before) / ratings * 1000, 2)
-            if cpu_before is not None and cpu_after is not None
-            else None
-        ),
+        "server_cpu_ms_per_rating": per_rating_ms(cpu.server_s, ratings),
+        "client_cpu_ms_per_rating": per_rating_ms(cpu.client_s, ratings),
+        "db_cpu_ms_per_rating": per_rating_ms(cpu.db_s, ratings),
+        "machine_busy_pct": cpu.busy_pct,
+        "other_processes_pct": cpu.other_pct,
     }
     if name == "postgresql":
         result["target_ratings_per_s"] = TARGET_PG_RATINGS_PER_S
