@@ -71,15 +71,18 @@ class MainWindow(QMainWindow):
         self.translator = QTranslator()
         self._language = "zh"  # the language of the source strings
         self._elder: bool | None = None
+        self._styled: dict[QWidget, bool] = {}  # the mode each part was last styled for
         self._screen: Screen | None = None
         self._said_key: tuple[object, ...] | None = None
         self.last_announcement = ""
         root = QWidget()
+        root.setObjectName("root")
+        root.setStyleSheet(f"QWidget#root {{ background: {theme.PAPER}; }}")
         col = QVBoxLayout(root)
         col.setContentsMargins(0, 0, 0, 0)
         col.setSpacing(0)
 
-        header = QFrame()
+        self.header = header = QFrame()
         header.setProperty("role", "bar")
         hrow = QHBoxLayout(header)
         self.hall_label = label("", name="hall_name", wrap=False)
@@ -112,7 +115,7 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(screen)
         col.addWidget(self.stack, 1)
 
-        footer = QFrame()
+        self.footer = footer = QFrame()
         footer.setProperty("role", "bar")
         frow = QHBoxLayout(footer)
         self.back_button = button("", flow.back, role="secondary", name="back")
@@ -198,11 +201,19 @@ class MainWindow(QMainWindow):
                 app.installTranslator(self.translator)
 
     def _apply_mode(self, elder: bool) -> None:
-        """长辈版 or normal: the whole window's sizes come from the style sheet."""
+        """长辈版 or normal: sizes come from the style sheet. Restyling a widget tree costs
+        ~1 ms per widget, so only what is on show is restyled now (header, footer,
+        overlay); each screen is restyled when it is next shown (``_style``)."""
         if elder == self._elder:
             return
         self._elder = elder
-        self.setStyleSheet(theme.style(elder))
+        for part in (self.header, self.footer, self.overlay):
+            self._style(part)
+
+    def _style(self, part: QWidget) -> None:
+        if self._elder is not None and self._styled.get(part) is not self._elder:
+            part.setStyleSheet(theme.style(self._elder))
+            self._styled[part] = self._elder
 
     # -- rendering --------------------------------------------------------------------------
     def render(self, state: State, force_announce: bool = False) -> None:
@@ -235,6 +246,7 @@ class MainWindow(QMainWindow):
         self.repeat_button.setEnabled(not muted)
 
         screen = self.screens[state.screen]
+        self._style(screen)
         if state.screen is not self._screen:
             screen.reset()
             self._screen = state.screen

@@ -35,7 +35,7 @@ def test_home_screen_renders_chinese_glyphs(
     shot = tmp_path / "home.png"
     assert window.grab().save(str(shot))
     page = ImageOps.grayscale(Image.open(shot))
-    title = window.findChild(QLabel, "screen_title")
+    title = window.current_screen().findChild(QLabel, "screen_title")
     for widget, words in (
         (title, "示范市政务服务中心"),
         (find_button(window, "tile_ticket"), "取号"),
