@@ -175,6 +175,23 @@ class KioskCore:
         log.info("settings applied: %s; restart needed for: %s", applied, restart or "nothing")
         return {"applied": applied, "restart": restart}
 
+    def probe_card_reader(self) -> object:
+        """Staff test: SAM status and SAM id, asked with the reader paused (run off the GUI
+        thread). Returns ``kiosk.staff.SamProbe``; virtual readers have no SAM."""
+        from kiosk.staff import SamProbe, probe_sam
+
+        reader = self.reader
+        inner = getattr(reader, "reader", None)  # the simulator's serial reader
+        serial_reader = inner if inner is not None else reader
+        url = getattr(serial_reader, "url", "")
+        if not url:
+            return SamProbe("virtual")
+        serial_reader.close()
+        try:
+            return probe_sam(url, self.settings.card_reader.baud)
+        finally:
+            serial_reader.open()
+
     def _switch_hall(self, new: Settings) -> None:
         """A remote hall server's new address or token: every user of the client switches."""
         h = new.hall
