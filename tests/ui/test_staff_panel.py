@@ -68,7 +68,9 @@ def test_staff_short_press_does_nothing_long_press_asks_for_the_pin(
     assert "请输入工作人员密码" in text_of(window, "pin_prompt")
     assert not window.staff_panel.gate.is_open
     type_pin(qtbot, window, PIN)
-    qtbot.waitUntil(lambda: text_of(window, "staff_title") != "" and window.staff_panel.gate.is_open)
+    qtbot.waitUntil(
+        lambda: text_of(window, "staff_title") != "" and window.staff_panel.gate.is_open
+    )
     assert core.flow.staff_mode is True
     assert core.flow.state.screen is Screen.HOME  # the visit underneath was ended
     click(qtbot, window, "staff_close")
