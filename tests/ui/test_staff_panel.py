@@ -195,3 +195,40 @@ def test_staff_invalid_baud_is_refused_with_the_reason_and_nothing_written(
     site = core.settings.site_file
     assert not site.exists() and not list(site.parent.glob("*.tmp"))
     assert core.settings is before
+
+
+def test_staff_device_tests_show_masked_card_sam_camera_hall_and_outbox(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
+    open_panel(qtbot, window, core)
+    tab(window, "reader")
+    click(qtbot, window, "reader_sam")
+    qtbot.waitUntil(lambda: "SAM 状态：ok" in text_of(window, "reader_status"), timeout=10_000)
+    assert core.reader.is_open
+    qtbot.waitUntil(lambda: core.reader.state == "ok", timeout=5000)
+    click(qtbot, window, "reader_test")
+    name, _ = core.virtual_cards()[0]
+    card = core.reader.cards[name]
+    core.present_virtual_card(name)
+    qtbot.waitUntil(lambda: "读卡成功" in text_of(window, "reader_status"), timeout=5000)
+    shown = text_of(window, "reader_status")
+    assert card.masked_id in shown and card.id_number not in shown and card.name not in shown
+    assert core.flow.state.screen is Screen.HOME  # the card did not start a visit
+
+    tab(window, "camera")
+    click(qtbot, window, "camera_test")
+    qtbot.waitUntil(lambda: "清晰度" in text_of(window, "camera_result"), timeout=10_000)
+
+    tab(window, "hall")
+    click(qtbot, window, "hall_test")
+    qtbot.waitUntil(lambda: "往返" in text_of(window, "hall_result"), timeout=10_000)
+
+    tab(window, "printer")
+    qtbot.waitUntil(lambda: "状态：ok" in text_of(window, "printer_status"), timeout=5000)
+    click(qtbot, window, "printer_test")
+    qtbot.waitUntil(lambda: "已打印测试票" in text_of(window, "printer_status"), timeout=10_000)
+
+    tab(window, "catalog")
+    assert "内嵌模式" in text_of(window, "catalog_info")
+    tab(window, "outbox")
+    assert "待发送：0 条" in text_of(window, "outbox_info")
