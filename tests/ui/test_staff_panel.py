@@ -227,8 +227,14 @@ def test_staff_device_tests_show_masked_card_sam_camera_hall_and_outbox(
     qtbot.waitUntil(lambda: "状态：ok" in text_of(window, "printer_status"), timeout=5000)
     click(qtbot, window, "printer_test")
     qtbot.waitUntil(lambda: "已打印测试票" in text_of(window, "printer_status"), timeout=10_000)
+    core.printer.set_state("paper_out")  # the simulator's paper runs out: the page sees it
+    for _ in range(3):
+        window.staff_panel.tick()
+    qtbot.waitUntil(lambda: "paper_out" in text_of(window, "printer_status"), timeout=5000)
 
     tab(window, "catalog")
     assert "内嵌模式" in text_of(window, "catalog_info")
+    click(qtbot, window, "catalog_reload_file")
+    qtbot.waitUntil(lambda: "需要重启" in text_of(window, "catalog_result"), timeout=5000)
     tab(window, "outbox")
     assert "待发送：0 条" in text_of(window, "outbox_info")

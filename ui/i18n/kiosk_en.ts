@@ -166,11 +166,15 @@
     </message>
     <message>
         <source>服务器上的目录有误，已拒绝，继续用旧目录：{e}</source>
-        <translation>The server's catalog is invalid and was refused; the old one stays in use: {e}</translation>
+        <translation>The server&apos;s catalog is invalid and was refused; the old one stays in use: {e}</translation>
     </message>
     <message>
         <source>目录有误，未更换：{e}</source>
         <translation>The catalog is invalid and was not loaded: {e}</translation>
+    </message>
+    <message>
+        <source>目录文件有效（{v}）；内嵌服务器需要重启才能使用</source>
+        <translation>The catalog file is valid ({v}); the embedded hall server uses it after a restart</translation>
     </message>
     <message>
         <source>已加载目录 {v}</source>
@@ -190,7 +194,7 @@
     </message>
     <message>
         <source>服务器上的目录有误，已拒绝</source>
-        <translation>The server's catalog is invalid and was refused</translation>
+        <translation>The server&apos;s catalog is invalid and was refused</translation>
     </message>
     <message>
         <source>连不上大厅服务器</source>

@@ -187,6 +187,7 @@ class PrinterPage(Page):
         self.status = label("", name="printer_status")
         self.col.addWidget(self.status)
         self.col.addStretch(1)
+        self._asking = False
 
     def changes(self) -> dict[str, dict[str, Any]]:
         values = {"connection": self.connection.currentText().strip(),
@@ -196,11 +197,18 @@ class PrinterPage(Page):
     def refresh(self) -> None:
         self.query()
 
+    def live(self) -> None:
+        """Called every few seconds while the page is shown: the live status."""
+        if not self._asking:
+            self.query()
+
     def query(self) -> None:
         printer = self.core.printer
+        self._asking = True
         self.run(printer.status, self._status)
 
     def _status(self, result: Any) -> None:
+        self._asking = False
         if isinstance(result, Exception):
             self.status.setText(self.tr("状态：无法查询（{e}）").format(e=type(result).__name__))
         else:
@@ -427,6 +435,12 @@ class CatalogPage(Page):
     def _loaded(self, result: Any) -> None:
         if isinstance(result, Exception):
             self.result.setText(self.tr("目录有误，未更换：{e}").format(e=result))
+            return
+        if self.core.settings.hall.mode != "remote":
+            # the embedded hall server issues tickets from the catalog it started with
+            self.result.setText(
+                self.tr("目录文件有效（{v}）；内嵌服务器需要重启才能使用").format(v=result.version)
+            )
             return
         swapper = self.core.swapper
         if swapper is not None:

@@ -43,6 +43,8 @@ from ui.staff.pages import (
 from ui.staff.pin import PinPad
 from ui.widgets import button, label
 
+LIVE_STATUS_TICKS = 3  # the printer page asks the printer's status every 3 s
+
 
 class StaffPanel(QFrame):
     def __init__(self, window: QWidget, core: KioskCore,
@@ -79,6 +81,7 @@ class StaffPanel(QFrame):
         self._build_pages()
         self.tabs.currentChanged.connect(lambda _i: self._refresh_current())
 
+        self._ticks = 0
         self.idle_timer = QTimer(self)
         self.idle_timer.setInterval(1000)
         self.idle_timer.timeout.connect(self.tick)
@@ -136,6 +139,11 @@ class StaffPanel(QFrame):
     def tick(self) -> None:
         if self.gate.expired():
             self.close_panel()
+            return
+        self._ticks += 1
+        page = self.tabs.currentWidget()
+        if isinstance(page, PrinterPage) and self._ticks % LIVE_STATUS_TICKS == 0:
+            page.live()
 
     def _cover(self) -> None:
         self.setGeometry(self.parentWidget().rect())
