@@ -125,5 +125,18 @@ def test_staff_remote_kiosk_starts_on_its_last_good_copy_then_takes_the_servers(
             time.sleep(0.02)
         assert core.catalog_source == "server"
         assert core.flow.catalog.version == "2026.12-served" == core.catalog.version
+
+        # the panel gives this kiosk a new token: every user of the client switches at once
+        from hall.db import add_kiosk
+
+        new = settings.model_copy(deep=True)
+        new.hall.token = add_kiosk(server.database_url, "kiosk-8")
+        old_client, old_sync = core.hall, core.catalog_sync
+        assert "hall" in core.apply(new)["applied"]
+        assert core.hall is not old_client and core.flow.hall is core.hall
+        assert core.flow.ratings.hall is core.hall and core.flow.cases.hall is core.hall
+        assert core.heartbeat.post == core.hall.heartbeat
+        assert core.catalog_sync is not old_sync and core.catalog_sync is not None
+        assert core.hall.health()["status"] == "ok"
     finally:
         core.close()

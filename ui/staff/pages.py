@@ -68,6 +68,7 @@ class Page(QWidget):
         self.col = QVBoxLayout(self)
         self.form = QFormLayout()
         self.col.addLayout(self.form)
+        self._retired = False
 
     def changes(self) -> dict[str, dict[str, Any]]:
         return {}
@@ -76,7 +77,15 @@ class Page(QWidget):
         """Show the current state (called when the page is shown and after a save)."""
 
     def run(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
-        self.core.runner.submit(work, done)
+        def deliver(result: Any) -> None:
+            if not self._retired:  # the page was rebuilt after a save meanwhile
+                done(result)
+
+        self.core.runner.submit(work, deliver)
+
+    def retire(self) -> None:
+        """The page is being replaced: late results and card reads must not reach it."""
+        self._retired = True
 
     @staticmethod
     def _diff(section: str, current: Any, values: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -144,7 +153,7 @@ class ReaderPage(Page):
         self.status.setText(self.tr("请把身份证放到读卡器上…"))
 
     def _card(self, card: Any) -> None:
-        if not self._waiting:
+        if not self._waiting or self._retired:
             return
         self._waiting = False
         s = staff.card_summary(card)

@@ -91,6 +91,7 @@ class StaffPanel(QFrame):
     def _build_pages(self) -> None:
         self.tabs.clear()
         for page in self.pages.values():
+            page.retire()
             page.deleteLater()
         core = self.core
         self.pages = {
