@@ -96,7 +96,18 @@ class KioskCore:
         old = self.settings
         applied: list[str] = []
         restart: list[str] = []
+        try:
+            self._apply(old, new, applied, restart)
+        except Exception:
+            # what did switch stays switched (and is not switched again by the next save)
+            self.settings = old.model_copy(update={s: getattr(new, s) for s in applied})
+            raise
+        self.settings = new
+        log.info("settings applied: %s; restart needed for: %s", applied, restart or "nothing")
+        return {"applied": applied, "restart": restart}
 
+    def _apply(self, old: Settings, new: Settings, applied: list[str],
+               restart: list[str]) -> None:  # fmt: skip
         def changed(section: str) -> bool:
             return bool(getattr(old, section) != getattr(new, section))
 
@@ -171,9 +182,6 @@ class KioskCore:
             applied.append("hall")
         if changed("staff"):
             applied.append("staff")
-        self.settings = new
-        log.info("settings applied: %s; restart needed for: %s", applied, restart or "nothing")
-        return {"applied": applied, "restart": restart}
 
     def probe_card_reader(self) -> object:
         """Staff test: SAM status and SAM id, asked with the reader paused (run off the GUI

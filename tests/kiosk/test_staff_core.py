@@ -133,3 +133,22 @@ def test_staff_apply_switches_reader_voice_and_timeouts_and_names_restarts() -> 
         assert core.flow.state.screen.value == "notice"
     finally:
         core.close()
+
+
+def test_staff_apply_keeps_the_old_reader_when_the_new_one_cannot_open() -> None:
+    settings = load_settings()
+    core = build_core(settings, start_hall=False)
+    try:
+        old_reader = core.reader
+        new = settings.model_copy(deep=True)
+        new.printer.connection = "virtual"
+        new.card_reader.backend = "serial"
+        new.card_reader.url = "nosuch://reader"  # pyserial knows no such URL scheme
+        with pytest.raises(Exception, match="nosuch"):
+            core.apply(new)
+        assert core.reader is old_reader and old_reader.is_open
+        assert core.settings.card_reader == settings.card_reader
+        assert core.settings.printer.connection == "virtual"  # switched, and remembered
+        assert type(core.flow.printer).__name__ == "VirtualPrinter"
+    finally:
+        core.close()
