@@ -17,7 +17,8 @@ from devices.printer.connection import parse_connection
 from devices.scanner.base import Scanner, create_scanner
 from kiosk import __version__
 from kiosk.cases import CaseService
-from kiosk.catalog import Catalog, load_catalog
+from kiosk.catalog import Catalog
+from kiosk.catalog_sync import CatalogSwapper, CatalogSync, initial_catalog
 from kiosk.embedded import EmbeddedHall, EmbeddedHallServer
 from kiosk.errors import ConfigError
 from kiosk.flow import Flow, FlowConfig
@@ -48,6 +49,10 @@ class KioskCore:
     sender: OutboxSender
     heartbeat: Heartbeat | None = None
     alerts: list[tuple[dt.datetime, str]] = field(default_factory=list)  # for staff, newest last
+    catalog_source: str = "file"  # "file", "last_good" or "server" (remote hall mode)
+    catalog_sync: CatalogSync | None = None
+    swapper: CatalogSwapper | None = None
+    runner: Runner = field(default_factory=ImmediateRunner, repr=False)
     _closed: bool = field(default=False, repr=False)
 
     def warm_up(self) -> None:
@@ -80,6 +85,160 @@ class KioskCore:
         self.reader.remove()  # type: ignore[attr-defined]
         present(name)
 
+    # -- the staff panel: new settings without a restart ---------------------------------
+    def apply(self, new: Settings) -> dict[str, list[str]]:
+        """Switch to ``new`` settings where a device allows it, without restarting.
+
+        Returns ``{"applied": [...], "restart": [...]}`` (section or key names). A device
+        that fails to open raises (DeviceError/ConfigError) and the old one stays in use.
+        Call on the flow's thread (the GUI thread) while no citizen is being served.
+        """
+        old = self.settings
+        applied: list[str] = []
+        restart: list[str] = []
+        try:
+            self._apply(old, new, applied, restart)
+        except Exception:
+            # what did switch stays switched (and is not switched again by the next save)
+            self.settings = old.model_copy(update={s: getattr(new, s) for s in applied})
+            raise
+        self.settings = new
+        log.info("settings applied: %s; restart needed for: %s", applied, restart or "nothing")
+        return {"applied": applied, "restart": restart}
+
+    def _apply(self, old: Settings, new: Settings, applied: list[str],
+               restart: list[str]) -> None:  # fmt: skip
+        def changed(section: str) -> bool:
+            return bool(getattr(old, section) != getattr(new, section))
+
+        if changed("printer"):
+            printer = make_printer(new)
+            printer.open()
+            previous, self.printer = self.printer, printer
+            self.flow.printer = printer  # the next ticket prints on the new connection
+            previous.close()
+            applied.append("printer")
+        if changed("card_reader"):
+            self.reader.unsubscribe_all()
+            self.reader.close()
+            try:
+                reader = make_card_reader(new)
+                reader.open()
+            except Exception:
+                self.reader.open()  # back to the old reader
+                subscribe_reader(self.reader, self.flow, self.runner)
+                raise
+            self.reader = reader
+            subscribe_reader(reader, self.flow, self.runner)
+            applied.append("card_reader")
+        if changed("scanner"):
+            scanner = make_scanner(new)
+            scanner.open()
+            previous_scanner, self.scanner = self.scanner, scanner
+            previous_scanner.close()
+            applied.append("scanner")
+        if changed("voice"):
+            if (old.voice.backend, old.voice.rate, old.voice.cache_dir) != (
+                new.voice.backend, new.voice.rate, new.voice.cache_dir
+            ):  # fmt: skip
+                voice = make_voice(new)
+                previous_voice, self.voice = self.voice, voice
+                self.guide.voice = voice
+                previous_voice.close()
+            self.voice.default_volume = new.voice.volume
+            self.voice.set_volume(new.voice.volume)
+            self.guide.normal_mode = new.voice.enabled
+            applied.append("voice")
+        k_old, k_new = old.kiosk, new.kiosk
+        for key in ("id", "data_dir", "catalog"):
+            if getattr(k_old, key) != getattr(k_new, key):
+                restart.append(f"kiosk.{key}")
+        if k_old != k_new:
+            cfg = self.flow.config
+            cfg.inactivity_s = k_new.inactivity_s
+            cfg.inactivity_grace_s = k_new.inactivity_grace_s
+            cfg.thanks_s = k_new.thanks_s
+            cfg.language = k_new.language
+            cfg.elder_default = k_new.elder_default
+            cfg.elder_age = k_new.elder_age
+            cfg.elder_timeout_factor = k_new.elder_timeout_factor
+            cfg.priority_lane = k_new.priority_lane
+            applied.append("kiosk")
+        if changed("hall"):
+            h_old, h_new = old.hall, new.hall
+            if h_old.mode != h_new.mode or (
+                h_new.mode == "embedded" and h_old.timeout_s != h_new.timeout_s
+            ):
+                restart.append("hall.mode" if h_old.mode != h_new.mode else "hall.timeout_s")
+            elif h_new.mode == "remote" and (h_old.url, h_old.token, h_old.timeout_s) != (
+                h_new.url, h_new.token, h_new.timeout_s
+            ):  # fmt: skip
+                self._switch_hall(new)
+            if self.heartbeat is not None:
+                self.heartbeat.interval_s = h_new.heartbeat_s  # from the next beat on
+            self.sender.interval_s = h_new.outbox_retry_s
+            if self.catalog_sync is not None:
+                self.catalog_sync.interval_s = h_new.catalog_sync_s
+            applied.append("hall")
+        if changed("staff"):
+            applied.append("staff")
+
+    def probe_card_reader(self) -> object:
+        """Staff test: SAM status and SAM id, asked with the reader paused (run off the GUI
+        thread). Returns ``kiosk.staff.SamProbe``; virtual readers have no SAM."""
+        from kiosk.staff import SamProbe, probe_sam
+
+        reader = self.reader
+        inner = getattr(reader, "reader", None)  # the simulator's serial reader
+        serial_reader = inner if inner is not None else reader
+        url = getattr(serial_reader, "url", "")
+        if not url:
+            return SamProbe("virtual")
+        serial_reader.close()
+        try:
+            return probe_sam(url, self.settings.card_reader.baud)
+        finally:
+            serial_reader.open()
+
+    def _switch_hall(self, new: Settings) -> None:
+        """A remote hall server's new address or token: every user of the client switches."""
+        h = new.hall
+        client = HallClient(h.url, h.token, h.timeout_s)
+        previous, self.hall = self.hall, client
+        self.flow.hall = client
+        if self.flow.ratings is not None:
+            self.flow.ratings.hall = client  # type: ignore[attr-defined]
+        if self.flow.cases is not None:
+            self.flow.cases.hall = client  # type: ignore[attr-defined]
+        if self.heartbeat is not None:
+            self.heartbeat.post = client.heartbeat
+        if self.catalog_sync is not None:
+            self.catalog_sync.stop()
+            self.catalog_sync = None
+        self._start_catalog_sync(new, "")
+        previous.close()
+
+    def _start_catalog_sync(self, settings: Settings, etag: str) -> None:
+        h = settings.hall
+        if h.mode != "remote":
+            return
+        swapper = self.swapper
+        assert swapper is not None
+
+        def offer(catalog: Catalog) -> None:
+            self.runner.post(lambda: swapper.offer(catalog))
+
+        def refused(why: str) -> None:
+            self.runner.post(lambda: self.alert_staff("catalog:refused"))
+
+        self.catalog_sync = CatalogSync(h.url, h.token, settings.data_dir, h.catalog_sync_s,
+                                        offer, etag, h.timeout_s, refused)  # fmt: skip
+        self.catalog_sync.start()
+
+    def _catalog_swapped(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.catalog_source = "server"
+
     def close(self) -> None:
         """Close everything; safe to call twice."""
         if self._closed:
@@ -87,6 +246,8 @@ class KioskCore:
         self._closed = True
         if self.heartbeat is not None:
             self.heartbeat.stop()
+        if self.catalog_sync is not None:
+            self.catalog_sync.stop()
         for closer in (self.sender.stop, self.outbox.close, self.reader.close,
                        self.printer.close, self.scanner.close, self.voice.close,
                        self.hall.close):  # fmt: skip
@@ -145,6 +306,14 @@ def make_printer(settings: Settings) -> Printer:
     return create_printer_from_connection(p.connection, **options)
 
 
+def subscribe_reader(reader: CardReader, flow: Flow, runner: Runner) -> None:
+    """Cards (and, for readers of real bytes, read failures) go to the flow's thread."""
+    reader.subscribe(lambda card: runner.post(lambda: flow.card_presented(card)))
+    subscribe_errors = getattr(reader, "subscribe_errors", None)
+    if subscribe_errors is not None:
+        subscribe_errors(lambda error: runner.post(lambda: flow.card_failed(error)))
+
+
 def build_core(
     settings: Settings, runner: Runner | None = None, start_hall: bool = True
 ) -> KioskCore:
@@ -154,8 +323,11 @@ def build_core(
     ``core.hall.start()`` — the UI does that once the home screen is shown.
     """
     runner = runner or ImmediateRunner()
-    catalog = load_catalog(settings.kiosk.catalog)
     data_dir = settings.data_dir
+    # remote mode: the last good copy of the hall server's catalog, else the local file
+    catalog, catalog_etag, catalog_source = initial_catalog(
+        settings.hall.mode, settings.kiosk.catalog, data_dir
+    )
     data_dir.mkdir(parents=True, exist_ok=True)
 
     hall: HallClient | EmbeddedHall
@@ -218,12 +390,12 @@ def build_core(
     sender.start()
     guide = Guide(voice, normal_mode=settings.voice.enabled)
     flow.changed.connect(guide.follow)
-    reader.subscribe(lambda card: runner.post(lambda: flow.card_presented(card)))
-    subscribe_errors = getattr(reader, "subscribe_errors", None)
-    if subscribe_errors is not None:  # readers that read real bytes also report failures
-        subscribe_errors(lambda error: runner.post(lambda: flow.card_failed(error)))
+    subscribe_reader(reader, flow, runner)
     core = KioskCore(settings, catalog, hall, reader, printer, scanner, voice, flow, guide,
-                     outbox, sender)  # fmt: skip
+                     outbox, sender, catalog_source=catalog_source, runner=runner)  # fmt: skip
+    core.swapper = CatalogSwapper(flow, core._catalog_swapped)
+    flow.changed.connect(core.swapper.flow_changed)
+    core._start_catalog_sync(settings, catalog_etag)
     core.heartbeat = Heartbeat(core, hall.heartbeat, settings.hall.heartbeat_s, __version__)
     core.heartbeat.start()
     flow.staff_alert.connect(core.alert_staff)

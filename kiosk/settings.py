@@ -18,6 +18,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
 )
@@ -27,6 +28,7 @@ from kiosk.errors import ConfigError
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FILE = ROOT / "config" / "kiosk.toml"
 ENV_PREFIX = "KIOSK_"
+SITE_FILE_NAME = "site.toml"  # in the data dir: the staff panel's file when no site file is given
 
 
 def _int_from_text(value: Any) -> Any:
@@ -63,6 +65,8 @@ class HallSection(_Section):
     timeout_s: float = Field(default=3.0, gt=0, le=60)
     outbox_retry_s: float = Field(default=5.0, ge=0.2, le=600, description="outbox check, s")
     heartbeat_s: float = Field(default=15.0, ge=0.5, le=600, description="heartbeat interval, s")
+    # remote mode: fetch the central catalog (GET /api/v1/catalog, ETag) this often; 0: only at start
+    catalog_sync_s: float = Field(default=300.0, ge=0, le=86400, description="catalog check, s")
 
 
 class CardReaderSection(_Section):
@@ -75,6 +79,23 @@ class CardReaderSection(_Section):
     baud: int = Field(default=115200, gt=0)
     poll_interval_s: float = Field(default=0.3, ge=0.05, le=2.0, description="find-card poll")
     command_timeout_s: float = Field(default=1.0, gt=0, le=10.0)
+
+    @field_validator("baud")
+    @classmethod
+    def _baud(cls, value: int) -> int:
+        if value not in BAUD_RATES:
+            allowed = ", ".join(str(b) for b in BAUD_RATES)
+            raise ValueError(f"not a standard serial baud rate; allowed: {allowed}")
+        return value
+
+
+BAUD_RATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)
+
+
+class StaffSection(_Section):
+    # the staff panel: long press on the top-left corner of the screen, then the PIN
+    long_press_s: float = Field(default=5.0, ge=0.1, le=60, description="corner press, s")
+    idle_s: int = Field(default=120, ge=10, le=3600, description="panel closes when idle, s")
 
 
 class PrinterSection(_Section):
@@ -123,10 +144,18 @@ class Settings(_Section):
     printer: PrinterSection = PrinterSection()
     scanner: ScannerSection = ScannerSection()
     voice: VoiceSection = VoiceSection()
+    staff: StaffSection = StaffSection()
+    _site_file: Path | None = PrivateAttr(default=None)
 
     @property
     def data_dir(self) -> Path:
         return self.kiosk.data_dir.expanduser()
+
+    @property
+    def site_file(self) -> Path:
+        """The site file these settings were read from, or the one the staff panel writes:
+        ``--config``/``KIOSK_SITE_FILE`` if given, else ``<data_dir>/site.toml``."""
+        return self._site_file or self.data_dir / SITE_FILE_NAME
 
 
 def _merge(
@@ -192,8 +221,17 @@ def load_settings(
         _resolve_relative(layer, ROOT)
         _merge(merged, layer, str(default_file), origins)
     site = site_file or environ.get("KIOSK_SITE_FILE")
+    site_path: Path | None = None
     if site:
         site_path = Path(site).expanduser().resolve()
+    else:  # the file the staff panel saved, if any
+        data_dir = environ.get("KIOSK_KIOSK__DATA_DIR") or merged.get("kiosk", {}).get(
+            "data_dir", str(KioskSection().data_dir)
+        )
+        candidate = Path(str(data_dir)).expanduser() / SITE_FILE_NAME
+        if candidate.is_file():
+            site = site_path = candidate.resolve()
+    if site and site_path is not None:
         layer = _read_toml(site_path)
         _resolve_relative(layer, Path.cwd())
         _merge(merged, layer, str(site_path), origins)
@@ -202,7 +240,9 @@ def load_settings(
         for key, value in keys.items():  # each variable is its own origin
             _merge(merged, {section: {key: value}}, env_origins[f"{section}.{key}"], origins)
     try:
-        return Settings.model_validate(merged)
+        settings = Settings.model_validate(merged)
+        settings._site_file = site_path
+        return settings
     except ValidationError as exc:
         problems = []
         for err in exc.errors():

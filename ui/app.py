@@ -40,7 +40,11 @@ def application() -> QApplication:
 
 
 def make_window(core: KioskCore) -> MainWindow:
-    return MainWindow(core.flow, core.guide, core.virtual_cards(), core.present_virtual_card)
+    from ui.staff.panel import install_staff_panel
+
+    window = MainWindow(core.flow, core.guide, core.virtual_cards(), core.present_virtual_card)
+    install_staff_panel(window, core)  # long press on the top-left corner, then the PIN
+    return window
 
 
 def run_kiosk(settings: Settings, windowed: bool = False, exit_after_start: bool = False) -> int:

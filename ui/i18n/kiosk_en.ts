@@ -89,10 +89,143 @@
     </message>
 </context>
 <context>
+    <name>CameraPage</name>
+    <message>
+        <source>类型</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <source>设备</source>
+        <translation>Device</translation>
+    </message>
+    <message>
+        <source>宽（像素）</source>
+        <translation>Width (px)</translation>
+    </message>
+    <message>
+        <source>高（像素）</source>
+        <translation>Height (px)</translation>
+    </message>
+    <message>
+        <source>拍照测试</source>
+        <translation>Test capture</translation>
+    </message>
+    <message>
+        <source>正在拍照…</source>
+        <translation>Capturing…</translation>
+    </message>
+    <message>
+        <source>拍照失败：{e}</source>
+        <translation>Capture failed: {e}</translation>
+    </message>
+    <message>
+        <source>无</source>
+        <translation>none</translation>
+    </message>
+    <message>
+        <source>图像 {size}；清晰度 {sharp}；问题：{flags}</source>
+        <translation>Image {size}; sharpness {sharp}; problems: {flags}</translation>
+    </message>
+</context>
+<context>
     <name>CaseFormScreen</name>
     <message>
         <source>已选：</source>
         <translation>Selected: </translation>
+    </message>
+</context>
+<context>
+    <name>CatalogPage</name>
+    <message>
+        <source>从文件重新加载</source>
+        <translation>Reload from file</translation>
+    </message>
+    <message>
+        <source>从大厅服务器获取</source>
+        <translation>Fetch from the hall server</translation>
+    </message>
+    <message>
+        <source>本机文件</source>
+        <translation>local file</translation>
+    </message>
+    <message>
+        <source>上次从服务器取得的副本</source>
+        <translation>last copy from the server</translation>
+    </message>
+    <message>
+        <source>大厅服务器</source>
+        <translation>Hall server</translation>
+    </message>
+    <message>
+        <source>当前版本：{v}（来源：{s}）</source>
+        <translation>Current version: {v} (from: {s})</translation>
+    </message>
+    <message>
+        <source>内嵌模式：本机文件 {f} 就是事项目录</source>
+        <translation>Embedded mode: the local file {f} is the catalog</translation>
+    </message>
+    <message>
+        <source>服务器上的目录有误，已拒绝，继续用旧目录：{e}</source>
+        <translation>The server&apos;s catalog is invalid and was refused; the old one stays in use: {e}</translation>
+    </message>
+    <message>
+        <source>目录有误，未更换：{e}</source>
+        <translation>The catalog is invalid and was not loaded: {e}</translation>
+    </message>
+    <message>
+        <source>目录文件有效（{v}）；内嵌服务器需要重启才能使用</source>
+        <translation>The catalog file is valid ({v}); the embedded hall server uses it after a restart</translation>
+    </message>
+    <message>
+        <source>已加载目录 {v}</source>
+        <translation>Catalog {v} loaded</translation>
+    </message>
+    <message>
+        <source>正在获取…</source>
+        <translation>Fetching…</translation>
+    </message>
+    <message>
+        <source>已更新</source>
+        <translation>Updated</translation>
+    </message>
+    <message>
+        <source>没有变化</source>
+        <translation>Unchanged</translation>
+    </message>
+    <message>
+        <source>服务器上的目录有误，已拒绝</source>
+        <translation>The server&apos;s catalog is invalid and was refused</translation>
+    </message>
+    <message>
+        <source>连不上大厅服务器</source>
+        <translation>Cannot reach the hall server</translation>
+    </message>
+</context>
+<context>
+    <name>DisplayPage</name>
+    <message>
+        <source>默认使用长辈版</source>
+        <translation>Start every visit in 长辈版 (elder mode)</translation>
+    </message>
+    <message>
+        <source>长辈版年龄（岁）</source>
+        <translation>长辈版 age (years)</translation>
+    </message>
+    <message>
+        <source>无操作提醒（秒）</source>
+        <translation>Idle prompt after (s)</translation>
+    </message>
+    <message>
+        <source>提醒后等待（秒）</source>
+        <translation>Wait after the prompt (s)</translation>
+    </message>
+    <message>
+        <source>致谢页（秒）</source>
+        <translation>Thank-you page (s)</translation>
+    </message>
+    <message>
+        <source>默认语言</source>
+        <translation>Default language</translation>
     </message>
 </context>
 <context>
@@ -116,6 +249,45 @@
     <message>
         <source>不确定选哪个？请选“大综窗”，任何事项都能办理。</source>
         <translation>Not sure? Choose “General window”: it accepts any item.</translation>
+    </message>
+</context>
+<context>
+    <name>HallPage</name>
+    <message>
+        <source>（未设置）</source>
+        <translation>(not set)</translation>
+    </message>
+    <message>
+        <source>模式</source>
+        <translation>Mode</translation>
+    </message>
+    <message>
+        <source>服务器地址</source>
+        <translation>Server address</translation>
+    </message>
+    <message>
+        <source>本机编号</source>
+        <translation>Kiosk id</translation>
+    </message>
+    <message>
+        <source>令牌（留空不改）</source>
+        <translation>Token (empty: unchanged)</translation>
+    </message>
+    <message>
+        <source>测试连接</source>
+        <translation>Test connection</translation>
+    </message>
+    <message>
+        <source>正在连接…</source>
+        <translation>Connecting…</translation>
+    </message>
+    <message>
+        <source>连接失败：{e}</source>
+        <translation>Connection failed: {e}</translation>
+    </message>
+    <message>
+        <source>连接正常，往返 {ms} 毫秒</source>
+        <translation>Connected, round trip {ms} ms</translation>
     </message>
 </context>
 <context>
@@ -476,6 +648,135 @@
     </message>
 </context>
 <context>
+    <name>OutboxPage</name>
+    <message>
+        <source>立即重试</source>
+        <translation>Retry now</translation>
+    </message>
+    <message>
+        <source>待发送：{n} 条；发送失败：{d} 条</source>
+        <translation>Waiting to send: {n}; failed: {d}</translation>
+    </message>
+    <message>
+        <source>最近的提醒：</source>
+        <translation>Recent alerts:</translation>
+    </message>
+    <message>
+        <source>无</source>
+        <translation>none</translation>
+    </message>
+</context>
+<context>
+    <name>PinPad</name>
+    <message>
+        <source>删除一位</source>
+        <translation>Delete one digit</translation>
+    </message>
+    <message>
+        <source>确定</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>密码不对，还可以试 {n} 次</source>
+        <translation>Wrong PIN; {n} tries left</translation>
+    </message>
+    <message>
+        <source>两次输入的密码不一样，请重新设置</source>
+        <translation>The two PINs differ; please set it again</translation>
+    </message>
+    <message>
+        <source>密码要 {a} 到 {b} 位数字</source>
+        <translation>The PIN must have {a} to {b} digits</translation>
+    </message>
+    <message>
+        <source>密码只能是数字</source>
+        <translation>The PIN may contain digits only</translation>
+    </message>
+    <message>
+        <source>密码太简单（如 123456、000000），请换一个</source>
+        <translation>The PIN is too simple (like 123456, 000000); choose another</translation>
+    </message>
+    <message>
+        <source>密码没有设置成功</source>
+        <translation>The PIN was not set</translation>
+    </message>
+    <message>
+        <source>密码错误次数太多，已锁定，请 {m} 分钟后再试</source>
+        <translation>Too many wrong PINs: locked, try again in {m} min</translation>
+    </message>
+    <message>
+        <source>请输入工作人员密码</source>
+        <translation>Enter the staff PIN</translation>
+    </message>
+    <message>
+        <source>首次使用：请设置工作人员密码（至少 {n} 位数字）</source>
+        <translation>First use: set the staff PIN (at least {n} digits)</translation>
+    </message>
+    <message>
+        <source>请再输入一次新密码</source>
+        <translation>Enter the new PIN again</translation>
+    </message>
+</context>
+<context>
+    <name>PrinterPage</name>
+    <message>
+        <source>连接</source>
+        <translation>Connection</translation>
+    </message>
+    <message>
+        <source>纸宽（毫米）</source>
+        <translation>Paper width (mm)</translation>
+    </message>
+    <message>
+        <source>例如 network:192.168.1.50:9100、serial:/dev/ttyUSB0:9600、usb:0416:5011</source>
+        <translation>e.g. network:192.168.1.50:9100, serial:/dev/ttyUSB0:9600, usb:0416:5011</translation>
+    </message>
+    <message>
+        <source>测试打印</source>
+        <translation>Test print</translation>
+    </message>
+    <message>
+        <source>查询状态</source>
+        <translation>Query status</translation>
+    </message>
+    <message>
+        <source>换了新纸卷：计数清零</source>
+        <translation>New paper roll: reset the counter</translation>
+    </message>
+    <message>
+        <source>状态：无法查询（{e}）</source>
+        <translation>Status: cannot ask ({e})</translation>
+    </message>
+    <message>
+        <source>状态：{s}</source>
+        <translation>Status: {s}</translation>
+    </message>
+    <message>
+        <source>正在打印…</source>
+        <translation>Printing…</translation>
+    </message>
+    <message>
+        <source>打印失败：{e}</source>
+        <translation>Printing failed: {e}</translation>
+    </message>
+    <message>
+        <source>已打印测试票；状态：{s}</source>
+        <translation>Test ticket printed; status: {s}</translation>
+    </message>
+    <message>
+        <source>这台打印机不计纸长</source>
+        <translation>This printer does not count paper</translation>
+    </message>
+    <message>
+        <source>纸卷计数已清零</source>
+        <translation>Paper counter reset</translation>
+    </message>
+</context>
+<context>
     <name>RateDoneScreen</name>
     <message>
         <source>谢谢您的评价</source>
@@ -612,6 +913,61 @@
     </message>
 </context>
 <context>
+    <name>ReaderPage</name>
+    <message>
+        <source>类型</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <source>串口</source>
+        <translation>Serial port</translation>
+    </message>
+    <message>
+        <source>波特率</source>
+        <translation>Baud rate</translation>
+    </message>
+    <message>
+        <source>刷新串口列表</source>
+        <translation>Refresh the port list</translation>
+    </message>
+    <message>
+        <source>测试读卡</source>
+        <translation>Test read</translation>
+    </message>
+    <message>
+        <source>检测 SAM 模块</source>
+        <translation>Check the SAM module</translation>
+    </message>
+    <message>
+        <source>状态：{state} {detail}</source>
+        <translation>State: {state} {detail}</translation>
+    </message>
+    <message>
+        <source>没有找到串口</source>
+        <translation>No serial port found</translation>
+    </message>
+    <message>
+        <source>请把身份证放到读卡器上…</source>
+        <translation>Place an ID card on the reader…</translation>
+    </message>
+    <message>
+        <source>读卡成功：{name} {id}（{kind}）</source>
+        <translation>Card read: {name} {id} ({kind})</translation>
+    </message>
+    <message>
+        <source>正在检测…</source>
+        <translation>Checking…</translation>
+    </message>
+    <message>
+        <source>检测失败：{e}</source>
+        <translation>Check failed: {e}</translation>
+    </message>
+    <message>
+        <source>SAM 状态：{status}；SAM 编号：{id}</source>
+        <translation>SAM state: {status}; SAM id: {id}</translation>
+    </message>
+</context>
+<context>
     <name>ScreenBase</name>
     <message>
         <source>上一页</source>
@@ -620,6 +976,81 @@
     <message>
         <source>下一页</source>
         <translation>Next page</translation>
+    </message>
+</context>
+<context>
+    <name>StaffPanel</name>
+    <message>
+        <source>工作人员面板</source>
+        <translation>Staff panel</translation>
+    </message>
+    <message>
+        <source>保存并应用</source>
+        <translation>Save and apply</translation>
+    </message>
+    <message>
+        <source>关闭</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>读卡器</source>
+        <translation>Card reader</translation>
+    </message>
+    <message>
+        <source>打印机</source>
+        <translation>Printer</translation>
+    </message>
+    <message>
+        <source>高拍仪</source>
+        <translation>Camera</translation>
+    </message>
+    <message>
+        <source>语音</source>
+        <translation>Voice</translation>
+    </message>
+    <message>
+        <source>大厅服务器</source>
+        <translation>Hall server</translation>
+    </message>
+    <message>
+        <source>显示</source>
+        <translation>Display</translation>
+    </message>
+    <message>
+        <source>事项目录</source>
+        <translation>Catalog</translation>
+    </message>
+    <message>
+        <source>待发与日志</source>
+        <translation>Outbox and logs</translation>
+    </message>
+    <message>
+        <source>没有改动</source>
+        <translation>Nothing changed</translation>
+    </message>
+    <message>
+        <source>没有保存：{why}</source>
+        <translation>Not saved: {why}</translation>
+    </message>
+    <message>
+        <source>已保存，但未能立即生效（{e}）；重启后生效</source>
+        <translation>Saved, but could not be applied now ({e}); takes effect after a restart</translation>
+    </message>
+    <message>
+        <source>已保存到 {f}</source>
+        <translation>Saved to {f}</translation>
+    </message>
+    <message>
+        <source>已立即生效：{a}</source>
+        <translation>In effect now: {a}</translation>
+    </message>
+    <message>
+        <source>需要重启才能生效：{r}</source>
+        <translation>Needs a restart to take effect: {r}</translation>
+    </message>
+    <message>
+        <source>被环境变量覆盖、不会生效：{k}</source>
+        <translation>Overridden by environment variables, no effect: {k}</translation>
     </message>
 </context>
 <context>
@@ -682,6 +1113,49 @@
     <message>
         <source>完成</source>
         <translation>Done</translation>
+    </message>
+</context>
+<context>
+    <name>VoicePage</name>
+    <message>
+        <source>标准版也播报语音</source>
+        <translation>Speak in the standard mode too</translation>
+    </message>
+    <message>
+        <source>请A零四二号到三号窗口办理</source>
+        <translation>请A零四二号到三号窗口办理</translation>
+    </message>
+    <message>
+        <source>引擎</source>
+        <translation>Engine</translation>
+    </message>
+    <message>
+        <source>语速（字/分）</source>
+        <translation>Rate (words/min)</translation>
+    </message>
+    <message>
+        <source>音量（%）</source>
+        <translation>Volume (%)</translation>
+    </message>
+    <message>
+        <source>试听内容</source>
+        <translation>Test phrase</translation>
+    </message>
+    <message>
+        <source>试听</source>
+        <translation>Play</translation>
+    </message>
+    <message>
+        <source>声音正常</source>
+        <translation>Sound works</translation>
+    </message>
+    <message>
+        <source>没有声卡：静音运行</source>
+        <translation>No sound card: running silently</translation>
+    </message>
+    <message>
+        <source>已播放：{t}</source>
+        <translation>Played: {t}</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,240 @@
+"""The staff panel through the real window: corner long press, PIN, lockout, idle close,
+saving settings and using them without a restart (embedded hall server, real printers)."""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QComboBox, QTabWidget
+from pytestqt.qtbot import QtBot
+from uihelpers import click, text_of
+
+from kiosk.app import KioskCore
+from kiosk.flow import Screen
+from kiosk.staff import LOCKOUT_S, PinStore
+from ui.main_window import MainWindow
+
+PIN = "480271"
+HOLD_S = 0.3
+
+
+@pytest.fixture(autouse=True)
+def short_press(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KIOSK_STAFF__LONG_PRESS_S", str(HOLD_S))
+
+
+def long_press(qtbot: QtBot, window: MainWindow, hold_ms: int | None = None) -> None:
+    target = window.hall_label
+    corner = target.mapFrom(window, QPoint(4, 4))
+    qtbot.mousePress(target, Qt.MouseButton.LeftButton, pos=corner)
+    if hold_ms is None:
+        qtbot.waitUntil(lambda: window.staff_panel.isVisible(), timeout=3000)
+    else:
+        qtbot.wait(hold_ms)
+    qtbot.mouseRelease(target, Qt.MouseButton.LeftButton, pos=corner)
+
+
+def type_pin(qtbot: QtBot, window: MainWindow, pin: str) -> None:
+    for digit in pin:
+        click(qtbot, window, f"pin_{digit}")
+    click(qtbot, window, "pin_ok")
+
+
+def open_panel(qtbot: QtBot, window: MainWindow, core: KioskCore) -> None:
+    PinStore(core.settings.data_dir).set_pin(PIN, PIN)
+    long_press(qtbot, window)
+    type_pin(qtbot, window, PIN)
+    qtbot.waitUntil(lambda: window.staff_panel.gate.is_open)
+
+
+def tab(window: MainWindow, name: str) -> None:
+    tabs = window.findChild(QTabWidget, "staff_tabs")
+    tabs.setCurrentWidget(window.staff_panel.pages[name])
+
+
+def test_staff_short_press_does_nothing_long_press_asks_for_the_pin(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
+    PinStore(core.settings.data_dir).set_pin(PIN, PIN)
+    click(qtbot, window, "tile_ticket")  # a citizen is choosing
+    long_press(qtbot, window, hold_ms=int(HOLD_S * 1000 / 3))
+    qtbot.wait(int(HOLD_S * 1000))
+    assert not window.staff_panel.isVisible()
+
+    long_press(qtbot, window)
+    assert "请输入工作人员密码" in text_of(window, "pin_prompt")
+    assert not window.staff_panel.gate.is_open
+    type_pin(qtbot, window, PIN)
+    qtbot.waitUntil(
+        lambda: text_of(window, "staff_title") != "" and window.staff_panel.gate.is_open
+    )
+    assert core.flow.staff_mode is True
+    assert core.flow.state.screen is Screen.HOME  # the visit underneath was ended
+    click(qtbot, window, "staff_close")
+    assert not window.staff_panel.isVisible() and core.flow.staff_mode is False
+
+
+def test_staff_first_run_sets_the_pin_twice_and_refuses_a_trivial_one(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
+    long_press(qtbot, window)
+    assert "首次使用" in text_of(window, "pin_prompt")
+    type_pin(qtbot, window, "123456")
+    type_pin(qtbot, window, "123456")
+    assert "太简单" in text_of(window, "pin_message")
+    type_pin(qtbot, window, PIN)
+    type_pin(qtbot, window, "480272")
+    assert "不一样" in text_of(window, "pin_message")
+    assert not PinStore(core.settings.data_dir).has_pin
+    type_pin(qtbot, window, PIN)
+    type_pin(qtbot, window, PIN)
+    qtbot.waitUntil(lambda: window.staff_panel.gate.is_open)
+    saved = (core.settings.data_dir / "staff-pin.json").read_text()
+    assert PIN not in saved and '"algorithm": "scrypt"' in saved and '"salt"' in saved
+
+
+def test_staff_five_wrong_pins_lock_for_five_minutes_even_after_a_restart(
+    qtbot: QtBot, window: MainWindow, core: KioskCore, caplog: pytest.LogCaptureFixture
+) -> None:
+    PinStore(core.settings.data_dir).set_pin(PIN, PIN)
+    now = [1_000_000.0]
+    window.staff_panel.gate.store.now = lambda: now[0]
+    caplog.set_level(logging.INFO, logger="kiosk.staff")
+    long_press(qtbot, window)
+    for attempt in range(4):
+        type_pin(qtbot, window, "999999")
+        assert f"还可以试 {4 - attempt} 次" in text_of(window, "pin_message")
+    type_pin(qtbot, window, "999999")
+    assert "已锁定" in text_of(window, "pin_message")
+    type_pin(qtbot, window, PIN)  # the right PIN does not open a locked panel
+    assert not window.staff_panel.gate.is_open
+    assert "已锁定" in text_of(window, "pin_message")
+    assert "999999" not in caplog.text and PIN not in caplog.text
+    assert "wrong" in caplog.text and "locked" in caplog.text
+
+    restarted = PinStore(core.settings.data_dir, now=lambda: now[0])
+    assert restarted.locked_for() == pytest.approx(LOCKOUT_S)
+    now[0] += LOCKOUT_S - 1
+    type_pin(qtbot, window, PIN)
+    assert not window.staff_panel.gate.is_open
+    now[0] += 1
+    type_pin(qtbot, window, PIN)
+    qtbot.waitUntil(lambda: window.staff_panel.gate.is_open)
+
+
+def test_staff_panel_closes_itself_when_idle(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
+    open_panel(qtbot, window, core)
+    t = [0.0]
+    gate = window.staff_panel.gate
+    gate.clock = lambda: t[0]
+    gate.touch()
+    t[0] += core.settings.staff.idle_s - 1
+    window.staff_panel.tick()
+    assert window.staff_panel.isVisible()
+    qtbot.mouseClick(window.findChild(QTabWidget, "staff_tabs"), Qt.MouseButton.LeftButton)
+    t[0] += core.settings.staff.idle_s - 1  # the touch restarted the idle time
+    window.staff_panel.tick()
+    assert window.staff_panel.isVisible()
+    t[0] += 1
+    window.staff_panel.tick()
+    assert not window.staff_panel.isVisible()
+    assert core.flow.staff_mode is False and not gate.is_open
+
+
+def test_staff_printer_change_is_used_by_the_next_ticket_without_restart(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
+    old = core.printer
+    assert type(old).__name__ == "SimulatorPrinter"
+    open_panel(qtbot, window, core)
+    tab(window, "printer")
+    window.findChild(QComboBox, "printer_connection").setCurrentText("virtual")
+    window.findChild(QComboBox, "printer_width").setCurrentText("58")
+    click(qtbot, window, "staff_save")
+    result = text_of(window, "staff_result")
+    assert "已立即生效" in result and "printer" in result, result
+    site = core.settings.site_file
+    assert site == core.settings.data_dir / "site.toml"
+    assert tomllib.loads(site.read_text())["printer"] == {
+        "connection": "virtual",
+        "paper_width_mm": 58,
+    }
+    assert not old.is_open
+    new = core.printer
+    assert type(new).__name__ == "VirtualPrinter" and core.flow.printer is new
+    click(qtbot, window, "staff_close")
+
+    flow = core.flow
+    click(qtbot, window, "tile_ticket")
+    click(qtbot, window, "group_market")
+    click(qtbot, window, "entry_business-license")
+    core.present_virtual_card(core.virtual_cards()[0][0])
+    qtbot.waitUntil(lambda: flow.state.screen is Screen.NOTICE)
+    click(qtbot, window, "confirm_notice")
+    qtbot.waitUntil(lambda: flow.state.printed, timeout=10_000)
+    assert new.jobs and new.jobs[-1] is flow.state.print_job  # printed on the new printer
+    assert new.paper_width_mm == 58
+
+
+def test_staff_invalid_baud_is_refused_with_the_reason_and_nothing_written(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
+    open_panel(qtbot, window, core)
+    tab(window, "reader")
+    before = core.settings
+    window.findChild(QComboBox, "reader_baud").setCurrentText("12345")
+    click(qtbot, window, "staff_save")
+    result = text_of(window, "staff_result")
+    assert "没有保存" in result and "card_reader.baud" in result and "115200" in result, result
+    assert "12345" in result
+    site = core.settings.site_file
+    assert not site.exists() and not list(site.parent.glob("*.tmp"))
+    assert core.settings is before
+
+
+def test_staff_device_tests_show_masked_card_sam_camera_hall_and_outbox(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
+    open_panel(qtbot, window, core)
+    tab(window, "reader")
+    click(qtbot, window, "reader_sam")
+    qtbot.waitUntil(lambda: "SAM 状态：ok" in text_of(window, "reader_status"), timeout=10_000)
+    assert core.reader.is_open
+    qtbot.waitUntil(lambda: core.reader.state == "ok", timeout=5000)
+    click(qtbot, window, "reader_test")
+    name, _ = core.virtual_cards()[0]
+    card = core.reader.cards[name]
+    core.present_virtual_card(name)
+    qtbot.waitUntil(lambda: "读卡成功" in text_of(window, "reader_status"), timeout=5000)
+    shown = text_of(window, "reader_status")
+    assert card.masked_id in shown and card.id_number not in shown and card.name not in shown
+    assert core.flow.state.screen is Screen.HOME  # the card did not start a visit
+
+    tab(window, "camera")
+    click(qtbot, window, "camera_test")
+    qtbot.waitUntil(lambda: "清晰度" in text_of(window, "camera_result"), timeout=10_000)
+
+    tab(window, "hall")
+    click(qtbot, window, "hall_test")
+    qtbot.waitUntil(lambda: "往返" in text_of(window, "hall_result"), timeout=10_000)
+
+    tab(window, "printer")
+    qtbot.waitUntil(lambda: "状态：ok" in text_of(window, "printer_status"), timeout=5000)
+    click(qtbot, window, "printer_test")
+    qtbot.waitUntil(lambda: "已打印测试票" in text_of(window, "printer_status"), timeout=10_000)
+    core.printer.set_state("paper_out")  # the simulator's paper runs out: the page sees it
+    for _ in range(3):
+        window.staff_panel.tick()
+    qtbot.waitUntil(lambda: "paper_out" in text_of(window, "printer_status"), timeout=5000)
+
+    tab(window, "catalog")
+    assert "内嵌模式" in text_of(window, "catalog_info")
+    click(qtbot, window, "catalog_reload_file")
+    qtbot.waitUntil(lambda: "需要重启" in text_of(window, "catalog_result"), timeout=5000)
+    tab(window, "outbox")
+    assert "待发送：0 条" in text_of(window, "outbox_info")

@@ -1,0 +1,1 @@
+"""The staff panel: hidden corner gesture, PIN pad, device pages, save and apply."""
