@@ -568,12 +568,14 @@ class Flow:
         if not self.staff_mode:
             return False
         log.warning("rating refused: staff mode is on")
-        self._set(rating=None, busy=None, message=Message(Problem.STAFF_MODE))
+        self.touch()
+        self._set(screen=Screen.RATE_FIND, rating=None, busy=None,
+                  message=Message(Problem.STAFF_MODE))  # fmt: skip
         return True
 
     def open_rating(self) -> None:
-        self._go(Screen.RATE_FIND, rating=None if self.staff_mode else RatingDraft())
-        self._refuse_staff()
+        if not self._refuse_staff():
+            self._go(Screen.RATE_FIND, rating=RatingDraft())
 
     def rate_self_service(self) -> None:
         """The self-service area itself is rated (no ticket needed)."""
@@ -610,11 +612,12 @@ class Flow:
         self.runner.submit(ratings.lookup_scanned, self._for_this_visit(self._rating_scanned))
 
     def _rating_scanned(self, result: Any) -> None:
-        if isinstance(result, ScanFailed):
-            self._set(busy=None, message=Message(Problem.QR_UNREADABLE, result.code))
-        elif isinstance(result, Exception):
-            log.warning("scanning a ticket failed: %s", type(result).__name__)
-            self._set(busy=None, message=Message(Problem.QR_UNREADABLE, "scanner"))
+        if isinstance(result, Exception):
+            code = result.code if isinstance(result, ScanFailed) else "scanner"
+            if code == "scanner":
+                log.warning("scanning a ticket failed: %s", type(result.__cause__ or result).__name__)
+                self.staff_alert.emit("scanner:unavailable")
+            self._set(busy=None, message=Message(Problem.QR_UNREADABLE, code))
         else:
             self._rating_found(result.get("number") or None, result)
 

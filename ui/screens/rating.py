@@ -50,22 +50,21 @@ def rating_message_text(message: Message) -> str:
     """Words for the rating's own problems (what happened and what to do); the rest as
     everywhere (ui.messages)."""
     p, detail = message.problem, message.detail
-    tr = QCoreApplication.translate
     if p is Problem.QR_UNREADABLE:
         texts = {
-            "no_page": tr("Rating", "没有拍到小票。请把小票平放在摄像头下、二维码朝上，再点“扫描小票二维码”；也可以直接输入号码。"),
-            "no_qr": tr("Rating", "没有认出二维码。请把小票放平、二维码朝上，放在摄像头下再扫一次；也可以直接输入小票上的号码。"),
-            "not_ticket": tr("Rating", "这不是本大厅号票的二维码。请扫描号票上的二维码，或输入号票上的号码。"),
-            "unknown_ticket": tr("Rating", "没有找到这张号票。请核对后输入号票上的号码。"),
-            "scanner": tr("Rating", "扫描设备暂时不能用，已通知工作人员。请直接输入号票上的号码。"),
+            "no_page": QCoreApplication.translate("Rating", "没有拍到小票。请把小票平放在摄像头下、二维码朝上，再点“扫描小票二维码”；也可以直接输入号码。"),
+            "no_qr": QCoreApplication.translate("Rating", "没有认出二维码。请把小票放平、二维码朝上，放在摄像头下再扫一次；也可以直接输入小票上的号码。"),
+            "not_ticket": QCoreApplication.translate("Rating", "这不是本大厅号票的二维码。请扫描号票上的二维码，或输入号票上的号码。"),
+            "unknown_ticket": QCoreApplication.translate("Rating", "没有找到这张号票。请核对后输入号票上的号码。"),
+            "scanner": QCoreApplication.translate("Rating", "扫描设备暂时不能用，已通知工作人员。请直接输入号票上的号码。"),
         }  # fmt: skip
         return texts.get(detail, texts["no_qr"])
     if p is Problem.NO_VISITS:
-        return tr("Rating", "今天没有查到用这张身份证取的号。请输入号票上的号码，或扫描小票二维码。")
+        return QCoreApplication.translate("Rating", "今天没有查到用这张身份证取的号。请输入号票上的号码，或扫描小票二维码。")
     if p is Problem.HALL_DOWN and detail == "visits":
-        return tr("Rating", "暂时连不上系统，查不到您今天的号票。请输入号票上的号码，或扫描小票二维码。")
+        return QCoreApplication.translate("Rating", "暂时连不上系统，查不到您今天的号票。请输入号票上的号码，或扫描小票二维码。")
     if p is Problem.STAFF_MODE:
-        return tr("Rating", "工作人员模式下不能评价。评价只能由办事群众本人进行。")
+        return QCoreApplication.translate("Rating", "工作人员模式下不能评价。评价只能由办事群众本人进行。")
     return message_text(message)
 
 
