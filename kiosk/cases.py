@@ -51,6 +51,8 @@ class CasesApi(Protocol):
 
     def case_progress(self, number: str) -> dict[str, Any]: ...
 
+    def case_options(self) -> dict[str, Any]: ...
+
     def issue_ticket(self, service_id: str, idempotency_key: str, holder: Any = None,
                      priority: bool = False, language: str = "zh") -> Ticket: ...  # fmt: skip
 
@@ -91,6 +93,10 @@ class CaseService:
         self._waiting: dict[str, _Waiter] = {}
 
     # -- used by the flow (on a worker thread) ------------------------------------------------
+    def options(self) -> dict[str, Any]:
+        """The hall server's categories and time limits (``GET /api/v1/cases/options``)."""
+        return self.hall.case_options()
+
     def create(self, key: str, draft: CaseDraft) -> tuple[dict[str, Any], Ticket | None]:
         body: dict[str, Any] = {c: c in draft.conditions for c in CASE_CONDITIONS}
         body.update(

@@ -89,6 +89,9 @@ LEVELS = ("very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatis
 BAD_LEVELS = ("dissatisfied", "very_dissatisfied")  # 差评: reasons required, followed up
 
 
+RATING_REASONS = ("态度", "效率", "一次性告知不到位", "多次跑动", "环境", "其他")
+"""Reasons of a bad review as the hall server's default list; the server's own list
+(``GET /api/v1/ratings/options``, HALL_RATING_REASONS) replaces it when it answers."""
 RATING_COMMENT_MAX = 200  # characters; the hall server's COMMENT_MAX (hall/ratings.py)
 COMMENT_PHRASES = ("等候时间太长", "工作人员不在窗口", "材料要求前后不一致", "系统故障没办成")
 """Quick phrases a citizen taps for the optional comment of a bad review (sent in Chinese)."""
@@ -131,6 +134,7 @@ class RatingDraft:
 CASE_CONDITIONS = ("tried_normal_channel", "overlapping_duties", "policy_room")
 CASE_CATEGORIES = ("跨部门协调", "政策不明确", "历史遗留问题", "证明材料", "系统平台问题",
                    "办理时限", "其他")  # as the hall server's default list  # fmt: skip
+"""Built-in categories; the server's list (``GET /api/v1/cases/options``) replaces them."""
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 
 
@@ -169,10 +173,13 @@ class State:
     session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
+OPTIONS_REFRESH_S = 60.0  # ask the hall server for its reasons/categories at most this often
 RATING_CONFIRM_S = 3.0  # no confirmation by then: tell the citizen it is kept and will be sent
 
 
 class RatingSink(Protocol):
+    def options(self) -> dict[str, Any]: ...
+
     def lookup(self, number: str) -> dict[str, Any] | None: ...
 
     def lookup_scanned(self) -> dict[str, Any]: ...
@@ -191,6 +198,8 @@ class ScanFailed(Exception):
 
 
 class CaseSink(Protocol):
+    def options(self) -> dict[str, Any]: ...
+
     def create(self, key: str, draft: CaseDraft) -> tuple[dict[str, Any], Ticket | None]:
         """The case and its window ticket; with the hall server down, ``({"pending": True,
         "reference": …}, None)`` — the case is kept in the outbox and sent later."""
@@ -267,6 +276,10 @@ class Flow:
         self.cases = cases
         self._rating_sent_at = 0.0
         self.staff_mode = False  # set by the staff panel while it is open: no rating at all
+        self.rating_reasons: tuple[str, ...] = RATING_REASONS  # the server's, once it answered
+        self.rating_comment_max = RATING_COMMENT_MAX
+        self.case_categories: tuple[str, ...] = CASE_CATEGORIES
+        self._options_asked: dict[str, float] = {}  # kind → clock() of the last request
 
     # -- plumbing -------------------------------------------------------------------------
     def _set(self, **changes: Any) -> None:
@@ -576,6 +589,34 @@ class Flow:
     def open_rating(self) -> None:
         if not self._refuse_staff():
             self._go(Screen.RATE_FIND, rating=RatingDraft())
+            self._load_options("rating", self.ratings, self._rating_options)
+
+    def _load_options(
+        self, kind: str, sink: RatingSink | CaseSink | None, done: Callable[[Any], None]
+    ) -> None:
+        """Ask the hall server for its current lists in the background (at most once every
+        OPTIONS_REFRESH_S); the screen shows the last known (or built-in) lists meanwhile
+        and keeps them if the server is down."""
+        now = self.clock()
+        last = self._options_asked.get(kind)
+        if sink is None or (last is not None and now - last < OPTIONS_REFRESH_S):
+            return
+        self._options_asked[kind] = now
+        self.runner.submit(sink.options, self._for_this_visit(done))
+
+    def _rating_options(self, result: Any) -> None:
+        if isinstance(result, Exception) or not isinstance(result, dict):
+            return  # server down: the built-in (or last fetched) reasons stay
+        reasons = tuple(str(r) for r in result.get("reasons") or ())
+        limit = result.get("comment_max")
+        changed = False
+        if reasons and reasons != self.rating_reasons:
+            self.rating_reasons, changed = reasons, True
+        if isinstance(limit, int) and 0 < limit != self.rating_comment_max:
+            self.rating_comment_max, changed = limit, True
+        if changed and self.state.screen in (Screen.RATE_FIND, Screen.RATE_LEVEL,
+                                             Screen.RATE_REASONS):  # fmt: skip
+            self.changed.emit(self.state)
 
     def rate_self_service(self) -> None:
         """The self-service area itself is rated (no ticket needed)."""
@@ -695,7 +736,7 @@ class Flow:
 
     def toggle_reason(self, reason: str) -> None:
         draft = self.state.rating
-        if draft is None:
+        if draft is None or (reason not in self.rating_reasons and reason not in draft.reasons):
             return
         self.touch()
         reasons = tuple(r for r in draft.reasons if r != reason)
@@ -723,7 +764,7 @@ class Flow:
         if draft is None or draft.level is None or draft.result is not None or self.ratings is None:
             return
         if comment is not None:
-            draft = replace(draft, comment=" ".join(comment.split())[:RATING_COMMENT_MAX])
+            draft = replace(draft, comment=" ".join(comment.split())[: self.rating_comment_max])
         if draft.level in BAD_LEVELS and not draft.reasons:
             self._set(rating=draft, message=Message(Problem.REASON_NEEDED))
             return
@@ -742,6 +783,16 @@ class Flow:
     # -- 办不成事反映 ------------------------------------------------------------------------
     def open_case(self) -> None:
         self._go(Screen.CASE_FORM, case=CaseDraft())
+        self._load_options("case", self.cases, self._case_options)
+
+    def _case_options(self, result: Any) -> None:
+        if isinstance(result, Exception) or not isinstance(result, dict):
+            return  # server down: the built-in (or last fetched) categories stay
+        categories = tuple(str(c) for c in result.get("categories") or ())
+        if categories and categories != self.case_categories:
+            self.case_categories = categories
+            if self.state.screen is Screen.CASE_FORM:
+                self.changed.emit(self.state)
 
     def toggle_case(self, field: str, value: str = "") -> None:
         """Toggle a condition or a category; set the phone digits; toggle the consent."""

@@ -36,6 +36,8 @@ class RatingsApi(Protocol):
 
     def submit_rating(self, body: dict[str, Any]) -> dict[str, Any]: ...
 
+    def rating_options(self) -> dict[str, Any]: ...
+
 
 def _visit_result(visit: dict[str, Any]) -> dict[str, Any]:
     state = visit.get("rating_state")
@@ -61,6 +63,10 @@ class RatingService:
         self.on_settled: Callable[[str, str], None] = lambda key, outcome: None
 
     # -- used by the flow (off the GUI thread for lookup) -----------------------------------
+    def options(self) -> dict[str, Any]:
+        """The hall server's reasons and comment limit (``GET /api/v1/ratings/options``)."""
+        return self.hall.rating_options()
+
     def lookup(self, number: str) -> dict[str, Any] | None:
         """Today's ticket with this number: {ticket_id, service_id, rated}; None if unknown."""
         visits = self.hall.find_visits(number)

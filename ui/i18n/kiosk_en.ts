@@ -586,7 +586,7 @@
     </message>
     <message>
         <source>扫描小票二维码</source>
-        <translation>Scan the ticket's QR code</translation>
+        <translation>Scan the ticket&apos;s QR code</translation>
     </message>
     <message>
         <source>查找中…</source>
@@ -711,7 +711,7 @@
     <name>Rating</name>
     <message>
         <source>没有拍到小票。请把小票平放在摄像头下、二维码朝上，再点“扫描小票二维码”；也可以直接输入号码。</source>
-        <translation>No ticket was seen. Lay the ticket flat under the camera with the QR code facing up and tap “Scan the ticket's QR code” again, or type the number.</translation>
+        <translation>No ticket was seen. Lay the ticket flat under the camera with the QR code facing up and tap “Scan the ticket&apos;s QR code” again, or type the number.</translation>
     </message>
     <message>
         <source>没有认出二维码。请把小票放平、二维码朝上，放在摄像头下再扫一次；也可以直接输入小票上的号码。</source>

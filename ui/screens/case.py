@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout
 
-from kiosk.flow import CASE_CATEGORIES, Flow, State
+from kiosk.flow import Flow, State
 from ui.messages import message_text
 from ui.screens.base import ScreenBase
 from ui.widgets import button, clear_layout, label
@@ -61,7 +61,7 @@ class CaseFormScreen(ScreenBase):
         )
         self.body.addWidget(label(self.tr("问题类别（可多选）：")))
         grid = QGridLayout()
-        for i, category in enumerate(CASE_CATEGORIES):
+        for i, category in enumerate(self.flow.case_categories):  # the server's, once fetched
             grid.addWidget(_toggle(category, category in draft.categories,  # type: ignore[arg-type]
                                    lambda c=category: self.flow.toggle_case("category", c), f"cat_{i}"), i // 4, i % 4)  # fmt: skip
         self.body.addLayout(grid)

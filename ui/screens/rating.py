@@ -12,6 +12,7 @@ from kiosk.flow import (
     COMMENT_PHRASES,
     LEVELS,
     RATING_COMMENT_MAX,
+    RATING_REASONS,
     Flow,
     Message,
     Problem,
@@ -22,7 +23,7 @@ from ui.messages import message_text
 from ui.screens.base import ScreenBase
 from ui.widgets import button, clear_layout, label
 
-REASONS = ("态度", "效率", "一次性告知不到位", "多次跑动", "环境", "其他")  # as the hall server's
+REASONS = RATING_REASONS  # built in; the flow holds the hall server's list once fetched
 
 
 def face(level_index: int, size: int = 72) -> QIcon:
@@ -202,6 +203,7 @@ class RateReasonsScreen(ScreenBase):
     def reset(self) -> None:
         super().reset()
         self.comment.clear()
+        self.comment.setMaxLength(self.flow.rating_comment_max)
 
     def render(self, state: State) -> None:
         draft = state.rating
@@ -217,7 +219,7 @@ class RateReasonsScreen(ScreenBase):
                         "工作人员不在窗口": self.tr("工作人员不在窗口"),
                         "材料要求前后不一致": self.tr("材料要求前后不一致"),
                         "系统故障没办成": self.tr("系统故障没办成")}  # fmt: skip
-        choices = [("reason", i, r) for i, r in enumerate(REASONS)]
+        choices = [("reason", i, r) for i, r in enumerate(self.flow.rating_reasons)]
         choices += [("phrase", i, p) for i, p in enumerate(COMMENT_PHRASES)]
         shown = self.paginate(choices)
         for kind in ("reason", "phrase"):
@@ -227,23 +229,25 @@ class RateReasonsScreen(ScreenBase):
             if kind == "phrase":
                 self.body.addWidget(label(self.tr("想多说一句（可不选）："), name="phrases_label"))
             grid = QGridLayout()
+            columns = 3 if kind == "reason" and not state.elder else 2  # keep the screen short
             chosen = reasons if kind == "reason" else phrases
             for n, (_, i, value) in enumerate(items):
-                text = names[value] if kind == "reason" else phrase_names.get(value, value)
+                # the server's own reasons have no translation here: shown as it words them
+                text = (names if kind == "reason" else phrase_names).get(value, value)
                 action = (lambda r=value: self.flow.toggle_reason(r)) if kind == "reason" else (
                     lambda p=value: self.flow.toggle_comment_phrase(p))  # fmt: skip
                 on = value in chosen
                 b = button(("✓ " if on else "") + text, action, role="" if on else "secondary",
                            name=f"{kind}_{i}")  # fmt: skip
                 b.setAccessibleName((self.tr("已选：") if on else "") + text)
-                grid.addWidget(b, n // 2, n % 2)
+                grid.addWidget(b, n // columns, n % columns)
             self.body.addLayout(grid)
         self.add_page_buttons(len(choices))
         elder = state.elder
         self.comment.setVisible(not elder)
         if not elder:
             self.body.addWidget(label(
-                self.tr("其他意见（可不填，最多{n}字）：").format(n=RATING_COMMENT_MAX),
+                self.tr("其他意见（可不填，最多{n}字）：").format(n=self.flow.rating_comment_max),
                 name="rating_comment_label"))  # fmt: skip
             self.comment.setPlaceholderText(self.tr("在这里输入"))
         if state.message:
