@@ -4,10 +4,12 @@ The printed ticket's QR carries ``HALLTICKET:<ticket id>`` (``kiosk.tickets.Tick
 ``ticket_id_from_image`` decodes it with OpenCV's ``QRCodeDetector`` (opencv-python-headless
 is already a dependency for the document camera), so no other QR library is needed.
 
-Why several tries: a phone-sized QR on a whole document-camera frame is small, a thermal
+Why several tries: a ticket-sized QR on a whole document-camera frame is small, a thermal
 print is grey rather than black, and ``detectAndDecode`` is sensitive to both. The image is
-tried as captured, then binarised (Otsu), then scaled up ×2 — first answer wins. Each try
-costs a few milliseconds on a page-sized image; the whole call runs on a worker thread.
+tried as captured, then binarised (Otsu), then (small images only) scaled up ×2 — the first
+answer wins. Measured here (2 shared cores, medians): a printed ticket's PNG 80–95 ms, a
+1920×1080 camera frame with the ticket on it ~300 ms, a frame without any QR ~550 ms; the
+call runs on a worker thread.
 
 Pure: bytes in, a string or a typed error out; no devices, no clocks, no logging of content.
 """
@@ -43,7 +45,7 @@ def decode_qr(image: bytes) -> list[str]:
     for candidate in (frame, binary, None):
         if candidate is None:  # last resort: a small code, scaled up
             h, w = frame.shape
-            if max(h, w) > 2500:
+            if max(h, w) > 1200:  # a camera frame is large enough already
                 break
             candidate = cv2.resize(frame, (w * 2, h * 2), interpolation=cv2.INTER_CUBIC)
         try:
