@@ -115,6 +115,10 @@
 <context>
     <name>CaseFormScreen</name>
     <message>
+        <source>系统没有受理这次反映。请到办不成事反映窗口，工作人员会当面帮您登记。</source>
+        <translation>The system did not accept this report. Please go to the window for unresolved matters; the staff will register it with you in person.</translation>
+    </message>
+    <message>
         <source>已选：</source>
         <translation>Selected: </translation>
     </message>
@@ -559,6 +563,10 @@
     <message>
         <source>您今天的号票，请选择要评价的一张</source>
         <translation>Your tickets today: choose the one to rate</translation>
+    </message>
+    <message>
+        <source>改为输入号码</source>
+        <translation>Type the number instead</translation>
     </message>
     <message>
         <source>评价：请输入号票上的号码</source>

@@ -6,10 +6,20 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout
 
-from kiosk.flow import Flow, State
+from kiosk.flow import Flow, Message, Problem, State
 from ui.messages import message_text
 from ui.screens.base import ScreenBase
 from ui.widgets import button, clear_layout, label
+
+
+def case_message_text(message: Message) -> str:
+    """The case's own wording where the shared one speaks of tickets."""
+    if message.problem in (Problem.HALL_REJECTED, Problem.HALL_DOWN):
+        return QCoreApplication.translate(
+            "CaseFormScreen",
+            "系统没有受理这次反映。请到办不成事反映窗口，工作人员会当面帮您登记。",
+        )
+    return message_text(message)
 
 
 def _toggle(text: str, on: bool, action: object, name: str) -> object:
@@ -80,7 +90,7 @@ class CaseFormScreen(ScreenBase):
                                     draft.consent, lambda: self.flow.toggle_case("consent"), "case_consent"))  # fmt: skip
         if state.message:
             self.body.addWidget(
-                label(message_text(state.message), role="warning", name="case_message")
+                label(case_message_text(state.message), role="warning", name="case_message")
             )
         submit = button(self.tr("正在提交…") if state.busy else self.tr("提交"), self.flow.submit_case,
                         name="case_submit")  # fmt: skip

@@ -116,6 +116,8 @@ class RateFindScreen(ScreenBase):
                            name=f"visit_{visit.number}")  # fmt: skip
                 self.body.addWidget(b)
             self.add_page_buttons(len(visits))
+            self.body.addWidget(button(self.tr("改为输入号码"), self.flow.open_rating,
+                                       role="secondary", name="rating_type_number"))  # fmt: skip
             if state.message:
                 self.body.addWidget(label(rating_message_text(state.message), role="warning",
                                           name="rating_message"))  # fmt: skip
