@@ -656,7 +656,8 @@ class Flow:
         if isinstance(result, Exception):
             code = result.code if isinstance(result, ScanFailed) else "scanner"
             if code == "scanner":
-                log.warning("scanning a ticket failed: %s", type(result.__cause__ or result).__name__)
+                cause = type(result.__cause__ or result).__name__
+                log.warning("scanning a ticket failed: %s", cause)
                 self.staff_alert.emit("scanner:unavailable")
             self._set(busy=None, message=Message(Problem.QR_UNREADABLE, code))
         else:
@@ -987,10 +988,9 @@ class Flow:
             materials=(),
             time_limit=limits,
             fee=("回访电话 " if zh else "We will call ") + case.get("phone_masked", ""),
-            where=f"{group.name} {group.location}"
-            if zh
-            else f"{group.name_en}, {group.location_en}",
+            where=where,
             issued_at=self.now(),
+            heading="办不成事反映回执" if zh else "Case receipt",  # when printed on its own
         )
 
     def ticket_print(self, ticket: Ticket) -> TicketPrint:
