@@ -25,7 +25,7 @@ from kiosk.flow import Flow, FlowConfig
 from kiosk.guide import Guide
 from kiosk.hall_client import HallClient
 from kiosk.heartbeat import Heartbeat
-from kiosk.outbox import Outbox, OutboxSender
+from kiosk.outbox import Dispatcher, Outbox, OutboxSender
 from kiosk.rating import RatingService
 from kiosk.runner import ImmediateRunner, Runner
 from kiosk.settings import Settings
@@ -381,11 +381,13 @@ def build_core(
         ),
     )
     outbox = Outbox(data_dir / "outbox.sqlite3")
-    ratings = RatingService(hall, outbox)
-    sender = OutboxSender(outbox, ratings.send, interval_s=settings.hall.outbox_retry_s)
-    ratings.kick = sender.kick
+    ratings = RatingService(hall, outbox, scan=scanner.capture)
+    cases = CaseService(hall, outbox)
+    dispatch = Dispatcher({"rating": ratings.send, "case": cases.send})
+    sender = OutboxSender(outbox, dispatch, interval_s=settings.hall.outbox_retry_s)
+    ratings.kick = cases.kick = sender.kick
     flow.ratings = ratings
-    flow.cases = CaseService(hall)
+    flow.cases = cases
     ratings.on_settled = lambda key, outcome: runner.post(lambda: flow.rating_settled(key, outcome))
     sender.start()
     guide = Guide(voice, normal_mode=settings.voice.enabled)

@@ -138,8 +138,20 @@ class EmbeddedHall:
     def request_help(self, kiosk_id: str, screen: str, elder: bool) -> dict[str, Any]:
         return self.client().request_help(kiosk_id, screen, elder)
 
-    def find_visits(self, ticket_number: str) -> list[dict[str, Any]]:
-        return self.client().find_visits(ticket_number)
+    def find_visits(
+        self,
+        ticket_number: str | None = None,
+        *,
+        ticket_id: str | None = None,
+        holder: Holder | None = None,
+    ) -> list[dict[str, Any]]:
+        return self.client().find_visits(ticket_number, ticket_id=ticket_id, holder=holder)
+
+    def rating_options(self) -> dict[str, Any]:
+        return self.client().rating_options()
+
+    def case_options(self) -> dict[str, Any]:
+        return self.client().case_options()
 
     def submit_rating(self, body: dict[str, Any]) -> dict[str, Any]:
         return self.client().submit_rating(body)

@@ -74,6 +74,9 @@ class Problem(StrEnum):
     CASE_INVALID = "case_invalid"  # detail: condition, category, phone, consent
     CASE_NOT_FOUND = "case_not_found"
     NOTICE_PRINTER = "notice_printer"
+    QR_UNREADABLE = "qr_unreadable"  # rating: detail no_page, no_qr, not_ticket, scanner
+    NO_VISITS = "no_visits"  # rating: the card holder has no ticket today
+    STAFF_MODE = "staff_mode"  # rating: staff can never rate (the staff panel is open)
 
 
 @dataclass(frozen=True)
@@ -86,21 +89,52 @@ LEVELS = ("very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatis
 BAD_LEVELS = ("dissatisfied", "very_dissatisfied")  # 差评: reasons required, followed up
 
 
+RATING_REASONS = ("态度", "效率", "一次性告知不到位", "多次跑动", "环境", "其他")
+"""Reasons of a bad review as the hall server's default list; the server's own list
+(``GET /api/v1/ratings/options``, HALL_RATING_REASONS) replaces it when it answers."""
+RATING_COMMENT_MAX = 200  # characters; the hall server's COMMENT_MAX (hall/ratings.py)
+COMMENT_PHRASES = ("等候时间太长", "工作人员不在窗口", "材料要求前后不一致", "系统故障没办成")
+"""Quick phrases a citizen taps for the optional comment of a bad review (sent in Chinese)."""
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One of today's tickets of a card holder, as the hall server lists it for rating."""
+
+    ticket_id: str
+    number: str
+    service_id: str
+    service_name: str  # in Chinese, as the server names it
+    state: str  # "rateable", "rated", "not_served", "followup_rateable"
+
+
 @dataclass(frozen=True)
 class RatingDraft:
-    """A rating in the making. ``ticket_number`` None: the self-service area is rated."""
+    """A rating in the making. No ticket number and no ticket id: the self-service area is
+    rated. ``visits``: the card holder's tickets of today, listed to choose from."""
 
     ticket_number: str | None = None
     ticket_id: str | None = None
     service_id: str | None = None
     level: str | None = None
     reasons: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()  # quick phrases of the comment (COMMENT_PHRASES)
+    comment: str = ""  # typed free text of the comment
+    rating_count: int = 1  # 2: the follow-up rating after a bad review was answered
+    visits: tuple[Visit, ...] | None = None
     result: str | None = None  # "sending", "confirmed", "queued" (server down), "duplicate"
+
+    @property
+    def full_comment(self) -> str:
+        """Phrases and typed text as one comment, within the server's limit."""
+        parts = [*self.phrases, self.comment.strip()]
+        return "；".join(p for p in parts if p)[:RATING_COMMENT_MAX]
 
 
 CASE_CONDITIONS = ("tried_normal_channel", "overlapping_duties", "policy_room")
 CASE_CATEGORIES = ("跨部门协调", "政策不明确", "历史遗留问题", "证明材料", "系统平台问题",
                    "办理时限", "其他")  # as the hall server's default list  # fmt: skip
+"""Built-in categories; the server's list (``GET /api/v1/cases/options``) replaces them."""
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 
 
@@ -139,17 +173,37 @@ class State:
     session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
+OPTIONS_REFRESH_S = 60.0  # ask the hall server for its reasons/categories at most this often
 RATING_CONFIRM_S = 3.0  # no confirmation by then: tell the citizen it is kept and will be sent
 
 
 class RatingSink(Protocol):
+    def options(self) -> dict[str, Any]: ...
+
     def lookup(self, number: str) -> dict[str, Any] | None: ...
+
+    def lookup_scanned(self) -> dict[str, Any]: ...
+
+    def visits_of(self, holder: Holder) -> list[Visit]: ...
 
     def submit(self, key: str, draft: RatingDraft, language: str) -> None: ...
 
 
+class ScanFailed(Exception):
+    """The ticket's QR could not be read; ``code`` as Problem.QR_UNREADABLE's detail."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
 class CaseSink(Protocol):
-    def create(self, key: str, draft: CaseDraft) -> tuple[dict[str, Any], Ticket]: ...
+    def options(self) -> dict[str, Any]: ...
+
+    def create(self, key: str, draft: CaseDraft) -> tuple[dict[str, Any], Ticket | None]:
+        """The case and its window ticket; with the hall server down, ``({"pending": True,
+        "reference": …}, None)`` — the case is kept in the outbox and sent later."""
+        ...
 
     def progress(self, number: str) -> dict[str, Any] | None: ...
 
@@ -221,6 +275,11 @@ class Flow:
         self.ratings = ratings
         self.cases = cases
         self._rating_sent_at = 0.0
+        self.staff_mode = False  # set by the staff panel while it is open: no rating at all
+        self.rating_reasons: tuple[str, ...] = RATING_REASONS  # the server's, once it answered
+        self.rating_comment_max = RATING_COMMENT_MAX
+        self.case_categories: tuple[str, ...] = CASE_CATEGORIES
+        self._options_asked: dict[str, float] = {}  # kind → clock() of the last request
 
     # -- plumbing -------------------------------------------------------------------------
     def _set(self, **changes: Any) -> None:
@@ -284,7 +343,11 @@ class Flow:
         self._go(Screen.IDENTIFY, holder=None)
 
     def card_presented(self, card: IdCard) -> None:
-        """A card was read. Only the identify screen uses it; elsewhere it is ignored."""
+        """A card was read: on the identify screen it identifies, on the 评价 find screen it
+        lists the holder's tickets of today; elsewhere it is ignored."""
+        if self.state.screen is Screen.RATE_FIND:
+            self._visits_for_card(Holder.from_card(card))
+            return
         if self.state.screen is not Screen.IDENTIFY:
             log.info("card read outside the identify screen; ignored")
             return
@@ -513,16 +576,57 @@ class Flow:
         self._set(help=None)
 
     # -- 评价 (rating) ---------------------------------------------------------------------
+    def _refuse_staff(self) -> bool:
+        """Staff must never submit, steer or alter a rating (引导好评 is forbidden)."""
+        if not self.staff_mode:
+            return False
+        log.warning("rating refused: staff mode is on")
+        self.touch()
+        self._set(screen=Screen.RATE_FIND, rating=None, busy=None,
+                  message=Message(Problem.STAFF_MODE))  # fmt: skip
+        return True
+
     def open_rating(self) -> None:
-        self._go(Screen.RATE_FIND, rating=RatingDraft())
+        if not self._refuse_staff():
+            self._go(Screen.RATE_FIND, rating=RatingDraft())
+            self._load_options("rating", self.ratings, self._rating_options)
+
+    def _load_options(
+        self, kind: str, sink: RatingSink | CaseSink | None, done: Callable[[Any], None]
+    ) -> None:
+        """Ask the hall server for its current lists in the background (at most once every
+        OPTIONS_REFRESH_S); the screen shows the last known (or built-in) lists meanwhile
+        and keeps them if the server is down."""
+        now = self.clock()
+        last = self._options_asked.get(kind)
+        if sink is None or (last is not None and now - last < OPTIONS_REFRESH_S):
+            return
+        self._options_asked[kind] = now
+        self.runner.submit(sink.options, self._for_this_visit(done))
+
+    def _rating_options(self, result: Any) -> None:
+        if isinstance(result, Exception) or not isinstance(result, dict):
+            return  # server down: the built-in (or last fetched) reasons stay
+        reasons = tuple(str(r) for r in result.get("reasons") or ())
+        limit = result.get("comment_max")
+        changed = False
+        if reasons and reasons != self.rating_reasons:
+            self.rating_reasons, changed = reasons, True
+        if isinstance(limit, int) and 0 < limit != self.rating_comment_max:
+            self.rating_comment_max, changed = limit, True
+        if changed and self.state.screen in (Screen.RATE_FIND, Screen.RATE_LEVEL,
+                                             Screen.RATE_REASONS):  # fmt: skip
+            self.changed.emit(self.state)
 
     def rate_self_service(self) -> None:
         """The self-service area itself is rated (no ticket needed)."""
+        if self._refuse_staff():
+            return
         self._go(Screen.RATE_LEVEL, rating=RatingDraft())
 
     def find_ticket_for_rating(self, raw: str) -> None:
         number = raw.strip().upper()
-        if self.ratings is None or self.state.busy:
+        if self.ratings is None or self.state.busy or self._refuse_staff():
             return
         self.touch()
         if not re.fullmatch(r"[A-Z]\d{3,4}", number):
@@ -533,26 +637,98 @@ class Flow:
         self.runner.submit(lambda: ratings.lookup(number),
                            self._for_this_visit(lambda result: self._rating_found(number, result)))  # fmt: skip
 
-    def _rating_found(self, number: str, result: Any) -> None:
+    def scan_ticket_for_rating(self) -> None:
+        """扫描小票二维码: capture from the scanner and read the ticket's QR (off the GUI
+        thread), then look the ticket up as a typed number is."""
+        if (
+            self.ratings is None
+            or self.state.busy
+            or self.state.screen is not Screen.RATE_FIND
+            or self._refuse_staff()
+        ):
+            return
+        self.touch()
+        self._set(busy="scanning", message=None)
+        ratings = self.ratings
+        self.runner.submit(ratings.lookup_scanned, self._for_this_visit(self._rating_scanned))
+
+    def _rating_scanned(self, result: Any) -> None:
+        if isinstance(result, Exception):
+            code = result.code if isinstance(result, ScanFailed) else "scanner"
+            if code == "scanner":
+                cause = type(result.__cause__ or result).__name__
+                log.warning("scanning a ticket failed: %s", cause)
+                self.staff_alert.emit("scanner:unavailable")
+            self._set(busy=None, message=Message(Problem.QR_UNREADABLE, code))
+        else:
+            self._rating_found(result.get("number") or None, result)
+
+    def _rating_found(self, number: str | None, result: Any) -> None:
         if isinstance(result, HallUnavailable):
             # the server is down: the rating is kept in the outbox and checked on delivery
             self._go(Screen.RATE_LEVEL, busy=None, rating=RatingDraft(ticket_number=number))
         elif isinstance(result, Exception) or result is None:
             self._set(busy=None, message=Message(Problem.TICKET_NOT_FOUND, "unknown"))
+        elif result.get("offline"):  # scanned with the server down: the id is enough
+            draft = RatingDraft(ticket_number=number, ticket_id=result["ticket_id"])
+            self._go(Screen.RATE_LEVEL, busy=None, rating=draft)
         elif result.get("not_served"):
             self._set(busy=None, message=Message(Problem.TICKET_NOT_FOUND, "not_served"))
         elif result.get("rated"):
             self._set(busy=None, message=Message(Problem.ALREADY_RATED))
         else:
             draft = RatingDraft(ticket_number=number, ticket_id=result.get("ticket_id"),
-                                service_id=result.get("service_id"))  # fmt: skip
+                                service_id=result.get("service_id"),
+                                rating_count=2 if result.get("followup") else 1)  # fmt: skip
             self._go(Screen.RATE_LEVEL, busy=None, rating=draft)
+
+    def _visits_for_card(self, holder: Holder) -> None:
+        """A card on the find screen: the holder's tickets of today, to choose from. The ID
+        number goes to the hall server in the request body only (hashed there at once, as
+        when the ticket was taken); it is not kept in the state."""
+        if self.ratings is None or self.state.busy or self._refuse_staff():
+            return
+        self.touch()
+        self._set(busy="looking_up", message=None, rating=RatingDraft())
+        ratings = self.ratings
+        self.runner.submit(lambda: ratings.visits_of(holder),
+                           self._for_this_visit(self._visits_found))  # fmt: skip
+
+    def _visits_found(self, result: Any) -> None:
+        if isinstance(result, Exception):
+            log.warning("listing the card holder's tickets failed: %s", type(result).__name__)
+            self._set(busy=None, message=Message(Problem.HALL_DOWN, "visits"))
+        elif not result:
+            self._set(busy=None, message=Message(Problem.NO_VISITS))
+        else:
+            self._set(busy=None, rating=RatingDraft(visits=tuple(result)))
+
+    def choose_visit(self, ticket_id: str) -> None:
+        """One of the listed tickets: rate it, or say why it cannot be rated."""
+        draft = self.state.rating
+        if draft is None or not draft.visits or self.state.busy or self._refuse_staff():
+            return
+        visit = next((v for v in draft.visits if v.ticket_id == ticket_id), None)
+        if visit is None:
+            return
+        self.touch()
+        if visit.state == "rated":
+            self._set(message=Message(Problem.ALREADY_RATED))
+        elif visit.state == "not_served":
+            self._set(message=Message(Problem.TICKET_NOT_FOUND, "not_served"))
+        else:
+            chosen = RatingDraft(ticket_number=visit.number, ticket_id=visit.ticket_id,
+                                 service_id=visit.service_id,
+                                 rating_count=2 if visit.state == "followup_rateable" else 1)  # fmt: skip
+            self._go(Screen.RATE_LEVEL, rating=chosen)
 
     def choose_level(self, level: str) -> None:
         draft = self.state.rating
+        if self._refuse_staff():
+            return
         if draft is None or level not in LEVELS or self.state.screen is not Screen.RATE_LEVEL:
             return
-        draft = replace(draft, level=level, reasons=())
+        draft = replace(draft, level=level, reasons=(), phrases=(), comment="")
         if level in BAD_LEVELS:
             self._go(Screen.RATE_REASONS, rating=draft)  # a bad review says why
         else:
@@ -561,7 +737,7 @@ class Flow:
 
     def toggle_reason(self, reason: str) -> None:
         draft = self.state.rating
-        if draft is None:
+        if draft is None or (reason not in self.rating_reasons and reason not in draft.reasons):
             return
         self.touch()
         reasons = tuple(r for r in draft.reasons if r != reason)
@@ -569,13 +745,29 @@ class Flow:
             reasons += (reason,)
         self._set(rating=replace(draft, reasons=reasons), message=None)
 
-    def submit_rating(self) -> None:
-        """Written to the durable outbox first; confirmed on screen when the server has it."""
+    def toggle_comment_phrase(self, phrase: str) -> None:
+        """A quick phrase of the optional comment, tapped on or off."""
         draft = self.state.rating
+        if draft is None or phrase not in COMMENT_PHRASES:
+            return
+        self.touch()
+        phrases = tuple(p for p in draft.phrases if p != phrase)
+        if phrase not in draft.phrases:
+            phrases += (phrase,)
+        self._set(rating=replace(draft, phrases=phrases), message=None)
+
+    def submit_rating(self, comment: str | None = None) -> None:
+        """Written to the durable outbox first; confirmed on screen when the server has it.
+        ``comment``: the typed part of a bad review's optional comment."""
+        draft = self.state.rating
+        if self._refuse_staff():
+            return
         if draft is None or draft.level is None or draft.result is not None or self.ratings is None:
             return
+        if comment is not None:
+            draft = replace(draft, comment=" ".join(comment.split())[: self.rating_comment_max])
         if draft.level in BAD_LEVELS and not draft.reasons:
-            self._set(message=Message(Problem.REASON_NEEDED))
+            self._set(rating=draft, message=Message(Problem.REASON_NEEDED))
             return
         key = f"{self.state.session_id}:rating"
         self.ratings.submit(key, draft, self.language)
@@ -592,6 +784,16 @@ class Flow:
     # -- 办不成事反映 ------------------------------------------------------------------------
     def open_case(self) -> None:
         self._go(Screen.CASE_FORM, case=CaseDraft())
+        self._load_options("case", self.cases, self._case_options)
+
+    def _case_options(self, result: Any) -> None:
+        if isinstance(result, Exception) or not isinstance(result, dict):
+            return  # server down: the built-in (or last fetched) categories stay
+        categories = tuple(str(c) for c in result.get("categories") or ())
+        if categories and categories != self.case_categories:
+            self.case_categories = categories
+            if self.state.screen is Screen.CASE_FORM:
+                self.changed.emit(self.state)
 
     def toggle_case(self, field: str, value: str = "") -> None:
         """Toggle a condition or a category; set the phone digits; toggle the consent."""
@@ -648,7 +850,28 @@ class Flow:
             return
         case, ticket = result
         self._go(Screen.CASE_DONE, busy="printing", case=replace(draft, result=case), ticket=ticket)
-        self._print_ticket(ticket, case)
+        if ticket is not None:
+            self._print_ticket(ticket, case)
+        else:  # kept for sending (or no window ticket): the receipt alone
+            self._print_case_receipt(case)
+
+    def _print_case_receipt(self, case: dict[str, Any]) -> None:
+        slip = self.case_slip(case)
+        self.runner.submit(
+            lambda: self.printer.print_notice(slip), self._for_this_visit(self._ticket_printed)
+        )
+
+    def reprint_case(self) -> None:
+        """Print the case's slip again (with its window ticket if it has one)."""
+        case = self.state.case.result if self.state.case else None
+        if case is None or self.state.busy or self.state.screen is not Screen.CASE_DONE:
+            return
+        if self.state.ticket is not None:
+            self.reprint()
+            return
+        self.touch()
+        self._set(busy="printing", message=None)
+        self._print_case_receipt(case)
 
     def open_case_query(self) -> None:
         self._go(Screen.CASE_QUERY, case=CaseDraft())
@@ -733,9 +956,26 @@ class Flow:
         )
 
     def case_slip(self, case: dict[str, Any]) -> NoticePrint:
-        """The receipt of a 办不成事 case, printed under its window's ticket."""
+        """The receipt of a 办不成事 case, printed under its window's ticket. A case kept in
+        the outbox (hall server down) gets a receipt that says so, with the kiosk's local
+        reference and the window — never a case number the server has not given."""
         group = self.catalog.group("unresolved")
         zh = self.language == "zh"
+        where = f"{group.name} {group.location}" if zh else f"{group.name_en}, {group.location_en}"
+        if case.get("pending"):
+            return NoticePrint(
+                hall_name=self.catalog.hall_name if zh else self.catalog.hall_name_en,
+                title=("办不成事反映 已记录，待登记 本机编号 " if zh
+                       else "Case recorded, to be registered; kiosk reference ") + case["reference"],
+                materials=(),
+                time_limit="系统恢复后自动登记，首接负责人会电话回访；也可持本回执到窗口" if zh
+                else "registered automatically when the system is back; we will call you,"
+                " or bring this slip to the window",
+                fee=("回访电话 " if zh else "We will call ") + case.get("phone_masked", ""),
+                where=where,
+                issued_at=self.now(),
+                heading="办不成事反映回执" if zh else "Case receipt",
+            )  # fmt: skip
         limits = (
             f"{case['respond_due_at'][11:16]}前响应；{case['coordinate_due_on']}前协调；"
             f"{case['close_due_on']}前办结" if zh else
@@ -748,10 +988,9 @@ class Flow:
             materials=(),
             time_limit=limits,
             fee=("回访电话 " if zh else "We will call ") + case.get("phone_masked", ""),
-            where=f"{group.name} {group.location}"
-            if zh
-            else f"{group.name_en}, {group.location_en}",
+            where=where,
             issued_at=self.now(),
+            heading="办不成事反映回执" if zh else "Case receipt",  # when printed on its own
         )
 
     def ticket_print(self, ticket: Ticket) -> TicketPrint:

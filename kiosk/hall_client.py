@@ -93,9 +93,23 @@ class HallClient:
         result: dict[str, Any] = self._request("POST", "/api/v1/help-requests", json=body).json()
         return result
 
-    def find_visits(self, ticket_number: str) -> list[dict[str, Any]]:
-        """评价: today's tickets with this number, with whether each may be rated."""
-        body = {"ticket_number": ticket_number}
+    def find_visits(
+        self,
+        ticket_number: str | None = None,
+        *,
+        ticket_id: str | None = None,
+        holder: Holder | None = None,
+    ) -> list[dict[str, Any]]:
+        """评价: the tickets a citizen may rate — today's ticket with this number, the ticket
+        of a scanned QR (its id), or a card holder's tickets of today — with whether each may
+        be rated. The holder's ID number goes in the POST body only (the server hashes it)."""
+        body: dict[str, Any]
+        if holder is not None:
+            body = {"holder": {"id_number": holder.id_number, "masked_name": holder.masked_name}}
+        elif ticket_id is not None:
+            body = {"ticket_id": ticket_id}
+        else:
+            body = {"ticket_number": ticket_number}
         visits: list[dict[str, Any]] = self._request(
             "POST", "/api/v1/ratings/visits", json=body
         ).json()
@@ -104,6 +118,16 @@ class HallClient:
     def submit_rating(self, body: dict[str, Any]) -> dict[str, Any]:
         result: dict[str, Any] = self._request("POST", "/api/v1/ratings", json=body).json()
         return result
+
+    def rating_options(self) -> dict[str, Any]:
+        """Levels, reasons and the comment's length limit the hall server accepts."""
+        options: dict[str, Any] = self._request("GET", "/api/v1/ratings/options").json()
+        return options
+
+    def case_options(self) -> dict[str, Any]:
+        """Acceptance conditions, categories and time limits of 办不成事 cases."""
+        options: dict[str, Any] = self._request("GET", "/api/v1/cases/options").json()
+        return options
 
     def heartbeat(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """Device states for the hall's monitoring; the answer names the catalog version."""

@@ -9,7 +9,12 @@ staff, never silently away. Each message carries an idempotency key, so a messag
 (sent, then the kiosk crashed before removing it) is accepted once by the server.
 
 Personal data: payloads must not contain plain ID numbers or full names (the callers put
-masked forms and hashes only); ``put`` refuses a payload that looks like an ID number.
+masked forms and hashes only); ``put`` refuses a payload that looks like an ID number. A
+case carries the citizen's mobile number (the server needs it to call back): it is stored
+here until the server confirms, never logged (see ``kiosk.cases``).
+
+Kinds: ``rating`` (``kiosk.rating``) and ``case`` (``kiosk.cases``); ``Dispatcher`` hands each
+message to the sender of its kind, so offline tickets can join later.
 """
 
 from __future__ import annotations
@@ -113,6 +118,13 @@ class Outbox:
             ).fetchall()
         return [Message(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5]) for r in rows]
 
+    def state(self, key: str) -> str | None:
+        """"waiting" (not yet confirmed), "dead" (refused for good) or None (not stored:
+        never put, or confirmed and removed)."""
+        with self._lock:
+            row = self._db.execute("SELECT dead FROM outbox WHERE key = ?", (key,)).fetchone()
+        return None if row is None else ("dead" if row[0] else "waiting")
+
     def retry_now(self) -> None:
         """Staff: make every waiting message due at once."""
         with self._lock:
@@ -153,6 +165,20 @@ class Outbox:
                 " WHERE id = ?",
                 (attempts, error, self.clock() + delay, int(dead), message.id),
             )
+
+
+class Dispatcher:
+    """Sends each message with the sender registered for its kind (``rating``, ``case``…);
+    a kind nobody sends is refused for good, so it shows among the dead letters."""
+
+    def __init__(self, senders: dict[str, Callable[[Message], None]]) -> None:
+        self.senders = dict(senders)
+
+    def __call__(self, message: Message) -> None:
+        send = self.senders.get(message.kind)
+        if send is None:
+            raise Undeliverable(f"unknown message kind {message.kind!r}")
+        send(message)
 
 
 class OutboxSender:

@@ -66,6 +66,7 @@ class NoticePrint:
     fee: str  # e.g. "免费"
     where: str  # window group and its location
     issued_at: dt.datetime
+    heading: str = "一次性告知单"  # printed large at the top of a stand-alone slip
 
 
 @dataclass(frozen=True)
@@ -281,7 +282,7 @@ def write_notice(p: Any, notice: NoticePrint, paper_width_mm: int) -> None:
     w.bold(True)
     w.line(notice.hall_name)
     w.size(2, 2)
-    w.line("一次性告知单", width_mul=2)
+    w.line(notice.heading, width_mul=2)
     w.size(1, 1)
     w.bold(False)
     w.rule()

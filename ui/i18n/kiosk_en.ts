@@ -60,8 +60,32 @@
         <translation>Please take ticket {number} to the “couldn&apos;t get it done” window.</translation>
     </message>
     <message>
+        <source>请持回执到办不成事反映窗口。</source>
+        <translation>Please take the receipt to the window for unresolved matters.</translation>
+    </message>
+    <message>
         <source>请取走回执和号票。</source>
         <translation>Please take your receipt and ticket.</translation>
+    </message>
+    <message>
+        <source>您的反映已记录</source>
+        <translation>Your report has been recorded</translation>
+    </message>
+    <message>
+        <source>系统暂时连不上，您的反映已保存在本机，恢复后会自动登记，不用重新填写。登记后首接负责人会打电话（{phone}）联系您。</source>
+        <translation>The system cannot be reached right now. Your report is saved on this kiosk and will be registered automatically when the system is back; you need not fill it in again. Once it is registered, the officer in charge will call you ({phone}).</translation>
+    </message>
+    <message>
+        <source>本机编号</source>
+        <translation>Kiosk reference</translation>
+    </message>
+    <message>
+        <source>也可以现在持回执到办不成事反映窗口，请工作人员帮您登记。</source>
+        <translation>You can also take the receipt to the window for unresolved matters now and ask the staff to register it.</translation>
+    </message>
+    <message>
+        <source>请取走回执。</source>
+        <translation>Please take your receipt.</translation>
     </message>
     <message>
         <source>重新打印</source>
@@ -129,6 +153,10 @@
 </context>
 <context>
     <name>CaseFormScreen</name>
+    <message>
+        <source>系统没有受理这次反映。请到办不成事反映窗口，工作人员会当面帮您登记。</source>
+        <translation>The system did not accept this report. Please go to the window for unresolved matters; the staff will register it with you in person.</translation>
+    </message>
     <message>
         <source>已选：</source>
         <translation>Selected: </translation>
@@ -810,8 +838,44 @@
 <context>
     <name>RateFindScreen</name>
     <message>
+        <source>工作人员模式下不能评价</source>
+        <translation>Ratings are not possible in staff mode</translation>
+    </message>
+    <message>
+        <source>返回首页</source>
+        <translation>Back to the start</translation>
+    </message>
+    <message>
+        <source>可以评价</source>
+        <translation>can be rated</translation>
+    </message>
+    <message>
+        <source>可以再次评价</source>
+        <translation>can be rated again</translation>
+    </message>
+    <message>
+        <source>已评价</source>
+        <translation>already rated</translation>
+    </message>
+    <message>
+        <source>还没有办理</source>
+        <translation>not served yet</translation>
+    </message>
+    <message>
+        <source>您今天的号票，请选择要评价的一张</source>
+        <translation>Your tickets today: choose the one to rate</translation>
+    </message>
+    <message>
+        <source>改为输入号码</source>
+        <translation>Type the number instead</translation>
+    </message>
+    <message>
         <source>评价：请输入号票上的号码</source>
         <translation>Rating: type the number on your ticket</translation>
+    </message>
+    <message>
+        <source>也可以扫描小票上的二维码，或刷身份证查看您今天的号票。</source>
+        <translation>You can also scan the QR code on your ticket, or tap your ID card to see your tickets today.</translation>
     </message>
     <message>
         <source>例如 B001</source>
@@ -824,6 +888,14 @@
     <message>
         <source>评价自助服务区</source>
         <translation>Rate the self-service area</translation>
+    </message>
+    <message>
+        <source>正在识别…</source>
+        <translation>Reading…</translation>
+    </message>
+    <message>
+        <source>扫描小票二维码</source>
+        <translation>Scan the ticket&apos;s QR code</translation>
     </message>
     <message>
         <source>查找中…</source>
@@ -839,6 +911,10 @@
     <message>
         <source>您对 {number} 号的办理满意吗？</source>
         <translation>Were you satisfied with visit {number}?</translation>
+    </message>
+    <message>
+        <source>您对这次办理满意吗？</source>
+        <translation>Were you satisfied with this service?</translation>
     </message>
     <message>
         <source>您对自助服务区满意吗？</source>
@@ -900,8 +976,36 @@
         <translation>Other</translation>
     </message>
     <message>
+        <source>等候时间太长</source>
+        <translation>Waited too long</translation>
+    </message>
+    <message>
+        <source>工作人员不在窗口</source>
+        <translation>No staff at the window</translation>
+    </message>
+    <message>
+        <source>材料要求前后不一致</source>
+        <translation>Inconsistent material requirements</translation>
+    </message>
+    <message>
+        <source>系统故障没办成</source>
+        <translation>Not done because of a system fault</translation>
+    </message>
+    <message>
+        <source>想多说一句（可不选）：</source>
+        <translation>Anything to add (optional):</translation>
+    </message>
+    <message>
         <source>已选：</source>
         <translation>Selected: </translation>
+    </message>
+    <message>
+        <source>其他意见（可不填，最多{n}字）：</source>
+        <translation>Other comments (optional, at most {n} characters):</translation>
+    </message>
+    <message>
+        <source>在这里输入</source>
+        <translation>Type here</translation>
     </message>
     <message>
         <source>提交评价</source>
@@ -910,6 +1014,41 @@
     <message>
         <source>差评会由专人核实、整改并回复。</source>
         <translation>Bad reviews are checked, acted on and answered by a named person.</translation>
+    </message>
+</context>
+<context>
+    <name>Rating</name>
+    <message>
+        <source>没有拍到小票。请把小票平放在摄像头下、二维码朝上，再点“扫描小票二维码”；也可以直接输入号码。</source>
+        <translation>No ticket was seen. Lay the ticket flat under the camera with the QR code facing up and tap “Scan the ticket&apos;s QR code” again, or type the number.</translation>
+    </message>
+    <message>
+        <source>没有认出二维码。请把小票放平、二维码朝上，放在摄像头下再扫一次；也可以直接输入小票上的号码。</source>
+        <translation>The QR code could not be read. Lay the ticket flat under the camera with the QR code facing up and scan again, or type the number on the ticket.</translation>
+    </message>
+    <message>
+        <source>这不是本大厅号票的二维码。请扫描号票上的二维码，或输入号票上的号码。</source>
+        <translation>This is not the QR code of a ticket from this hall. Scan the QR code on your ticket, or type the number on it.</translation>
+    </message>
+    <message>
+        <source>没有找到这张号票。请核对后输入号票上的号码。</source>
+        <translation>This ticket was not found. Please check it and type the number on the ticket.</translation>
+    </message>
+    <message>
+        <source>扫描设备暂时不能用，已通知工作人员。请直接输入号票上的号码。</source>
+        <translation>The scanner is not working right now; staff have been told. Please type the number on your ticket.</translation>
+    </message>
+    <message>
+        <source>今天没有查到用这张身份证取的号。请输入号票上的号码，或扫描小票二维码。</source>
+        <translation>No ticket was taken with this ID card today. Type the number on your ticket, or scan its QR code.</translation>
+    </message>
+    <message>
+        <source>暂时连不上系统，查不到您今天的号票。请输入号票上的号码，或扫描小票二维码。</source>
+        <translation>The system cannot be reached, so your tickets cannot be listed. Type the number on your ticket, or scan its QR code.</translation>
+    </message>
+    <message>
+        <source>工作人员模式下不能评价。评价只能由办事群众本人进行。</source>
+        <translation>Ratings are not possible in staff mode. Only citizens themselves may rate.</translation>
     </message>
 </context>
 <context>

@@ -6,10 +6,20 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout
 
-from kiosk.flow import CASE_CATEGORIES, Flow, State
+from kiosk.flow import Flow, Message, Problem, State
 from ui.messages import message_text
 from ui.screens.base import ScreenBase
 from ui.widgets import button, clear_layout, label
+
+
+def case_message_text(message: Message) -> str:
+    """The case's own wording where the shared one speaks of tickets."""
+    if message.problem in (Problem.HALL_REJECTED, Problem.HALL_DOWN):
+        return QCoreApplication.translate(
+            "CaseFormScreen",
+            "系统没有受理这次反映。请到办不成事反映窗口，工作人员会当面帮您登记。",
+        )
+    return message_text(message)
 
 
 def _toggle(text: str, on: bool, action: object, name: str) -> object:
@@ -61,7 +71,7 @@ class CaseFormScreen(ScreenBase):
         )
         self.body.addWidget(label(self.tr("问题类别（可多选）：")))
         grid = QGridLayout()
-        for i, category in enumerate(CASE_CATEGORIES):
+        for i, category in enumerate(self.flow.case_categories):  # the server's, once fetched
             grid.addWidget(_toggle(category, category in draft.categories,  # type: ignore[arg-type]
                                    lambda c=category: self.flow.toggle_case("category", c), f"cat_{i}"), i // 4, i % 4)  # fmt: skip
         self.body.addLayout(grid)
@@ -80,7 +90,7 @@ class CaseFormScreen(ScreenBase):
                                     draft.consent, lambda: self.flow.toggle_case("consent"), "case_consent"))  # fmt: skip
         if state.message:
             self.body.addWidget(
-                label(message_text(state.message), role="warning", name="case_message")
+                label(case_message_text(state.message), role="warning", name="case_message")
             )
         submit = button(self.tr("正在提交…") if state.busy else self.tr("提交"), self.flow.submit_case,
                         name="case_submit")  # fmt: skip
@@ -93,6 +103,9 @@ class CaseDoneScreen(ScreenBase):
         case = state.case.result if state.case else None
         if case is None:
             return
+        if case.get("pending"):
+            self._pending(state, case)
+            return
         self.title.setText(self.tr("已受理，您的反映编号"))
         clear_layout(self.body)
         number = label(case["case_number"], role="number", name="case_number", wrap=False)
@@ -104,16 +117,43 @@ class CaseDoneScreen(ScreenBase):
         if state.ticket is not None:
             self.body.addWidget(label(self.tr("请持号票 {number} 到办不成事反映窗口。").format(
                 number=state.ticket.number), name="case_ticket"))  # fmt: skip
+        else:
+            self.body.addWidget(label(self.tr("请持回执到办不成事反映窗口。"), name="case_ticket"))
         if state.message:
             self.body.addWidget(
                 label(message_text(state.message), role="warning", name="case_message")
             )
         elif state.printed:
             self.body.addWidget(label(self.tr("请取走回执和号票。"), role="ok"))
+        self._buttons(state)
+
+    def _pending(self, state: State, case: dict[str, object]) -> None:
+        """The hall server did not answer: the case is kept and will be registered."""
+        self.title.setText(self.tr("您的反映已记录"))
+        clear_layout(self.body)
+        self.body.addWidget(label(self.tr(
+            "系统暂时连不上，您的反映已保存在本机，恢复后会自动登记，不用重新填写。"
+            "登记后首接负责人会打电话（{phone}）联系您。"
+        ).format(phone=case.get("phone_masked", "")), name="case_pending"))  # fmt: skip
+        self.body.addWidget(label(self.tr("本机编号"), role="muted"))
+        self.body.addWidget(
+            label(str(case["reference"]), role="number", name="case_reference", wrap=False)
+        )
+        self.body.addWidget(label(self.tr("也可以现在持回执到办不成事反映窗口，请工作人员帮您登记。"),
+                                  name="case_ticket"))  # fmt: skip
+        if state.message:
+            self.body.addWidget(
+                label(message_text(state.message), role="warning", name="case_message")
+            )
+        elif state.printed:
+            self.body.addWidget(label(self.tr("请取走回执。"), role="ok"))
+        self._buttons(state)
+
+    def _buttons(self, state: State) -> None:
         row = QHBoxLayout()
         if not state.printed:
             again = button(
-                self.tr("重新打印"), self.flow.reprint, role="secondary", name="case_reprint"
+                self.tr("重新打印"), self.flow.reprint_case, role="secondary", name="case_reprint"
             )
             again.setEnabled(state.busy is None)
             row.addWidget(again)

@@ -1,17 +1,29 @@
-"""好差评: find the visit, the five levels with faces, reasons for a bad review, thanks."""
+"""好差评: find the visit (typed number, the ticket's QR, or the ID card's tickets of today),
+the five levels with faces, reasons and an optional comment for a bad review, thanks."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QCoreApplication, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout
 
-from kiosk.flow import BAD_LEVELS, LEVELS, Flow, State
+from kiosk.flow import (
+    BAD_LEVELS,
+    COMMENT_PHRASES,
+    LEVELS,
+    RATING_COMMENT_MAX,
+    RATING_REASONS,
+    Flow,
+    Message,
+    Problem,
+    State,
+    Visit,
+)
 from ui.messages import message_text
 from ui.screens.base import ScreenBase
 from ui.widgets import button, clear_layout, label
 
-REASONS = ("态度", "效率", "一次性告知不到位", "多次跑动", "环境", "其他")  # as the hall server's
+REASONS = RATING_REASONS  # built in; the flow holds the hall server's list once fetched
 
 
 def face(level_index: int, size: int = 72) -> QIcon:
@@ -35,6 +47,28 @@ def face(level_index: int, size: int = 72) -> QIcon:
     return QIcon(pix)
 
 
+def rating_message_text(message: Message) -> str:
+    """Words for the rating's own problems (what happened and what to do); the rest as
+    everywhere (ui.messages)."""
+    p, detail = message.problem, message.detail
+    if p is Problem.QR_UNREADABLE:
+        texts = {
+            "no_page": QCoreApplication.translate("Rating", "没有拍到小票。请把小票平放在摄像头下、二维码朝上，再点“扫描小票二维码”；也可以直接输入号码。"),
+            "no_qr": QCoreApplication.translate("Rating", "没有认出二维码。请把小票放平、二维码朝上，放在摄像头下再扫一次；也可以直接输入小票上的号码。"),
+            "not_ticket": QCoreApplication.translate("Rating", "这不是本大厅号票的二维码。请扫描号票上的二维码，或输入号票上的号码。"),
+            "unknown_ticket": QCoreApplication.translate("Rating", "没有找到这张号票。请核对后输入号票上的号码。"),
+            "scanner": QCoreApplication.translate("Rating", "扫描设备暂时不能用，已通知工作人员。请直接输入号票上的号码。"),
+        }  # fmt: skip
+        return texts.get(detail, texts["no_qr"])
+    if p is Problem.NO_VISITS:
+        return QCoreApplication.translate("Rating", "今天没有查到用这张身份证取的号。请输入号票上的号码，或扫描小票二维码。")
+    if p is Problem.HALL_DOWN and detail == "visits":
+        return QCoreApplication.translate("Rating", "暂时连不上系统，查不到您今天的号票。请输入号票上的号码，或扫描小票二维码。")
+    if p is Problem.STAFF_MODE:
+        return QCoreApplication.translate("Rating", "工作人员模式下不能评价。评价只能由办事群众本人进行。")
+    return message_text(message)
+
+
 class RateFindScreen(ScreenBase):
     def __init__(self, flow: Flow) -> None:
         super().__init__(flow)
@@ -49,11 +83,52 @@ class RateFindScreen(ScreenBase):
         self.flow.touch()
         self.on_page()
 
-    def render(self, state: State) -> None:
-        self.title.setText(self.tr("评价：请输入号票上的号码"))
+    def _staff_mode(self, state: State) -> None:
+        self.title.setText(self.tr("工作人员模式下不能评价"))
         clear_layout(self.body)
-        shown = self.typed or self.tr("例如 B001")
-        entry = label(shown, role="entry", name="rating_number", wrap=False)
+        notice = Message(Problem.STAFF_MODE)
+        self.body.addWidget(label(rating_message_text(notice), role="warning", name="rating_message"))
+        self.body.addWidget(button(self.tr("返回首页"), self.flow.home, name="rating_home"))
+
+    def _visit_text(self, visit: Visit) -> str:
+        try:
+            entry = self.flow.catalog.entry(visit.service_id)
+            name = entry.name if self.zh() else entry.name_en
+        except KeyError:
+            name = visit.service_name
+        states = {"rateable": self.tr("可以评价"), "followup_rateable": self.tr("可以再次评价"),
+                  "rated": self.tr("已评价"), "not_served": self.tr("还没有办理")}  # fmt: skip
+        return f"{visit.number}  {name}\n{states.get(visit.state, '')}"
+
+    def render(self, state: State) -> None:
+        if self.flow.staff_mode or state.rating is None:
+            self._staff_mode(state)
+            return
+        clear_layout(self.body)
+        visits = state.rating.visits
+        if visits:
+            self.title.setText(self.tr("您今天的号票，请选择要评价的一张"))
+            shown = self.paginate(list(visits))
+            for visit in shown:
+                b = button(self._visit_text(visit),
+                           lambda t=visit.ticket_id: self.flow.choose_visit(t),
+                           role="" if visit.state.endswith("rateable") else "secondary",
+                           name=f"visit_{visit.number}")  # fmt: skip
+                self.body.addWidget(b)
+            self.add_page_buttons(len(visits))
+            self.body.addWidget(button(self.tr("改为输入号码"), self.flow.open_rating,
+                                       role="secondary", name="rating_type_number"))  # fmt: skip
+            if state.message:
+                self.body.addWidget(label(rating_message_text(state.message), role="warning",
+                                          name="rating_message"))  # fmt: skip
+            return
+        self.title.setText(self.tr("评价：请输入号票上的号码"))
+        self.body.addWidget(
+            label(self.tr("也可以扫描小票上的二维码，或刷身份证查看您今天的号票。"), role="muted",
+                  name="rating_hint")  # fmt: skip
+        )
+        shown_number = self.typed or self.tr("例如 B001")
+        entry = label(shown_number, role="entry", name="rating_number", wrap=False)
         entry.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.body.addWidget(entry)
         keys = QGridLayout()
@@ -67,12 +142,16 @@ class RateFindScreen(ScreenBase):
         self.body.addLayout(keys)
         if state.message:
             self.body.addWidget(
-                label(message_text(state.message), role="warning", name="rating_message")
+                label(rating_message_text(state.message), role="warning", name="rating_message")
             )
         row = QHBoxLayout()
         row.addWidget(button(self.tr("评价自助服务区"), self.flow.rate_self_service, role="secondary",
                              name="rate_self_service"))  # fmt: skip
-        find = button(self.tr("查找中…") if state.busy else self.tr("下一步"),
+        scan = button(self.tr("正在识别…") if state.busy == "scanning" else self.tr("扫描小票二维码"),
+                      self.flow.scan_ticket_for_rating, role="secondary", name="rating_scan")  # fmt: skip
+        scan.setEnabled(state.busy is None)
+        row.addWidget(scan)
+        find = button(self.tr("查找中…") if state.busy == "looking_up" else self.tr("下一步"),
                       lambda: self.flow.find_ticket_for_rating(self.typed), name="rating_find")  # fmt: skip
         find.setEnabled(state.busy is None and bool(self.typed))
         row.addWidget(find)
@@ -86,6 +165,8 @@ class RateLevelScreen(ScreenBase):
             self.title.setText(
                 self.tr("您对 {number} 号的办理满意吗？").format(number=draft.ticket_number)
             )
+        elif draft is not None and draft.ticket_id:  # scanned while the server was down
+            self.title.setText(self.tr("您对这次办理满意吗？"))
         else:
             self.title.setText(self.tr("您对自助服务区满意吗？"))
         clear_layout(self.body)
@@ -97,35 +178,91 @@ class RateLevelScreen(ScreenBase):
             b.setIcon(face(i))
             b.setIconSize(QSize(64, 64))
             self.body.addWidget(b)
+        if state.message:
+            self.body.addWidget(
+                label(rating_message_text(state.message), role="warning", name="rating_message")
+            )
         self.body.addWidget(label(self.tr("您的评价会如实记录，只用于改进服务。"), role="muted"))
 
 
 class RateReasonsScreen(ScreenBase):
+    """Reasons (at least one) and an optional short comment: quick phrases to tap, and a
+    free-text field (normal mode only; 长辈版 keeps to large choices)."""
+
+    def __init__(self, flow: Flow) -> None:
+        super().__init__(flow)
+        self.comment = QLineEdit()
+        self.comment.setObjectName("rating_comment")
+        self.comment.setMaxLength(RATING_COMMENT_MAX)
+        self.comment.setStyleSheet(
+            "QLineEdit { border: 2px solid #0b5394; padding: 8px; min-height: 56px; }"
+        )
+        self.tail = QVBoxLayout()
+        self.tail.setSpacing(16)
+        self.outer.insertWidget(2, self.comment)
+        self.outer.insertLayout(3, self.tail)
+
+    def reset(self) -> None:
+        super().reset()
+        self.comment.clear()
+        self.comment.setMaxLength(self.flow.rating_comment_max)
+
     def render(self, state: State) -> None:
         draft = state.rating
         self.title.setText(self.tr("请告诉我们哪里不满意（可多选）"))
         clear_layout(self.body)
-        chosen = draft.reasons if draft else ()
-        grid = QGridLayout()
+        clear_layout(self.tail)
+        reasons = draft.reasons if draft else ()
+        phrases = draft.phrases if draft else ()
         names = {"态度": self.tr("态度"), "效率": self.tr("效率"),
                  "一次性告知不到位": self.tr("一次性告知不到位"), "多次跑动": self.tr("多次跑动"),
                  "环境": self.tr("环境"), "其他": self.tr("其他")}  # fmt: skip
-        for i, reason in enumerate(REASONS):
-            mark = "✓ " if reason in chosen else ""
-            b = button(mark + names[reason], lambda r=reason: self.flow.toggle_reason(r),
-                       role="" if reason in chosen else "secondary", name=f"reason_{i}")  # fmt: skip
-            b.setAccessibleName((self.tr("已选：") if reason in chosen else "") + names[reason])
-            grid.addWidget(b, i // 2, i % 2)
-        self.body.addLayout(grid)
+        phrase_names = {"等候时间太长": self.tr("等候时间太长"),
+                        "工作人员不在窗口": self.tr("工作人员不在窗口"),
+                        "材料要求前后不一致": self.tr("材料要求前后不一致"),
+                        "系统故障没办成": self.tr("系统故障没办成")}  # fmt: skip
+        choices = [("reason", i, r) for i, r in enumerate(self.flow.rating_reasons)]
+        choices += [("phrase", i, p) for i, p in enumerate(COMMENT_PHRASES)]
+        shown = self.paginate(choices)
+        for kind in ("reason", "phrase"):
+            items = [c for c in shown if c[0] == kind]
+            if not items:
+                continue
+            if kind == "phrase":
+                self.body.addWidget(label(self.tr("想多说一句（可不选）："), name="phrases_label"))
+            grid = QGridLayout()
+            columns = 3 if kind == "reason" and not state.elder else 2  # keep the screen short
+            chosen = reasons if kind == "reason" else phrases
+            for n, (_, i, value) in enumerate(items):
+                # the server's own reasons have no translation here: shown as it words them
+                text = (names if kind == "reason" else phrase_names).get(value, value)
+                action = (lambda r=value: self.flow.toggle_reason(r)) if kind == "reason" else (
+                    lambda p=value: self.flow.toggle_comment_phrase(p))  # fmt: skip
+                on = value in chosen
+                b = button(("✓ " if on else "") + text, action, role="" if on else "secondary",
+                           name=f"{kind}_{i}")  # fmt: skip
+                b.setAccessibleName((self.tr("已选：") if on else "") + text)
+                grid.addWidget(b, n // columns, n % columns)
+            self.body.addLayout(grid)
+        self.add_page_buttons(len(choices))
+        elder = state.elder
+        self.comment.setVisible(not elder)
+        if not elder:
+            self.body.addWidget(label(
+                self.tr("其他意见（可不填，最多{n}字）：").format(n=self.flow.rating_comment_max),
+                name="rating_comment_label"))  # fmt: skip
+            self.comment.setPlaceholderText(self.tr("在这里输入"))
         if state.message:
-            self.body.addWidget(
-                label(message_text(state.message), role="warning", name="rating_message")
+            self.tail.addWidget(
+                label(rating_message_text(state.message), role="warning", name="rating_message")
             )
-        self.body.addWidget(
-            button(self.tr("提交评价"), self.flow.submit_rating, name="rating_submit")
-        )
+        self.tail.addWidget(button(self.tr("提交评价"), self._submit, name="rating_submit"))
         if draft is not None and draft.level in BAD_LEVELS:
-            self.body.addWidget(label(self.tr("差评会由专人核实、整改并回复。"), role="muted"))
+            self.tail.addWidget(label(self.tr("差评会由专人核实、整改并回复。"), role="muted"))
+
+    def _submit(self) -> None:
+        typed = self.comment.text() if self.comment.isVisible() else ""
+        self.flow.submit_rating(typed)
 
 
 class RateDoneScreen(ScreenBase):

@@ -1,0 +1,71 @@
+"""Reading the ticket's QR from a picture (kiosk.qr), and the outbox's dispatch by kind."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+import qrcode
+from escpos.printer import Dummy
+from PIL import Image
+
+from devices.printer.layout import write_ticket
+from devices.printer.render import render
+from devices.printer.samples import sample_ticket
+from kiosk.outbox import Dispatcher, Message, Outbox
+from kiosk.qr import QrError, ticket_id_from_image
+
+TICKET_ID = "0b7e6a52-3f7c-4c5e-9a55-2f1d9f0c8e11"
+
+
+def _png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("paper_mm", [58, 80])
+def test_the_printed_ticket_gives_its_id(paper_mm: int) -> None:
+    printer = Dummy()
+    write_ticket(printer, sample_ticket(qr_data=f"HALLTICKET:{TICKET_ID}"), paper_mm)
+    image = render(printer.output, paper_mm).image
+    assert ticket_id_from_image(_png(image)) == TICKET_ID
+    # as a document camera sees it: smaller, on a grey desk, saved as JPEG
+    desk = Image.new("RGB", (1280, 960), (90, 90, 90))
+    small = image.convert("RGB").resize((image.width * 2 // 3, image.height * 2 // 3))
+    desk.paste(small, (200, 80))
+    buffer = io.BytesIO()
+    desk.save(buffer, "JPEG", quality=85)
+    assert ticket_id_from_image(buffer.getvalue()) == TICKET_ID
+
+
+def test_what_is_not_a_ticket_is_named() -> None:
+    with pytest.raises(QrError) as no_qr:
+        ticket_id_from_image(_png(Image.new("L", (640, 480), 255)))
+    assert no_qr.value.code == "no_qr"
+    with pytest.raises(QrError) as other:
+        ticket_id_from_image(_png(qrcode.make("https://example.org/").get_image()))
+    assert other.value.code == "not_ticket"
+    with pytest.raises(QrError) as broken:
+        ticket_id_from_image(b"not a picture")
+    assert broken.value.code == "not_image"
+
+
+def test_messages_go_to_the_sender_of_their_kind(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "o.sqlite3")
+    box.put("rating", "r1", {"level": "satisfied"})
+    box.put("case", "c1", {"categories": ["其他"]})
+    box.put("offline_ticket", "t1", {"n": 1})
+    seen: list[tuple[str, str]] = []
+
+    def record(kind: str):  # type: ignore[no-untyped-def]
+        return lambda m: seen.append((kind, m.key))
+
+    dispatch = Dispatcher({"rating": record("rating"), "case": record("case")})
+    assert box.deliver(dispatch) == (2, 1)
+    assert seen == [("rating", "r1"), ("case", "c1")]
+    [dead] = box.dead_letters()  # a kind nobody sends is kept for staff, not dropped
+    assert isinstance(dead, Message) and dead.key == "t1" and "offline_ticket" in dead.last_error
+    assert box.state("t1") == "dead" and box.state("r1") is None
+    box.close()
