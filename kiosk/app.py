@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from devices.idcard.base import CardReader, create_card_reader
 from devices.printer.base import Printer, create_printer_from_connection, new_dummy
@@ -25,10 +26,14 @@ from kiosk.guide import Guide
 from kiosk.hall_client import HallClient
 from kiosk.heartbeat import Heartbeat
 from kiosk.outbox import Outbox, OutboxSender
+from kiosk.precheck_flow import PrecheckFlow
 from kiosk.rating import RatingService
 from kiosk.runner import ImmediateRunner, Runner
 from kiosk.settings import Settings
 from voice.base import Voice, create_voice
+
+if TYPE_CHECKING:
+    from kiosk.precheck.pipeline import PrecheckWorker
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +52,7 @@ class KioskCore:
     outbox: Outbox
     sender: OutboxSender
     heartbeat: Heartbeat | None = None
+    precheck: PrecheckFlow | None = None  # 材料预审; None when [precheck] enabled = false
     alerts: list[tuple[dt.datetime, str]] = field(default_factory=list)  # for staff, newest last
     _closed: bool = field(default=False, repr=False)
 
@@ -57,6 +63,8 @@ class KioskCore:
         if start is not None:
             start()
         threading.Thread(target=lambda: new_dummy(), name="warm-up", daemon=True).start()
+        if self.precheck is not None and self.settings.precheck.warm_up:
+            self.precheck.warm_up()  # the OCR worker process and its models, in the background
 
     def alert_staff(self, code: str) -> None:
         """A device problem staff must see (the staff panel and heartbeat will show these)."""
@@ -87,6 +95,11 @@ class KioskCore:
         self._closed = True
         if self.heartbeat is not None:
             self.heartbeat.stop()
+        if self.precheck is not None:
+            try:
+                self.precheck.close()  # the OCR worker process
+            except Exception:
+                log.exception("error while closing the pre-check")
         for closer in (self.sender.stop, self.outbox.close, self.reader.close,
                        self.printer.close, self.scanner.close, self.voice.close,
                        self.hall.close):  # fmt: skip
@@ -103,6 +116,29 @@ def make_scanner(settings: Settings) -> Scanner:
     folder = c.folder or settings.data_dir / "scans"
     folder.mkdir(parents=True, exist_ok=True)
     return create_scanner("folder", folder=folder, repeat=c.repeat)
+
+
+def make_precheck(settings: Settings, flow: Flow, scanner: Scanner) -> PrecheckFlow | None:
+    """The pre-check sub-flow; its OCR worker process starts on first use or at warm-up."""
+    c = settings.precheck
+    if not c.enabled:
+        return None
+
+    def worker() -> PrecheckWorker:
+        from kiosk.precheck.pipeline import PrecheckOptions, PrecheckWorker
+
+        return PrecheckWorker(
+            PrecheckOptions(engine=c.engine, ocr_threads=c.ocr_threads), workers=c.workers
+        )
+
+    return PrecheckFlow(
+        flow,
+        scanner,
+        worker,
+        engine=c.engine,
+        samples_dir=c.samples_dir,
+        page_timeout_s=c.page_timeout_s,
+    )
 
 
 def make_voice(settings: Settings) -> Voice:
@@ -214,6 +250,7 @@ def build_core(
     ratings.kick = sender.kick
     flow.ratings = ratings
     flow.cases = CaseService(hall)
+    flow.precheck = make_precheck(settings, flow, scanner)
     ratings.on_settled = lambda key, outcome: runner.post(lambda: flow.rating_settled(key, outcome))
     sender.start()
     guide = Guide(voice, normal_mode=settings.voice.enabled)
@@ -223,7 +260,7 @@ def build_core(
     if subscribe_errors is not None:  # readers that read real bytes also report failures
         subscribe_errors(lambda error: runner.post(lambda: flow.card_failed(error)))
     core = KioskCore(settings, catalog, hall, reader, printer, scanner, voice, flow, guide,
-                     outbox, sender)  # fmt: skip
+                     outbox, sender, precheck=flow.precheck)  # fmt: skip
     core.heartbeat = Heartbeat(core, hall.heartbeat, settings.hall.heartbeat_s, __version__)
     core.heartbeat.start()
     flow.staff_alert.connect(core.alert_staff)

@@ -297,7 +297,8 @@ def _init_worker(name: str, threads: int) -> None:
 
 
 class PrecheckWorker:
-    """One OCR worker process, warmed at start, for the kiosk's pre-check.
+    """OCR worker process(es) (``workers``, default one), warmed at start, for the kiosk's
+    pre-check.
 
     Why a process: OCR holds the CPU (and, for RapidOCR, the GIL in parts) for hundreds of
     milliseconds per page; in the GUI's process that would stall the touchscreen. Results
@@ -306,11 +307,11 @@ class PrecheckWorker:
     ``close()`` cancels pages not started and waits for the running one (safe twice).
     """
 
-    def __init__(self, options: PrecheckOptions | None = None) -> None:
+    def __init__(self, options: PrecheckOptions | None = None, workers: int = 1) -> None:
         self.options = options or PrecheckOptions()
         # spawn: never fork a process that has Qt and other threads running
         self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
-            max_workers=1,
+            max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
             initargs=(self.options.engine, self.options.ocr_threads),
