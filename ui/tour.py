@@ -14,7 +14,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from kiosk.app import KioskCore
-from kiosk.flow import Screen
+from kiosk.flow import Flow, Screen
 from ui.main_window import ANNOUNCE_SETTLE_MS, MainWindow
 
 
@@ -30,6 +30,16 @@ def settle(
         QTest.qWait(5)
     QTest.qWait(ANNOUNCE_SETTLE_MS + 30)
     app.processEvents()
+
+
+def _page_done(flow: Flow) -> bool:
+    st = flow.state.precheck
+    return st is not None and not st.analysing and (st.last is not None or st.problem is not None)
+
+
+def _slip_done(flow: Flow) -> bool:
+    st = flow.state.precheck
+    return st is not None and st.slip in ("printed", "failed")
 
 
 def tour(app: QApplication, window: MainWindow, core: KioskCore) -> Iterator[str]:
@@ -89,6 +99,23 @@ def tour(app: QApplication, window: MainWindow, core: KioskCore) -> Iterator[str
             flow.open_case_query()
             settle(app)
             yield f"{tag}-case-query"
+            # 材料预审: capture (empty), a blurred page's advice, the verdict
+            pre = flow.precheck
+            if pre is not None:
+                start()
+                flow.open_precheck()
+                flow.choose_group("livelihood")
+                flow.choose_entry("newborn-bundle")
+                settle(app)
+                yield f"{tag}-precheck"
+                blurred = next(s.name for s in pre.samples() if s.variant == "blurred")
+                pre.present_sample(blurred)
+                pre.capture()
+                settle(app, lambda: _page_done(flow), timeout_s=60)  # noqa: B023
+                yield f"{tag}-precheck-advice"
+                pre.finish()
+                settle(app, lambda: _slip_done(flow))  # noqa: B023
+                yield f"{tag}-precheck-result"
             # overlays: the 长辈版 offer (normal mode), help, "are you still there?"
             start()
             flow.take_number()

@@ -90,6 +90,16 @@ class NoticeScreen(ScreenBase):
         )
         print_button.setEnabled(state.busy is None)
         row.addWidget(print_button)
+        if self.flow.precheck is not None:
+            check = button(
+                self.tr("材料预审"),
+                self.flow.start_precheck,
+                role="secondary",
+                name="start_precheck",
+            )
+            check.setAccessibleName(self.tr("材料预审：先拍材料，看看带齐了没有"))
+            check.setEnabled(state.busy is None)
+            row.addWidget(check)
         if state.purpose is Purpose.GUIDE:
             row.addWidget(
                 button(self.tr("取号办理"), self.flow.continue_to_ticket, name="continue_ticket")
