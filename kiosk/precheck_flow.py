@@ -261,6 +261,12 @@ class PrecheckFlow:
         if verdict.overall == "complete":  # every listed material seen: done
             self.finish()
 
+    def show_page(self, result: PageResult) -> None:
+        """Take an already analysed page as if it had just been captured (the screen tour
+        and staff screenshots use it, so they need no OCR process)."""
+        if self.state is not None and not self.state.analysing:
+            self._page_done(result)
+
     def retake(self) -> None:
         """重拍: forget the last (bad) page's advice and take it again."""
         st = self.state
@@ -293,7 +299,8 @@ class PrecheckFlow:
             self.flow.catalog.hall_name_en)  # fmt: skip
         printer = self.flow.printer
         when = self.flow.now()
-        self._update(slip="printing")
+        if st.slip != "printing":  # finish() already says so: one screen update, not two
+            self._update(slip="printing")
 
         def work() -> PrintJob:
             from kiosk.precheck.slip import write_slip

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QWidget
 
 from kiosk.flow import Flow, State
 from kiosk.precheck.verdict import DOC_NAMES, spoken_summary
@@ -190,37 +190,45 @@ class PrecheckScreen(ScreenBase):
         self.advice.setText("；".join(advice) if zh else "; ".join(advice))
         self.advice.setVisible(bool(advice))
 
-    def reset(self) -> None:
-        super().reset()
-        self._built_for = None
-
 
 class PrecheckResultScreen(ScreenBase):
-    """The verdict: the spoken summary first, each material, the slip, 继续取号 or home."""
+    """The verdict: the spoken summary first, each material, the slip, 继续取号 or home.
+
+    Built once per verdict; the slip's progress only changes a label (no rebuild)."""
+
+    def __init__(self, flow: Flow) -> None:
+        super().__init__(flow)
+        self._built_for: tuple[object, ...] | None = None
+        self.slip = label("", name="precheck_slip")
+        self.reprint: QWidget | None = None
 
     def speech_key(self, state: State) -> Any:
         st = state.precheck
         return None if st is None else (st.verdict, st.slip == "failed")
 
-    def render(self, state: State) -> None:
-        st = state.precheck
-        if st is None or st.verdict is None:
-            return
+    def reset(self) -> None:
+        super().reset()
+        self._built_for = None
+
+    def _build(self, st: PrecheckState, elder: bool) -> None:
         verdict = st.verdict
+        assert verdict is not None
+        key = (verdict, self.flow.language, elder)
+        if key == self._built_for:
+            return
+        self._built_for = key
         zh = self.zh()
         self.title.setText(
             self.tr("预审结果：{name}").format(
                 name=verdict.entry_name if zh else verdict.entry_name_en
             )
         )
+        self.slip.setParent(None)  # kept across rebuilds
         clear_layout(self.body)
         role = {"complete": "ok", "can_queue_with_rongque": "ok"}.get(verdict.overall, "warning")
         self.body.addWidget(
             label(spoken_summary(verdict, self.flow.language), role=role, name="precheck_summary")
         )
-        inner = QWidget()
-        rows = QVBoxLayout(inner)
-        rows.setContentsMargins(0, 0, 0, 0)
         words = {
             "present_fine": self.tr("已备齐"),
             "present_unreadable": self.tr("看不清，请重拍"),
@@ -232,42 +240,49 @@ class PrecheckResultScreen(ScreenBase):
             text = self.tr("{name}（{mark}）：{status}").format(
                 name=m.name if zh else m.name_en, mark=mark, status=words[m.status]
             )
-            rows.addWidget(
+            self.body.addWidget(
                 label(
                     text,
                     role="ok" if m.status == "present_fine" else "warning" if m.core else "",
                     name=f"precheck_result_{i}",
                 )
             )
-        self.body.addWidget(inner)
         self.body.addWidget(
             label(self.tr("本结果仅供参考，以窗口工作人员审核为准。"), role="muted")
         )
+        self.body.addWidget(self.slip)
+        row = QHBoxLayout()
+        pre = self.flow.precheck
+        self.reprint = None
+        if pre is not None:
+            row.addWidget(
+                button(self.tr("继续取号"), pre.continue_to_ticket, name="precheck_continue")
+            )
+            self.reprint = button(
+                self.tr("重新打印"), pre.print_slip, role="secondary", name="precheck_reprint"
+            )
+            row.addWidget(self.reprint)
+        row.addWidget(
+            button(self.tr("返回首页"), self.flow.home, role="secondary", name="precheck_home")
+        )
+        self.body.addLayout(row)
+
+    def render(self, state: State) -> None:
+        st = state.precheck
+        if st is None or st.verdict is None:
+            return
+        self._build(st, state.elder)
         slip = {
             "printing": self.tr("正在打印预审结果单…"),
             "printed": self.tr("预审结果单已打印，请取走。"),
             "failed": self.tr("预审结果单没有打印出来，可以重新打印或请工作人员帮忙。"),
         }.get(st.slip or "", "")
-        if slip:
-            self.body.addWidget(
-                label(slip, role="warning" if st.slip == "failed" else "", name="precheck_slip")
-            )
-        row = QHBoxLayout()
-        pre = self.flow.precheck
-        if pre is not None:
-            row.addWidget(
-                button(self.tr("继续取号"), pre.continue_to_ticket, name="precheck_continue")
-            )
-            if st.slip == "failed":
-                row.addWidget(
-                    button(
-                        self.tr("重新打印"),
-                        pre.print_slip,
-                        role="secondary",
-                        name="precheck_reprint",
-                    )
-                )
-        row.addWidget(
-            button(self.tr("返回首页"), self.flow.home, role="secondary", name="precheck_home")
-        )
-        self.body.addLayout(row)
+        self.slip.setText(slip)
+        self.slip.setVisible(bool(slip))
+        failed = st.slip == "failed"
+        if self.slip.property("role") != ("warning" if failed else ""):
+            self.slip.setProperty("role", "warning" if failed else "")
+            self.slip.style().unpolish(self.slip)
+            self.slip.style().polish(self.slip)
+        if self.reprint is not None:
+            self.reprint.setVisible(failed)
