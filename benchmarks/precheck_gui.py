@@ -70,7 +70,7 @@ class IdleWorker:
         timer.start()
         return future
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
         pass
 
 

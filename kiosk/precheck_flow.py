@@ -151,17 +151,19 @@ class PrecheckFlow:
             try:
                 self.worker().warmed.result(timeout=120)
             except Exception:  # the first page reports the real error to the citizen
-                log.exception("warming the pre-check worker failed")
+                if not self._closed:
+                    log.exception("warming the pre-check worker failed")
 
         threading.Thread(target=run, name="precheck-warm-up", daemon=True).start()
 
     def close(self) -> None:
-        """Stop the worker process (waits for a running page); remove demo files. Safe twice."""
+        """Stop the worker process (at once: a page in progress is of no use any more);
+        remove demo files. Safe twice."""
         with self._lock:
             self._closed = True
             worker, self._worker = self._worker, None
         if worker is not None:
-            worker.close()
+            worker.close(wait=False)
         self._remove_dropped()
 
     # -- state ----------------------------------------------------------------------------

@@ -304,7 +304,8 @@ class PrecheckWorker:
     milliseconds per page; in the GUI's process that would stall the touchscreen. Results
     come back as ``concurrent.futures.Future`` objects whose callbacks run on the pool's
     own thread: post them to the GUI thread (the kiosk's Runner) before touching widgets.
-    ``close()`` cancels pages not started and waits for the running one (safe twice).
+    ``close()`` cancels pages not started and waits for the running one (safe twice);
+    ``close(wait=False)`` terminates the process instead.
     """
 
     def __init__(self, options: PrecheckOptions | None = None, workers: int = 1) -> None:
@@ -332,10 +333,20 @@ class PrecheckWorker:
             holder_id=holder_id,
         )
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """Stop the worker. ``wait=False`` (the kiosk shutting down) terminates it at once
+        instead of waiting for the page (or the model loading) in progress."""
         pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        if pool is None:
+            return
+        if not wait:
+            processes = list((getattr(pool, "_processes", None) or {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                process.join(timeout=5)
+        pool.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> PrecheckWorker:
         return self
