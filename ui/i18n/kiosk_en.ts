@@ -561,8 +561,8 @@
         <translation>Material pre-check: {name}</translation>
     </message>
     <message>
-        <source>请把一页材料平放在拍摄区，点“拍这一页”。全部拍完后点“完成”。</source>
-        <translation>Lay one page flat in the camera area and tap “Scan this page”. When all are scanned, tap “Done”.</translation>
+        <source>一次放一页材料，点“拍这一页”；拍完点“完成”。</source>
+        <translation>One page at a time: tap “Scan this page”; when all are scanned, tap “Done”.</translation>
     </message>
     <message>
         <source>正在检查第{n}页，请稍候…（已拍{done}页）</source>

@@ -128,7 +128,7 @@ class PrecheckScreen(ScreenBase):
         self.title.setText(
             self.tr("材料预审：{name}").format(name=entry.name if zh else entry.name_en)
         )
-        self.hint.setText(self.tr("请把一页材料平放在拍摄区，点“拍这一页”。全部拍完后点“完成”。"))
+        self.hint.setText(self.tr("一次放一页材料，点“拍这一页”；拍完点“完成”。"))
         n = st.page_count
         if st.analysing:
             self.progress.setText(
