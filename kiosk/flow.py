@@ -322,6 +322,7 @@ class Flow:
             holder=holder,
             priority=priority,
             elder_offer=old and not self.state.elder,
+            precheck=self.precheck.checked_with(holder) if self.precheck else None,
         )
 
     def card_failed(self, error: Exception) -> None:

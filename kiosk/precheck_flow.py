@@ -31,7 +31,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +50,7 @@ from kiosk.precheck.verdict import (
 if TYPE_CHECKING:
     from devices.printer.base import PrintJob
     from devices.scanner.base import Scanner
+    from kiosk.identity import Holder
     from kiosk.precheck.pipeline import PageResult, PrecheckWorker
     from kiosk.tickets import Ticket
 
@@ -86,6 +87,10 @@ class PrecheckState:
     slip: str | None = None  # "printing", "printed", "failed"
     slip_job: Any = None  # the PrintJob of the slip (virtual printer: its PNG)
     attached: str | None = None  # the result at the hall server: "sending", "sent", "failed"
+    # the ID numbers read on each kept page: in memory only, for the card holder cross-check
+    # of a citizen identified after the pre-check (gone with the visit; never sent or shown)
+    ids: tuple[tuple[str, ...], ...] = field(default=(), repr=False, compare=False)
+    holder_checked: bool = False  # the pages were cross-checked with the identified holder
 
     @property
     def page_count(self) -> int:
@@ -259,7 +264,8 @@ class PrecheckFlow:
             # a bad page is not kept: the citizen is asked to retake it (重拍)
             self._update(analysing=False, last=view)
             return
-        self._update(analysing=False, pages=pages, last=view)
+        ids = st.ids + (tuple(result.id_numbers),)
+        self._update(analysing=False, pages=pages, last=view, ids=ids)
         if verdict.overall == "complete":  # every listed material seen: done
             self.finish()
 
@@ -349,6 +355,25 @@ class PrecheckFlow:
     def discard(self) -> None:
         """The visit ends: remove what the demo put into the scanner folder."""
         self._remove_dropped()
+
+    # -- the card holder identified after the pre-check ------------------------------------
+    def checked_with(self, holder: Holder) -> PrecheckState | None:
+        """继续取号 from the home tile: the citizen identified themselves after the pages
+        were read. Their own ID card page must be theirs: the pre-check cross-checked now
+        (the flow publishes it with the identification, in one change)."""
+        st = self.state
+        if st is None or st.verdict is None or st.holder_checked:
+            return st
+        pages = []
+        for page, ids in zip(st.pages, st.ids, strict=False):
+            if page.doc_type == "id_card_front" and page.holder_match == "unknown" and ids:
+                match = "match" if holder.id_number in ids else "mismatch"
+                page = replace(page, holder_match=match)
+            pages.append(page)
+        verdict = verdict_for(self.flow.catalog, st.entry_id, pages)
+        if verdict.overall != st.verdict.overall:
+            log.info("pre-check after the holder cross-check: %s", verdict.overall)
+        return replace(st, pages=tuple(pages), verdict=verdict, holder_checked=True)
 
     # -- the result at the hall server ----------------------------------------------------
     def result_body(self, verdict: Verdict, pages: int) -> dict[str, Any]:

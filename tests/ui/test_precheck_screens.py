@@ -140,3 +140,32 @@ def test_bad_page_advice_and_cancel_midway_leaves_nothing(
     # a new pre-check starts empty
     click(qtbot, window, "entry_newborn-bundle")
     assert pre.state is not None and pre.state.page_count == 0 and pre.state.last is None
+
+
+def test_card_holder_identified_after_the_precheck_is_cross_checked(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
+    """From the home tile nobody is identified yet: the ID card shown counts at first; the
+    card read at 继续取号 belongs to someone else, so the item's own ID card is not there."""
+    flow = core.flow
+    click(qtbot, window, "tile_precheck")
+    click(qtbot, window, "group_general")
+    click(qtbot, window, "entry_social-security-card")
+    _put_and_scan(qtbot, window, core, "900000_id_card_front_clean")
+    click(qtbot, window, "precheck_finish")
+    verdict = flow.state.precheck.verdict
+    assert verdict is not None and verdict.overall == "can_queue_with_rongque"
+    assert text_of(window, "precheck_result_0") == "居民身份证（必须）：已备齐"
+    qtbot.waitUntil(lambda: flow.state.precheck.slip == "printed", timeout=10_000)
+    click(qtbot, window, "precheck_continue")
+    core.present_virtual_card("resident")  # an invented person, not the one on the sample
+    qtbot.waitUntil(lambda: flow.state.screen is Screen.NOTICE, timeout=5000)
+    assert flow.state.precheck.holder_checked
+    verdict = flow.state.precheck.verdict
+    assert verdict.overall == "core_missing"
+    assert (verdict.materials[0].status, verdict.materials[0].reason) == (
+        "wrong_document", "holder_mismatch"
+    )  # fmt: skip
+    assert text_of(window, "precheck_note") == (
+        "材料预审：缺少核心材料，建议补齐后再办理。还需要：居民身份证。"
+    )

@@ -395,6 +395,10 @@
         <translation>Identified: {name} {id}</translation>
     </message>
     <message>
+        <source>材料预审：{summary}</source>
+        <translation>Material pre-check: {summary}</translation>
+    </message>
+    <message>
         <source>请准备以下材料（一次性告知）：</source>
         <translation>Please bring these materials (complete list):</translation>
     </message>

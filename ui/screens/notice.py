@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from kiosk.flow import Purpose, State
+from kiosk.precheck.verdict import spoken_summary
 from ui.messages import message_text
 from ui.screens.base import ScreenBase
 from ui.widgets import button, clear_layout, label
@@ -38,6 +39,17 @@ class NoticeScreen(ScreenBase):
                     ),
                     role="muted",
                     name="holder",
+                )
+            )
+        pre = state.precheck
+        if pre is not None and pre.verdict is not None and pre.verdict.entry_id == entry.id:
+            self.body.addWidget(
+                label(
+                    self.tr("材料预审：{summary}").format(
+                        summary=spoken_summary(pre.verdict, self.flow.language)
+                    ),
+                    role="ok" if pre.verdict.overall != "core_missing" else "warning",
+                    name="precheck_note",
                 )
             )
         inner = QWidget()
