@@ -23,6 +23,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from hall.auth import KioskPrincipal, StaffPrincipal
 from hall.db import transaction
@@ -118,11 +119,20 @@ def attach_precheck(
     """Attach a pre-check to a ticket this kiosk issued (kiosk token). Idempotent."""
     if body.kiosk_id is not None and body.kiosk_id != kiosk.id:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="kiosk_id does not match the token")
+    try:
+        return _attach(ticket_id, body, kiosk.id, request, response)
+    except IntegrityError:  # the same result sent twice at once (PostgreSQL): answer the first
+        return _attach(ticket_id, body, kiosk.id, request, response)
+
+
+def _attach(
+    ticket_id: str, body: PrecheckIn, kiosk_id: str, request: Request, response: Response
+) -> PrecheckOut:
     with transaction(request.app.state.engine) as session:
         ticket = session.get(Ticket, ticket_id)
         if ticket is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such ticket")
-        if ticket.kiosk_id != kiosk.id:
+        if ticket.kiosk_id != kiosk_id:
             raise HTTPException(status.HTTP_403_FORBIDDEN, detail="not this kiosk's ticket")
         if ticket.service_id != body.service_id:
             raise HTTPException(
@@ -133,7 +143,7 @@ def attach_precheck(
             response.status_code = status.HTTP_200_OK
             return _out(existing, ticket.number)
         row = Precheck(
-            ticket_id=ticket_id, kiosk_id=kiosk.id, service_id=body.service_id,
+            ticket_id=ticket_id, kiosk_id=kiosk_id, service_id=body.service_id,
             service_day=ticket.service_day, overall=body.overall, pages=body.pages,
             engine=body.engine, materials=[m.model_dump() for m in body.materials],
             checked_at=body.checked_at if body.checked_at.tzinfo else
