@@ -566,7 +566,7 @@
     </message>
     <message>
         <source>一次放一页材料，点“拍这一页”；拍完点“完成”。</source>
-        <translation>One page at a time: tap “Scan this page”; when all are scanned, tap “Done”.</translation>
+        <translation>One page at a time: tap &quot;Scan this page&quot;; when all are scanned, tap &quot;Done&quot;.</translation>
     </message>
     <message>
         <source>正在检查第{n}页，请稍候…（已拍{done}页）</source>
@@ -606,7 +606,7 @@
     </message>
     <message>
         <source>拍摄设备出了问题，已通知工作人员。您可以点“完成”查看结果。</source>
-        <translation>The camera has a problem; staff have been told. Tap “Done” to see the result.</translation>
+        <translation>The camera has a problem; staff have been told. Tap &quot;Done&quot; to see the result.</translation>
     </message>
     <message>
         <source>这一页没能检查，请再拍一次。</source>
@@ -638,7 +638,7 @@
     </message>
     <message>
         <source>第{n}页：{doc}，已算作“{material}”</source>
-        <translation>Page {n}: {doc}, counted as “{material}”</translation>
+        <translation>Page {n}: {doc}, counted as &quot;{material}&quot;</translation>
     </message>
     <message>
         <source>第{n}页没有看清</source>

@@ -22,7 +22,7 @@ from ui.widgets import button, clear_layout, label
 
 def _doc_name(doc_type: str, zh: bool) -> str:
     names = DOC_NAMES.get(doc_type, DOC_NAMES["other"])
-    return names[0] if zh else names[1]
+    return names[0] if zh else names[1][:1].upper() + names[1][1:]
 
 
 class PrecheckScreen(ScreenBase):
@@ -102,7 +102,7 @@ class PrecheckScreen(ScreenBase):
         samples = self.pre.samples() if self.pre is not None else []
         self.demo_title.setVisible(bool(samples))
         for i, sample in enumerate(samples):
-            name = sample.label if self.zh() else sample.label_en
+            name = sample.label if self.zh() else sample.label_en[:1].upper() + sample.label_en[1:]
             if sample.variant != "clean":
                 name += self.tr("（模糊的照片）") if sample.variant == "blurred" else ""
             b = button(
