@@ -31,6 +31,7 @@ from hall.feedback import feedback_router
 from hall.help import router as help_router
 from hall.monitoring import router as monitoring_router
 from hall.numbering import DEFAULT_TIMEZONE
+from hall.precheck import router as precheck_router
 from hall.privacy import resolve_id_hash_key
 from hall.schemas import Health, TicketOut, TicketRequest
 from hall.staff_web import router as staff_web_router
@@ -137,6 +138,7 @@ def create_app(
     _install_error_handlers(app)
     _add_routes(app)
     app.include_router(help_router)
+    app.include_router(precheck_router)
     app.include_router(feedback_router(app))
     app.include_router(monitoring_router)
     app.include_router(catalog_router)

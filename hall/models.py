@@ -13,6 +13,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -355,3 +356,34 @@ class CaseEvent(Base):
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     note: Mapped[str | None] = mapped_column(String(500))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+PRECHECK_OVERALLS = ("complete", "can_queue_with_rongque", "core_missing")
+
+
+class Precheck(Base):
+    """材料预审 result attached to a ticket by the kiosk that issued it (one per ticket).
+
+    Codes only: the item, each checklist material's index, document type, status and core
+    flag (``materials``, a JSON list), the overall verdict, pages, engine, kiosk and time —
+    never a recognised name or number. ``service_day`` is the ticket's, for the
+    一次性备齐率 per day.
+    """
+
+    __tablename__ = "prechecks"
+    __table_args__ = (
+        CheckConstraint(_in("overall", PRECHECK_OVERALLS), name="overall"),
+        Index("ix_prechecks_day_service", "service_day", "service_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), unique=True)
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"))
+    service_id: Mapped[str] = mapped_column(String(64))
+    service_day: Mapped[dt.date] = mapped_column(Date)
+    overall: Mapped[str] = mapped_column(String(32))
+    pages: Mapped[int] = mapped_column(Integer)
+    engine: Mapped[str] = mapped_column(String(16))
+    materials: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    checked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from devices.idcard.base import CardReader, create_card_reader
 from devices.printer.base import Printer, create_printer_from_connection, new_dummy
@@ -26,10 +27,14 @@ from kiosk.guide import Guide
 from kiosk.hall_client import HallClient
 from kiosk.heartbeat import Heartbeat
 from kiosk.outbox import Dispatcher, Outbox, OutboxSender
+from kiosk.precheck_flow import PrecheckFlow
 from kiosk.rating import RatingService
 from kiosk.runner import ImmediateRunner, Runner
 from kiosk.settings import Settings
 from voice.base import Voice, create_voice
+
+if TYPE_CHECKING:
+    from kiosk.precheck.pipeline import PrecheckWorker
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +53,7 @@ class KioskCore:
     outbox: Outbox
     sender: OutboxSender
     heartbeat: Heartbeat | None = None
+    precheck: PrecheckFlow | None = None  # 材料预审; None when [precheck] enabled = false
     alerts: list[tuple[dt.datetime, str]] = field(default_factory=list)  # for staff, newest last
     catalog_source: str = "file"  # "file", "last_good" or "server" (remote hall mode)
     catalog_sync: CatalogSync | None = None
@@ -62,6 +68,8 @@ class KioskCore:
         if start is not None:
             start()
         threading.Thread(target=lambda: new_dummy(), name="warm-up", daemon=True).start()
+        if self.precheck is not None and self.settings.precheck.warm_up:
+            self.precheck.warm_up()  # the OCR worker process and its models, in the background
 
     def alert_staff(self, code: str) -> None:
         """A device problem staff must see (the staff panel and heartbeat will show these)."""
@@ -135,8 +143,15 @@ class KioskCore:
             scanner = make_scanner(new)
             scanner.open()
             previous_scanner, self.scanner = self.scanner, scanner
+            if self.precheck is not None:
+                self.precheck.scanner = scanner  # the next page is taken with the new one
+            ratings = self.flow.ratings
+            if ratings is not None and getattr(ratings, "scan", None) is not None:
+                ratings.scan = scanner.capture  # type: ignore[attr-defined]  # QR of a ticket
             previous_scanner.close()
             applied.append("scanner")
+        if changed("precheck"):
+            restart.append("precheck")  # the OCR worker process starts with the kiosk
         if changed("voice"):
             if (old.voice.backend, old.voice.rate, old.voice.cache_dir) != (
                 new.voice.backend, new.voice.rate, new.voice.cache_dir
@@ -248,6 +263,11 @@ class KioskCore:
             self.heartbeat.stop()
         if self.catalog_sync is not None:
             self.catalog_sync.stop()
+        if self.precheck is not None:
+            try:
+                self.precheck.close()  # the OCR worker process
+            except Exception:
+                log.exception("error while closing the pre-check")
         for closer in (self.sender.stop, self.outbox.close, self.reader.close,
                        self.printer.close, self.scanner.close, self.voice.close,
                        self.hall.close):  # fmt: skip
@@ -264,6 +284,29 @@ def make_scanner(settings: Settings) -> Scanner:
     folder = c.folder or settings.data_dir / "scans"
     folder.mkdir(parents=True, exist_ok=True)
     return create_scanner("folder", folder=folder, repeat=c.repeat)
+
+
+def make_precheck(settings: Settings, flow: Flow, scanner: Scanner) -> PrecheckFlow | None:
+    """The pre-check sub-flow; its OCR worker process starts on first use or at warm-up."""
+    c = settings.precheck
+    if not c.enabled:
+        return None
+
+    def worker() -> PrecheckWorker:
+        from kiosk.precheck.pipeline import PrecheckOptions, PrecheckWorker
+
+        return PrecheckWorker(
+            PrecheckOptions(engine=c.engine, ocr_threads=c.ocr_threads), workers=c.workers
+        )
+
+    return PrecheckFlow(
+        flow,
+        scanner,
+        worker,
+        engine=c.engine,
+        samples_dir=c.samples_dir,
+        page_timeout_s=c.page_timeout_s,
+    )
 
 
 def make_voice(settings: Settings) -> Voice:
@@ -388,13 +431,15 @@ def build_core(
     ratings.kick = cases.kick = sender.kick
     flow.ratings = ratings
     flow.cases = cases
+    flow.precheck = make_precheck(settings, flow, scanner)
     ratings.on_settled = lambda key, outcome: runner.post(lambda: flow.rating_settled(key, outcome))
     sender.start()
     guide = Guide(voice, normal_mode=settings.voice.enabled)
     flow.changed.connect(guide.follow)
     subscribe_reader(reader, flow, runner)
     core = KioskCore(settings, catalog, hall, reader, printer, scanner, voice, flow, guide,
-                     outbox, sender, catalog_source=catalog_source, runner=runner)  # fmt: skip
+                     outbox, sender, catalog_source=catalog_source, runner=runner,
+                     precheck=flow.precheck)  # fmt: skip
     core.swapper = CatalogSwapper(flow, core._catalog_swapped)
     flow.changed.connect(core.swapper.flow_changed)
     core._start_catalog_sync(settings, catalog_etag)

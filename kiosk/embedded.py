@@ -165,6 +165,9 @@ class EmbeddedHall:
     def case_progress(self, number: str) -> dict[str, Any]:
         return self.client().case_progress(number)
 
+    def submit_precheck(self, ticket_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self.client().submit_precheck(ticket_id, body)
+
     def get_ticket(self, ticket_id: str) -> Ticket:
         return self.client().get_ticket(ticket_id)
 

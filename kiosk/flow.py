@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from devices.errors import DeviceError, PrinterError
 from devices.idcard.card import IdCard
@@ -30,6 +30,9 @@ from kiosk.hall_client import HallError, HallRejected, HallUnavailable
 from kiosk.identity import Holder, InvalidIdNumber
 from kiosk.runner import Runner
 from kiosk.tickets import Ticket
+
+if TYPE_CHECKING:
+    from kiosk.precheck_flow import PrecheckFlow, PrecheckState
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +52,14 @@ class Screen(StrEnum):
     CASE_FORM = "case_form"  # 办不成事反映: conditions, categories, phone, consent
     CASE_DONE = "case_done"
     CASE_QUERY = "case_query"  # progress of a case by its number
+    PRECHECK = "precheck"  # 材料预审: page by page under the camera (kiosk/precheck_flow.py)
+    PRECHECK_RESULT = "precheck_result"  # its verdict, the slip, 继续取号
 
 
 class Purpose(StrEnum):
     TICKET = "ticket"  # 取号
     GUIDE = "guide"  # 办事指南: browse items and their notices, no ticket needed
+    PRECHECK = "precheck"  # 材料预审: choose the item, then check the materials
 
 
 BUNDLES = "bundles"  # the pseudo-group that lists the bundles
@@ -168,6 +174,7 @@ class State:
     help: str | None = None  # 呼叫工作人员: "sending", "sent" or "failed"
     rating: RatingDraft | None = None  # the rating being given (评价)
     case: CaseDraft | None = None  # 办不成事反映
+    precheck: PrecheckState | None = None  # 材料预审 (kiosk/precheck_flow.py)
     idle_prompt: bool = False  # "still there?" is being asked
     idle_deadline: float | None = None  # monotonic seconds when the visit ends if unanswered
     session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
@@ -280,6 +287,7 @@ class Flow:
         self.rating_comment_max = RATING_COMMENT_MAX
         self.case_categories: tuple[str, ...] = CASE_CATEGORIES
         self._options_asked: dict[str, float] = {}  # kind → clock() of the last request
+        self.precheck: PrecheckFlow | None = None  # 材料预审, set by build_core if enabled
 
     # -- plumbing -------------------------------------------------------------------------
     def _set(self, **changes: Any) -> None:
@@ -325,6 +333,16 @@ class Flow:
     def open_guide(self) -> None:
         self._go(Screen.GROUPS, purpose=Purpose.GUIDE)
 
+    def open_precheck(self) -> None:
+        """材料预审 from home: choose the item or bundle, then check the materials."""
+        if self.precheck is not None:
+            self._go(Screen.GROUPS, purpose=Purpose.PRECHECK)
+
+    def start_precheck(self) -> None:
+        """材料预审 offered on the one-time notice, for its item (and its card holder)."""
+        if self.precheck is not None and self.state.entry_id and not self.state.busy:
+            self.precheck.start(self.state.entry_id, origin="notice")
+
     def choose_group(self, group_id: str) -> None:
         if group_id != BUNDLES:
             self.catalog.group(group_id)  # KeyError for a bad id: a programming error
@@ -334,6 +352,8 @@ class Flow:
         self.catalog.entry(entry_id)
         if self.state.purpose is Purpose.GUIDE:
             self._go(Screen.NOTICE, entry_id=entry_id)
+        elif self.state.purpose is Purpose.PRECHECK and self.precheck is not None:
+            self.precheck.start(entry_id)
         else:
             self._go(Screen.IDENTIFY, entry_id=entry_id, holder=None)
 
@@ -365,6 +385,7 @@ class Flow:
             holder=holder,
             priority=priority,
             elder_offer=old and not self.state.elder,
+            precheck=self.precheck.checked_with(holder) if self.precheck else None,
         )
 
     def card_failed(self, error: Exception) -> None:
@@ -501,6 +522,9 @@ class Flow:
         s = self.state
         if s.busy == "issuing":
             return  # the answer is on its way; going back now could lose the number
+        if s.screen in (Screen.PRECHECK, Screen.PRECHECK_RESULT) and self.precheck is not None:
+            self.precheck.cancel()
+            return
         target = {
             Screen.GROUPS: Screen.HOME,
             Screen.ITEMS: Screen.GROUPS,
@@ -526,6 +550,8 @@ class Flow:
             return
         self._thanks_since = None
         self._last_activity = self.clock()
+        if self.precheck is not None:
+            self.precheck.discard()
         self.language = self.config.language  # the next citizen starts in the hall's language
         self.state = State(elder=self.config.elder_default)
         self.changed.emit(self.state)

@@ -144,5 +144,12 @@ class HallClient:
         progress: dict[str, Any] = self._request("GET", f"/api/v1/cases/{number}").json()
         return progress
 
+    def submit_precheck(self, ticket_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """材料预审: attach the pre-check's result (codes only) to a ticket this kiosk issued."""
+        result: dict[str, Any] = self._request(
+            "POST", f"/api/v1/tickets/{ticket_id}/precheck", json=body
+        ).json()
+        return result
+
     def get_ticket(self, ticket_id: str) -> Ticket:
         return Ticket.from_api(self._request("GET", f"/api/v1/tickets/{ticket_id}").json())

@@ -119,11 +119,24 @@ class PrinterSection(_Section):
 class ScannerSection(_Section):
     # folder: images dropped into a folder are the captured pages; camera: a UVC document camera
     backend: Literal["folder", "camera"] = "folder"
-    folder: Path | None = ROOT / "config" / "sample_documents"  # folder; None: data_dir/scans
-    repeat: bool = True  # folder: hand the same pages out again (demo with sample documents)
+    folder: Path | None = None  # folder; None: data_dir/scans
+    repeat: bool = False  # folder: hand the same pages out again and again
     device: int | str = 0  # camera: index or /dev/videoN
     width: int = Field(default=1920, gt=0)  # camera resolution, pixels
     height: int = Field(default=1080, gt=0)
+
+
+class PrecheckSection(_Section):
+    """材料预审 (kiosk/precheck_flow.py): the OCR engine and its worker process."""
+
+    enabled: bool = True  # the 材料预审 tile on the home screen and the button on the notice
+    engine: Literal["rapidocr", "tesseract"] = "rapidocr"  # see the README for why RapidOCR
+    workers: int = Field(default=1, ge=1, le=4, description="OCR worker processes")
+    ocr_threads: int = Field(default=1, ge=1, le=8, description="threads per OCR worker")
+    warm_up: bool = True  # start the worker and load the models at start-up (background)
+    page_timeout_s: float = Field(default=30.0, gt=0, le=300, description="seconds per page")
+    # demo and training with the folder scanner: these samples can be "put under the camera"
+    samples_dir: Path | None = ROOT / "config" / "sample_documents"
 
 
 class VoiceSection(_Section):
@@ -143,6 +156,7 @@ class Settings(_Section):
     card_reader: CardReaderSection = CardReaderSection()
     printer: PrinterSection = PrinterSection()
     scanner: ScannerSection = ScannerSection()
+    precheck: PrecheckSection = PrecheckSection()
     voice: VoiceSection = VoiceSection()
     staff: StaffSection = StaffSection()
     _site_file: Path | None = PrivateAttr(default=None)
@@ -200,9 +214,8 @@ def _resolve_relative(raw: dict[str, Any], base_dir: Path) -> None:
         if not isinstance(section, dict):
             continue
         for key, value in section.items():
-            if key in ("data_dir", "catalog", "cards_dir", "out_dir", "folder") and isinstance(
-                value, str
-            ):
+            paths = ("data_dir", "catalog", "cards_dir", "out_dir", "folder", "samples_dir")
+            if key in paths and isinstance(value, str):
                 p = Path(value).expanduser()
                 section[key] = str(p if p.is_absolute() else base_dir / p)
 

@@ -31,6 +31,7 @@ from ui.screens.home import HomeScreen
 from ui.screens.identify import IdentifyScreen
 from ui.screens.items import ItemsScreen
 from ui.screens.notice import NoticeScreen
+from ui.screens.precheck import PrecheckResultScreen, PrecheckScreen
 from ui.screens.rating import RateDoneScreen, RateFindScreen, RateLevelScreen, RateReasonsScreen
 from ui.screens.thanks import ThanksScreen
 from ui.screens.ticket import TicketScreen
@@ -109,6 +110,8 @@ class MainWindow(QMainWindow):
             Screen.CASE_FORM: CaseFormScreen(flow),
             Screen.CASE_DONE: CaseDoneScreen(flow),
             Screen.CASE_QUERY: CaseQueryScreen(flow),
+            Screen.PRECHECK: PrecheckScreen(flow),
+            Screen.PRECHECK_RESULT: PrecheckResultScreen(flow),
         }
         for screen in self.screens.values():
             screen.on_page = lambda: self.render(self.flow.state, force_announce=True)
@@ -256,9 +259,13 @@ class MainWindow(QMainWindow):
         key = (state.screen, state.session_id, state.message, state.printed,
                state.elder, state.elder_offer, state.help, state.idle_prompt, state.priority,
                state.rating, state.case,
-               self.flow.language, screen.page)  # fmt: skip
+               self.flow.language, screen.page,
+               getattr(screen, "speech_key", lambda _s: None)(state))  # fmt: skip
         # a ticket being printed is announced once the printer answered (printed or not)
         waiting_for_printer = state.screen is Screen.TICKET and state.busy == "printing"
+        waiting_for_printer |= state.screen is Screen.PRECHECK_RESULT and (
+            state.precheck is not None and state.precheck.slip == "printing"
+        )  # the pre-check's verdict is spoken once its slip is out (or failed)
         if (force_announce or key != self._said_key) and not waiting_for_printer:
             self._said_key = key
             self.announce_timer.start()  # restarts: quick transitions are spoken once, settled

@@ -13,8 +13,10 @@ from pathlib import Path
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from devices.scanner import page as pagelib
 from kiosk.app import KioskCore
-from kiosk.flow import Screen
+from kiosk.flow import Flow, Screen
+from kiosk.precheck.pipeline import PageResult
 from ui.main_window import ANNOUNCE_SETTLE_MS, MainWindow
 
 
@@ -30,6 +32,26 @@ def settle(
         QTest.qWait(5)
     QTest.qWait(ANNOUNCE_SETTLE_MS + 30)
     app.processEvents()
+
+
+def _page_done(flow: Flow) -> bool:
+    st = flow.state.precheck
+    return st is not None and not st.analysing and (st.last is not None or st.problem is not None)
+
+
+def _blurred_page() -> PageResult:
+    """What the pipeline answers for a blurred photo of an ID card (nothing read)."""
+    return PageResult(
+        file="page-1", doc_type="other", confidence=0.0, quality=["blurred"], fields={},
+        readable=False, missing_fields=[], holder_match="unknown",
+        advice=[pagelib.advice("blurred", "zh")], advice_en=[pagelib.advice("blurred", "en")],
+        quality_metrics={}, timings_ms={},
+    )  # fmt: skip
+
+
+def _slip_done(flow: Flow) -> bool:
+    st = flow.state.precheck
+    return st is not None and st.slip in ("printed", "failed")
 
 
 def tour(app: QApplication, window: MainWindow, core: KioskCore) -> Iterator[str]:
@@ -89,6 +111,21 @@ def tour(app: QApplication, window: MainWindow, core: KioskCore) -> Iterator[str
             flow.open_case_query()
             settle(app)
             yield f"{tag}-case-query"
+            # 材料预审: capture (empty), a blurred page's advice, the verdict
+            pre = flow.precheck
+            if pre is not None:
+                start()
+                flow.open_precheck()
+                flow.choose_group("livelihood")
+                flow.choose_entry("newborn-bundle")
+                settle(app)
+                yield f"{tag}-precheck"
+                pre.show_page(_blurred_page())  # as analysed: the tour needs no OCR process
+                settle(app, lambda: _page_done(flow))  # noqa: B023
+                yield f"{tag}-precheck-advice"
+                pre.finish()
+                settle(app, lambda: _slip_done(flow))  # noqa: B023
+                yield f"{tag}-precheck-result"
             # overlays: the 长辈版 offer (normal mode), help, "are you still there?"
             start()
             flow.take_number()

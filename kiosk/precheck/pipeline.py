@@ -297,20 +297,22 @@ def _init_worker(name: str, threads: int) -> None:
 
 
 class PrecheckWorker:
-    """One OCR worker process, warmed at start, for the kiosk's pre-check.
+    """OCR worker process(es) (``workers``, default one), warmed at start, for the kiosk's
+    pre-check.
 
     Why a process: OCR holds the CPU (and, for RapidOCR, the GIL in parts) for hundreds of
     milliseconds per page; in the GUI's process that would stall the touchscreen. Results
     come back as ``concurrent.futures.Future`` objects whose callbacks run on the pool's
     own thread: post them to the GUI thread (the kiosk's Runner) before touching widgets.
-    ``close()`` cancels pages not started and waits for the running one (safe twice).
+    ``close()`` cancels pages not started and waits for the running one (safe twice);
+    ``close(wait=False)`` terminates the process instead.
     """
 
-    def __init__(self, options: PrecheckOptions | None = None) -> None:
+    def __init__(self, options: PrecheckOptions | None = None, workers: int = 1) -> None:
         self.options = options or PrecheckOptions()
         # spawn: never fork a process that has Qt and other threads running
         self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
-            max_workers=1,
+            max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
             initargs=(self.options.engine, self.options.ocr_threads),
@@ -331,10 +333,20 @@ class PrecheckWorker:
             holder_id=holder_id,
         )
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """Stop the worker. ``wait=False`` (the kiosk shutting down) terminates it at once
+        instead of waiting for the page (or the model loading) in progress."""
         pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        if pool is None:
+            return
+        if not wait:
+            processes = list((getattr(pool, "_processes", None) or {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                process.join(timeout=5)
+        pool.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> PrecheckWorker:
         return self

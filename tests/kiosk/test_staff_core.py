@@ -117,9 +117,14 @@ def test_staff_apply_switches_reader_voice_and_timeouts_and_names_restarts() -> 
         new.kiosk.elder_default = True
         new.kiosk.id = "kiosk-99"
         new.hall.heartbeat_s = 30
+        new.scanner.folder = settings.data_dir / "other-scans"
+        new.precheck.engine = "tesseract"
         outcome = core.apply(new)
-        assert set(outcome["applied"]) >= {"card_reader", "voice", "kiosk", "hall"}
-        assert outcome["restart"] == ["kiosk.id"]
+        assert set(outcome["applied"]) >= {"card_reader", "voice", "kiosk", "hall", "scanner"}
+        assert sorted(outcome["restart"]) == ["kiosk.id", "precheck"]
+        # every user of the camera takes the next page with the new one
+        assert core.precheck is not None and core.precheck.scanner is core.scanner
+        assert core.flow.ratings.scan == core.scanner.capture  # type: ignore[union-attr]
         assert not old_reader.is_open and core.reader.is_open
         assert type(core.reader).__name__ == "VirtualCardReader"
         assert core.voice is old_voice and core.voice.volume == 0.3 and core.guide.normal_mode

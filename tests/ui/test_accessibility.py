@@ -110,7 +110,7 @@ def test_every_screen_passes_the_audit(window: MainWindow, core: KioskCore) -> N
         seen.append(name)
         problems += audit(name, window, elder=name.startswith("elder"))
     # the tour really covered both modes, both languages, every screen and overlay
-    assert len(seen) == 62, seen
+    assert len(seen) == 74, seen
     assert not problems, "\n".join(problems)
 
 

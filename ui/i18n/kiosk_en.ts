@@ -341,6 +341,10 @@
         <translation>Couldn&apos;t get it done</translation>
     </message>
     <message>
+        <source>材料预审</source>
+        <translation>Material pre-check</translation>
+    </message>
+    <message>
         <source>查询反映进度</source>
         <translation>Check a case&apos;s progress</translation>
     </message>
@@ -591,6 +595,10 @@
         <translation>Identified: {name} {id}</translation>
     </message>
     <message>
+        <source>材料预审：{summary}</source>
+        <translation>Material pre-check: {summary}</translation>
+    </message>
+    <message>
         <source>请准备以下材料（一次性告知）：</source>
         <translation>Please bring these materials (complete list):</translation>
     </message>
@@ -625,6 +633,14 @@
     <message>
         <source>打印告知单</source>
         <translation>Print this list</translation>
+    </message>
+    <message>
+        <source>材料预审</source>
+        <translation>Material pre-check</translation>
+    </message>
+    <message>
+        <source>材料预审：先拍材料，看看带齐了没有</source>
+        <translation>Material pre-check: photograph your documents to see whether anything is missing</translation>
     </message>
     <message>
         <source>取号办理</source>
@@ -747,6 +763,164 @@
     <message>
         <source>请再输入一次新密码</source>
         <translation>Enter the new PIN again</translation>
+    </message>
+</context>
+<context>
+    <name>PrecheckResultScreen</name>
+    <message>
+        <source>预审结果：{name}</source>
+        <translation>Pre-check result: {name}</translation>
+    </message>
+    <message>
+        <source>已备齐</source>
+        <translation>ready</translation>
+    </message>
+    <message>
+        <source>看不清，请重拍</source>
+        <translation>not readable, scan it again</translation>
+    </message>
+    <message>
+        <source>材料不符</source>
+        <translation>not the right document</translation>
+    </message>
+    <message>
+        <source>缺少</source>
+        <translation>missing</translation>
+    </message>
+    <message>
+        <source>必须</source>
+        <translation>required</translation>
+    </message>
+    <message>
+        <source>可容缺</source>
+        <translation>may follow later</translation>
+    </message>
+    <message>
+        <source>{name}（{mark}）：{status}</source>
+        <translation>{name} ({mark}): {status}</translation>
+    </message>
+    <message>
+        <source>本结果仅供参考，以窗口工作人员审核为准。</source>
+        <translation>This is advice only: staff at the window decide.</translation>
+    </message>
+    <message>
+        <source>正在打印预审结果单…</source>
+        <translation>Printing the pre-check slip…</translation>
+    </message>
+    <message>
+        <source>预审结果单已打印，请取走。</source>
+        <translation>The pre-check slip is printed: please take it.</translation>
+    </message>
+    <message>
+        <source>预审结果单没有打印出来，可以重新打印或请工作人员帮忙。</source>
+        <translation>The pre-check slip did not print: print it again or ask staff for help.</translation>
+    </message>
+    <message>
+        <source>继续取号</source>
+        <translation>Continue to take a ticket</translation>
+    </message>
+    <message>
+        <source>重新打印</source>
+        <translation>Print again</translation>
+    </message>
+    <message>
+        <source>返回首页</source>
+        <translation>Back to the start</translation>
+    </message>
+</context>
+<context>
+    <name>PrecheckScreen</name>
+    <message>
+        <source>（模糊的照片）</source>
+        <translation> (blurred photo)</translation>
+    </message>
+    <message>
+        <source>材料预审：{name}</source>
+        <translation>Material pre-check: {name}</translation>
+    </message>
+    <message>
+        <source>一次放一页材料，点“拍这一页”；拍完点“完成”。</source>
+        <translation>One page at a time: tap &quot;Scan this page&quot;; when all are scanned, tap &quot;Done&quot;.</translation>
+    </message>
+    <message>
+        <source>正在检查第{n}页，请稍候…（已拍{done}页）</source>
+        <translation>Checking page {n}, please wait… ({done} scanned)</translation>
+    </message>
+    <message>
+        <source>已拍{n}页</source>
+        <translation>{n} page(s) scanned</translation>
+    </message>
+    <message>
+        <source>还没有拍材料</source>
+        <translation>No pages scanned yet</translation>
+    </message>
+    <message>
+        <source>必须</source>
+        <translation>required</translation>
+    </message>
+    <message>
+        <source>可容缺</source>
+        <translation>may follow later</translation>
+    </message>
+    <message>
+        <source>已收到</source>
+        <translation>received</translation>
+    </message>
+    <message>
+        <source>待拍摄</source>
+        <translation>not scanned yet</translation>
+    </message>
+    <message>
+        <source>{name}（{mark}）：{status}</source>
+        <translation>{name} ({mark}): {status}</translation>
+    </message>
+    <message>
+        <source>没有看到材料：请把材料放在拍摄区再拍。</source>
+        <translation>No document seen: put it in the camera area and scan again.</translation>
+    </message>
+    <message>
+        <source>拍摄设备出了问题，已通知工作人员。您可以点“完成”查看结果。</source>
+        <translation>The camera has a problem; staff have been told. Tap &quot;Done&quot; to see the result.</translation>
+    </message>
+    <message>
+        <source>这一页没能检查，请再拍一次。</source>
+        <translation>This page could not be checked: please scan it again.</translation>
+    </message>
+    <message>
+        <source>拍这一页</source>
+        <translation>Scan this page</translation>
+    </message>
+    <message>
+        <source>正在检查…</source>
+        <translation>Checking…</translation>
+    </message>
+    <message>
+        <source>重拍</source>
+        <translation>Scan again</translation>
+    </message>
+    <message>
+        <source>完成</source>
+        <translation>Done</translation>
+    </message>
+    <message>
+        <source>取消预审</source>
+        <translation>Cancel the pre-check</translation>
+    </message>
+    <message>
+        <source>演示：把样例材料放到拍摄区（模拟高拍仪）</source>
+        <translation>Demo: put a sample document in the camera area (simulated document camera)</translation>
+    </message>
+    <message>
+        <source>第{n}页：{doc}，已算作“{material}”</source>
+        <translation>Page {n}: {doc}, counted as &quot;{material}&quot;</translation>
+    </message>
+    <message>
+        <source>第{n}页没有看清</source>
+        <translation>Page {n} could not be read</translation>
+    </message>
+    <message>
+        <source>第{n}页：{doc}，清单里不需要这份材料</source>
+        <translation>Page {n}: {doc}, not on the checklist</translation>
     </message>
 </context>
 <context>

@@ -31,6 +31,16 @@ class HomeScreen(ScreenBase):
             1,
             1,
         )
+        if self.flow.precheck is not None:
+            grid.addWidget(
+                button(
+                    self.tr("材料预审"), self.flow.open_precheck, role="tile", name="tile_precheck"
+                ),
+                2,
+                0,
+                1,
+                2,
+            )
         self.body.addLayout(grid)
         self.body.addWidget(
             button(

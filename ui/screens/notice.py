@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from kiosk.flow import Purpose, State
+from kiosk.precheck.verdict import spoken_summary
 from ui.messages import message_text
 from ui.screens.base import ScreenBase
 from ui.widgets import button, clear_layout, label
@@ -38,6 +39,17 @@ class NoticeScreen(ScreenBase):
                     ),
                     role="muted",
                     name="holder",
+                )
+            )
+        pre = state.precheck
+        if pre is not None and pre.verdict is not None and pre.verdict.entry_id == entry.id:
+            self.body.addWidget(
+                label(
+                    self.tr("材料预审：{summary}").format(
+                        summary=spoken_summary(pre.verdict, self.flow.language)
+                    ),
+                    role="ok" if pre.verdict.overall != "core_missing" else "warning",
+                    name="precheck_note",
                 )
             )
         inner = QWidget()
@@ -90,6 +102,16 @@ class NoticeScreen(ScreenBase):
         )
         print_button.setEnabled(state.busy is None)
         row.addWidget(print_button)
+        if self.flow.precheck is not None:
+            check = button(
+                self.tr("材料预审"),
+                self.flow.start_precheck,
+                role="secondary",
+                name="start_precheck",
+            )
+            check.setAccessibleName(self.tr("材料预审：先拍材料，看看带齐了没有"))
+            check.setEnabled(state.busy is None)
+            row.addWidget(check)
         if state.purpose is Purpose.GUIDE:
             row.addWidget(
                 button(self.tr("取号办理"), self.flow.continue_to_ticket, name="continue_ticket")

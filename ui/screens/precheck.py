@@ -1,0 +1,288 @@
+"""材料预审 screens: page-by-page capture with progress, and the verdict.
+
+The capture screen builds its widgets once per item and then only changes texts and
+visibility (``render`` runs on every progress change while OCR works in another process:
+rebuilding the screen each time would stall the event loop). The verdict screen shows each
+required material's status, the overall advice (never a refusal) and, first, the spoken
+summary — the words ``verdict.spoken_summary`` gives, which the voice guide says.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QWidget
+
+from kiosk.flow import Flow, State
+from kiosk.precheck.verdict import DOC_NAMES, spoken_summary
+from kiosk.precheck_flow import PrecheckFlow, PrecheckState
+from ui.screens.base import ScreenBase
+from ui.widgets import button, clear_layout, label
+
+
+def _doc_name(doc_type: str, zh: bool) -> str:
+    names = DOC_NAMES.get(doc_type, DOC_NAMES["other"])
+    return names[0] if zh else names[1][:1].upper() + names[1][1:]
+
+
+class PrecheckScreen(ScreenBase):
+    """Capture: put a page under the camera, 拍这一页; 完成 when done; 取消 at any time."""
+
+    def __init__(self, flow: Flow) -> None:
+        super().__init__(flow)
+        self._built_for: tuple[str, str, bool] | None = None
+        self.hint = label("", name="precheck_hint")
+        self.progress = label("", role="ok", name="precheck_progress")
+        self.checklist = QGridLayout()
+        self.checklist.setHorizontalSpacing(24)
+        self.rows: list[QLabel] = []
+        self.last = label("", name="precheck_last")
+        self.advice = label("", role="warning", name="precheck_advice")
+        self.problem = label("", role="warning", name="precheck_problem")
+        actions = QHBoxLayout()
+        self.capture_button = button("", self._capture, name="precheck_capture")
+        self.retake_button = button("", self._retake, name="precheck_retake")
+        self.finish_button = button("", self._finish, name="precheck_finish")
+        self.cancel_button = button("", self._cancel, role="secondary", name="precheck_cancel")
+        for b in (self.capture_button, self.retake_button, self.finish_button, self.cancel_button):
+            actions.addWidget(b)
+        self.demo_title = label("", role="muted", name="precheck_demo_title")
+        self.demo_grid = QGridLayout()
+        self.demo_grid.setSpacing(10)
+        for w in (self.hint, self.progress):
+            self.body.addWidget(w)
+        self.body.addLayout(self.checklist)
+        for w in (self.last, self.advice, self.problem):
+            self.body.addWidget(w)
+        self.body.addLayout(actions)
+        self.body.addWidget(self.demo_title)
+        self.body.addLayout(self.demo_grid)
+
+    @property
+    def pre(self) -> PrecheckFlow | None:
+        return self.flow.precheck
+
+    def _capture(self) -> None:
+        if self.pre is not None:
+            self.pre.capture()
+
+    def _retake(self) -> None:
+        if self.pre is not None:
+            self.pre.retake()
+
+    def _finish(self) -> None:
+        if self.pre is not None:
+            self.pre.finish()
+
+    def _cancel(self) -> None:
+        if self.pre is not None:
+            self.pre.cancel()
+
+    def speech_key(self, state: State) -> Any:
+        """What makes the voice read this screen again: a page done, advice, a problem —
+        not the "analysing" blink in between."""
+        st = state.precheck
+        return None if st is None else (st.page_count, st.last, st.problem)
+
+    def _build(self, st: PrecheckState, elder: bool) -> None:
+        """The parts that depend on the item (and mode/language): once, not per tick."""
+        key = (st.entry_id, self.flow.language, elder)
+        if key == self._built_for:
+            return
+        self._built_for = key
+        clear_layout(self.checklist)
+        self.rows = []
+        entry = self.flow.catalog.entry(st.entry_id)
+        columns = 1 if elder else 2
+        for i, _m in enumerate(self.flow.catalog.materials_for(entry)):
+            row = label("", name=f"precheck_item_{i}")
+            self.rows.append(row)
+            self.checklist.addWidget(row, i // columns, i % columns)
+        clear_layout(self.demo_grid)
+        samples = self.pre.samples() if self.pre is not None else []
+        self.demo_title.setVisible(bool(samples))
+        for i, sample in enumerate(samples):
+            name = sample.label if self.zh() else sample.label_en[:1].upper() + sample.label_en[1:]
+            if sample.variant != "clean":
+                name += self.tr("（模糊的照片）") if sample.variant == "blurred" else ""
+            b = button(
+                name,
+                lambda n=sample.name: self._present(n),  # type: ignore[misc]
+                role="secondary",
+                name=f"sample_{sample.name.split('.')[0]}",
+            )
+            b.setProperty("demo", True)  # a demo aid, not a citizen's choice
+            self.demo_grid.addWidget(b, i // 2, i % 2)
+
+    def _present(self, name: str) -> None:
+        if self.pre is not None:
+            self.pre.present_sample(name)
+
+    def render(self, state: State) -> None:
+        st = state.precheck
+        entry = self.flow.entry
+        if st is None or entry is None or self.pre is None:
+            return
+        zh = self.zh()
+        self._build(st, state.elder)
+        self.title.setText(
+            self.tr("材料预审：{name}").format(name=entry.name if zh else entry.name_en)
+        )
+        self.hint.setText(self.tr("一次放一页材料，点“拍这一页”；拍完点“完成”。"))
+        n = st.page_count
+        if st.analysing:
+            self.progress.setText(
+                self.tr("正在检查第{n}页，请稍候…（已拍{done}页）").format(n=n + 1, done=n)
+            )
+        elif n:
+            self.progress.setText(self.tr("已拍{n}页").format(n=n))
+        else:
+            self.progress.setText(self.tr("还没有拍材料"))
+        interim = self.pre.interim()
+        if interim is not None:
+            for row, m in zip(self.rows, interim.materials, strict=False):
+                mark = self.tr("必须") if m.core else self.tr("可容缺")
+                got = self.tr("已收到") if m.status == "present_fine" else self.tr("待拍摄")
+                row.setText(
+                    self.tr("{name}（{mark}）：{status}").format(
+                        name=m.name if zh else m.name_en, mark=mark, status=got
+                    )
+                )
+        self._last_page(st, zh)
+        problem = {
+            "no_page": self.tr("没有看到材料：请把材料放在拍摄区再拍。"),
+            "scanner": self.tr("拍摄设备出了问题，已通知工作人员。您可以点“完成”查看结果。"),
+            "failed": self.tr("这一页没能检查，请再拍一次。"),
+        }.get(st.problem or "")
+        self.problem.setText(problem or "")
+        self.problem.setVisible(problem is not None)
+        bad = st.last is not None and not st.last.fine
+        self.capture_button.setText(
+            self.tr("拍这一页") if not st.analysing else self.tr("正在检查…")
+        )
+        self.capture_button.setVisible(not bad)
+        self.retake_button.setText(self.tr("重拍"))
+        self.retake_button.setVisible(bad)
+        self.finish_button.setText(self.tr("完成"))
+        self.cancel_button.setText(self.tr("取消预审"))
+        for b in (self.capture_button, self.retake_button, self.finish_button):
+            b.setEnabled(not st.analysing)
+        self.demo_title.setText(self.tr("演示：把样例材料放到拍摄区（模拟高拍仪）"))
+
+    def _last_page(self, st: PrecheckState, zh: bool) -> None:
+        last = st.last
+        if last is None:
+            self.last.hide()
+            self.advice.hide()
+            return
+        doc = _doc_name(last.doc_type, zh)
+        if last.material:
+            text = self.tr("第{n}页：{doc}，已算作“{material}”").format(
+                n=last.number, doc=doc, material=last.material if zh else last.material_en
+            )
+        elif not last.fine:
+            text = self.tr("第{n}页没有看清").format(n=last.number)
+        else:
+            text = self.tr("第{n}页：{doc}，清单里不需要这份材料").format(n=last.number, doc=doc)
+        self.last.setText(text)
+        self.last.show()
+        advice = list(last.advice if zh else last.advice_en)
+        self.advice.setText("；".join(advice) if zh else "; ".join(advice))
+        self.advice.setVisible(bool(advice))
+
+
+class PrecheckResultScreen(ScreenBase):
+    """The verdict: the spoken summary first, each material, the slip, 继续取号 or home.
+
+    Built once per verdict; the slip's progress only changes a label (no rebuild)."""
+
+    def __init__(self, flow: Flow) -> None:
+        super().__init__(flow)
+        self._built_for: tuple[object, ...] | None = None
+        self.slip = label("", name="precheck_slip")
+        self.reprint: QWidget | None = None
+
+    def speech_key(self, state: State) -> Any:
+        st = state.precheck
+        return None if st is None else (st.verdict, st.slip == "failed")
+
+    def reset(self) -> None:
+        super().reset()
+        self._built_for = None
+
+    def _build(self, st: PrecheckState, elder: bool) -> None:
+        verdict = st.verdict
+        assert verdict is not None
+        key = (verdict, self.flow.language, elder)
+        if key == self._built_for:
+            return
+        self._built_for = key
+        zh = self.zh()
+        self.title.setText(
+            self.tr("预审结果：{name}").format(
+                name=verdict.entry_name if zh else verdict.entry_name_en
+            )
+        )
+        self.slip.setParent(None)  # kept across rebuilds
+        clear_layout(self.body)
+        role = {"complete": "ok", "can_queue_with_rongque": "ok"}.get(verdict.overall, "warning")
+        self.body.addWidget(
+            label(spoken_summary(verdict, self.flow.language), role=role, name="precheck_summary")
+        )
+        words = {
+            "present_fine": self.tr("已备齐"),
+            "present_unreadable": self.tr("看不清，请重拍"),
+            "wrong_document": self.tr("材料不符"),
+            "missing": self.tr("缺少"),
+        }
+        for i, m in enumerate(verdict.materials):
+            mark = self.tr("必须") if m.core else self.tr("可容缺")
+            text = self.tr("{name}（{mark}）：{status}").format(
+                name=m.name if zh else m.name_en, mark=mark, status=words[m.status]
+            )
+            self.body.addWidget(
+                label(
+                    text,
+                    role="ok" if m.status == "present_fine" else "warning" if m.core else "",
+                    name=f"precheck_result_{i}",
+                )
+            )
+        self.body.addWidget(
+            label(self.tr("本结果仅供参考，以窗口工作人员审核为准。"), role="muted")
+        )
+        self.body.addWidget(self.slip)
+        row = QHBoxLayout()
+        pre = self.flow.precheck
+        self.reprint = None
+        if pre is not None:
+            row.addWidget(
+                button(self.tr("继续取号"), pre.continue_to_ticket, name="precheck_continue")
+            )
+            self.reprint = button(
+                self.tr("重新打印"), pre.print_slip, role="secondary", name="precheck_reprint"
+            )
+            row.addWidget(self.reprint)
+        row.addWidget(
+            button(self.tr("返回首页"), self.flow.home, role="secondary", name="precheck_home")
+        )
+        self.body.addLayout(row)
+
+    def render(self, state: State) -> None:
+        st = state.precheck
+        if st is None or st.verdict is None:
+            return
+        self._build(st, state.elder)
+        slip = {
+            "printing": self.tr("正在打印预审结果单…"),
+            "printed": self.tr("预审结果单已打印，请取走。"),
+            "failed": self.tr("预审结果单没有打印出来，可以重新打印或请工作人员帮忙。"),
+        }.get(st.slip or "", "")
+        self.slip.setText(slip)
+        self.slip.setVisible(bool(slip))
+        failed = st.slip == "failed"
+        if self.slip.property("role") != ("warning" if failed else ""):
+            self.slip.setProperty("role", "warning" if failed else "")
+            self.slip.style().unpolish(self.slip)
+            self.slip.style().polish(self.slip)
+        if self.reprint is not None:
+            self.reprint.setVisible(failed)
