@@ -139,3 +139,25 @@ def test_call_staff_reaches_the_hall_server(
         httpx.get(f"{core.hall.base_url}/api/v1/help-requests", headers=kiosk_token).status_code
         == 403
     )
+
+
+def test_elder_home_offers_four_choices_a_page(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
+    """长辈版: at most four choices on a screen; the rest behind 下一页, and spoken."""
+    choices = {"取号", "材料预审", "办事指南", "评价", "办不成事反映", "查询反映进度"}
+
+    def shown() -> set[str]:
+        screen = window.current_screen()
+        return {b.text() for b in screen.findChildren(QPushButton) if b.isVisible()}
+
+    assert choices <= shown()  # normal mode: all at once
+    click(qtbot, window, "elder")
+    qtbot.waitUntil(lambda: "下一页" in shown())
+    first = shown() & choices
+    assert first == {"取号", "材料预审", "办事指南", "评价"}
+    qtbot.waitUntil(lambda: bool(_said(core)) and "下一页" in _said(core)[-1])
+    _press_announced(qtbot, window, core, "下一页")
+    second = shown() & choices
+    assert second == {"办不成事反映", "查询反映进度"} and "上一页" in shown()
+    assert "办不成事反映" in _said(core)[-1]

@@ -4,6 +4,9 @@ saving settings and using them without a restart (embedded hall server, real pri
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+import time
 import tomllib
 
 import pytest
@@ -216,6 +219,11 @@ def test_staff_device_tests_show_masked_card_sam_camera_hall_and_outbox(
     assert core.flow.state.screen is Screen.HOME  # the card did not start a visit
 
     tab(window, "camera")
+    click(qtbot, window, "camera_test")  # nothing under the camera yet: said so
+    qtbot.waitUntil(lambda: "没有拍到材料" in text_of(window, "camera_result"), timeout=10_000)
+    page = core.scanner.folder / "page.jpg"  # type: ignore[attr-defined]
+    shutil.copy(next(core.settings.precheck.samples_dir.glob("*.jpg")), page)
+    os.utime(page, (time.time() - 5, time.time() - 5))  # settled: not still being written
     click(qtbot, window, "camera_test")
     qtbot.waitUntil(lambda: "清晰度" in text_of(window, "camera_result"), timeout=10_000)
 

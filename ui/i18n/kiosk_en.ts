@@ -139,6 +139,10 @@
         <translation>Capturing…</translation>
     </message>
     <message>
+        <source>没有拍到材料：请把一页材料放到摄像头下再试（{e}）</source>
+        <translation>Nothing was captured: put a page under the camera and try again ({e})</translation>
+    </message>
+    <message>
         <source>拍照失败：{e}</source>
         <translation>Capture failed: {e}</translation>
     </message>

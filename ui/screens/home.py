@@ -1,6 +1,8 @@
-"""Home: large tiles for what a citizen came to do."""
+"""Home: large tiles for what a citizen came to do (in 长辈版 four at a time)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtWidgets import QGridLayout
 
@@ -10,43 +12,36 @@ from ui.widgets import button, clear_layout, label
 
 
 class HomeScreen(ScreenBase):
+    def choices(self) -> list[tuple[str, Callable[[], None], str, str]]:
+        """(text, action, object name, role), most asked for first."""
+        f = self.flow
+        items = [(self.tr("取号"), f.take_number, "tile_ticket", "tile")]
+        if f.precheck is not None:
+            items.append((self.tr("材料预审"), f.open_precheck, "tile_precheck", "tile"))
+        items += [
+            (self.tr("办事指南"), f.open_guide, "tile_guide", "tile"),
+            (self.tr("评价"), f.open_rating, "tile_rating", "tile"),
+            (self.tr("办不成事反映"), f.open_case, "tile_case", "tile"),
+            (self.tr("查询反映进度"), f.open_case_query, "case_progress", "secondary"),
+        ]
+        return items
+
     def render(self, state: State) -> None:
         cat = self.flow.catalog
         self.title.setText(cat.hall_name if self.zh() else cat.hall_name_en)
         clear_layout(self.body)
         self.body.addWidget(label(self.tr("您好！请选择要办理的业务"), name="home_hint"))
+        choices = self.choices()
+        shown = self.paginate(choices)  # all of them in normal mode
         grid = QGridLayout()
         grid.setSpacing(24)
-        grid.addWidget(
-            button(self.tr("取号"), self.flow.take_number, role="tile", name="tile_ticket"), 0, 0
-        )
-        grid.addWidget(
-            button(self.tr("办事指南"), self.flow.open_guide, role="tile", name="tile_guide"), 0, 1
-        )
-        grid.addWidget(
-            button(self.tr("评价"), self.flow.open_rating, role="tile", name="tile_rating"), 1, 0
-        )
-        grid.addWidget(
-            button(self.tr("办不成事反映"), self.flow.open_case, role="tile", name="tile_case"),
-            1,
-            1,
-        )
-        if self.flow.precheck is not None:
-            grid.addWidget(
-                button(
-                    self.tr("材料预审"), self.flow.open_precheck, role="tile", name="tile_precheck"
-                ),
-                2,
-                0,
-                1,
-                2,
-            )
+        tiles = [c for c in shown if c[3] == "tile"]
+        for i, (text, action, name, role) in enumerate(tiles):
+            # an odd last tile spans both columns
+            span = 2 if i == len(tiles) - 1 and i % 2 == 0 else 1
+            grid.addWidget(button(text, action, role=role, name=name), i // 2, i % 2, 1, span)
         self.body.addLayout(grid)
-        self.body.addWidget(
-            button(
-                self.tr("查询反映进度"),
-                self.flow.open_case_query,
-                role="secondary",
-                name="case_progress",
-            )  # fmt: skip
-        )
+        for text, action, name, role in shown:
+            if role != "tile":
+                self.body.addWidget(button(text, action, role=role, name=name))
+        self.add_page_buttons(len(choices))

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from devices.errors import DeviceTimeout
 from kiosk import staff
 from kiosk.app import KioskCore
 from kiosk.settings import BAUD_RATES
@@ -279,6 +280,11 @@ class CameraPage(Page):
         self.run(lambda: staff.camera_test(scanner.capture()), self._done)
 
     def _done(self, result: Any) -> None:
+        if isinstance(result, DeviceTimeout):  # nothing under the camera (or in the folder)
+            self.result.setText(
+                self.tr("没有拍到材料：请把一页材料放到摄像头下再试（{e}）").format(e=result)
+            )
+            return
         if isinstance(result, Exception):
             self.result.setText(self.tr("拍照失败：{e}").format(e=result))
             return
