@@ -39,6 +39,7 @@ def test_bundle_precheck_with_a_core_and_a_rongque_material_missing(
     assert isinstance(core.voice, RecordingVoice)
     click(qtbot, window, "elder")  # 长辈版: the voice reads every screen
     click(qtbot, window, "tile_precheck")
+    assert window.current_screen().title.text() == "材料预审：请选择办理类别"
     click(qtbot, window, "group_bundles")
     click(qtbot, window, "entry_newborn-bundle")
     assert flow.state.screen is Screen.PRECHECK

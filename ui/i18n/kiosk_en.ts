@@ -267,6 +267,10 @@
         <translation>Service guide: choose a category</translation>
     </message>
     <message>
+        <source>材料预审：请选择办理类别</source>
+        <translation>Pre-check: choose a category</translation>
+    </message>
+    <message>
         <source>取号：请选择办理类别</source>
         <translation>Take a number: choose a category</translation>
     </message>

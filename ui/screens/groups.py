@@ -11,10 +11,11 @@ from ui.widgets import button, clear_layout, label
 
 class GroupsScreen(ScreenBase):
     def render(self, state: State) -> None:
-        guide = state.purpose is Purpose.GUIDE
-        self.title.setText(
-            self.tr("办事指南：请选择类别") if guide else self.tr("取号：请选择办理类别")
-        )
+        titles = {
+            Purpose.GUIDE: self.tr("办事指南：请选择类别"),
+            Purpose.PRECHECK: self.tr("材料预审：请选择办理类别"),
+        }
+        self.title.setText(titles.get(state.purpose, self.tr("取号：请选择办理类别")))
         clear_layout(self.body)
         grid = QGridLayout()
         grid.setSpacing(16)
