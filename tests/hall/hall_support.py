@@ -7,15 +7,46 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+
+from hall.testing import create_postgres_database, drop_postgres_database
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 ID_HASH_KEY = bytes(range(32))
+
+
+def pg_admin_url() -> str:
+    """The PostgreSQL superuser URL the test command exports (KIOSK_TEST_PG_URL). Without it
+    the test is skipped, except under CI=true, where PostgreSQL tests must run."""
+    url = os.environ.get("KIOSK_TEST_PG_URL")
+    if not url:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(
+                "KIOSK_TEST_PG_URL is not set but CI=true: PostgreSQL tests must run in CI."
+                " Start PostgreSQL (./test does) and export KIOSK_TEST_PG_URL="
+                "postgresql+psycopg://postgres@127.0.0.1:PORT/postgres"
+            )
+        pytest.skip("KIOSK_TEST_PG_URL not set (PostgreSQL test)")
+    return url
+
+
+@contextmanager
+def fresh_pg_database(prefix: str) -> Iterator[str]:
+    """A new empty PostgreSQL database for one test, dropped afterwards."""
+    admin = pg_admin_url()
+    url = create_postgres_database(admin, prefix=prefix)
+    try:
+        yield url
+    finally:
+        drop_postgres_database(admin, url)
 
 
 @dataclass

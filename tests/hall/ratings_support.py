@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,12 +17,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from hall_support import ID_HASH_KEY, FakeClock
+from hall_support import ID_HASH_KEY, FakeClock, fresh_pg_database
 
 from hall.app import create_app
 from hall.db import add_kiosk, add_staff, migrate
 from hall.feedback_settings import FeedbackSettings, app_timezone
-from hall.testing import create_postgres_database, drop_postgres_database
 
 MARKET = "business-license"  # group market, prefix B, counters 5–9
 FEEDBACK_ENV = (
@@ -167,13 +165,5 @@ def fb_pg_fixture(
 ) -> Iterator[FeedbackHall]:
     """``fb`` on a fresh PostgreSQL database (ratings take the event-loop fast path there);
     ``sql`` speaks to PostgreSQL."""
-    admin = os.environ.get("KIOSK_TEST_PG_URL")
-    if not admin:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("KIOSK_TEST_PG_URL is not set but CI=true: PostgreSQL tests must run")
-        pytest.skip("KIOSK_TEST_PG_URL not set")
-    url = create_postgres_database(admin, prefix="hall_fb_test")
-    try:
+    with fresh_pg_database("hall_fb_test") as url:
         yield from _feedback_hall(url, tmp_path / "unused", clock, monkeypatch)
-    finally:
-        drop_postgres_database(admin, url)

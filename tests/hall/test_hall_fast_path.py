@@ -8,7 +8,6 @@ test_postgres_concurrency.py).
 from __future__ import annotations
 
 import asyncio
-import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from hall_support import ID_HASH_KEY, FakeClock, Hall
+from hall_support import ID_HASH_KEY, FakeClock, Hall, fresh_pg_database
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.exc import IntegrityError
 
@@ -27,8 +26,6 @@ from hall.schemas import TicketRequest
 from hall.testing import (
     ServerProcess,
     _parse_response,
-    create_postgres_database,
-    drop_postgres_database,
     load,
 )
 
@@ -184,16 +181,8 @@ def test_open_loop_load_is_paced(tmp_path: Path) -> None:
 # -- PostgreSQL: the one-statement fast path --------------------------------------------------
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    admin = os.environ.get("KIOSK_TEST_PG_URL")
-    if not admin:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("KIOSK_TEST_PG_URL is not set but CI=true (see test_postgres_concurrency)")
-        pytest.skip("KIOSK_TEST_PG_URL not set (PostgreSQL fast-path tests)")
-    url = create_postgres_database(admin, prefix="hall_fast")
-    try:
+    with fresh_pg_database("hall_fast") as url:
         yield url
-    finally:
-        drop_postgres_database(admin, url)
 
 
 @pytest.fixture

@@ -6,19 +6,17 @@ without it, except under CI=true where a missing URL is a failure.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from fastapi.testclient import TestClient
-from hall_support import FakeClock
+from hall_support import FakeClock, fresh_pg_database
 
 from hall.app import create_app
 from hall.db import add_kiosk, add_staff, make_engine, migrate
 from hall.models import Base
-from hall.testing import create_postgres_database, drop_postgres_database
 
 pytestmark = pytest.mark.postgres
 
@@ -27,16 +25,8 @@ MONITORING_TABLES = {"kiosk_status", "kiosk_problem_events"}
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    admin = os.environ.get("KIOSK_TEST_PG_URL")
-    if not admin:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("KIOSK_TEST_PG_URL is not set but CI=true: PostgreSQL tests must run in CI")
-        pytest.skip("KIOSK_TEST_PG_URL not set (PostgreSQL tests)")
-    url = create_postgres_database(admin, prefix="hall_monitoring")
-    try:
+    with fresh_pg_database("hall_monitoring") as url:
         yield url
-    finally:
-        drop_postgres_database(admin, url)
 
 
 def test_heartbeats_state_and_history_on_postgres(pg_url: str) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hall_support import pg_admin_url
 from sqlalchemy import create_engine, text
 
 from hall.db import add_kiosk, add_staff, migrate
@@ -34,14 +35,9 @@ TICKET_RATINGS = 250
 CLIENTS = 20
 
 
-@pytest.fixture
-def pg_admin_url() -> str:
-    url = os.environ.get("KIOSK_TEST_PG_URL")
-    if not url:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("KIOSK_TEST_PG_URL is not set but CI=true: PostgreSQL tests must run")
-        pytest.skip("KIOSK_TEST_PG_URL not set (PostgreSQL rating chain test)")
-    return url
+@pytest.fixture(name="pg_admin_url")
+def pg_admin_url_fixture() -> str:
+    return pg_admin_url()
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from hall_support import pg_admin_url
 from sqlalchemy import create_engine, text
 
 from hall.db import add_kiosk, migrate
@@ -46,18 +47,9 @@ SERVICES = [
 ]
 
 
-@pytest.fixture
-def pg_admin_url() -> str:
-    url = os.environ.get("KIOSK_TEST_PG_URL")
-    if not url:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(
-                "KIOSK_TEST_PG_URL is not set but CI=true: the PostgreSQL concurrency test must"
-                " run in CI. Start PostgreSQL and export KIOSK_TEST_PG_URL="
-                "postgresql+psycopg://postgres@127.0.0.1:PORT/postgres"
-            )
-        pytest.skip("KIOSK_TEST_PG_URL not set (PostgreSQL concurrency test)")
-    return url
+@pytest.fixture(name="pg_admin_url")
+def pg_admin_url_fixture() -> str:
+    return pg_admin_url()
 
 
 @pytest.fixture
