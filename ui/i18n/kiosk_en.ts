@@ -843,6 +843,18 @@
         <translation> (blurred photo)</translation>
     </message>
     <message>
+        <source>请把材料放在拍摄区</source>
+        <translation>Put the page on the mat under the camera</translation>
+    </message>
+    <message>
+        <source>画面清楚，可以拍</source>
+        <translation>The picture is sharp: you can take it</translation>
+    </message>
+    <message>
+        <source>画面不清楚：请把材料放平、放稳</source>
+        <translation>The picture is not sharp: lay the page flat and keep it still</translation>
+    </message>
+    <message>
         <source>材料预审：{name}</source>
         <translation>Material pre-check: {name}</translation>
     </message>

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QWidget
+from PySide6.QtGui import QHideEvent
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk.flow import Flow, State
 from kiosk.precheck.verdict import DOC_NAMES, spoken_summary
 from kiosk.precheck_flow import PrecheckFlow, PrecheckState
+from ui.preview import CameraPreview
 from ui.screens.base import ScreenBase
 from ui.widgets import button, clear_layout, label
 
@@ -49,9 +51,21 @@ class PrecheckScreen(ScreenBase):
         self.demo_title = label("", role="muted", name="precheck_demo_title")
         self.demo_grid = QGridLayout()
         self.demo_grid.setSpacing(10)
+        # the camera's live picture beside the checklist (hidden for the folder scanner)
+        self.preview = CameraPreview()
+        self.preview.on_frame = self._sharpness
+        self.camera_hint = label("", name="camera_hint")
+        self.camera_hint.setFixedWidth(self.preview.maximumWidth())
+        camera = QVBoxLayout()
+        camera.addWidget(self.preview)
+        camera.addWidget(self.camera_hint)
+        camera.addStretch(1)
+        row = QHBoxLayout()
+        row.addLayout(self.checklist, 1)
+        row.addLayout(camera)
         for w in (self.hint, self.progress):
             self.body.addWidget(w)
-        self.body.addLayout(self.checklist)
+        self.body.addLayout(row)
         for w in (self.last, self.advice, self.problem):
             self.body.addWidget(w)
         self.body.addLayout(actions)
@@ -118,6 +132,33 @@ class PrecheckScreen(ScreenBase):
         if self.pre is not None:
             self.pre.present_sample(name)
 
+    def _live_picture(self) -> None:
+        """Start the camera's live picture while this screen is shown (if it has one)."""
+        scanner = self.pre.scanner if self.pre is not None else None
+        live = scanner is not None and CameraPreview.available(scanner)
+        self.preview.setVisible(live)
+        self.camera_hint.setVisible(live)
+        if live:
+            if not self.camera_hint.text():
+                self.camera_hint.setText(self.tr("请把材料放在拍摄区"))
+            self.preview.start(scanner)
+
+    def _sharpness(self, sharpness: float) -> None:
+        scanner = self.pre.scanner if self.pre is not None else None
+        threshold = getattr(getattr(scanner, "auto", None), "sharpness_threshold", 60.0)
+        text = (
+            self.tr("画面清楚，可以拍")
+            if sharpness >= threshold
+            else self.tr("画面不清楚：请把材料放平、放稳")
+        )
+        if text != self.camera_hint.text():
+            self.camera_hint.setText(text)
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt API)
+        self.preview.stop()  # no camera thread while another screen is shown
+        self.camera_hint.setText("")
+        super().hideEvent(event)
+
     def render(self, state: State) -> None:
         st = state.precheck
         entry = self.flow.entry
@@ -125,6 +166,7 @@ class PrecheckScreen(ScreenBase):
             return
         zh = self.zh()
         self._build(st, state.elder)
+        self._live_picture()
         self.title.setText(
             self.tr("材料预审：{name}").format(name=entry.name if zh else entry.name_en)
         )
