@@ -313,6 +313,24 @@ def camera_test(image_bytes: bytes) -> dict[str, Any]:
     }
 
 
+def ocr_test(image_bytes: bytes, precheck: Any, timeout_s: float = 120.0) -> dict[str, Any]:
+    """Staff test of the pre-check's OCR on one capture: document type, confidence, quality
+    flags, which key fields were read (names only — never their values) and the times.
+    ``precheck``: the kiosk's ``PrecheckFlow`` (None when the pre-check is switched off)."""
+    if precheck is None:
+        raise RuntimeError("the pre-check is switched off ([precheck] enabled = false)")
+    started = time.perf_counter()
+    result = precheck.worker().submit(image_bytes, "staff-test").result(timeout=timeout_s)
+    return {
+        "doc_type": result.doc_type,
+        "confidence": round(result.confidence, 2),
+        "quality": list(result.quality),
+        "fields": sorted(k for k, v in result.fields.items() if v),
+        "ocr_ms": round(sum(result.timings_ms.values())),
+        "total_ms": round((time.perf_counter() - started) * 1000),
+    }
+
+
 def hall_test(url: str, token: str, timeout_s: float) -> dict[str, Any]:
     """``GET /api/v1/health`` with this kiosk's token; the round-trip time in milliseconds."""
     from kiosk.hall_client import HallClient

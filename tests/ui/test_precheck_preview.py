@@ -6,38 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
-import numpy as np
-import pytest
 from pytestqt.qtbot import QtBot
 from uihelpers import click, visible
 
 from kiosk.app import KioskCore
 from kiosk.flow import Screen
-from kiosk.precheck import synth
 from ui.main_window import MainWindow
 from ui.screens.precheck import PrecheckScreen
-
-SIZE = (640, 480)
-
-
-@pytest.fixture
-def camera_video(
-    kiosk_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Path:
-    """A camera whose picture is an ID card lying still on the mat (after an empty mat)."""
-    page = synth.render_sample(7, "id_card_front", frame=SIZE).jpeg
-    frame = cv2.imdecode(np.frombuffer(page, np.uint8), cv2.IMREAD_COLOR)
-    mat = np.full_like(frame, 90)
-    path = tmp_path / "camera.avi"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 15, SIZE)
-    for f in [mat] * 4 + [frame] * 200:
-        writer.write(f)
-    writer.release()
-    for key, value in {"BACKEND": "camera", "DEVICE": str(path), "WIDTH": "640",
-                       "HEIGHT": "480"}.items():  # fmt: skip
-        monkeypatch.setenv(f"KIOSK_SCANNER__{key}", value)
-    return path
 
 
 def _capture_screen(window: MainWindow, core: KioskCore) -> PrecheckScreen:

@@ -135,6 +135,30 @@
         <translation>Test capture</translation>
     </message>
     <message>
+        <source>拍照并识别（OCR）</source>
+        <translation>Capture and recognise (OCR)</translation>
+    </message>
+    <message>
+        <source>文件夹扫描：没有实时画面（把图片放进 {folder}）</source>
+        <translation>Folder scanner: no live picture (put images into {folder})</translation>
+    </message>
+    <message>
+        <source>实时画面：清晰度 {s}（自动拍照至少 {t}）</source>
+        <translation>Live picture: sharpness {s} (auto-capture needs at least {t})</translation>
+    </message>
+    <message>
+        <source>正在拍照并识别…</source>
+        <translation>Capturing and recognising…</translation>
+    </message>
+    <message>
+        <source>识别失败：{e}</source>
+        <translation>Recognition failed: {e}</translation>
+    </message>
+    <message>
+        <source>类型 {doc}（把握 {c}）；读出：{fields}；问题：{flags}；识别 {ms} 毫秒</source>
+        <translation>Type {doc} (confidence {c}); read: {fields}; problems: {flags}; {ms} ms</translation>
+    </message>
+    <message>
         <source>正在拍照…</source>
         <translation>Capturing…</translation>
     </message>

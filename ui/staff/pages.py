@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -24,6 +25,7 @@ from devices.errors import DeviceTimeout
 from kiosk import staff
 from kiosk.app import KioskCore
 from kiosk.settings import BAUD_RATES
+from ui.preview import CameraPreview
 from ui.widgets import button, label
 
 
@@ -262,10 +264,62 @@ class CameraPage(Page):
         self.form.addRow(self.tr("设备"), self.device)
         self.form.addRow(self.tr("宽（像素）"), self.width)
         self.form.addRow(self.tr("高（像素）"), self.height)
+        self.preview = CameraPreview()  # the live picture, while this page is shown
+        self.preview.on_frame = self._sharpness
+        self.live = label("", name="camera_live")
+        self.col.addWidget(self.preview)
+        self.col.addWidget(self.live)
         self.col.addWidget(button(self.tr("拍照测试"), self.test, name="camera_test"))
+        self.col.addWidget(button(self.tr("拍照并识别（OCR）"), self.test_ocr, name="camera_ocr"))
         self.result = label("", name="camera_result")
         self.col.addWidget(self.result)
         self.col.addStretch(1)
+
+    def refresh(self) -> None:
+        scanner = self.core.scanner
+        live = CameraPreview.available(scanner)
+        self.preview.setVisible(live)
+        if live:
+            self.preview.start(scanner)
+        else:
+            self.live.setText(self.tr("文件夹扫描：没有实时画面（把图片放进 {folder}）").format(
+                folder=getattr(scanner, "folder", "")))  # fmt: skip
+
+    def _sharpness(self, sharpness: float) -> None:
+        threshold = getattr(getattr(self.core.scanner, "auto", None), "sharpness_threshold", 0)
+        self.live.setText(
+            self.tr("实时画面：清晰度 {s}（自动拍照至少 {t}）").format(
+                s=round(sharpness), t=round(threshold)
+            )
+        )
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt API)
+        self.preview.stop()
+        super().hideEvent(event)
+
+    def retire(self) -> None:
+        super().retire()
+        self.preview.stop()
+
+    def test_ocr(self) -> None:
+        scanner, precheck = self.core.scanner, self.core.precheck
+        self.result.setText(self.tr("正在拍照并识别…"))
+        self.run(lambda: staff.ocr_test(scanner.capture(), precheck), self._recognised)
+
+    def _recognised(self, result: Any) -> None:
+        if isinstance(result, DeviceTimeout):
+            self._done(result)
+            return
+        if isinstance(result, Exception):
+            self.result.setText(self.tr("识别失败：{e}").format(e=result))
+            return
+        self.result.setText(
+            self.tr("类型 {doc}（把握 {c}）；读出：{fields}；问题：{flags}；识别 {ms} 毫秒").format(
+                doc=result["doc_type"], c=result["confidence"],
+                fields="、".join(result["fields"]) or self.tr("无"),
+                flags="、".join(result["quality"]) or self.tr("无"), ms=result["total_ms"],
+            )
+        )  # fmt: skip
 
     def changes(self) -> dict[str, dict[str, Any]]:
         text = self.device.text().strip()
