@@ -105,4 +105,3 @@ def test_case_kept_while_the_server_is_down_arrives_once(
     assert cases[0]["categories"] == ["政策不明确"]
     with sqlite3.connect(tmp_path / "hall.sqlite3") as conn:
         assert conn.execute("SELECT count(*) FROM cases").fetchone()[0] == 1
-

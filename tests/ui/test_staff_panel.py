@@ -271,3 +271,20 @@ def test_staff_camera_page_shows_the_live_picture_with_its_sharpness(
     qtbot.waitUntil(lambda: "清晰度" in text_of(window, "camera_live"), timeout=5000)
     tab(window, "outbox")  # another page: the camera thread stops
     qtbot.waitUntil(lambda: page.preview._thread is None, timeout=5000)
+
+
+def test_staff_test_read_without_a_card_says_what_to_check(
+    qtbot: QtBot, window: MainWindow, core: KioskCore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("ui.staff.pages.TEST_READ_S", 0.3)
+    open_panel(qtbot, window, core)
+    tab(window, "reader")
+    click(qtbot, window, "reader_test")
+    assert "请把身份证放到读卡器上" in text_of(window, "reader_status")
+    qtbot.waitUntil(lambda: "没有读到卡" in text_of(window, "reader_status"), timeout=5000)
+    click(qtbot, window, "reader_test")  # a card in time is shown, not the timeout
+    name, _ = core.virtual_cards()[0]
+    core.present_virtual_card(name)
+    qtbot.waitUntil(lambda: "读卡成功" in text_of(window, "reader_status"), timeout=5000)
+    qtbot.wait(500)
+    assert "读卡成功" in text_of(window, "reader_status")

@@ -1308,6 +1308,10 @@
         <translation>Place an ID card on the reader…</translation>
     </message>
     <message>
+        <source>{s} 秒内没有读到卡：请检查读卡器的连接和设置，或换一张卡再试。</source>
+        <translation>No card was read within {s} seconds: check the reader's connection and settings, or try another card.</translation>
+    </message>
+    <message>
         <source>读卡成功：{name} {id}（{kind}）</source>
         <translation>Card read: {name} {id} ({kind})</translation>
     </message>

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -60,6 +61,9 @@ def _check(name: str, text: str, on: bool) -> QCheckBox:
     box.setObjectName(name)
     box.setChecked(on)
     return box
+
+
+TEST_READ_S = 30.0  # a test read waits this long for a card
 
 
 class Page(QWidget):
@@ -116,6 +120,7 @@ class ReaderPage(Page):
         self.col.addWidget(self.status)
         self.col.addStretch(1)
         self._waiting = False
+        self._attempt = 0  # the test read in progress (an older one's timeout is ignored)
         self._subscribed: object = None
 
     def changes(self) -> dict[str, dict[str, Any]]:
@@ -153,7 +158,19 @@ class ReaderPage(Page):
             reader.subscribe(lambda card: self.core.runner.post(lambda: self._card(card)))
             self._subscribed = reader
         self._waiting = True
+        self._attempt += 1
+        attempt = self._attempt
         self.status.setText(self.tr("请把身份证放到读卡器上…"))
+        QTimer.singleShot(round(TEST_READ_S * 1000), lambda: self._no_card(attempt))
+
+    def _no_card(self, attempt: int) -> None:
+        if self._waiting and attempt == self._attempt and not self._retired:
+            self._waiting = False
+            self.status.setText(
+                self.tr("{s} 秒内没有读到卡：请检查读卡器的连接和设置，或换一张卡再试。").format(
+                    s=round(TEST_READ_S)
+                )
+            )
 
     def _card(self, card: Any) -> None:
         if not self._waiting or self._retired:
