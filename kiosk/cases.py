@@ -153,8 +153,10 @@ class CaseService:
             case = self.hall.create_case({**message.payload, "idempotency_key": message.key})
         except HallRejected as exc:
             self._settle(message.key, error=exc)
-            # status and code only: a validation error's detail may echo the phone number
-            raise Undeliverable(f"{exc.status} {exc.code or 'refused'}") from None
+            # status and code only: a validation error's detail may echo the phone number;
+            # the dead letter keeps the case without the plain number (kept only to send it)
+            keep = {**message.payload, "phone": mask_phone(str(message.payload.get("phone", "")))}
+            raise Undeliverable(f"{exc.status} {exc.code or 'refused'}", keep) from None
         log.info("case %s registered as %s", local_reference(message.key),
                  case.get("case_number"))  # fmt: skip
         self._settle(message.key, case=case)

@@ -11,7 +11,9 @@ staff, never silently away. Each message carries an idempotency key, so a messag
 Personal data: payloads must not contain plain ID numbers or full names (the callers put
 masked forms and hashes only); ``put`` refuses a payload that looks like an ID number. A
 case carries the citizen's mobile number (the server needs it to call back): it is stored
-here until the server confirms, never logged (see ``kiosk.cases``).
+here until the server confirms — or refuses it for good, when the dead letter keeps only
+the masked number — and never logged (see ``kiosk.cases``). ``secure_delete`` and a WAL
+checkpoint after each delivery round leave no old copy in the file's free pages or log.
 
 Kinds: ``rating`` (``kiosk.rating``) and ``case`` (``kiosk.cases``); ``Dispatcher`` hands each
 message to the sender of its kind, so offline tickets can join later.
@@ -50,7 +52,14 @@ CREATE TABLE IF NOT EXISTS outbox (
 
 
 class Undeliverable(Exception):
-    """The server refused the message for good (e.g. invalid); it goes to dead letters."""
+    """The server refused the message for good (e.g. invalid); it goes to dead letters.
+
+    ``keep``: what of the payload the dead letter keeps (e.g. without the plain phone
+    number, which was stored only to be delivered); None keeps it all."""
+
+    def __init__(self, reason: str, keep: dict[str, Any] | None = None) -> None:
+        super().__init__(reason)
+        self.keep = keep
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,8 @@ class Outbox:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
+        # a delivered or scrubbed payload (a case's phone number) leaves no copy in free pages
+        self._db.execute("PRAGMA secure_delete=ON")
         self._db.execute(SCHEMA)
 
     def close(self) -> None:
@@ -144,7 +155,7 @@ class Outbox:
                 send(message)
             except Undeliverable as exc:
                 log.error("outbox %s %s refused for good: %s", message.kind, message.key, exc)
-                self._mark(message, str(exc)[:300], dead=True)
+                self._mark(message, str(exc)[:300], dead=True, keep=exc.keep)
                 failed += 1
                 continue
             except Exception as exc:  # retry later with backoff
@@ -154,17 +165,24 @@ class Outbox:
             with self._lock:
                 self._db.execute("DELETE FROM outbox WHERE id = ?", (message.id,))
             delivered += 1
+        if delivered or failed:
+            with self._lock:  # nor in the write-ahead log: old page images are dropped
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return delivered, failed
 
-    def _mark(self, message: Message, error: str, dead: bool) -> None:
+    def _mark(
+        self, message: Message, error: str, dead: bool, keep: dict[str, Any] | None = None
+    ) -> None:
         attempts = message.attempts + 1
         delay = min(self.max_backoff_s, self.base_backoff_s * 2 ** (attempts - 1))
+        payload = message.payload if keep is None else keep
         with self._lock:
             self._db.execute(
-                "UPDATE outbox SET attempts = ?, last_error = ?, next_attempt_at = ?, dead = ?"
-                " WHERE id = ?",
-                (attempts, error, self.clock() + delay, int(dead), message.id),
-            )
+                "UPDATE outbox SET attempts = ?, last_error = ?, next_attempt_at = ?, dead = ?,"
+                " payload = ? WHERE id = ?",
+                (attempts, error, self.clock() + delay, int(dead),
+                 json.dumps(payload, ensure_ascii=False, sort_keys=True), message.id),
+            )  # fmt: skip
 
 
 class Dispatcher:

@@ -29,6 +29,7 @@ from kiosk.app import KioskCore
 from kiosk.config_store import ConfigStore
 from kiosk.errors import ConfigError
 from kiosk.staff import PinStore, StaffGate, corner_hit
+from ui import theme
 from ui.staff.pages import (
     CameraPage,
     CatalogPage,
@@ -123,6 +124,8 @@ class StaffPanel(QFrame):
         """The corner gesture was held: ask for the PIN (or to set the first one)."""
         if self.isVisible() or not self.gate.may_start():
             return
+        if not self.styleSheet():  # staff see the normal-mode look whatever the citizen's mode
+            self.setStyleSheet(theme.style(False))
         self.pin.start()
         self.stack.setCurrentWidget(self.pin)
         self._cover()
