@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QComboBox, QTabWidget
+from PySide6.QtWidgets import QComboBox, QPushButton, QTabWidget
 from pytestqt.qtbot import QtBot
 from uihelpers import click, text_of
 
@@ -205,6 +205,8 @@ def test_staff_device_tests_show_masked_card_sam_camera_hall_and_outbox(
     qtbot: QtBot, window: MainWindow, core: KioskCore
 ) -> None:
     open_panel(qtbot, window, core)
+    save = window.findChild(QPushButton, "staff_save")
+    assert save is not None and save.height() >= 64  # the kiosk style: min-height 64 px
     tab(window, "reader")
     click(qtbot, window, "reader_sam")
     qtbot.waitUntil(lambda: "SAM 状态：ok" in text_of(window, "reader_status"), timeout=10_000)
