@@ -31,6 +31,8 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -149,6 +151,12 @@ class PrecheckFlow:
                 self._worker = self.worker_factory()
             return self._worker
 
+    def _replace_worker(self) -> None:
+        with self._lock:
+            worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.close(wait=False)  # terminate it; the next page starts a new process
+
     def warm_up(self) -> None:
         """Start the worker process and load the engine's models, off the calling thread."""
 
@@ -244,6 +252,10 @@ class PrecheckFlow:
             return
         if isinstance(result, Exception):
             log.error("page analysis failed: %s", type(result).__name__)
+            if isinstance(result, BrokenProcessPool | FutureTimeout):
+                # the worker died or hangs on a page: the next page gets a fresh one
+                self._replace_worker()
+                self.flow.staff_alert.emit(f"precheck:{type(result).__name__}")
             self._update(analysing=False, problem="failed")
             return
         page = PageSummary.from_result(result)

@@ -3,6 +3,9 @@ sample documents, the virtual printer, the embedded hall server and the recordin
 
 from __future__ import annotations
 
+import os
+import signal
+
 import httpx
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
@@ -170,3 +173,31 @@ def test_card_holder_identified_after_the_precheck_is_cross_checked(
     assert text_of(window, "precheck_note") == (
         "材料预审：缺少核心材料，建议补齐后再办理。还需要：居民身份证。"
     )
+
+
+def test_a_dead_ocr_worker_is_replaced_and_staff_told(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
+    """The worker process dies (out of memory, killed): that page asks to be taken again,
+    staff are alerted, and the next page is read by a fresh worker."""
+    pre = core.flow.precheck
+    assert pre is not None
+    click(qtbot, window, "tile_precheck")
+    click(qtbot, window, "group_bundles")
+    click(qtbot, window, "entry_newborn-bundle")
+    worker = pre.worker()
+    worker.warmed.result(timeout=120)
+    for process in list(worker._pool._processes.values()):  # type: ignore[union-attr]
+        os.kill(process.pid, signal.SIGKILL)
+    click(qtbot, window, "sample_900000_id_card_front_clean")
+    click(qtbot, window, "precheck_capture")
+    qtbot.waitUntil(
+        lambda: pre.state is not None and not pre.state.analysing and bool(pre.state.problem),
+        timeout=PAGE_MS,
+    )
+    assert pre.state is not None and pre.state.problem == "failed"
+    assert "再拍一次" in text_of(window, "precheck_problem")
+    assert any(code.startswith("precheck:") for _, code in core.alerts)
+    assert pre.worker() is not worker
+    _put_and_scan(qtbot, window, core, "900000_id_card_front_clean")
+    assert pre.state is not None and pre.state.page_count == 1 and pre.state.problem is None
