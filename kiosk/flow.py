@@ -679,7 +679,11 @@ class Flow:
         self.runner.submit(ratings.lookup_scanned, self._for_this_visit(self._rating_scanned))
 
     def _rating_scanned(self, result: Any) -> None:
-        if isinstance(result, Exception):
+        if isinstance(result, HallError):  # the QR was read; the hall server refused or failed
+            log.warning("looking up a scanned ticket failed: %s", type(result).__name__)
+            problem = Problem.HALL_DOWN if isinstance(result, HallUnavailable) else Problem.HALL_REJECTED
+            self._set(busy=None, message=Message(problem, type(result).__name__))
+        elif isinstance(result, Exception):
             code = result.code if isinstance(result, ScanFailed) else "scanner"
             if code == "scanner":
                 cause = type(result.__cause__ or result).__name__

@@ -69,3 +69,41 @@ def test_messages_go_to_the_sender_of_their_kind(tmp_path: Path) -> None:
     assert isinstance(dead, Message) and dead.key == "t1" and "offline_ticket" in dead.last_error
     assert box.state("t1") == "dead" and box.state("r1") is None
     box.close()
+
+
+def test_a_scanned_ticket_the_server_refuses_is_not_blamed_on_the_scanner(
+    tmp_path: Path,
+) -> None:
+    """The QR was read, but the hall server refused the look-up (here: a revoked token): the
+    citizen hears that the system refused it, and staff get no false scanner alarm."""
+    from kiosk.catalog import load_catalog
+    from kiosk.embedded import EmbeddedHallServer
+    from kiosk.flow import Flow, Problem, Screen
+    from kiosk.hall_client import HallClient
+    from kiosk.rating import RatingService
+    from kiosk.runner import ImmediateRunner
+    from kiosk.settings import load_settings
+
+    settings = load_settings()
+    server = EmbeddedHallServer(tmp_path, settings.kiosk.catalog, "kiosk-07")
+    server.start()
+    printer = Dummy()
+    write_ticket(printer, sample_ticket(qr_data=f"HALLTICKET:{TICKET_ID}"), 80)
+    page = _png(render(printer.output, 80).image)
+    hall = HallClient(server.url, "not-this-kiosks-token", 5.0)
+    outbox = Outbox(tmp_path / "outbox.sqlite3")
+    try:
+        flow = Flow(load_catalog(settings.kiosk.catalog), hall, Dummy(), ImmediateRunner())  # type: ignore[arg-type]
+        flow.ratings = RatingService(hall, outbox, scan=lambda: page)
+        alerts: list[str] = []
+        flow.staff_alert.connect(alerts.append)
+        flow.open_rating()
+        flow.scan_ticket_for_rating()
+        assert flow.state.screen is Screen.RATE_FIND
+        assert flow.state.message is not None
+        assert flow.state.message.problem is Problem.HALL_REJECTED
+        assert alerts == []
+    finally:
+        outbox.close()
+        hall.close()
+        server.stop()
