@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from hall.auth import KioskPrincipal, StaffPrincipal
 from hall.db import transaction
 from hall.models import Precheck, Ticket
+from hall.numbering import service_day
 
 router = APIRouter(prefix="/api/v1", tags=["precheck"])
 
@@ -189,7 +190,7 @@ def precheck_stats(
     date_to: Annotated[dt.date | None, Query(alias="to")] = None,
 ) -> PrecheckStats:
     """一次性备齐率 per service day and item (staff token); default: the last 30 days."""
-    today = request.app.state.clock().date()
+    today = service_day(request.app.state.clock(), request.app.state.queue.tz)  # the hall's day
     end = date_to or today
     start = date_from or end - dt.timedelta(days=29)
     if start > end:

@@ -998,9 +998,9 @@ class Flow:
                 title=("办不成事反映 已记录，待登记 本机编号 " if zh
                        else "Case recorded, to be registered; kiosk reference ") + case["reference"],
                 materials=(),
-                time_limit="系统恢复后自动登记，首接负责人会电话回访；也可持本回执到窗口" if zh
+                time_limit="系统恢复后自动登记，首接负责人会电话回访，不必重复反映" if zh
                 else "registered automatically when the system is back; we will call you,"
-                " or bring this slip to the window",
+                " no need to report it again",
                 fee=("回访电话 " if zh else "We will call ") + case.get("phone_masked", ""),
                 where=where,
                 issued_at=self.now(),

@@ -47,6 +47,12 @@ class CardReader(Device):
             if on_state is not None:
                 self._on_state.append(on_state)
 
+    def unsubscribe(self, on_card: Callable[[IdCard], None]) -> None:
+        """Stop calling ``on_card`` (a test read's listener that is done)."""
+        with self._lock:
+            if on_card in self._on_card:
+                self._on_card.remove(on_card)
+
     def unsubscribe_all(self) -> None:
         with self._lock:
             self._on_card.clear()

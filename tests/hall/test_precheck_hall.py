@@ -3,6 +3,7 @@ window reads it, and the 一次性备齐率 is counted per day and item."""
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from typing import Any
 
@@ -111,3 +112,14 @@ def test_first_visit_completeness_rate_per_day_and_item(hall: Hall) -> None:
     assert both[("2026-11-23", "social-security-card")] == round(2 / 3, 4)
     assert both[("2026-11-23", "newborn-bundle")] == 0.0
     assert hall.client.get("/api/v1/precheck/stats", headers=hall.kiosk()).status_code == 403
+
+
+def test_the_default_range_ends_on_the_halls_day_not_utcs(hall: Hall) -> None:
+    """07:00 in Beijing is 23:00 UTC the day before: "today" is the hall's day."""
+    hall.clock.advance(days=1, hours=-2)  # 2026-11-24 07:00 +08:00
+    hall.clock.now = hall.clock.now.astimezone(dt.UTC)  # as the server's clock gives it
+    _attach(hall, hall.issue("social-security-card")["id"],
+            _result("social-security-card", "complete"))  # fmt: skip
+    stats = hall.client.get("/api/v1/precheck/stats", headers=hall.staff()).json()
+    assert stats["date_to"] == "2026-11-24"
+    assert stats["total"]["prechecked"] == 1

@@ -290,3 +290,16 @@ def test_staff_test_read_without_a_card_says_what_to_check(
     qtbot.waitUntil(lambda: "读卡成功" in text_of(window, "reader_status"), timeout=5000)
     qtbot.wait(500)
     assert "读卡成功" in text_of(window, "reader_status")
+
+
+def test_staff_reader_page_stops_listening_when_replaced(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
+    open_panel(qtbot, window, core)
+    tab(window, "reader")
+    page = window.staff_panel.pages["reader"]
+    listeners = list(core.reader._on_card)  # type: ignore[attr-defined]
+    click(qtbot, window, "reader_test")
+    assert len(core.reader._on_card) == len(listeners) + 1  # type: ignore[attr-defined]
+    page.retire()  # a save rebuilds the pages: the old one's listener goes
+    assert core.reader._on_card == listeners  # type: ignore[attr-defined]

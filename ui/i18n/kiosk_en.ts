@@ -80,8 +80,8 @@
         <translation>Kiosk reference</translation>
     </message>
     <message>
-        <source>也可以现在持回执到办不成事反映窗口，请工作人员帮您登记。</source>
-        <translation>You can also take the receipt to the window for unresolved matters now and ask the staff to register it.</translation>
+        <source>不必重复反映。有急事可以持回执到办不成事反映窗口咨询。</source>
+        <translation>No need to report it again. If it is urgent, take the receipt to the window for unresolved matters and ask there.</translation>
     </message>
     <message>
         <source>请取走回执。</source>
@@ -1309,7 +1309,7 @@
     </message>
     <message>
         <source>{s} 秒内没有读到卡：请检查读卡器的连接和设置，或换一张卡再试。</source>
-        <translation>No card was read within {s} seconds: check the reader's connection and settings, or try another card.</translation>
+        <translation>No card was read within {s} seconds: check the reader&apos;s connection and settings, or try another card.</translation>
     </message>
     <message>
         <source>读卡成功：{name} {id}（{kind}）</source>

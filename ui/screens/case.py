@@ -139,7 +139,7 @@ class CaseDoneScreen(ScreenBase):
         self.body.addWidget(
             label(str(case["reference"]), role="number", name="case_reference", wrap=False)
         )
-        self.body.addWidget(label(self.tr("也可以现在持回执到办不成事反映窗口，请工作人员帮您登记。"),
+        self.body.addWidget(label(self.tr("不必重复反映。有急事可以持回执到办不成事反映窗口咨询。"),
                                   name="case_ticket"))  # fmt: skip
         if state.message:
             self.body.addWidget(

@@ -155,7 +155,7 @@ class ReaderPage(Page):
         """Show the next card placed on the reader, masked."""
         reader = self.core.reader
         if self._subscribed is not reader:
-            reader.subscribe(lambda card: self.core.runner.post(lambda: self._card(card)))
+            reader.subscribe(self._on_card)
             self._subscribed = reader
         self._waiting = True
         self._attempt += 1
@@ -171,6 +171,15 @@ class ReaderPage(Page):
                     s=round(TEST_READ_S)
                 )
             )
+
+    def _on_card(self, card: Any) -> None:  # the reader's thread
+        self.core.runner.post(lambda: self._card(card))
+
+    def retire(self) -> None:
+        super().retire()
+        reader, self._subscribed = self._subscribed, None
+        if reader is not None:
+            reader.unsubscribe(self._on_card)  # type: ignore[attr-defined]
 
     def _card(self, card: Any) -> None:
         if not self._waiting or self._retired:

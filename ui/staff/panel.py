@@ -192,6 +192,11 @@ class StaffPanel(QFrame):
         except Exception as exc:  # a device that does not open: the old one stays in use
             self.result.setText(self.tr("已保存，但未能立即生效（{e}）；重启后生效").format(e=exc))
             return
+        staff = self.core.settings.staff  # [staff]: the panel's own idle time and gesture
+        self.gate.idle_s = staff.idle_s
+        gesture = getattr(self.window_, "staff_gesture", None)
+        if gesture is not None:
+            gesture.timer.setInterval(round(staff.long_press_s * 1000))
         lines = [self.tr("已保存到 {f}").format(f=store.path)]
         if outcome["applied"]:
             lines.append(self.tr("已立即生效：{a}").format(a="、".join(outcome["applied"])))
