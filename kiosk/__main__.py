@@ -47,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="quit as soon as the home screen is shown (start-up check, benchmark)",
     )
+    parser.add_argument(
+        "--staff-setup",
+        action="store_true",
+        help="allow the first staff PIN to be set on the touchscreen (within 24 hours)",
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -57,6 +62,19 @@ def main(argv: list[str] | None = None) -> int:
 
     data_dir = settings.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
+    if args.staff_setup:
+        from kiosk.staff import PinStore
+
+        store = PinStore(data_dir)
+        if store.has_pin:
+            print("kiosk: a staff PIN is already set (to reset it, delete"
+                  f" {store.path} first)", file=sys.stderr)  # fmt: skip
+            return 2
+        store.allow_setup()
+        print("the first staff PIN can now be set on the touchscreen (hold the top-left"
+              " corner for 5 s) within 24 hours")  # fmt: skip
+        return 0
+
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -30,6 +30,8 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 PIN_FILE = "staff-pin.json"
+SETUP_FILE = "staff-setup"  # made by `python -m kiosk --staff-setup`: allows the first PIN
+SETUP_WINDOW_S = 24 * 3600.0  # … on the touchscreen within this long
 MIN_PIN_LEN = 6
 MAX_PIN_LEN = 12
 MAX_ATTEMPTS = 5
@@ -85,7 +87,8 @@ def verify_pin(pin: str, record: dict[str, Any]) -> bool:
 @dataclass
 class PinResult:
     ok: bool
-    reason: str = ""  # "wrong", "locked", "mismatch", "length", "digits", "trivial"
+    reason: str = ""  # "wrong", "locked", "mismatch", "length", "digits", "trivial",
+    #                   "setup_not_allowed" (no `python -m kiosk --staff-setup` lately)
     attempts_left: int = MAX_ATTEMPTS
     locked_for_s: float = 0.0
 
@@ -126,6 +129,25 @@ class PinStore:
     def has_pin(self) -> bool:
         return "pin" in self._read()
 
+    @property
+    def setup_allowed(self) -> bool:
+        """The first PIN may be set on the touchscreen: someone with access to the kiosk's
+        console ran ``python -m kiosk --staff-setup`` within ``SETUP_WINDOW_S``. Without
+        it, any passer-by holding the corner could set the PIN and take over the kiosk."""
+        try:
+            made = (self.path.parent / SETUP_FILE).stat().st_mtime
+        except FileNotFoundError:
+            return False
+        return 0 <= self.now() - made <= SETUP_WINDOW_S
+
+    def allow_setup(self) -> Path:
+        marker = self.path.parent / SETUP_FILE
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text("first staff PIN may be set on the touchscreen\n", "utf-8")
+        os.utime(marker, (self.now(), self.now()))
+        log.info("staff PIN setup allowed on the touchscreen for %.0f h", SETUP_WINDOW_S / 3600)
+        return marker
+
     def locked_for(self) -> float:
         """Seconds the panel stays locked (0: not locked)."""
         until = float(self._read().get("locked_until", 0) or 0)
@@ -141,6 +163,7 @@ class PinStore:
         data = self._read()
         data.update(pin=hash_pin(pin), failures=0, locked_until=0)
         self._write(data)
+        (self.path.parent / SETUP_FILE).unlink(missing_ok=True)  # used up
         log.info("staff PIN set")
         return PinResult(True)
 
@@ -201,6 +224,8 @@ class StaffGate:
     def first_pin(self, pin: str, again: str) -> PinResult:
         if self.store.has_pin:
             return PinResult(False, "exists")
+        if not self.store.setup_allowed:
+            return PinResult(False, "setup_not_allowed")
         result = self.store.set_pin(pin, again)
         if result.ok:
             self._open()

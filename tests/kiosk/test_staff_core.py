@@ -157,3 +157,13 @@ def test_staff_apply_keeps_the_old_reader_when_the_new_one_cannot_open() -> None
         assert type(core.flow.printer).__name__ == "VirtualPrinter"
     finally:
         core.close()
+
+
+def test_staff_setup_window_expires(tmp_path: Path) -> None:
+    clock = [1_000_000.0]
+    store = PinStore(tmp_path, now=lambda: clock[0])
+    assert not store.setup_allowed
+    store.allow_setup()
+    assert store.setup_allowed
+    clock[0] += 24 * 3600 + 1
+    assert not store.setup_allowed  # a forgotten setup does not stay open for ever

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QComboBox, QPushButton, QTabWidget
 from pytestqt.qtbot import QtBot
 from uihelpers import click, text_of
 
+from kiosk.__main__ import main as kiosk_main
 from kiosk.app import KioskCore
 from kiosk.flow import Screen
 from kiosk.staff import LOCKOUT_S, PinStore
@@ -81,9 +82,34 @@ def test_staff_short_press_does_nothing_long_press_asks_for_the_pin(
     assert not window.staff_panel.isVisible() and core.flow.staff_mode is False
 
 
+def test_staff_first_pin_needs_the_setup_command_on_the_kiosk(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
+    """A passer-by holding the corner of a kiosk without a PIN must not set one."""
+    long_press(qtbot, window)
+    assert "--staff-setup" in text_of(window, "pin_prompt")
+    type_pin(qtbot, window, PIN)
+    type_pin(qtbot, window, PIN)
+    assert not PinStore(core.settings.data_dir).has_pin
+    assert not window.staff_panel.gate.is_open
+    assert "还不能在这里设置密码" in text_of(window, "pin_message")
+    # the setup command, run on the kiosk's console, allows it (once, for 24 hours)
+    assert kiosk_main(["--staff-setup"]) == 0
+    assert PinStore(core.settings.data_dir).setup_allowed
+    click(qtbot, window, "pin_cancel")
+    long_press(qtbot, window)
+    assert "首次使用" in text_of(window, "pin_prompt")
+    type_pin(qtbot, window, PIN)
+    type_pin(qtbot, window, PIN)
+    qtbot.waitUntil(lambda: window.staff_panel.gate.is_open)
+    assert not PinStore(core.settings.data_dir).setup_allowed  # used up
+    assert kiosk_main(["--staff-setup"]) == 2  # a PIN exists: no second first-run
+
+
 def test_staff_first_run_sets_the_pin_twice_and_refuses_a_trivial_one(
     qtbot: QtBot, window: MainWindow, core: KioskCore
 ) -> None:
+    PinStore(core.settings.data_dir).allow_setup()
     long_press(qtbot, window)
     assert "首次使用" in text_of(window, "pin_prompt")
     type_pin(qtbot, window, "123456")

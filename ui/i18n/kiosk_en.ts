@@ -761,6 +761,10 @@
         <translation>Wrong PIN; {n} tries left</translation>
     </message>
     <message>
+        <source>还不能在这里设置密码</source>
+        <translation>The PIN cannot be set here yet</translation>
+    </message>
+    <message>
         <source>两次输入的密码不一样，请重新设置</source>
         <translation>The two PINs differ; please set it again</translation>
     </message>
@@ -795,6 +799,10 @@
     <message>
         <source>请再输入一次新密码</source>
         <translation>Enter the new PIN again</translation>
+    </message>
+    <message>
+        <source>还没有设置工作人员密码。请管理员在本机终端运行 python -m kiosk --staff-setup，24 小时内在这里设置。</source>
+        <translation>No staff PIN is set yet. An administrator runs python -m kiosk --staff-setup on this kiosk's console; then set it here within 24 hours.</translation>
     </message>
 </context>
 <context>

@@ -51,7 +51,8 @@ class PinPad(QFrame):
     def start(self) -> None:
         """Shown after the corner gesture: first-run setup if no PIN is set yet."""
         self.value = self.first = ""
-        self.mode = "enter" if self.gate.store.has_pin else "set"
+        store = self.gate.store
+        self.mode = "enter" if store.has_pin else "set" if store.setup_allowed else "no_setup"
         self.message.hide()
         left = self.gate.store.locked_for()
         if left > 0:
@@ -82,6 +83,8 @@ class PinPad(QFrame):
                 self._locked(result.locked_for_s)
             else:
                 self._say(self.tr("密码不对，还可以试 {n} 次").format(n=result.attempts_left))
+        elif self.mode == "no_setup":
+            self._say(self.tr("还不能在这里设置密码"))
         elif self.mode == "set":
             self.first = pin
             self.mode = "confirm"
@@ -102,6 +105,7 @@ class PinPad(QFrame):
             "length": self.tr("密码要 {a} 到 {b} 位数字").format(a=MIN_PIN_LEN, b=MAX_PIN_LEN),
             "digits": self.tr("密码只能是数字"),
             "trivial": self.tr("密码太简单（如 123456、000000），请换一个"),
+            "setup_not_allowed": self.tr("还不能在这里设置密码"),
         }.get(result.reason, self.tr("密码没有设置成功"))
 
     def _locked(self, seconds: float) -> None:
@@ -120,6 +124,10 @@ class PinPad(QFrame):
                     n=MIN_PIN_LEN
                 ),
                 "confirm": self.tr("请再输入一次新密码"),
+                "no_setup": self.tr(
+                    "还没有设置工作人员密码。请管理员在本机终端运行"
+                    " python -m kiosk --staff-setup，24 小时内在这里设置。"
+                ),
             }[self.mode]
         )
         self.display.setText("●" * len(self.value) or " ")
