@@ -45,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--exit-after-start",
         action="store_true",
-        help="quit as soon as the home screen is shown (start-up check, benchmark)",
+        help="quit once the home screen is shown and the work deferred after it started"
+        " (start-up check, benchmark)",
     )
     parser.add_argument(
         "--staff-setup",

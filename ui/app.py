@@ -39,12 +39,19 @@ def application() -> QApplication:
     return app
 
 
-def make_window(core: KioskCore) -> MainWindow:
+def make_window(core: KioskCore, staff_panel: bool = True) -> MainWindow:
+    """The kiosk window; ``staff_panel=False`` leaves the panel to ``add_staff_panel`` (the
+    kiosk adds it once the home screen is shown, to show that sooner)."""
+    window = MainWindow(core.flow, core.guide, core.virtual_cards(), core.present_virtual_card)
+    if staff_panel:
+        add_staff_panel(window, core)
+    return window
+
+
+def add_staff_panel(window: MainWindow, core: KioskCore) -> None:
     from ui.staff.panel import install_staff_panel
 
-    window = MainWindow(core.flow, core.guide, core.virtual_cards(), core.present_virtual_card)
     install_staff_panel(window, core)  # long press on the top-left corner, then the PIN
-    return window
 
 
 def run_kiosk(settings: Settings, windowed: bool = False, exit_after_start: bool = False) -> int:
@@ -52,7 +59,7 @@ def run_kiosk(settings: Settings, windowed: bool = False, exit_after_start: bool
     runner = QtRunner()
     core = build_core(settings, runner, start_hall=False)
     try:
-        window = make_window(core)
+        window = make_window(core, staff_panel=False)
         window.resize(1280, 900)
         if windowed:
             window.show()
@@ -62,10 +69,21 @@ def run_kiosk(settings: Settings, windowed: bool = False, exit_after_start: bool
 
             def shown() -> None:
                 print(f"home screen shown: {window.current_screen().title.text()}", flush=True)
-                app.quit()
+
+                def done() -> None:  # after the deferred start-up work below
+                    ready = getattr(window, "staff_panel", None) is not None
+                    print(f"staff panel ready: {ready}", flush=True)
+                    app.quit()
+
+                QTimer.singleShot(0, done)
 
             QTimer.singleShot(0, shown)
-        QTimer.singleShot(0, core.warm_up)  # the embedded server etc. once the home screen is up
+
+        def after_home_shown() -> None:
+            core.warm_up()  # the embedded server, python-escpos, the OCR worker
+            add_staff_panel(window, core)
+
+        QTimer.singleShot(0, after_home_shown)
         return app.exec()
     finally:
         runner.shutdown()

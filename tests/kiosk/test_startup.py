@@ -26,6 +26,7 @@ def test_kiosk_starts_and_shows_home() -> None:
     result = run_kiosk()
     assert result.returncode == 0, result.stderr
     assert "home screen shown: 示范市政务服务中心" in result.stdout
+    assert "staff panel ready: True" in result.stdout  # added right after the home screen
 
 
 def test_malformed_settings_file_stops_startup(tmp_path: Path) -> None:
