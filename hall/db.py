@@ -156,18 +156,24 @@ def is_retryable(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
 
 
-def run_transaction(engine: Engine, work: Callable[[Session], T], *, attempts: int = 5) -> T:
-    """Run ``work`` in a fresh transaction, retrying transient concurrency failures."""
+def _retrying(open_transaction: Callable[[], Any], work: Callable[[Any], T], attempts: int) -> T:
+    """``work`` in a fresh ``open_transaction()`` each attempt; transient concurrency
+    failures (``is_retryable``) are retried with jittered backoff."""
     for attempt in range(1, attempts + 1):
         try:
-            with transaction(engine) as session:
-                return work(session)
+            with open_transaction() as handle:
+                return work(handle)
         except DBAPIError as exc:
             if attempt == attempts or not is_retryable(exc):
                 raise
             log.warning("transaction retry %d/%d after %s", attempt, attempts, type(exc.orig))
             time.sleep(0.01 * 2**attempt * (0.5 + secrets.randbelow(100) / 100))
     raise AssertionError("unreachable")
+
+
+def run_transaction(engine: Engine, work: Callable[[Session], T], *, attempts: int = 5) -> T:
+    """Run ``work`` in a fresh transaction, retrying transient concurrency failures."""
+    return _retrying(lambda: transaction(engine), work, attempts)
 
 
 @contextmanager
@@ -191,16 +197,7 @@ def run_connection_transaction(
     engine: Engine, work: Callable[[Connection], T], *, attempts: int = 5
 ) -> T:
     """``run_transaction`` for Core work on a ``Connection``; same retry rules."""
-    for attempt in range(1, attempts + 1):
-        try:
-            with connection_transaction(engine) as conn:
-                return work(conn)
-        except DBAPIError as exc:
-            if attempt == attempts or not is_retryable(exc):
-                raise
-            log.warning("transaction retry %d/%d after %s", attempt, attempts, type(exc.orig))
-            time.sleep(0.01 * 2**attempt * (0.5 + secrets.randbelow(100) / 100))
-    raise AssertionError("unreachable")
+    return _retrying(lambda: connection_transaction(engine), work, attempts)
 
 
 class SqliteWriter:
