@@ -27,6 +27,7 @@ from hall import __version__
 from hall.auth import AnyPrincipal, StaffPrincipal, VerifiedKiosk
 from hall.catalog_api import router as catalog_router
 from hall.db import database_kind, make_engine, migrate
+from hall.events import EventHub
 from hall.feedback import feedback_router
 from hall.help import router as help_router
 from hall.monitoring import router as monitoring_router
@@ -123,6 +124,7 @@ def create_app(
         finally:
             gc.unfreeze()
         await _app.state.queue.aclose()
+        await _app.state.events.aclose()
         engine.dispose()
 
     app = FastAPI(
@@ -135,6 +137,7 @@ def create_app(
     app.state.catalog = catalog
     app.state.clock = clock or utc_now
     app.state.queue = Queue(engine, catalog, tz, key)
+    app.state.events = EventHub()  # pushed to boards, counters, evaluators (hall/events.py)
     _install_error_handlers(app)
     _add_routes(app)
     app.include_router(help_router)

@@ -1,7 +1,8 @@
 # Shared set-up for ./run and ./test (sourced, not executed).
 # Installs only what is missing, so a second run takes a second:
 #   1. Debian packages (as root, or through sudo without a password prompt);
-#   2. the virtual environment .venv with the Python packages of pyproject.toml;
+#   2. the virtual environment .venv with exactly the locked Python packages
+#      (requirements.lock, requirements-nodeps.lock; scripts/update-lock rewrites them);
 #   3. the compiled UI translations.
 
 KIOSK_DEBS=(
@@ -64,14 +65,15 @@ _venv() {
     _log "creating .venv with $py"
     "$py" -m venv .venv
   fi
-  want=$(cat pyproject.toml | sha256sum | cut -d' ' -f1)
+  # exactly the locked set (scripts/update-lock writes the lock files): every package pinned
+  # and checked against its hashes, then the project itself without resolving anything
+  want=$(cat pyproject.toml requirements.lock requirements-nodeps.lock | sha256sum | cut -d' ' -f1)
   stamp=.venv/.kiosk-installed
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    _log "installing Python packages into .venv"
-    if ! { .venv/bin/python -m pip install -q --upgrade pip &&
-           .venv/bin/python -m pip install -q -e '.[dev]' &&
-           # the OCR engine of the pre-check, without its opencv-python (see pyproject.toml)
-           .venv/bin/python -m pip install -q --no-deps "rapidocr-onnxruntime>=1.4,<1.5"; } \
+    _log "installing the locked Python packages into .venv"
+    if ! { .venv/bin/python -m pip install -q --require-hashes -r requirements.lock &&
+           .venv/bin/python -m pip install -q --require-hashes --no-deps -r requirements-nodeps.lock &&
+           .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .; } \
          > .venv/pip.log 2>&1; then
       cat .venv/pip.log >&2
       _log "installing the Python packages failed (log above, also in .venv/pip.log)"

@@ -120,7 +120,11 @@ class ReaderPage(Page):
         self.col.addWidget(self.status)
         self.col.addStretch(1)
         self._waiting = False
-        self._attempt = 0  # the test read in progress (an older one's timeout is ignored)
+        # gives up on a test read with no card; a card in time stops it, so the timeout can
+        # never overwrite a successful read
+        self.read_timeout = QTimer(self)
+        self.read_timeout.setSingleShot(True)
+        self.read_timeout.timeout.connect(self._no_card)
         self._subscribed: object = None
 
     def changes(self) -> dict[str, dict[str, Any]]:
@@ -158,13 +162,11 @@ class ReaderPage(Page):
             reader.subscribe(self._on_card)
             self._subscribed = reader
         self._waiting = True
-        self._attempt += 1
-        attempt = self._attempt
         self.status.setText(self.tr("请把身份证放到读卡器上…"))
-        QTimer.singleShot(round(TEST_READ_S * 1000), lambda: self._no_card(attempt))
+        self.read_timeout.start(round(TEST_READ_S * 1000))  # restarts an earlier test read's
 
-    def _no_card(self, attempt: int) -> None:
-        if self._waiting and attempt == self._attempt and not self._retired:
+    def _no_card(self) -> None:
+        if self._waiting and not self._retired:
             self._waiting = False
             self.status.setText(
                 self.tr("{s} 秒内没有读到卡：请检查读卡器的连接和设置，或换一张卡再试。").format(
@@ -177,6 +179,7 @@ class ReaderPage(Page):
 
     def retire(self) -> None:
         super().retire()
+        self.read_timeout.stop()
         reader, self._subscribed = self._subscribed, None
         if reader is not None:
             reader.unsubscribe(self._on_card)  # type: ignore[attr-defined]
@@ -185,6 +188,7 @@ class ReaderPage(Page):
         if not self._waiting or self._retired:
             return
         self._waiting = False
+        self.read_timeout.stop()
         s = staff.card_summary(card)
         self.status.setText(
             self.tr("读卡成功：{name} {id}（{kind}）").format(
