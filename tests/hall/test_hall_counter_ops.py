@@ -7,14 +7,38 @@ subscriber of the app's hub."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import pytest
 from event_recorder import EventRecorder
-from hall_support import Hall
+from fastapi.testclient import TestClient
+from hall_support import ID_HASH_KEY, FakeClock, Hall, fresh_pg_database
 from sqlalchemy import select
 
-from hall.db import add_staff, make_engine, transaction
+from hall.app import create_app
+from hall.db import add_kiosk, add_staff, make_engine, migrate, transaction
 from hall.models import QueueAction
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def hall(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> Iterator[Hall]:
+    """The conftest's ``hall``, on SQLite and on PostgreSQL."""
+
+    def run(db_url: str) -> Iterator[Hall]:
+        migrate(db_url)
+        kiosk_token = add_kiosk(db_url, "kiosk-1")
+        staff_token = add_staff(db_url, "王*")
+        app = create_app(db_url, clock=clock, id_hash_key=ID_HASH_KEY, migrate_schema=False)
+        with TestClient(app) as client:
+            yield Hall(client, tmp_path, db_url, clock, kiosk_token, staff_token)
+
+    if request.param == "sqlite":
+        yield from run(f"sqlite:///{tmp_path / 'hall.sqlite3'}")
+    else:
+        with fresh_pg_database("hall_counter") as url:
+            yield from run(url)
 
 
 def _post(hall: Hall, path: str, token: str | None = None, *, expect: int = 200, **kw: Any) -> Any:
