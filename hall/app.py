@@ -26,6 +26,7 @@ from fastapi.responses import JSONResponse
 from hall import __version__, queue_ops
 from hall.auth import AnyPrincipal, StaffPrincipal, VerifiedKiosk
 from hall.catalog_api import router as catalog_router
+from hall.counter_web import router as counter_web_router
 from hall.db import database_kind, make_engine, migrate
 from hall.events import EventHub
 from hall.feedback import feedback_router
@@ -67,6 +68,11 @@ _ERROR_STATUS: dict[type[QueueError], int] = {
     NotYourTicket: status.HTTP_403_FORBIDDEN,
     CounterPaused: status.HTTP_409_CONFLICT,
 }
+
+
+def error_status(exc: QueueError) -> int:
+    """The HTTP status of a queue error (also for the counter page's actions)."""
+    return _ERROR_STATUS.get(type(exc), status.HTTP_409_CONFLICT)
 
 
 def utc_now() -> dt.datetime:
@@ -152,6 +158,7 @@ def create_app(
     app.include_router(monitoring_router)
     app.include_router(catalog_router)
     app.include_router(staff_web_router)
+    app.include_router(counter_web_router)
     log.info("hall server ready: %s, catalog %s", database_kind(engine), catalog.version)
     return app
 
@@ -170,7 +177,7 @@ def app_from_env() -> FastAPI:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(QueueError)
     async def _queue_error(_request: Request, exc: QueueError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=_ERROR_STATUS[type(exc)])
+        return JSONResponse({"detail": str(exc)}, status_code=error_status(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

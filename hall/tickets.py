@@ -1086,6 +1086,22 @@ class Queue:
         log.info("counter %s %s by staff %s", counter_id, "paused" if paused else "open", staff_id)
         return self.counter_status(counter_id)
 
+    def sign_in(
+        self, counter_id: str, staff_id: int, now: dt.datetime, *, out: bool = False
+    ) -> None:
+        """The counter page's sign-in (on duty at this counter) or sign-out, logged."""
+        self.counter_groups(counter_id)
+        with transaction(self.engine) as session:
+            if out:
+                state = session.get(CounterState, counter_id)
+                if state is not None and state.staff_id == staff_id:
+                    state.staff_id = None
+                    state.changed_at = now
+            else:
+                self._bind_counter(session, counter_id, staff_id, now)
+            kind = "sign_out" if out else "sign_in"
+            self._log(session, kind, staff_id, now, counter_id=counter_id)
+
     def counter_status(self, counter_id: str) -> dict[str, Any]:
         groups = self.counter_groups(counter_id)
         with transaction(self.engine, readonly=True) as session:
