@@ -1,7 +1,9 @@
 """Staff accounts for the counter workstation: 工号 + password, lockout, roles.
 
-A password is kept only as a salted scrypt hash with its parameters (the kiosk's staff
-PIN scheme, ``kiosk.staff.hash_pin``), as JSON in ``staff.password_hash``. ``MAX_FAILED``
+A password is kept only as a salted scrypt hash with its parameters (the same scheme as
+the kiosk's staff PIN, ``kiosk.staff.hash_pin``; not imported from there, as kiosk.staff
+pulls in device code the hall server must not depend on), as JSON in
+``staff.password_hash``. ``MAX_FAILED``
 wrong passwords in a row lock the account for ``LOCKOUT``; the count and the lock live in
 the database, so neither a restart nor another server process lifts them. A correct
 password resets the count. Machines keep using bearer tokens (``python -m hall add-staff``
@@ -13,18 +15,51 @@ act on any ticket (``hall.tickets.Queue._authorize``).
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
 import json
 import logging
+import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine, select
 
 from hall.db import transaction
 from hall.models import Staff
-from kiosk.staff import hash_pin, verify_pin
 
 log = logging.getLogger(__name__)
+
+# scrypt cost: n=2**14, r=8 (16 MiB, ~50 ms): slow enough against guessing a stolen table
+SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+
+
+def hash_pin(secret: str, salt: bytes | None = None, **params: int) -> dict[str, Any]:
+    """A salted scrypt hash and the parameters that made it (so they can change later)."""
+    p = {**SCRYPT, **params}
+    salt = salt if salt is not None else secrets.token_bytes(16)
+    digest = hashlib.scrypt(secret.encode(), salt=salt, n=p["n"], r=p["r"], p=p["p"],
+                            dklen=p["dklen"], maxmem=128 * p["n"] * p["r"] * 2)  # fmt: skip
+    return {
+        "algorithm": "scrypt",
+        **p,
+        "salt": base64.b64encode(salt).decode(),
+        "hash": base64.b64encode(digest).decode(),
+    }
+
+
+def verify_pin(secret: str, record: dict[str, Any]) -> bool:
+    try:
+        salt = base64.b64decode(record["salt"])
+        params = {k: int(record[k]) for k in ("n", "r", "p", "dklen")}
+        expected = base64.b64decode(record["hash"])
+    except (KeyError, ValueError, TypeError):
+        return False
+    computed = base64.b64decode(hash_pin(secret, salt, **params)["hash"])
+    return hmac.compare_digest(computed, expected)
+
 
 MIN_PASSWORD_LEN = 8
 MAX_PASSWORD_LEN = 128
