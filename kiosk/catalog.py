@@ -86,6 +86,12 @@ class Catalog(_Strict):
     version: str
     hall_name: str
     hall_name_en: str
+    # The one rule for a missed call (过号), said alike by the thank-you screen, the voice
+    # and the printed ticket; it must match what the counters do with a no-show.
+    missed_call_rule: str = Field(default="过号请重新取号。", min_length=2, max_length=40)
+    missed_call_rule_en: str = Field(
+        default="If you miss your call, please take a new number.", min_length=2, max_length=80
+    )
     groups: tuple[WindowGroup, ...] = Field(min_length=1)
     services: tuple[Service, ...] = Field(min_length=1)
     bundles: tuple[Bundle, ...] = ()

@@ -1041,6 +1041,11 @@ class Flow:
             qr_data=ticket.qr_data,
             masked_name=ticket.masked_name,
             priority=ticket.priority,
+            footer=(
+                f"请留意叫号。{self.catalog.missed_call_rule}"
+                if zh
+                else f"Listen for your number. {self.catalog.missed_call_rule_en}"
+            ),
         )
 
 
