@@ -27,35 +27,58 @@ _KINDS = (
 )  # fmt: skip
 
 
-def _ticket_status(check: str) -> None:
-    # SQLite cannot alter a CHECK constraint: batch mode copies the table.
-    with op.batch_alter_table("tickets", recreate="auto") as batch:
-        batch.drop_constraint(op.f("ck_tickets_status"), type_="check")
-        batch.create_check_constraint("status", check)
+def _ticket_status(old: str, new: str) -> None:
+    """Change the CHECK constraint on tickets.status.
+
+    SQLite cannot alter a constraint, and copying the table (batch mode) would drop a
+    table that ratings, prechecks and cases reference, which its foreign keys refuse
+    inside the migration's transaction. So on SQLite the table's stored definition is
+    edited in place, by the procedure SQLite documents for changing CHECK constraints
+    (https://sqlite.org/lang_altertable.html, "Making Other Kinds Of Table Schema
+    Changes"): every existing row satisfies the new constraint ('held' is new; the
+    downgrade first turns held tickets back into waiting ones).
+    """
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite":
+        op.drop_constraint(op.f("ck_tickets_status"), "tickets", type_="check")
+        op.create_check_constraint("status", "tickets", new)
+        return
+    version = bind.exec_driver_sql("PRAGMA schema_version").scalar_one()
+    bind.exec_driver_sql("PRAGMA writable_schema = ON")
+    try:
+        changed = bind.exec_driver_sql(
+            "UPDATE sqlite_master SET sql = replace(sql, ?, ?)"
+            " WHERE type = 'table' AND name = 'tickets' AND instr(sql, ?) > 0",
+            (old, new, old),
+        ).rowcount
+        if changed != 1:
+            raise RuntimeError("tickets.status CHECK constraint not found as expected")
+        bind.exec_driver_sql(f"PRAGMA schema_version = {int(version) + 1}")
+    finally:
+        bind.exec_driver_sql("PRAGMA writable_schema = OFF")
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("staff") as batch:
-        batch.add_column(sa.Column("number", sa.String(32), nullable=True))
-        batch.add_column(sa.Column("password_hash", sa.String(255), nullable=True))
-        batch.add_column(
-            sa.Column("supervisor", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-        batch.add_column(
-            sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0")
-        )
-        batch.add_column(sa.Column("locked_until", UTCDateTime(), nullable=True))
+    # Plain ADD COLUMN (no batch mode: copying tables that others reference fails on SQLite).
+    for column in (
+        sa.Column("number", sa.String(32), nullable=True),
+        sa.Column("password_hash", sa.String(255), nullable=True),
+        sa.Column("supervisor", sa.Boolean(), nullable=False, server_default=sa.false()),
+        sa.Column("failed_logins", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("locked_until", UTCDateTime(), nullable=True),
+    ):
+        op.add_column("staff", column)
     op.create_index("ix_staff_number", "staff", ["number"], unique=True)
 
-    with op.batch_alter_table("tickets") as batch:
-        batch.add_column(sa.Column("transferred_at", UTCDateTime(), nullable=True))
-        batch.add_column(
-            sa.Column("transfer_count", sa.Integer(), nullable=False, server_default="0")
-        )
-        batch.add_column(sa.Column("target_counter", sa.String(16), nullable=True))
-        batch.add_column(sa.Column("held_at", UTCDateTime(), nullable=True))
-        batch.add_column(sa.Column("front_at", UTCDateTime(), nullable=True))
-    _ticket_status(_NEW_STATUS)
+    for column in (
+        sa.Column("transferred_at", UTCDateTime(), nullable=True),
+        sa.Column("transfer_count", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("target_counter", sa.String(16), nullable=True),
+        sa.Column("held_at", UTCDateTime(), nullable=True),
+        sa.Column("front_at", UTCDateTime(), nullable=True),
+    ):
+        op.add_column("tickets", column)
+    _ticket_status(_OLD_STATUS, _NEW_STATUS)
 
     op.create_table(
         "counter_state",
@@ -116,11 +139,13 @@ def downgrade() -> None:
     op.drop_table("queue_actions")
     op.drop_table("counter_state")
     op.execute("UPDATE tickets SET status = 'waiting' WHERE status = 'held'")
-    _ticket_status(_OLD_STATUS)
-    with op.batch_alter_table("tickets") as batch:
-        for column in ("front_at", "held_at", "target_counter", "transfer_count", "transferred_at"):
-            batch.drop_column(column)
+    _ticket_status(_NEW_STATUS, _OLD_STATUS)
+    # Plain ALTER TABLE … DROP COLUMN (SQLite 3.35+): batch mode would copy and drop tables
+    # that other tables' foreign keys reference.
     op.drop_index("ix_staff_number", table_name="staff")
-    with op.batch_alter_table("staff") as batch:
-        for column in ("locked_until", "failed_logins", "supervisor", "password_hash", "number"):
-            batch.drop_column(column)
+    for table, columns in (
+        ("tickets", ("front_at", "held_at", "target_counter", "transfer_count", "transferred_at")),
+        ("staff", ("locked_until", "failed_logins", "supervisor", "password_hash", "number")),
+    ):
+        for column in columns:
+            op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
