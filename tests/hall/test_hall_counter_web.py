@@ -193,3 +193,41 @@ def test_add_staff_cli_takes_a_number_and_a_password(hall: Hall, capsys: Any) ->
                             headers={"Authorization": f"Bearer {token}"})  # fmt: skip
     assert resp.status_code == 200, resp.text
     assert dt.datetime.fromisoformat(resp.json()["completed_at"]).utcoffset() == dt.timedelta(0)
+
+
+def test_the_page_shows_the_stored_precheck_and_every_action_is_an_event(
+    hall: Hall, staff_number: str
+) -> None:
+    from event_recorder import EventRecorder
+
+    ticket = hall.issue("business-license")
+    body = {
+        "service_id": "business-license",
+        "overall": "core_missing",
+        "pages": 1,
+        "engine": "tesseract",
+        "checked_at": "2026-11-23T01:00:00+00:00",
+        "materials": [{"index": 0, "doc_type": "other", "status": "missing", "core": True}],
+    }
+    resp = hall.client.post(
+        f"/api/v1/tickets/{ticket['id']}/precheck", json=body, headers=hall.kiosk()
+    )
+    assert resp.status_code == 201, resp.text
+    _sign_in(hall.client, staff_number, PASSWORD, counter="6")
+    csrf = _csrf(hall.client)
+    with EventRecorder(hall.client.app.state.events) as rec:  # type: ignore[attr-defined]
+        current = _act(hall.client, "call-next", csrf)["state"]["current"]
+        assert current["precheck"] == "core_missing"
+        assert current["precheck_text"] == "缺核心材料"
+        first = current["materials"][0]
+        assert (first["check"], first["bad"]) == ("缺", True)
+        _act(hall.client, "pause", csrf)
+        _act(hall.client, "complete", csrf)
+        _act(hall.client, "open", csrf)
+        events = rec.wait_for(4)
+    assert [(e.kind, e.counter_id) for e in events] == [
+        ("call", "6"),
+        ("pause", "6"),
+        ("complete", "6"),
+        ("open", "6"),
+    ]
