@@ -668,7 +668,10 @@ class Queue:
             if conn is None:
                 with connection_transaction(self.engine, readonly=True) as own:
                     return self.describe(ticket, own)
-            ahead = self._people_ahead(conn, ticket)
+            if getattr(ticket, "transferred_at", None) is not None:
+                ahead = self._ahead_by_rule(conn, ticket)
+            else:
+                ahead = self._people_ahead(conn, ticket)
             if ahead:
                 group = self._groups.get(ticket.window_group)
                 durations = self._service_durations(conn, group.id) if group else []
@@ -726,6 +729,32 @@ class Queue:
             completed_at=_utc(ticket.completed_at),
             recall_count=ticket.recall_count,
         )
+
+    def _ahead_by_rule(self, conn: Connection | Session, ticket: Any) -> int:
+        """People ahead of a transferred ticket in its new group, by the call rule (its
+        number's sequence belongs to another prefix, so the index ranges do not apply)."""
+        group = self._groups.get(ticket.window_group)
+        period = numbering_period(group.daily_reset, ticket.service_day) if group else None
+        rows = conn.execute(
+            select(
+                _T.c.id, _T.c.priority, _T.c.issued_at, _T.c.seq, _T.c.front_at,
+                _T.c.target_counter,
+            ).where(
+                _T.c.window_group == ticket.window_group,
+                _T.c.status == "waiting",
+                or_(_T.c.period == period, _T.c.service_day == ticket.service_day),
+            )
+        ).all()  # fmt: skip
+        candidates = [
+            call_order.Candidate(r.id, ticket.window_group, bool(r.priority), r.issued_at,
+                                 r.seq, r.front_at, r.target_counter)
+            for r in rows
+        ]  # fmt: skip
+        mine = next((c for c in candidates if c.id == ticket.id), None)
+        if mine is None:
+            return 0
+        key = call_order.order_key(mine)
+        return sum(1 for c in candidates if call_order.order_key(c) < key)
 
     @staticmethod
     def _people_ahead(conn: Connection | Session, ticket: Any) -> int:

@@ -108,7 +108,9 @@ def test_transfer_keeps_number_and_issue_time_and_lands_in_order(hall: Hall) -> 
     assert moved["issued_at"] == early["issued_at"]
     assert moved["window_group"] == "livelihood"
     assert moved["status"] == "transferred"
+    assert moved["people_ahead"] == 0  # it waited longest: first in the new queue
     assert _get(hall, early["id"])["status"] == "transferred"
+    assert _get(hall, late["id"])["people_ahead"] == 2  # the transferred B001 and C001
     # It waited longest: it is called first at the new group, before C001 and C002.
     order = [_post(hall, "/counters/10/call-next")["id"] for _ in range(3)]
     assert order == [early["id"], mid["id"], late["id"]]
