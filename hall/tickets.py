@@ -56,7 +56,7 @@ from hall.db import (
     run_connection_transaction,
     transaction,
 )
-from hall.models import CounterState, Kiosk, QueueAction, Staff, Ticket
+from hall.models import NO_RESET_PERIOD, CounterState, Kiosk, QueueAction, Staff, Ticket
 from hall.numbering import (
     PG_FORMAT_NUMBER_SQL,
     PG_NEXT_SEQ_CTE,
@@ -741,6 +741,7 @@ class Queue:
                 _T.c.target_counter,
             ).where(
                 _T.c.window_group == ticket.window_group,
+                _T.c.period.in_({ticket.service_day.isoformat(), NO_RESET_PERIOD}),
                 _T.c.status == "waiting",
                 or_(_T.c.period == period, _T.c.service_day == ticket.service_day),
             )
@@ -811,6 +812,9 @@ class Queue:
             select(Ticket)
             .where(
                 Ticket.window_group == group.id,
+                # Numbering periods are a day or "perpetual": the IN keeps the look-up on
+                # the index ix_tickets_queue instead of the group's whole history.
+                Ticket.period.in_({day.isoformat(), NO_RESET_PERIOD}),
                 Ticket.status == "waiting",
                 or_(
                     Ticket.period == numbering_period(group.daily_reset, day),
