@@ -16,7 +16,7 @@ import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
@@ -36,7 +36,9 @@ from hall.numbering import DEFAULT_TIMEZONE
 from hall.precheck import router as precheck_router
 from hall.privacy import resolve_id_hash_key
 from hall.schemas import CounterStatus, Health, TicketOut, TicketRequest, TransferRequest
+from hall.service_levels import router as service_levels_router
 from hall.staff_web import router as staff_web_router
+from hall.stats import router as stats_router
 from hall.tickets import (
     CounterPaused,
     IdempotencyConflict,
@@ -159,6 +161,8 @@ def create_app(
     app.include_router(catalog_router)
     app.include_router(staff_web_router)
     app.include_router(counter_web_router)
+    app.include_router(stats_router)
+    app.include_router(service_levels_router)
     log.info("hall server ready: %s, catalog %s", database_kind(engine), catalog.version)
     return app
 
@@ -330,6 +334,20 @@ def _add_counter_route(app: FastAPI, prefix: str, verb: str, paused: bool) -> No
 def _add_action_route(app: FastAPI, prefix: str, action: str) -> None:
     def act(ticket_id: str, request: Request, staff: StaffPrincipal, now: Now) -> TicketOut:
         return queue_ops.act(request.app, ticket_id, action, int(staff.id), now)
+
+    def complete(
+        ticket_id: str,
+        request: Request,
+        staff: StaffPrincipal,
+        now: Now,
+        outcome: Literal["done", "return"] = "done",
+    ) -> TicketOut:
+        # outcome=return: 退件 — the matter was handed back (counts in 退件率, hall.stats).
+        extra = {"outcome": "return"} if outcome == "return" else {}
+        return queue_ops.act(request.app, ticket_id, action, int(staff.id), now, **extra)
+
+    if action == "complete":
+        act = complete  # type: ignore[assignment]
 
     act.__name__ = f"ticket_{action.replace('-', '_')}"
     act.__doc__ = (

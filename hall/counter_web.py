@@ -43,6 +43,7 @@ from sqlalchemy import func, select
 from hall import queue_ops
 from hall.db import get_or_create_secret, transaction
 from hall.models import CounterSession, CounterState, Precheck, QueueAction, Staff, Ticket
+from hall.service_levels import counter_groups, current_alerts
 from hall.staff_accounts import LoginRefused, check_login
 from hall.tickets import QueueError
 from kiosk.catalog import Catalog
@@ -348,6 +349,11 @@ def page_data(request: Request, who: CounterSignIn) -> dict[str, Any]:
         "held": held,
         "waiting": waiting,
         "today": _today_counts(app, who.counter_id, now),
+        # Service-level alerts of this counter's groups (hall.service_levels).
+        "alerts": [
+            {"text": a.text, "text_en": a.text_en}
+            for a in current_alerts(app, now, counter_groups(app, who.counter_id))
+        ],
         "generated_text": now.astimezone(queue.tz).strftime("%H:%M:%S"),
     }
 
@@ -410,6 +416,7 @@ def render_page(hall_name: str, who: CounterSignIn, catalog: Catalog) -> str:
   </div>
 </header>
 <p id="conn-error" class="conn-error" role="alert" hidden>⚠ {_t("与服务器的连接中断，正在重试…", "Connection to the server lost, retrying…")}</p>
+<ul id="sla-alerts" class="sla-alerts" role="alert" hidden></ul>
 <p id="paused-banner" class="paused" role="status" hidden>⏸ {_t("暂停服务中：本窗口不叫号", "On break: this window calls nobody")}</p>
 <main>
   <section id="current" class="current" aria-labelledby="current-title">

@@ -144,6 +144,7 @@ class Ticket(Base):
         ),
         Index("ix_tickets_queue", "window_group", "period", "status", "priority", "seq"),
         Index("ix_tickets_service_times", "window_group", "status", "completed_at"),
+        Index("ix_tickets_service_day", "service_day"),  # statistics by day (hall.stats)
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -75,6 +75,8 @@ SERVICE_TIME_SAMPLE = 20
 """How many of a group's latest completed tickets the wait estimate looks at."""
 MIN_SERVICE_TIME_SAMPLE = 3
 """Below this many completed tickets the catalog's avg_service_s is used instead."""
+RETURN_DETAIL = "outcome:return"
+"""``queue_actions.detail`` of a ``complete`` whose outcome is 退件 (returned)."""
 _CALL_ATTEMPTS = 10
 _PG_ISSUE_ATTEMPTS = 5
 """Fast-path attempts: serialization failures, deadlocks and broken connections retry."""
@@ -1009,8 +1011,12 @@ class Queue:
         to_group: str | None = None,
         to_counter: str | None = None,
         reason: str | None = None,
+        outcome: str | None = None,
     ) -> TicketOut:
         """recall / no-show / complete / hold / resume / transfer a ticket, as its counter.
+
+        ``outcome="return"`` on complete records a 退件 (the matter was handed back, e.g.
+        incomplete materials) as ``RETURN_DETAIL`` in ``queue_actions`` (退件率).
 
         Checks, with nothing changed on failure: TicketNotFound, NotYourTicket (another
         counter's ticket), InvalidTransition (its state forbids it), and for a transfer
@@ -1024,6 +1030,8 @@ class Queue:
             values.update(counter=None, called_at=None, held_at=None, front_at=None)
         if action == "transfer":
             detail, values = self._transfer_values(to_group, to_counter, reason, now, values)
+        elif action == "complete" and outcome == "return":
+            detail = RETURN_DETAIL
         with transaction(self.engine) as session:
             ticket = session.get(Ticket, ticket_id)
             if ticket is None:
