@@ -27,6 +27,7 @@ from hall import __version__, queue_ops
 from hall.auth import AnyPrincipal, StaffPrincipal, VerifiedKiosk
 from hall.catalog_api import router as catalog_router
 from hall.counter_web import router as counter_web_router
+from hall.dashboard import router as dashboard_router
 from hall.db import database_kind, make_engine, migrate
 from hall.events import EventHub
 from hall.feedback import feedback_router
@@ -163,6 +164,7 @@ def create_app(
     app.include_router(counter_web_router)
     app.include_router(stats_router)
     app.include_router(service_levels_router)
+    app.include_router(dashboard_router)
     log.info("hall server ready: %s, catalog %s", database_kind(engine), catalog.version)
     return app
 
