@@ -3,7 +3,7 @@
     python -m hall serve --host 0.0.0.0 --port 8080 --database-url URL [--workers N]
         [--no-access-log]
     python -m hall add-kiosk KIOSK_ID      # prints only the new token
-    python -m hall add-staff NAME [--number 工号 [--password PW | prompt]] [--supervisor]
+    python -m hall add-staff NAME [--number 工号 [--password PW | prompt]] [--supervisor | --auditor]
                                            # prints only the new token
     python -m hall migrate
     python -m hall verify-ratings          # exit 0 if the rating chain is intact, else 1
@@ -84,6 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     staff.add_argument(
         "--supervisor", action="store_true", help="may act on every counter's tickets"
+    )
+    staff.add_argument(
+        "--auditor", action="store_true", help="reads everything, changes nothing (审计)"
     )
     sub.add_parser("migrate", parents=[db], help="upgrade the database schema to the newest")
     sub.add_parser(
@@ -171,6 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 number=args.number,
                 password=password,
                 supervisor=args.supervisor,
+                auditor=args.auditor,
             )
             print(token)
         elif args.command == "migrate":

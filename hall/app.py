@@ -53,6 +53,7 @@ from hall.tickets import (
     UnknownGroup,
     UnknownService,
 )
+from hall.work_queues import router as work_queues_router
 from kiosk.catalog import DEFAULT_PATH as DEFAULT_CATALOG_PATH
 from kiosk.catalog import load_catalog
 from kiosk.errors import ConfigError
@@ -165,6 +166,7 @@ def create_app(
     app.include_router(stats_router)
     app.include_router(service_levels_router)
     app.include_router(dashboard_router)
+    app.include_router(work_queues_router)
     log.info("hall server ready: %s, catalog %s", database_kind(engine), catalog.version)
     return app
 

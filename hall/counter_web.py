@@ -41,6 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import func, select
 
 from hall import queue_ops
+from hall.auth import is_auditor
 from hall.db import get_or_create_secret, transaction
 from hall.models import CounterSession, CounterState, Precheck, QueueAction, Staff, Ticket
 from hall.service_levels import counter_groups, current_alerts
@@ -583,6 +584,8 @@ async def login(request: Request) -> Response:
             f" Wrong staff number or password ({refused.attempts_left} tries left)"
         )
         return refuse(message, 401, number)
+    if await run_in_threadpool(is_auditor, app.state.engine, who.staff_id):
+        return refuse("审计账号只读，不能在窗口叫号 An auditor cannot work a counter", 403, number)
     session_id = await run_in_threadpool(_start_session, app, who.staff_id, counter, now)
     response = _redirect("/counter/")
     response.set_cookie(

@@ -309,7 +309,7 @@ def render_page(hall_name: str, who: StaffSession, data: dict[str, Any]) -> str:
     body = f"""
 <header class="top">
   <h1>{_e(hall_name)} · 自助终端监控</h1>
-  <div class="who">工作人员：<span id="staff-name">{_e(who.name)}</span>
+  <div class="who"><a href="/staff/work/">工作队列（办不成事、差评整改）</a> · 工作人员：<span id="staff-name">{_e(who.name)}</span>
     <form method="post" action="/staff/logout" class="inline"><button type="submit">退出登录</button></form>
   </div>
 </header>
