@@ -124,7 +124,7 @@ def _query(dialect: str, by: str, catalog: Catalog, tz: ZoneInfo, day: dt.date) 
     )
     only_bundles = f" AND t.service_id IN ({bundle_ids})" if by == "bundle" else ""
     sql = f"""
-WITH base AS (
+WITH base AS MATERIALIZED (
   SELECT {key} AS k, t.status AS status,
     CASE WHEN t.status = 'completed' THEN 1 ELSE 0 END AS done,
     CASE WHEN t.status = 'no_show' THEN 1 ELSE 0 END AS missed,
