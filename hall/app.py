@@ -38,8 +38,10 @@ from hall.precheck import router as precheck_router
 from hall.privacy import resolve_id_hash_key
 from hall.schemas import CounterStatus, Health, TicketOut, TicketRequest, TransferRequest
 from hall.service_levels import router as service_levels_router
+from hall.service_levels import thresholds_from_env
 from hall.staff_web import router as staff_web_router
 from hall.stats import router as stats_router
+from hall.stats import session_router as stats_session_router
 from hall.tickets import (
     CounterPaused,
     IdempotencyConflict,
@@ -154,6 +156,7 @@ def create_app(
     app.state.clock = clock or utc_now
     app.state.queue = Queue(engine, catalog, tz, key)
     app.state.events = EventHub()  # pushed to boards, counters, evaluators (hall/events.py)
+    app.state.service_levels = thresholds_from_env()  # ConfigError now, not at first use
     _install_error_handlers(app)
     _add_routes(app)
     app.include_router(help_router)
@@ -164,6 +167,7 @@ def create_app(
     app.include_router(staff_web_router)
     app.include_router(counter_web_router)
     app.include_router(stats_router)
+    app.include_router(stats_session_router)
     app.include_router(service_levels_router)
     app.include_router(dashboard_router)
     app.include_router(work_queues_router)

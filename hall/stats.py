@@ -389,6 +389,31 @@ def get_queue_stats(
     """Queue statistics of hall-local service days ``from``..``to`` (default: today) per
     ``by`` (staff token; read-only, so any staff role incl. an auditor may read it);
     ``format=csv`` or ``xlsx`` downloads the same table."""
+    return _stats_response(request, date_from, date_to, by, fmt)
+
+
+session_router = APIRouter(prefix="/staff/stats", include_in_schema=False)
+
+
+@session_router.get("/queue")
+def get_queue_stats_session(
+    request: Request,
+    date_from: Annotated[dt.date | None, Query(alias="from")] = None,
+    date_to: Annotated[dt.date | None, Query(alias="to")] = None,
+    by: StatsBy = "day",
+    fmt: Annotated[Literal["json", "csv", "xlsx"], Query(alias="format")] = "json",
+) -> Any:
+    """The same for a browser signed in at ``/staff/`` (session cookie, path /staff)."""
+    from hall.staff_web import read_session
+
+    if read_session(request) is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="login required")
+    return _stats_response(request, date_from, date_to, by, fmt)
+
+
+def _stats_response(
+    request: Request, date_from: dt.date | None, date_to: dt.date | None, by: StatsBy, fmt: str
+) -> Any:
     start, end = stats_range(request, date_from, date_to)
     queue = request.app.state.queue
     stats = queue_stats(request.app.state.engine, queue.catalog, queue.tz, by, start, end)

@@ -427,6 +427,10 @@ def _render(hall_name: str, staff_name: str) -> str:
 <a href="/staff/">终端监控</a></div></header>
 <main>
 <ul id="work-alerts" class="sla-alerts" role="alert" hidden></ul>
+<p class="exports">统计报表 Reports:
+<a id="export-month-xlsx" href="/staff/stats/queue?by=group&amp;format=xlsx">今日·按窗口组 XLSX</a> ·
+<a href="/staff/stats/queue?by=counter&amp;format=csv">今日·按窗口 CSV</a> ·
+<a href="/dashboard/">可视化大屏</a></p>
 <p class="refresh">每 {POLL_MS / 1000:g} 秒自动刷新 · 最后刷新 <span id="generated">—</span></p>
 <p id="message" role="status" aria-live="polite"></p>
 <section id="cases-section"><h2>办不成事反映（1 小时内响应）</h2>

@@ -206,6 +206,18 @@ def _same(value: Any) -> Any:
         return str(value)
 
 
+def test_a_signed_in_staff_browser_downloads_the_same_statistics(hall: Hall) -> None:
+    _fixed_day(hall)
+    assert hall.client.get("/staff/stats/queue", params={"from": DAY}).status_code == 401
+    login = hall.client.post(
+        "/staff/login", data={"token": hall.staff_token}, follow_redirects=False
+    )
+    assert login.status_code == 303
+    by_session = hall.client.get("/staff/stats/queue", params={"from": DAY, "to": DAY})
+    assert by_session.status_code == 200
+    assert by_session.json() == _stats(hall, "day")
+
+
 def test_stats_need_a_staff_token_and_a_sane_range(hall: Hall) -> None:
     assert hall.client.get("/api/v1/stats/queue").status_code == 401
     assert hall.client.get("/api/v1/stats/queue", headers=hall.kiosk()).status_code == 403
