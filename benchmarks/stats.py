@@ -141,6 +141,8 @@ def generate(url: str, days: int, per_day: int, seed: int = 16) -> dict[str, Any
                 "no_show_at": called + dt.timedelta(minutes=2) if status == "no_show" else None,
                 "transferred_at": None, "transfer_count": 1 if 0.07 <= roll < 0.12 else 0,
                 "target_counter": None, "held_at": None, "front_at": None,
+                "first_called_at": called,
+                "returned": status == "completed" and roll > 0.95,
             }  # fmt: skip
             tickets.append(row)
             actions.append({"kind": "call", "ticket_id": tid, "counter_id": counter,

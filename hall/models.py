@@ -179,6 +179,10 @@ class Ticket(Base):
     target_counter: Mapped[str | None] = mapped_column(String(16))
     held_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     front_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Statistics (hall.stats): the FIRST call (a transfer does not restart the wait) and
+    # 退件 — completed with the outcome "return" (also in queue_actions.detail).
+    first_called_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    returned: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 QUEUE_ACTION_KINDS = (

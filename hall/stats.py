@@ -6,11 +6,11 @@ zone, ``hall.numbering.service_day``). Per key (day, local hour of issue, window
 counter, item, bundle, staff member) one row of counts and times:
 
 - issued, served (completed), missed (no-show), transferred (转窗 at least once);
-- waiting = issue → FIRST call (``queue_actions``; a transfer does not restart it),
+- waiting = issue → FIRST call (``tickets.first_called_at``; a transfer does not restart it),
   service = last call → complete; p50 / p90 are nearest-rank percentiles computed in SQL
   with window functions (``ROW_NUMBER`` over the key), avg and max alongside;
 - 户量 visitors, 办件量 items handled (a bundle counts its items), 联办量 bundle visits,
-  退件 returned (completed with ``?outcome=return``) and 退件率 = returned / served;
+  退件 returned (completed with ``?outcome=return``, ``tickets.returned``) and 退件率 = returned / served;
 - 一次性备齐率 (``prechecks``) and the satisfaction rate (``hall.ratings.rating_stats``)
   where the key allows.
 
@@ -39,7 +39,6 @@ from hall.db import transaction
 from hall.numbering import service_day
 from hall.ratings import rating_stats
 from hall.stats_models import QueueStats, QueueStatsRow, StatsBy
-from hall.tickets import RETURN_DETAIL
 from kiosk.catalog import Catalog
 
 MAX_RANGE_DAYS = 400
@@ -118,10 +117,7 @@ def _query(dialect: str, by: str, catalog: Catalog, tz: ZoneInfo, day: dt.date) 
     bundle_ids = ", ".join(f":b{i}" for i in range(len(bundles)))
     for i, bundle_id in enumerate(bundles):
         params[f"b{i}"] = bundle_id
-    first_call = (
-        "COALESCE((SELECT MIN(a.at) FROM queue_actions a"
-        " WHERE a.ticket_id = t.id AND a.kind = 'call'), t.called_at)"
-    )
+    first_call = "COALESCE(t.first_called_at, t.called_at)"
     only_bundles = f" AND t.service_id IN ({bundle_ids})" if by == "bundle" else ""
     sql = f"""
 WITH base AS MATERIALIZED (
@@ -134,9 +130,7 @@ WITH base AS MATERIALIZED (
     {_seconds(dialect, first_call, "t.issued_at")} AS wait_s,
     CASE WHEN t.status = 'completed'
       THEN {_seconds(dialect, "t.completed_at", "t.called_at")} END AS service_s,
-    CASE WHEN t.status = 'completed' AND EXISTS (SELECT 1 FROM queue_actions r
-      WHERE r.ticket_id = t.id AND r.kind = 'complete' AND r.detail = :ret)
-      THEN 1 ELSE 0 END AS ret
+    CASE WHEN t.status = 'completed' AND t.returned THEN 1 ELSE 0 END AS ret
   FROM tickets t
   WHERE t.service_day >= :d0 AND t.service_day <= :d1{only_bundles}
 ), ranked AS (
@@ -158,7 +152,6 @@ SELECT k, COUNT(*) AS issued, SUM(done) AS served, SUM(missed) AS missed,
   {_pct(90, "s_rn", "s_n", "service_s")} AS service_p90_s
 FROM ranked GROUP BY k
 """
-    params["ret"] = RETURN_DETAIL
     stmt = text(sql).bindparams(
         bindparam("d0", type_=_date_type()), bindparam("d1", type_=_date_type())
     )

@@ -56,7 +56,15 @@ from hall.db import (
     run_connection_transaction,
     transaction,
 )
-from hall.models import NO_RESET_PERIOD, CounterState, Kiosk, QueueAction, Staff, Ticket
+from hall.models import (
+    NO_RESET_PERIOD,
+    CounterState,
+    Kiosk,
+    QueueAction,
+    Staff,
+    Ticket,
+    UTCDateTime,
+)
 from hall.numbering import (
     PG_FORMAT_NUMBER_SQL,
     PG_NEXT_SEQ_CTE,
@@ -943,6 +951,9 @@ class Queue:
                 counter=counter_id,
                 staff_id=staff_id,
                 called_at=now,
+                first_called_at=func.coalesce(
+                    Ticket.first_called_at, bindparam(None, now, type_=UTCDateTime())
+                ),
                 target_counter=None,
                 front_at=None,
             )
@@ -1049,6 +1060,7 @@ class Queue:
                 values["recall_count"] = Ticket.recall_count + 1
             elif action == "complete":
                 values["completed_at"] = now
+                values["returned"] = detail == RETURN_DETAIL
             elif action == "no-show":
                 values["no_show_at"] = now
             elif action == "hold":

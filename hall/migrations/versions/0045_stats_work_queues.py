@@ -1,4 +1,5 @@
-"""Statistics and staff work queues: tickets by service day (hall.stats), the auditor
+"""Statistics and staff work queues: tickets by service day, their first call and 退件
+(hall.stats; filled in from queue_actions for existing tickets), the auditor
 role, the staff audit log and window-score review tasks (hall.work_queues).
 
 Revision ID: 0045
@@ -22,11 +23,25 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # Plain ADD COLUMN (no batch mode: copying tables that others reference fails on SQLite).
+    op.add_column("tickets", sa.Column("first_called_at", UTCDateTime(), nullable=True))
+    op.add_column(
+        "tickets", sa.Column("returned", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    op.execute(
+        "UPDATE tickets SET first_called_at = (SELECT MIN(a.at) FROM queue_actions a"
+        " WHERE a.ticket_id = tickets.id AND a.kind = 'call') WHERE called_at IS NOT NULL"
+        " OR transfer_count > 0"
+    )
+    op.execute(
+        "UPDATE tickets SET returned = TRUE WHERE EXISTS (SELECT 1 FROM queue_actions a"
+        " WHERE a.ticket_id = tickets.id AND a.kind = 'complete'"
+        " AND a.detail = 'outcome:return')"
+    )
     op.create_index("ix_tickets_service_day", "tickets", ["service_day"])
-    with op.batch_alter_table("staff") as batch:
-        batch.add_column(
-            sa.Column("auditor", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
+    op.add_column(
+        "staff", sa.Column("auditor", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
     op.create_table(
         "staff_audit_log",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -66,6 +81,8 @@ def downgrade() -> None:
     op.drop_table("review_tasks")
     op.drop_index("ix_staff_audit_log_at", table_name="staff_audit_log")
     op.drop_table("staff_audit_log")
-    with op.batch_alter_table("staff") as batch:
-        batch.drop_column("auditor")
+    # Plain ALTER TABLE … DROP COLUMN (SQLite 3.35+), as in 0040.
+    op.drop_column("staff", "auditor")
     op.drop_index("ix_tickets_service_day", table_name="tickets")
+    op.drop_column("tickets", "returned")
+    op.drop_column("tickets", "first_called_at")
