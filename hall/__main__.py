@@ -4,6 +4,7 @@
         [--no-access-log]
     python -m hall add-kiosk KIOSK_ID      # prints only the new token
     python -m hall add-staff NAME          # prints only the new token
+    python -m hall add-evaluator COUNTER   # window evaluator's device token (/rate/)
     python -m hall migrate
     python -m hall verify-ratings          # exit 0 if the rating chain is intact, else 1
 
@@ -71,6 +72,11 @@ def _parser() -> argparse.ArgumentParser:
     kiosk.add_argument("kiosk_id")
     staff = sub.add_parser("add-staff", parents=[db], help="create a staff (counter) token")
     staff.add_argument("name")
+    evaluator = sub.add_parser(
+        "add-evaluator", parents=[db], help="create or rotate a window evaluator's token"
+    )
+    evaluator.add_argument("counter", help="the counter (window) number it stands at")
+    evaluator.add_argument("--catalog", default=None, help="services.toml (default: config/)")
     sub.add_parser("migrate", parents=[db], help="upgrade the database schema to the newest")
     sub.add_parser(
         "verify-ratings",
@@ -119,6 +125,8 @@ def _serve(args: argparse.Namespace) -> None:
         "port": args.port,
         "log_level": args.log_level,
         "access_log": not args.no_access_log,
+        # open board streams (SSE) never end by themselves: close them after 3 s
+        "timeout_graceful_shutdown": 3,
     }
     if args.workers <= 1:
         uvicorn.run(app, **common)  # type: ignore[arg-type]
@@ -140,6 +148,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "add-staff":
             migrate(args.database_url)
             print(add_staff(args.database_url, args.name))
+        elif args.command == "add-evaluator":
+            from hall.evaluator import add_evaluator
+            from kiosk.catalog import DEFAULT_PATH, load_catalog
+
+            catalog = load_catalog(args.catalog or DEFAULT_PATH)
+            counters = {c for g in catalog.groups for c in g.counters}
+            migrate(args.database_url)
+            print(add_evaluator(args.database_url, args.counter, counters))
         elif args.command == "migrate":
             migrate(args.database_url)
         elif args.command == "verify-ratings":

@@ -24,10 +24,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from hall import __version__
+from hall.announcements import Announcer
+from hall.announcements import router as announcements_router
 from hall.auth import AnyPrincipal, StaffPrincipal, VerifiedKiosk
+from hall.board import router as board_router
 from hall.catalog_api import router as catalog_router
 from hall.db import database_kind, make_engine, migrate
-from hall.events import EventHub
+from hall.evaluator import router as evaluator_router
+from hall.events import HallEvent, make_event_hub, publish
 from hall.feedback import feedback_router
 from hall.help import router as help_router
 from hall.monitoring import router as monitoring_router
@@ -125,6 +129,7 @@ def create_app(
             gc.unfreeze()
         await _app.state.queue.aclose()
         await _app.state.events.aclose()
+        _app.state.announcer.close()
         engine.dispose()
 
     app = FastAPI(
@@ -137,7 +142,10 @@ def create_app(
     app.state.catalog = catalog
     app.state.clock = clock or utc_now
     app.state.queue = Queue(engine, catalog, tz, key)
-    app.state.events = EventHub()  # pushed to boards, counters, evaluators (hall/events.py)
+    # pushed to boards, counters, evaluators (hall/events.py): LISTEN/NOTIFY across the
+    # server processes on PostgreSQL, an in-process hub on SQLite
+    app.state.events = make_event_hub(engine)
+    app.state.announcer = Announcer.from_env(database_url)  # spoken calls (hall/announcements.py)
     _install_error_handlers(app)
     _add_routes(app)
     app.include_router(help_router)
@@ -146,6 +154,9 @@ def create_app(
     app.include_router(monitoring_router)
     app.include_router(catalog_router)
     app.include_router(staff_web_router)
+    app.include_router(board_router)
+    app.include_router(announcements_router)
+    app.include_router(evaluator_router)
     log.info("hall server ready: %s, catalog %s", database_kind(engine), catalog.version)
     return app
 
@@ -232,20 +243,47 @@ def _add_routes(app: FastAPI) -> None:
             404: {"description": "no such counter"},
         },
     )
-    def call_next(counter_id: str, staff: StaffPrincipal, queue: QueueDep, now: Now) -> Any:
+    def call_next(
+        counter_id: str, staff: StaffPrincipal, queue: QueueDep, now: Now, request: Request
+    ) -> Any:
         """Call the next waiting ticket of this counter's window groups (staff token)."""
         ticket = queue.call_next(counter_id, int(staff.id), now)
         if ticket is None:
             return Response(status_code=status.HTTP_204_NO_CONTENT)
+        publish_ticket_event(request.app, "call", ticket, now)
         return ticket
 
     for action in ("recall", "no-show", "complete"):
         _add_action_route(app, prefix, action)
 
 
+def publish_ticket_event(app: FastAPI, kind: str, ticket: TicketOut, now: dt.datetime) -> None:
+    """Tell the boards, counters and evaluators (``hall.events``); after the commit.
+    A call's announcement is synthesised at once, before the boards ask for it."""
+    if kind in ("call", "recall") and ticket.counter:
+        app.state.announcer.warm(ticket.number, ticket.counter)
+    publish(
+        app,
+        HallEvent(
+            kind,
+            now.astimezone(dt.UTC),
+            ticket_id=ticket.id,
+            ticket_number=ticket.number,
+            counter_id=ticket.counter,
+            group_id=ticket.window_group,
+        ),
+    )
+
+
 def _add_action_route(app: FastAPI, prefix: str, action: str) -> None:
-    def act(ticket_id: str, staff: StaffPrincipal, queue: QueueDep, now: Now) -> TicketOut:
-        return queue.act(ticket_id, action, int(staff.id), now)
+    kind = action.replace("-", "_")
+
+    def act(
+        ticket_id: str, staff: StaffPrincipal, queue: QueueDep, now: Now, request: Request
+    ) -> TicketOut:
+        ticket = queue.act(ticket_id, action, int(staff.id), now)
+        publish_ticket_event(request.app, kind, ticket, now)
+        return ticket
 
     act.__name__ = f"ticket_{action.replace('-', '_')}"
     act.__doc__ = f"{action} a called ticket (staff token); 409 if its state does not allow it."
