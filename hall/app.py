@@ -9,6 +9,7 @@ kiosks' tickets at once on SQLite.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import gc
 import logging
@@ -123,6 +124,9 @@ def create_app(
         # frozen, a full garbage collection no longer walks them (≈100 ms, a latency spike
         # for every request in flight).
         gc.freeze()
+        wait_listening = getattr(_app.state.events, "wait_listening", None)
+        if wait_listening is not None:  # PostgreSQL: listen before the first request
+            await asyncio.to_thread(wait_listening, 5.0)
         try:
             yield
         finally:
