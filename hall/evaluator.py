@@ -151,7 +151,7 @@ def _last_completed(session: Session, counter: str, day: dt.date) -> Ticket | No
             Ticket.status == "completed",
             Ticket.completed_at.is_not(None),
         )
-        .order_by(Ticket.completed_at.desc())
+        .order_by(Ticket.completed_at.desc(), Ticket.called_at.desc(), Ticket.seq.desc())
         .limit(1)
     )
 
