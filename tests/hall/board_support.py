@@ -125,3 +125,58 @@ class Driver:
 
     def close(self) -> None:
         self.http.close()
+
+
+# -- a real Chromium (Debian's, headless) ---------------------------------------------------
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+def chromium(
+    tmp_path: Any, monkeypatch: Any, *, size: str = "1920,1080", autoplay: bool = True
+) -> Any:
+    """A headless Chromium driven by Selenium, as tests/hall/test_hall_staff_web_browser.py
+    starts it (no Selenium Manager, nothing downloaded); the board's kiosk flags added."""
+    import os
+
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+        from selenium.webdriver.common.selenium_manager import SeleniumManager
+    except ImportError:
+        _missing("the Python package selenium is not installed")
+    for path in (CHROMIUM, CHROMEDRIVER):
+        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+            _missing(f"{path} not found")
+
+    def _no_selenium_manager(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("Selenium Manager must not run (it would download a driver)")
+
+    monkeypatch.setattr(SeleniumManager, "binary_paths", _no_selenium_manager)
+    monkeypatch.setenv("SE_OFFLINE", "true")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    flags = [
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        "--no-first-run", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", f"--window-size={size}", f"--user-data-dir={tmp_path / 'chromium'}",
+    ]  # fmt: skip
+    if autoplay:
+        flags.append("--autoplay-policy=no-user-gesture-required")  # as the hall TV runs it
+    for flag in flags:
+        options.add_argument(flag)
+    service = Service(executable_path=CHROMEDRIVER, log_output=str(tmp_path / "chromedriver.log"))
+    return webdriver.Chrome(options=options, service=service)
+
+
+def _missing(what: str) -> Any:
+    import os
+
+    import pytest
+
+    message = (
+        f"{what}; install with: apt-get install -y chromium chromium-driver && pip install selenium"
+    )
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"browser test cannot run: {message}")
+    pytest.skip(message)
