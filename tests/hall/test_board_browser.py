@@ -228,3 +228,26 @@ def test_evaluator_shows_the_completed_ticket_and_rates_it_once(
             driver.close()
     finally:
         browser.quit()
+
+
+def test_without_the_autoplay_flag_the_board_asks_for_a_tap_to_enable_sound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db: tuple[str, str, str]
+) -> None:
+    url, kiosk_token, staff_token = db
+    browser = chromium(tmp_path, monkeypatch, autoplay=False)
+    try:
+        with ServerProcess(url, env=ENV) as server:
+            driver = Driver(server.base_url, kiosk_token, staff_token)
+            browser.get(f"{server.base_url}/board/")
+            _wait(browser, _connected)
+            driver.issue()
+            driver.call_next(COUNTER)
+            _wait(browser, lambda b: b.find_element("id", "sound").is_displayed())
+            assert browser.find_element("id", "sound").text == "点击开启声音"
+            assert _play_log(browser) == []  # kept, not lost
+            browser.find_element("id", "sound").click()  # a tap allows sound
+            _wait(browser, lambda b: any(e.get("result") == "ended" for e in _play_log(b)))
+            assert not browser.find_element("id", "sound").is_displayed()
+            driver.close()
+    finally:
+        browser.quit()
