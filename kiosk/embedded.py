@@ -70,8 +70,9 @@ class EmbeddedHallServer:
         self.url = f"http://127.0.0.1:{port}"
         log.info(
             "embedded hall server on %s — call board %s/board/, window evaluator %s/rate/"
-            " (token: python -m hall add-evaluator COUNTER), staff page %s/staff/",
-            self.url, self.url, self.url, self.url,
+            " (token: python -m hall add-evaluator --database-url %s COUNTER),"
+            " staff page %s/staff/",
+            self.url, self.url, self.url, self.database_url, self.url,
         )  # fmt: skip
 
     def stop(self) -> None:
