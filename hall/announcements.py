@@ -207,6 +207,18 @@ class Announcer:
         log.debug("announcement synthesised in %.0f ms", (time.monotonic() - started) * 1000)
         return wav
 
+    def start(self) -> None:
+        """Load the text preparation (pypinyin's dictionaries, ~0.5 s) and ask the engine
+        its version in the background, so the first call is not the one to pay for it."""
+        try:
+            self._pool.submit(self._prime)
+        except RuntimeError:
+            pass
+
+    def _prime(self) -> None:
+        prepare(spoken_sentence("A001", "1"))
+        self._engine_version()
+
     def warm(self, number: str, counter: str) -> None:
         """Synthesise in the background (right after a call, before the boards ask)."""
         try:

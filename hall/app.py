@@ -124,6 +124,7 @@ def create_app(
         # frozen, a full garbage collection no longer walks them (≈100 ms, a latency spike
         # for every request in flight).
         gc.freeze()
+        _app.state.announcer.start()
         wait_listening = getattr(_app.state.events, "wait_listening", None)
         if wait_listening is not None:  # PostgreSQL: listen before the first request
             await asyncio.to_thread(wait_listening, 5.0)
