@@ -117,6 +117,15 @@ def in_scope(
     return True
 
 
+def sse_bytes(event: HallEvent) -> bytes:
+    """The event as an SSE message, encoded once however many streams send it."""
+    cached: bytes | None = event.__dict__.get("_sse_bytes")
+    if cached is None:
+        cached = _sse(event.kind, public_event(event)).encode()
+        object.__setattr__(event, "_sse_bytes", cached)  # a cache on a frozen dataclass
+    return cached
+
+
 def _sse(kind: str, data: dict[str, Any]) -> str:
     return f"event: {kind}\ndata: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n"
 
@@ -252,24 +261,20 @@ async def board_events(
     clock = request.app.state.clock
 
     async def stream() -> Any:
-        events = hub.subscribe()
-        nxt = asyncio.ensure_future(anext(events))
-        try:
-            await asyncio.sleep(0)  # the task subscribes before the page is told "hello"
-            await asyncio.sleep(0)
+        with hub.subscription(lambda e: in_scope(e, wanted, counters)) as queue:
             hello = {"at": clock().astimezone(dt.UTC).isoformat(), "heartbeat_s": beat}
             yield f"retry: 1000\n{_sse('hello', hello)}"
             while True:
-                done, _ = await asyncio.wait({nxt}, timeout=beat)
-                if not done:
+                try:
+                    async with asyncio.timeout(beat):
+                        event = await queue.get()
+                except TimeoutError:
                     yield _sse("heartbeat", {"at": clock().astimezone(dt.UTC).isoformat()})
                     continue
-                event = nxt.result()
-                nxt = asyncio.ensure_future(anext(events))
-                if in_scope(event, wanted, counters):
-                    yield _sse(event.kind, public_event(event))
-        finally:
-            nxt.cancel()
+                batch = [event]
+                while not queue.empty():  # what queued meanwhile goes out in one write
+                    batch.append(queue.get_nowait())
+                yield b"".join(sse_bytes(e) for e in batch)
 
     return StreamingResponse(
         stream(),

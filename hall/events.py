@@ -21,7 +21,8 @@ import json
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -67,34 +68,55 @@ class HallEvent:
 
 class EventHub:
     """In-process fan-out. Subscribers are asyncio queues on the server's event loop;
-    ``publish`` may be called from any thread."""
+    ``publish`` may be called from any thread. One wake-up per event loop per event,
+    however many subscribers that loop has (a board stream each)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._subscribers: set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[HallEvent]]] = set()
+        self._subscribers: set[_Entry] = set()
+        self._by_loop: dict[asyncio.AbstractEventLoop, tuple[_Target, ...]] = {}
 
     def publish(self, event: HallEvent) -> None:
         with self._lock:
-            subscribers = list(self._subscribers)
-        for loop, queue in subscribers:
+            by_loop = self._by_loop
+        for loop, queues in by_loop.items():
             try:
-                loop.call_soon_threadsafe(_offer, queue, event)
-            except RuntimeError:  # that loop has closed: its subscriber is gone
+                loop.call_soon_threadsafe(_offer_all, queues, event)
+            except RuntimeError:  # that loop has closed: its subscribers are gone
                 with self._lock:
-                    self._subscribers.discard((loop, queue))
+                    self._subscribers = {s for s in self._subscribers if s[0] is not loop}
+                    self._rebuild()
 
-    async def subscribe(self) -> AsyncIterator[HallEvent]:
-        """Events from now on, until the caller stops iterating."""
+    def _rebuild(self) -> None:
+        by_loop: dict[asyncio.AbstractEventLoop, list[_Target]] = {}
+        for loop, queue, accept in self._subscribers:
+            by_loop.setdefault(loop, []).append((queue, accept))
+        self._by_loop = {loop: tuple(targets) for loop, targets in by_loop.items()}
+
+    @contextmanager
+    def subscription(
+        self, accept: Callable[[HallEvent], bool] | None = None
+    ) -> Iterator[asyncio.Queue[HallEvent]]:
+        """A queue that receives every event from now on (only those ``accept`` passes,
+        checked before the reader is woken), while the ``with`` lasts. Call on the event
+        loop that reads it."""
         queue: asyncio.Queue[HallEvent] = asyncio.Queue(SUBSCRIBER_BUFFER)
-        entry = (asyncio.get_running_loop(), queue)
+        entry = (asyncio.get_running_loop(), queue, accept)
         with self._lock:
             self._subscribers.add(entry)
+            self._rebuild()
         try:
-            while True:
-                yield await queue.get()
+            yield queue
         finally:
             with self._lock:
                 self._subscribers.discard(entry)
+                self._rebuild()
+
+    async def subscribe(self) -> AsyncIterator[HallEvent]:
+        """Events from now on, until the caller stops iterating."""
+        with self.subscription() as queue:
+            while True:
+                yield await queue.get()
 
     @property
     def subscriber_count(self) -> int:
@@ -234,10 +256,19 @@ def make_event_hub(engine: Any) -> EventHub:
     return EventHub()
 
 
-def _offer(queue: asyncio.Queue[HallEvent], event: HallEvent) -> None:
-    if queue.full():
-        queue.get_nowait()  # drop the oldest: the page redraws from the full state anyway
-    queue.put_nowait(event)
+_Target = tuple[asyncio.Queue[HallEvent], Callable[[HallEvent], bool] | None]
+_Entry = tuple[
+    asyncio.AbstractEventLoop, asyncio.Queue[HallEvent], Callable[[HallEvent], bool] | None
+]
+
+
+def _offer_all(targets: tuple[_Target, ...], event: HallEvent) -> None:
+    for queue, accept in targets:
+        if accept is not None and not accept(event):
+            continue
+        if queue.full():
+            queue.get_nowait()  # drop the oldest: the page redraws from the full state anyway
+        queue.put_nowait(event)
 
 
 def publish(app: Any, event: HallEvent) -> None:
