@@ -79,9 +79,9 @@ class EventHub:
     def publish(self, event: HallEvent) -> None:
         with self._lock:
             by_loop = self._by_loop
-        for loop, queues in by_loop.items():
+        for loop, targets in by_loop.items():
             try:
-                loop.call_soon_threadsafe(_offer_all, queues, event)
+                loop.call_soon_threadsafe(_offer_all, targets, event)
             except RuntimeError:  # that loop has closed: its subscribers are gone
                 with self._lock:
                     self._subscribers = {s for s in self._subscribers if s[0] is not loop}
