@@ -125,6 +125,7 @@ def create_app(
         # for every request in flight).
         gc.freeze()
         _app.state.announcer.start()
+        _app.state.events.start()
         wait_listening = getattr(_app.state.events, "wait_listening", None)
         if wait_listening is not None:  # PostgreSQL: listen before the first request
             await asyncio.to_thread(wait_listening, 5.0)

@@ -123,6 +123,9 @@ class EventHub:
         with self._lock:
             return len(self._subscribers)
 
+    def start(self) -> None:
+        """Start relaying (a backend with a database listener connects here)."""
+
     async def aclose(self) -> None:
         """Stop relaying (a backend with a database listener closes it here)."""
 
@@ -147,6 +150,14 @@ class PgEventHub(EventHub):
         self._listening = threading.Event()
         self.reconnects = 0
         self._thread = threading.Thread(target=self._listen, name="hall-events-listen", daemon=True)
+        self._started = False
+
+    def start(self) -> None:
+        """Start the listener thread (once; the app's start-up calls it)."""
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
         self._thread.start()
 
     @classmethod
@@ -165,7 +176,8 @@ class PgEventHub(EventHub):
         return psycopg.connect(autocommit=True, connect_timeout=5, **self._conninfo)
 
     def wait_listening(self, timeout: float) -> bool:
-        """True once the listener connection is up (for tests and start-up)."""
+        """Start, then True once the listener connection is up (start-up waits for it)."""
+        self.start()
         return self._listening.wait(timeout)
 
     def publish(self, event: HallEvent) -> None:
@@ -246,7 +258,8 @@ class PgEventHub(EventHub):
         self._stop.set()
         with self._send_lock:
             self._close_sender()
-        await asyncio.to_thread(self._thread.join, 5.0)
+        if self._started:
+            await asyncio.to_thread(self._thread.join, 5.0)
 
 
 def make_event_hub(engine: Any) -> EventHub:
