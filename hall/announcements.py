@@ -34,6 +34,7 @@ import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -234,6 +235,17 @@ class Announcer:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+async def warm_on_calls(app: Any) -> None:
+    """Synthesise each call's and recall's announcement as soon as its event arrives (in
+    every server process: each keeps its own memory cache), until cancelled."""
+    announcer: Announcer = app.state.announcer
+    with app.state.events.subscription(lambda e: e.kind in ("call", "recall")) as queue:
+        while True:
+            event = await queue.get()
+            if event.ticket_number and event.counter_id:
+                announcer.warm(event.ticket_number, event.counter_id)
 
 
 def parse_key(request: Request, key: str) -> tuple[str, str] | None:

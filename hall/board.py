@@ -20,9 +20,8 @@ and times; never a ticket id, a name (not even masked), a holder hash, an item o
 member. Inputs are bounded (``groups`` ≤ 200 characters of known group ids, ``counter`` a
 known counter).
 
-Counters on break come from ``app.state.counters_on_break`` (a callable returning counter
-ids) when the counter workstation provides it; without it the list is empty and the page
-keeps the breaks it was told about by ``pause``/``open`` events.
+Counters on break are the counters the counter workstation paused (``counter_state``,
+``POST /api/v1/counters/{id}/pause``); a ``pause``/``open`` event makes the page redraw.
 """
 
 from __future__ import annotations
@@ -42,7 +41,7 @@ from sqlalchemy import func, select
 from hall.announcements import audio_url
 from hall.db import transaction
 from hall.events import HallEvent
-from hall.models import Ticket
+from hall.models import CounterState, Ticket
 from hall.numbering import numbering_period, service_day
 
 LAST_CALLS = 8
@@ -171,6 +170,9 @@ def board_state(app: Any, groups: frozenset[str] | None, now: dt.datetime) -> di
                 )
                 or 0
             )
+        paused = set(
+            session.scalars(select(CounterState.counter_id).where(CounterState.paused.is_(True)))
+        )
     calls_now: list[dict[str, Any]] = []
     seen_counters: set[str] = set()
     for row in recent:
@@ -183,12 +185,8 @@ def board_state(app: Any, groups: frozenset[str] | None, now: dt.datetime) -> di
     last_calls = [_call(row) for row in recent if (row.number, row.counter) not in now_numbers][
         :LAST_CALLS
     ]
-    on_break_source = getattr(app.state, "counters_on_break", None)
     counters = {c for g in shown for c in g.counters}
-    on_break = sorted(
-        (c for c in (on_break_source() if on_break_source else ()) if c in counters),
-        key=_counter_order,
-    )
+    on_break = sorted(paused & counters, key=_counter_order)
     return {
         "hall_name": catalog.hall_name,
         "hall_name_en": catalog.hall_name_en,
@@ -207,7 +205,6 @@ def board_state(app: Any, groups: frozenset[str] | None, now: dt.datetime) -> di
         "calls_now": calls_now,
         "last_calls": last_calls,
         "counters_on_break": on_break,
-        "breaks_known": on_break_source is not None,
     }
 
 

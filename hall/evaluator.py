@@ -5,9 +5,8 @@ token) and prints the device token; the tablet opens ``/rate/#token=TOKEN`` once
 fragment never reaches the server or its logs; the page keeps the token in its local
 storage and drops it from the address).
 
-Idle, the page shows the counter, the member of staff on duty (whoever last called a
-ticket at this counter today: name, and staff number 工号 where the staff accounts have
-one) and the hall's service commitments (``HALL_SERVICE_COMMITMENTS``, separated by
+Idle, the page shows the counter, the member of staff on duty (signed in at the counter,
+else whoever last called a ticket there today: name, and 工号 where the account has one) and the hall's service commitments (``HALL_SERVICE_COMMITMENTS``, separated by
 "；"). It listens to the board stream for its counter (``/api/v1/board/events?counter=``);
 when the counter completes a ticket it shows that ticket's number and the five levels, and
 a bad review asks for reasons — the kiosk's rules and vocabularies (``hall.ratings``,
@@ -44,7 +43,7 @@ from hall.board import SECURITY_HEADERS, _page
 from hall.db import dialect_insert, hash_token, make_engine, new_token, run_transaction, transaction
 from hall.events import HallEvent, publish
 from hall.feedback_settings import BAD_LEVELS, LEVEL_NAMES_ZH, LEVELS, Level, current_settings
-from hall.models import Evaluator, Kiosk, Rating, Staff, Ticket
+from hall.models import CounterState, Evaluator, Kiosk, Rating, Staff, Ticket
 from hall.numbering import service_day
 from hall.ratings import COMMENT_MAX, MAX_REASONS, RatingIn, Rejected, submit_rating
 
@@ -157,20 +156,25 @@ def _last_completed(session: Session, counter: str, day: dt.date) -> Ticket | No
 
 
 def _staff_on_duty(session: Session, counter: str, day: dt.date) -> dict[str, Any] | None:
-    staff_id = session.scalar(
-        select(Ticket.staff_id)
-        .where(Ticket.counter == counter, Ticket.service_day == day, Ticket.called_at.is_not(None))
-        .order_by(Ticket.called_at.desc())
-        .limit(1)
-    )
+    """Who is signed in at the counter (``counter_state``), else who last called there
+    today: name and 工号 (staff number, when the account has one)."""
+    state = session.get(CounterState, counter)
+    staff_id = state.staff_id if state is not None else None
+    if staff_id is None:
+        staff_id = session.scalar(
+            select(Ticket.staff_id)
+            .where(
+                Ticket.counter == counter, Ticket.service_day == day, Ticket.called_at.is_not(None)
+            )
+            .order_by(Ticket.called_at.desc())
+            .limit(1)
+        )
     if staff_id is None:
         return None
     staff = session.get(Staff, staff_id)
     if staff is None:
         return None
-    # 工号: a column the counter workstation's staff accounts add; absent before them
-    number = getattr(staff, "staff_number", None)
-    return {"name": staff.name, "staff_number": number}
+    return {"name": staff.name, "staff_number": staff.number}
 
 
 def _rated(session: Session, ticket_id: str) -> bool:

@@ -20,7 +20,6 @@
   let heartbeatMs = 2000;
   let redrawTimer = null;
   const fresh = new Map(); // "number|counter" -> time it was (re)called
-  const breaks = new Set();
   const queue = [];
   let playing = null;
   let soundBlocked = false;
@@ -91,7 +90,7 @@
         return li;
       }),
     );
-    const onBreak = new Set([...(state.counters_on_break || []), ...breaks]);
+    const onBreak = state.counters_on_break || [];
     fill(
       $("breaks"),
       [...onBreak].map((c) => {
@@ -106,11 +105,6 @@
     const resp = await fetch("/api/v1/board/state" + query, { cache: "no-store" });
     if (!resp.ok) throw new Error("state " + resp.status);
     state = await resp.json();
-    if (!state.breaks_known) {
-      // the server does not track breaks: keep those the events told us about
-    } else {
-      breaks.clear();
-    }
     $("hall-name").textContent = lang === "zh" ? state.hall_name : state.hall_name_en;
     render();
   }
@@ -204,12 +198,6 @@
       }
       scheduleRedraw(150);
       setTimeout(render, HIGHLIGHT_MS + 50); // the highlight ends
-    } else if (kind === "pause") {
-      breaks.add(data.counter_id);
-      scheduleRedraw(150);
-    } else if (kind === "open") {
-      breaks.delete(data.counter_id);
-      scheduleRedraw(150);
     } else {
       scheduleRedraw(kind === "issue" ? 1000 : 150);
     }

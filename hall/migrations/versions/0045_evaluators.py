@@ -1,7 +1,7 @@
 """Window evaluators (现场评价器): device tokens bound to a counter.
 
 Revision ID: 0045
-Revises: 0030
+Revises: 0040
 Create Date: 2026-12-02
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from hall.models import UTCDateTime
 
 revision: str = "0045"
-down_revision: str | None = "0030"
+down_revision: str | None = "0040"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
