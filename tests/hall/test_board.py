@@ -113,6 +113,22 @@ def test_groups_filter_the_state_and_the_stream(hall: tuple[ServerProcess, Drive
         mine.stop()
 
 
+def test_a_paused_counter_is_listed_on_break(hall: tuple[ServerProcess, Driver, str]) -> None:
+    server, driver, _ = hall
+    sse = connected(server.base_url, "?groups=market")
+    try:
+        resp = driver.http.post(f"/api/v1/counters/{COUNTER}/pause", headers=driver.staff)
+        assert resp.status_code == 200, resp.text
+        assert sse.wait_for(lambda e: e["event"] == "pause")["counter_id"] == COUNTER
+        assert driver.state("?groups=market")["counters_on_break"] == [COUNTER]
+        assert driver.state("?groups=construction")["counters_on_break"] == []
+        driver.http.post(f"/api/v1/counters/{COUNTER}/open", headers=driver.staff)
+        sse.wait_for(lambda e: e["event"] == "open")
+        assert driver.state()["counters_on_break"] == []
+    finally:
+        sse.stop()
+
+
 def test_announcement_is_a_cached_wav_and_bad_keys_are_refused(
     hall: tuple[ServerProcess, Driver, str],
 ) -> None:

@@ -133,3 +133,17 @@ def test_add_evaluator_command(hall: Hall) -> None:
     assert state.json()["counter"] == "7"
     bad = subprocess.run([*run, "99"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "unknown counter" in bad.stderr
+
+
+def test_the_staff_on_duty_is_shown_with_their_staff_number(hall: Hall) -> None:
+    from hall.db import add_staff
+
+    token = add_staff(hall.db_url, "李*", number="A1024", password="correct horse 1")
+    device = _evaluator(hall, "5")
+    hall.issue(SERVICE)
+    called = hall.client.post(
+        "/api/v1/counters/5/call-next", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert called.status_code == 200, called.text
+    staff = hall.client.get("/api/v1/evaluator/state", headers=device).json()["staff"]
+    assert staff == {"name": "李*", "staff_number": "A1024"}
