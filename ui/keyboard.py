@@ -163,7 +163,7 @@ class Keyboard(QFrame):
         self.hand_page = 0
         self._runner: QtRunner | None = None
         self._starting = False
-        self._typed_letters = False  # letters typed before Chinese was ready: stay in ABC
+        self._auto_mode = True  # 拼音 once ready, unless the citizen chose or typed letters
         self._at_limit = False
 
         col = QVBoxLayout(self)
@@ -280,7 +280,7 @@ class Keyboard(QFrame):
         self._drop_composition()
         self.field = None
         self._at_limit = False
-        self._typed_letters = False
+        self._auto_mode = True
         self._show()
 
     def _drop_composition(self) -> None:
@@ -308,8 +308,6 @@ class Keyboard(QFrame):
 
         def done(_result: object) -> None:
             self._starting = False
-            if self.mode == LETTERS and e.pinyin.status.ready and not self._typed_letters:
-                self.mode = PINYIN  # Chinese first, once it can
             self._show()
             self.engines_changed.emit()
 
@@ -340,6 +338,7 @@ class Keyboard(QFrame):
             return
         self._commit_pending()
         self.mode = mode
+        self._auto_mode = False
         self._show()
 
     def _commit_pending(self) -> None:
@@ -356,7 +355,7 @@ class Keyboard(QFrame):
             return
         if self.mode == PINYIN and self.composition.composing:
             self._apply(self.engines.pinyin.confirm())
-        self._typed_letters = True
+        self._auto_mode = False
         self.insert(ch)
 
     def punctuate(self, key: str, mark: str) -> None:
@@ -476,6 +475,8 @@ class Keyboard(QFrame):
         pinyin_ok, hand_ok = self.available(PINYIN), self.available(HANDWRITING)
         if self.mode != LETTERS and not self.available(self.mode):
             self.mode = LETTERS
+        if self._auto_mode and pinyin_ok:
+            self.mode = PINYIN  # Chinese first, once it can
         for mode, b in self.mode_buttons.items():
             b.setProperty("role", "" if mode == self.mode else "secondary")
             b.style().unpolish(b)
