@@ -528,6 +528,11 @@ class Keyboard(QFrame):
             return self.tr("拼音输入暂时不能用，可以用手写。")
         return self.tr("手写输入暂时不能用，可以用拼音。")
 
+    def shutdown(self) -> None:
+        """Wait for an engine start still under way (the window closes)."""
+        if self._runner is not None:
+            self._runner.shutdown()
+
     @property
     def ready(self) -> bool:
         """Engines started (ready or known to be unavailable)."""
