@@ -153,6 +153,9 @@ class Keyboard(QFrame):
         super().__init__(parent)
         self.setObjectName("keyboard")
         self.setProperty("role", "bar")
+        # the voice guide reads the keyboard as one thing, not forty keys
+        self.setProperty("speak_as_one", True)
+        self.setAccessibleName(self.tr("屏幕键盘：拼音、手写、字母和数字"))
         self.engines = engines or shared_engines()
         self.field: Field | None = None
         self.max_length = DEFAULT_TEXT_MAX

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from kiosk.flow import Flow, Problem, Screen, State
 from kiosk.guide import Guide
 from ui import theme
+from ui.keyboard import Keyboard
 from ui.screens.base import ScreenBase, spoken_lines
 from ui.screens.case import CaseDoneScreen, CaseFormScreen, CaseQueryScreen
 from ui.screens.groups import GroupsScreen
@@ -116,6 +117,8 @@ class MainWindow(QMainWindow):
         for screen in self.screens.values():
             screen.on_page = lambda: self.render(self.flow.state, force_announce=True)
             self.stack.addWidget(screen)
+            for keyboard in screen.findChildren(Keyboard):  # chosen characters read back
+                keyboard.speak.connect(self._read_back)
         col.addWidget(self.stack, 1)
 
         self.footer = footer = QFrame()
@@ -300,6 +303,10 @@ class MainWindow(QMainWindow):
             )
         else:
             self.overlay.dismiss()
+
+    def _read_back(self, text: str) -> None:
+        if self.guide is not None:
+            self.guide.read_back(text)
 
     def announcement(self) -> str:
         """What the voice says now: the overlay if one asks, else the screen."""

@@ -19,6 +19,7 @@ from kiosk.flow import (
     State,
     Visit,
 )
+from ui.keyboard import Keyboard
 from ui.messages import message_text
 from ui.screens.base import ScreenBase
 from ui.widgets import button, clear_layout, label
@@ -200,12 +201,26 @@ class RateReasonsScreen(ScreenBase):
         self.tail = QVBoxLayout()
         self.tail.setSpacing(16)
         self.outer.insertWidget(2, self.comment)
-        self.outer.insertLayout(3, self.tail)
+        # the on-screen keyboard (拼音/手写/ABC), opened for the comment; hidden until asked
+        self.keyboard = Keyboard()
+        self.keyboard.hide()
+        self.keyboard.close_requested.connect(lambda: self._show_keyboard(False))
+        self.outer.insertWidget(3, self.keyboard)
+        self.outer.insertLayout(4, self.tail)
 
     def reset(self) -> None:
         super().reset()
         self.comment.clear()
         self.comment.setMaxLength(self.flow.rating_comment_max)
+        self.keyboard.reset()  # nothing half typed outlives the visit
+        self.keyboard.hide()
+
+    def _show_keyboard(self, show: bool) -> None:
+        if show:
+            self.keyboard.attach(self.comment, self.flow.rating_comment_max)
+        self.keyboard.setVisible(show)
+        self.flow.touch()
+        self.on_page()  # re-render: while typing, only the comment and 提交 are shown
 
     def render(self, state: State) -> None:
         draft = state.rating
@@ -214,6 +229,14 @@ class RateReasonsScreen(ScreenBase):
         clear_layout(self.tail)
         reasons = draft.reasons if draft else ()
         phrases = draft.phrases if draft else ()
+        if self.keyboard.isVisibleTo(self) and not state.elder:  # typing the comment
+            self.title.setText(self.tr("请写下您的意见"))
+            if state.message:
+                self.tail.addWidget(label(rating_message_text(state.message), role="warning",
+                                          name="rating_message"))  # fmt: skip
+            self.tail.addWidget(button(self.tr("提交评价"), self._submit, name="rating_submit"))
+            return
+        self.keyboard.hide()
         names = {"态度": self.tr("态度"), "效率": self.tr("效率"),
                  "一次性告知不到位": self.tr("一次性告知不到位"), "多次跑动": self.tr("多次跑动"),
                  "环境": self.tr("环境"), "其他": self.tr("其他")}  # fmt: skip
@@ -252,6 +275,9 @@ class RateReasonsScreen(ScreenBase):
                 self.tr("其他意见（可不填，最多{n}字）：").format(n=self.flow.rating_comment_max),
                 name="rating_comment_label"))  # fmt: skip
             self.comment.setPlaceholderText(self.tr("在这里输入"))
+            self.body.addWidget(button(self.tr("用键盘写（拼音、手写）"),
+                                       lambda: self._show_keyboard(True), role="secondary",
+                                       name="rating_open_keyboard"))  # fmt: skip
         if state.message:
             self.tail.addWidget(
                 label(rating_message_text(state.message), role="warning", name="rating_message")
