@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
-import tempfile
+import os
 import threading
 import time
 from ctypes import CFUNCTYPE, POINTER, Structure, c_char_p, c_int, c_size_t, c_void_p
@@ -202,7 +202,10 @@ class _Runtime:
 
 
 def default_user_data_dir() -> Path:
-    return Path(tempfile.gettempdir()) / "hall-kiosk-rime"
+    """Rime's deployed schema, cached across starts: the user's cache dir (not /tmp, where
+    another local user could plant a config), e.g. ~/.cache/hall-kiosk/rime."""
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "hall-kiosk" / "rime"
 
 
 class PinyinEngine:

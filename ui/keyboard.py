@@ -481,9 +481,11 @@ class Keyboard(QFrame):
         if self._auto_mode and pinyin_ok:
             self.mode = PINYIN  # Chinese first, once it can
         for mode, b in self.mode_buttons.items():
-            b.setProperty("role", "" if mode == self.mode else "secondary")
-            b.style().unpolish(b)
-            b.style().polish(b)
+            role = "" if mode == self.mode else "secondary"
+            if b.property("role") != role:  # restyle only on a change of mode
+                b.setProperty("role", role)
+                b.style().unpolish(b)
+                b.style().polish(b)
         self.mode_buttons[PINYIN].setText(
             self.tr("拼音") if pinyin_ok else self.tr("拼音（不可用）")
         )

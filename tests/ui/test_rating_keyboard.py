@@ -37,16 +37,24 @@ def test_a_comment_typed_in_pinyin_arrives_with_the_rating(
     assert kb.mode == PINYIN
     assert "屏幕键盘" in window.announcement()  # read as one thing, not forty keys
 
+    guide = window.guide
+    assert guide is not None
+    guide.normal_mode = True  # the hall turned voice on: chosen words are read back
+    said_before = guide.last
     for ch in "banbuchengshi":
         click(qtbot, kb, f"kb_key_{ch}")
     click(qtbot, kb, "kb_cand_0")
+    qtbot.waitUntil(lambda: "办不成事" in guide.voice.spoken, timeout=5000)  # type: ignore[attr-defined]
+    assert guide.last == said_before  # 重听 still repeats the screen, not the typing
+    guide.normal_mode = False
     click(qtbot, kb, "kb_punct_0")  # ，
     click(qtbot, kb, "kb_mode_handwriting")
     draw(qtbot, kb, "大")
     top = [b.text() for b in kb.candidate_buttons if b.isVisible()]
     click(qtbot, kb, f"kb_cand_{top.index('大')}")
     assert screen.comment.text() == "办不成事，大"
-    assert spoken == ["办不成事", "，", "大"]
+    assert spoken == ["办不成事", "，", "大"]  # the keyboard offers each choice
+    assert "大" not in guide.voice.spoken  # type: ignore[attr-defined]  # voice off: not said
 
     click(qtbot, window, "rating_submit")
     qtbot.waitUntil(lambda: flow.state.rating.result == "confirmed", timeout=10_000)
