@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QFrame,
@@ -261,7 +261,38 @@ class Keyboard(QFrame):
         bottom.addWidget(self.delete_button)
         col.addLayout(bottom)
         self.set_elder(False)
+        self._retranslate()
         self._show()
+
+    def _retranslate(self) -> None:
+        """The fixed words, again in the language now installed (中文 / English)."""
+        self.setAccessibleName(self.tr("屏幕键盘：拼音、手写、字母和数字"))
+        self.pad.setAccessibleName(
+            QCoreApplication.translate("HandwritingPad", "手写板：请用手指在这里写一个字")
+        )
+        self.mode_buttons[LETTERS].setAccessibleName(self.tr("字母和数字"))
+        self.close_button.setText(self.tr("收起键盘"))
+        self.prev_button.setAccessibleName(self.tr("上一页候选字"))
+        self.next_button.setAccessibleName(self.tr("下一页候选字"))
+        self.undo_button.setText(self.tr("撤销一笔"))
+        self.rewrite_button.setText(self.tr("重写"))
+        names = [
+            self.tr("逗号"),
+            self.tr("句号"),
+            self.tr("问号"),
+            self.tr("叹号"),
+            self.tr("顿号"),
+        ]
+        for b, name in zip(self.punct_buttons, names, strict=True):
+            b.setAccessibleName(name)
+        self.space_button.setText(self.tr("空格"))
+        self.delete_button.setAccessibleName(self.tr("删除"))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt API)
+        if event.type() == QEvent.Type.LanguageChange:
+            self._retranslate()
+            self._show()
+        super().changeEvent(event)
 
     # -- opening ----------------------------------------------------------------------
     def attach(self, field: Field, max_length: int | None = None) -> None:

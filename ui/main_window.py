@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 from kiosk.flow import Flow, Problem, Screen, State
 from kiosk.guide import Guide
 from ui import theme
-from ui.keyboard import Keyboard
 from ui.screens.base import ScreenBase, spoken_lines
 from ui.screens.case import CaseDoneScreen, CaseFormScreen, CaseQueryScreen
 from ui.screens.groups import GroupsScreen
@@ -117,8 +116,7 @@ class MainWindow(QMainWindow):
         for screen in self.screens.values():
             screen.on_page = lambda: self.render(self.flow.state, force_announce=True)
             self.stack.addWidget(screen)
-            for keyboard in screen.findChildren(Keyboard):  # chosen characters read back
-                keyboard.speak.connect(self._read_back)
+            screen.read_back = self._read_back  # the on-screen keyboard's chosen characters
         col.addWidget(self.stack, 1)
 
         self.footer = footer = QFrame()

@@ -7,8 +7,16 @@ import json
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QTextEdit, QVBoxLayout, QWidget
+from PySide6.QtCore import QPoint, Qt, QTranslator
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 from test_accessibility import screenshot, text_contrast
 from uihelpers import click
@@ -222,3 +230,19 @@ def test_keyboard_passes_the_accessibility_measures(qtbot: QtBot, elder: bool, m
         side = kb.pad.width()
         assert side >= (400 if elder else 280), "the pad is large in 长辈版"
     assert not problems, "\n".join(problems)
+
+
+def test_english_switch_retranslates_the_keyboard(qtbot: QtBot) -> None:
+    h = host(qtbot)
+    kb = h.keyboard
+    assert kb.close_button.text() == "收起键盘"
+    translator = QTranslator()
+    assert translator.load(str(Path(__file__).parents[2] / "ui" / "i18n" / "kiosk_en.qm"))
+    QApplication.installTranslator(translator)
+    try:
+        qtbot.waitUntil(lambda: kb.close_button.text() == "Close keyboard")
+        assert kb.undo_button.text() == "Undo stroke" and kb.space_button.text() == "Space"
+        assert kb.mode_buttons[PINYIN].text() == "Pinyin"
+    finally:
+        QApplication.removeTranslator(translator)
+    qtbot.waitUntil(lambda: kb.close_button.text() == "收起键盘")

@@ -23,16 +23,18 @@ def test_a_comment_typed_in_pinyin_arrives_with_the_rating(
     spoken: list[str] = []
     screen = window.screens[Screen.RATE_REASONS]
     assert isinstance(screen, RateReasonsScreen)
-    kb = screen.keyboard
-    kb.speak.connect(spoken.append)
+    assert screen.keyboard is None  # not built at start-up: the kiosk starts as fast as before
 
     click(qtbot, window, "tile_rating")
     click(qtbot, window, "rate_self_service")
     click(qtbot, window, "level_very_dissatisfied")
     assert flow.state.screen is Screen.RATE_REASONS
     click(qtbot, window, "reason_0")  # 态度
-    assert not kb.isVisible()  # the keyboard waits to be asked for
+    assert screen.keyboard is None  # the keyboard waits to be asked for
     click(qtbot, window, "rating_open_keyboard")
+    kb = screen.keyboard
+    assert kb is not None
+    kb.speak.connect(spoken.append)
     qtbot.waitUntil(lambda: kb.isVisible() and kb.ready, timeout=60_000)
     assert kb.mode == PINYIN
     assert "屏幕键盘" in window.announcement()  # read as one thing, not forty keys

@@ -201,21 +201,24 @@ class RateReasonsScreen(ScreenBase):
         self.tail = QVBoxLayout()
         self.tail.setSpacing(16)
         self.outer.insertWidget(2, self.comment)
-        # the on-screen keyboard (拼音/手写/ABC), opened for the comment; hidden until asked
-        self.keyboard = Keyboard()
-        self.keyboard.hide()
-        self.keyboard.close_requested.connect(lambda: self._show_keyboard(False))
-        self.outer.insertWidget(3, self.keyboard)
-        self.outer.insertLayout(4, self.tail)
+        self.outer.insertLayout(3, self.tail)
+        # the on-screen keyboard (拼音/手写/ABC) for the comment: built when first asked for
+        self.keyboard: Keyboard | None = None
 
     def reset(self) -> None:
         super().reset()
         self.comment.clear()
         self.comment.setMaxLength(self.flow.rating_comment_max)
-        self.keyboard.reset()  # nothing half typed outlives the visit
-        self.keyboard.hide()
+        if self.keyboard is not None:
+            self.keyboard.reset()  # nothing half typed outlives the visit
+            self.keyboard.hide()
 
     def _show_keyboard(self, show: bool) -> None:
+        if self.keyboard is None:
+            self.keyboard = Keyboard()
+            self.keyboard.speak.connect(lambda text: self.read_back(text))
+            self.keyboard.close_requested.connect(lambda: self._show_keyboard(False))
+            self.outer.insertWidget(3, self.keyboard)  # under the comment field
         if show:
             self.keyboard.attach(self.comment, self.flow.rating_comment_max)
         self.keyboard.setVisible(show)
@@ -229,14 +232,16 @@ class RateReasonsScreen(ScreenBase):
         clear_layout(self.tail)
         reasons = draft.reasons if draft else ()
         phrases = draft.phrases if draft else ()
-        if self.keyboard.isVisibleTo(self) and not state.elder:  # typing the comment
+        typing = self.keyboard is not None and self.keyboard.isVisibleTo(self)
+        if typing and not state.elder:  # typing the comment
             self.title.setText(self.tr("请写下您的意见"))
             if state.message:
                 self.tail.addWidget(label(rating_message_text(state.message), role="warning",
                                           name="rating_message"))  # fmt: skip
             self.tail.addWidget(button(self.tr("提交评价"), self._submit, name="rating_submit"))
             return
-        self.keyboard.hide()
+        if self.keyboard is not None:
+            self.keyboard.hide()
         names = {"态度": self.tr("态度"), "效率": self.tr("效率"),
                  "一次性告知不到位": self.tr("一次性告知不到位"), "多次跑动": self.tr("多次跑动"),
                  "环境": self.tr("环境"), "其他": self.tr("其他")}  # fmt: skip
