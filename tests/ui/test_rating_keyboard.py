@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import httpx
 from pytestqt.qtbot import QtBot
+from test_accessibility import audit
 from test_keyboard import draw
-from uihelpers import click
+from uihelpers import click, find_button
 
 from hall.db import add_staff
 from kiosk.app import KioskCore
@@ -74,3 +75,28 @@ def test_a_comment_typed_in_pinyin_arrives_with_the_rating(
     click(qtbot, window, "level_very_dissatisfied")
     assert screen.comment.text() == "" and not kb.isVisible()
     assert kb.field is None and not kb.composition.composing and kb.pad.strokes == []
+
+
+def test_the_rating_screen_with_the_keyboard_open_passes_the_audit(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
+    """The accessibility audit of the whole window (tests/ui/test_accessibility.py) with
+    the keyboard open in both Chinese modes: everything fits, nothing is squeezed."""
+    click(qtbot, window, "tile_rating")
+    click(qtbot, window, "rate_self_service")
+    click(qtbot, window, "level_very_dissatisfied")
+    click(qtbot, window, "rating_open_keyboard")
+    screen = window.screens[Screen.RATE_REASONS]
+    assert isinstance(screen, RateReasonsScreen) and screen.keyboard is not None
+    kb = screen.keyboard
+    qtbot.waitUntil(lambda: kb.isVisible() and kb.ready, timeout=60_000)
+    for ch in "shebaoka":
+        click(qtbot, kb, f"kb_key_{ch}")
+    # the screen re-rendered for typing: its new 提交 button shown (and the old one gone)
+    qtbot.waitUntil(lambda: find_button(window, "rating_submit") is not None)
+    assert audit("rating_keyboard_pinyin", window, elder=False) == []
+    click(qtbot, kb, "kb_mode_handwriting")
+    draw(qtbot, kb, "口")
+    assert audit("rating_keyboard_handwriting", window, elder=False) == []
+    assert screen.comment.isVisible() and find_button(window, "rating_submit") is not None
+    assert window.current_screen().title.text() == "请写下您的意见"  # typing the comment
