@@ -13,7 +13,6 @@ voice guide, which reads them back when voice is on. It never touches a device i
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, QEvent, QPointF, Qt, Signal
@@ -29,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ime import Composition, EngineStatus, HandwritingEngine, PinyinEngine
+from ime import Composition, EngineState, EngineStatus, HandwritingEngine, PinyinEngine
 from ui import theme
 from ui.runner import QtRunner
 from ui.widgets import button, label
@@ -324,14 +323,18 @@ class Keyboard(QFrame):
         self.pad.clear()
         self.hand_candidates, self.hand_page = [], 0
 
+    def _pending(self) -> bool:
+        """An engine not started yet, or starting (perhaps for another keyboard)."""
+        e = self.engines
+        waiting = (EngineState.NOT_STARTED, EngineState.STARTING)
+        return any(s.state in waiting for s in (e.pinyin.status, e.handwriting.status))
+
     def start_engines(self) -> None:
         """Load Rime (deploys its schema the first time: seconds) and Zinnia off the GUI
-        thread; the Chinese modes light up when they are ready."""
+        thread; the Chinese modes light up when they are ready. (A start under way for
+        another keyboard is waited for on the worker, the engines' own lock.)"""
         e = self.engines
-        waiting = [
-            s for s in (e.pinyin.status, e.handwriting.status) if s.state.value == "not_started"
-        ]
-        if self._starting or not waiting:
+        if self._starting or not self._pending():
             return
         self._starting = True
         if self._runner is None:
@@ -554,9 +557,7 @@ class Keyboard(QFrame):
         self.next_button.setVisible(more_next)
 
     def _explanation(self) -> str:
-        e = self.engines
-        if self._starting or "not_started" in (e.pinyin.status.state.value,
-                                                e.handwriting.status.state.value):  # fmt: skip
+        if self._starting or self._pending():
             return self.tr("中文输入正在准备，请稍等；现在可以输入字母和数字。")
         if not self.available(PINYIN) and not self.available(HANDWRITING):
             return self.tr("中文输入暂时不能用，请用字母和数字键。")
@@ -572,21 +573,7 @@ class Keyboard(QFrame):
     @property
     def ready(self) -> bool:
         """Engines started (ready or known to be unavailable)."""
-        e = self.engines
-        return not self._starting and all(
-            s.state.value in ("ready", "unavailable")
-            for s in (e.pinyin.status, e.handwriting.status)
-        )
+        return not self._starting and not self._pending()
 
 
-def keyboard_for(field: Field, engines: Engines | None = None,
-                 on_close: Callable[[], None] | None = None) -> Keyboard:  # fmt: skip
-    """A keyboard already attached to ``field`` (convenience for screens and tests)."""
-    kb = Keyboard(engines)
-    kb.attach(field)
-    if on_close is not None:
-        kb.close_requested.connect(on_close)
-    return kb
-
-
-__all__ = ["Engines", "HandwritingPad", "Keyboard", "keyboard_for", "shared_engines"]
+__all__ = ["Engines", "HandwritingPad", "Keyboard", "shared_engines"]
