@@ -4,6 +4,7 @@ for, and nowhere else; a missing engine leaves letters and digits; the audit's m
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -81,7 +82,10 @@ def candidates(kb: Keyboard) -> list[str]:
     return [b.text() for b in kb.candidate_buttons if b.isVisible()]
 
 
-def test_pinyin_taps_put_the_chosen_phrase_into_the_field(qtbot: QtBot) -> None:
+def test_pinyin_taps_put_the_chosen_phrase_into_the_field(
+    qtbot: QtBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     h = host(qtbot)
     kb = h.keyboard
     spoken: list[str] = []
@@ -97,6 +101,8 @@ def test_pinyin_taps_put_the_chosen_phrase_into_the_field(qtbot: QtBot) -> None:
     assert h.field.text() == "办不成事户口，"
     assert spoken == ["办不成事", "户口，"]
     assert h.other.toPlainText() == ""  # only the field it was opened for
+    for typed in ("banbuchengshi", "办不成事", "hukou", "户口"):  # nothing typed is logged
+        assert typed not in caplog.text
 
 
 def test_pinyin_paging_and_backspace(qtbot: QtBot) -> None:
