@@ -3,6 +3,8 @@ the five levels with faces, reasons and an optional comment for a bad review, th
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QCoreApplication, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout
@@ -19,10 +21,12 @@ from kiosk.flow import (
     State,
     Visit,
 )
-from ui.keyboard import Keyboard
 from ui.messages import message_text
 from ui.screens.base import ScreenBase
 from ui.widgets import button, clear_layout, label
+
+if TYPE_CHECKING:
+    from ui.keyboard import Keyboard
 
 REASONS = RATING_REASONS  # built in; the flow holds the hall server's list once fetched
 
@@ -215,6 +219,8 @@ class RateReasonsScreen(ScreenBase):
 
     def _show_keyboard(self, show: bool) -> None:
         if self.keyboard is None:
+            from ui.keyboard import Keyboard  # imported on first use: start-up stays as fast
+
             self.keyboard = Keyboard()
             self.keyboard.speak.connect(lambda text: self.read_back(text))
             self.keyboard.close_requested.connect(lambda: self._show_keyboard(False))
