@@ -73,7 +73,10 @@ class TicketOut(BaseModel):
     people_ahead: int = Field(description="waiting tickets called before this one")
     estimated_wait_s: int = Field(description="estimated wait, seconds")
     issued_at: dt.datetime
-    status: Literal["waiting", "called", "completed", "no_show"]
+    status: Literal["waiting", "called", "completed", "no_show", "held", "transferred"] = Field(
+        description="transferred = waiting again after 转窗 (keeps number and issue time);"
+        " held = 挂起 by its counter, back at the head of the queue once resumed"
+    )
     priority: bool
     language: Literal["zh", "en"]
     masked_name: str | None
@@ -82,6 +85,26 @@ class TicketOut(BaseModel):
     called_at: dt.datetime | None = None
     completed_at: dt.datetime | None = None
     recall_count: int = 0
+
+
+class TransferRequest(BaseModel):
+    """转窗: to another window group or to one named counter, with a short reason."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to_group: str | None = Field(default=None, min_length=1, max_length=64)
+    to_counter: str | None = Field(default=None, min_length=1, max_length=16)
+    reason: str = Field(
+        default="", max_length=100, description="why (staff's words, no personal data)"
+    )
+
+
+class CounterStatus(BaseModel):
+    counter_id: str
+    paused: bool
+    staff_id: int | None
+    groups: list[str]
+    changed_at: dt.datetime | None
 
 
 class Health(BaseModel):

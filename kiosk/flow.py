@@ -316,7 +316,7 @@ class Flow:
             return list(self.catalog.bundles)
         if self.state.group_id is None:
             return []
-        return list(self.catalog.services_in(self.state.group_id))
+        return list(self.catalog.tile_services(self.state.group_id))
 
     def materials(self) -> list[Material]:
         entry = self.entry
@@ -681,7 +681,9 @@ class Flow:
     def _rating_scanned(self, result: Any) -> None:
         if isinstance(result, HallError):  # the QR was read; the hall server refused or failed
             log.warning("looking up a scanned ticket failed: %s", type(result).__name__)
-            problem = Problem.HALL_DOWN if isinstance(result, HallUnavailable) else Problem.HALL_REJECTED
+            problem = (
+                Problem.HALL_DOWN if isinstance(result, HallUnavailable) else Problem.HALL_REJECTED
+            )
             self._set(busy=None, message=Message(problem, type(result).__name__))
         elif isinstance(result, Exception):
             code = result.code if isinstance(result, ScanFailed) else "scanner"
@@ -1039,6 +1041,11 @@ class Flow:
             qr_data=ticket.qr_data,
             masked_name=ticket.masked_name,
             priority=ticket.priority,
+            footer=(
+                f"请留意叫号。{self.catalog.missed_call_rule}"
+                if zh
+                else f"Listen for your number. {self.catalog.missed_call_rule_en}"
+            ),
         )
 
 
