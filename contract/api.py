@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from hall.privacy import is_masked_name, normalize_id_number
+from contract.idnumber import compact_id_number, is_masked_name
 
 _ID_NUMBER = re.compile(r"^[0-9A-Z]{6,32}$")
 
@@ -31,7 +31,7 @@ class Holder(BaseModel):
     @field_validator("id_number")
     @classmethod
     def _id_number_shape(cls, value: str) -> str:
-        if not _ID_NUMBER.match(normalize_id_number(value)):
+        if not _ID_NUMBER.match(compact_id_number(value)):
             raise ValueError(
                 "must be 6 to 32 letters or digits, as read from the card (not masked)"
             )

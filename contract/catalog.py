@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from kiosk.errors import ConfigError, describe_validation_error
+from contract.errors import ConfigError, describe_validation_error
 
 DocType = Literal[
     "id_card_front",

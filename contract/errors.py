@@ -1,4 +1,4 @@
-"""Errors of the kiosk core that the composition root reports to a person."""
+"""Errors that the kiosk's and the hall server's composition roots report to a person."""
 
 from __future__ import annotations
 

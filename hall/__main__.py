@@ -39,7 +39,7 @@ from hall.db import (
     migrate,
 )
 from hall.rating_chain import verify_chain
-from kiosk.errors import ConfigError
+from contract.errors import ConfigError
 
 log = logging.getLogger(__name__)
 

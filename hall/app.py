@@ -34,7 +34,7 @@ from hall.monitoring import router as monitoring_router
 from hall.numbering import DEFAULT_TIMEZONE
 from hall.precheck import router as precheck_router
 from hall.privacy import resolve_id_hash_key
-from hall.schemas import Health, TicketOut, TicketRequest
+from contract.api import Health, TicketOut, TicketRequest
 from hall.staff_web import router as staff_web_router
 from hall.tickets import (
     IdempotencyConflict,
@@ -46,9 +46,9 @@ from hall.tickets import (
     UnknownCounter,
     UnknownService,
 )
-from kiosk.catalog import DEFAULT_PATH as DEFAULT_CATALOG_PATH
-from kiosk.catalog import load_catalog
-from kiosk.errors import ConfigError
+from contract.catalog import DEFAULT_PATH as DEFAULT_CATALOG_PATH
+from contract.catalog import load_catalog
+from contract.errors import ConfigError
 
 log = logging.getLogger(__name__)
 

@@ -40,6 +40,12 @@ from sqlalchemy import Engine, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from contract.vocab import (
+    CASE_CONDITIONS,
+    CASE_DESCRIPTION_MAX,
+    CASE_MAX_CATEGORIES,
+    MOBILE_PATTERN,
+)
 from hall.auth import AnyPrincipal, KioskPrincipal, StaffPrincipal
 from hall.db import dialect_insert, run_transaction, transaction
 from hall.feedback_settings import FeedbackSettings, get_settings, request_now
@@ -50,16 +56,12 @@ log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
+MOBILE = re.compile(MOBILE_PATTERN)
 """Mainland China mobile numbers."""
 CASE_NUMBER_PATTERN = r"^[A-Z]{1,4}\d{8}-\d{4,}$"
-DESCRIPTION_MAX = 500
-MAX_CATEGORIES = 5
-CONDITIONS = {
-    "tried_normal_channel": "已通过正常渠道办理但未办成",
-    "overlapping_duties": "涉及多个部门职责交叉",
-    "policy_room": "政策有空间、可以探索办理",
-}
+DESCRIPTION_MAX = CASE_DESCRIPTION_MAX
+MAX_CATEGORIES = CASE_MAX_CATEGORIES
+CONDITIONS = CASE_CONDITIONS
 STATUS_NAMES = {
     "submitted": "已提交，待受理",
     "taken": "已受理",

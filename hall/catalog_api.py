@@ -18,7 +18,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request, Response, status
 
 from hall.auth import AnyPrincipal
-from kiosk.catalog import Catalog
+from contract.catalog import Catalog
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 

@@ -38,7 +38,7 @@ from hall.catalog_api import catalog_payload
 from hall.db import dialect_insert, transaction
 from hall.models import Kiosk
 from hall.models_monitoring import KioskProblemEvent, KioskStatus
-from kiosk.errors import ConfigError
+from contract.errors import ConfigError
 
 log = logging.getLogger(__name__)
 

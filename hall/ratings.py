@@ -40,6 +40,7 @@ from sqlalchemy import Connection, Engine, Row, and_, bindparam, exists, func, s
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
+from contract.vocab import COMMENT_MAX, MAX_REASONS
 from hall.auth import AnyPrincipal, KioskPrincipal, StaffPrincipal, VerifiedKiosk
 from hall.db import run_transaction, transaction
 from hall.feedback_settings import (
@@ -56,7 +57,7 @@ from hall.feedback_settings import (
 from hall.models import Kiosk, Rating, RatingFollowup, Ticket
 from hall.privacy import hash_id_number
 from hall.rating_chain import append_rating
-from hall.schemas import Holder
+from contract.api import Holder
 from hall.tickets import KioskNotAuthorized
 
 log = logging.getLogger(__name__)
@@ -65,8 +66,6 @@ router = APIRouter(prefix="/api/v1/ratings", tags=["ratings"])
 
 SERVED_STATUSES = frozenset({"called", "completed"})
 """A ticket can be rated once it reached a window."""
-MAX_REASONS = 10
-COMMENT_MAX = 200
 
 _ID_LIKE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 _MOBILE_LIKE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")

@@ -65,8 +65,8 @@ from hall.numbering import (
     service_day,
 )
 from hall.privacy import hash_id_number
-from hall.schemas import TicketOut, TicketRequest
-from kiosk.catalog import Bundle, Catalog, Service, WindowGroup
+from contract.api import TicketOut, TicketRequest
+from contract.catalog import Bundle, Catalog, Service, WindowGroup
 
 log = logging.getLogger(__name__)
 

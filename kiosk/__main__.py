@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from kiosk.errors import ConfigError
+from contract.errors import ConfigError
 from kiosk.settings import load_settings
 
 

@@ -18,10 +18,10 @@ from devices.printer.connection import parse_connection
 from devices.scanner.base import Scanner, create_scanner
 from kiosk import __version__
 from kiosk.cases import CaseService
-from kiosk.catalog import Catalog
+from contract.catalog import Catalog
 from kiosk.catalog_sync import CatalogSwapper, CatalogSync, initial_catalog
 from kiosk.embedded import EmbeddedHall, EmbeddedHallServer
-from kiosk.errors import ConfigError
+from contract.errors import ConfigError
 from kiosk.flow import Flow, FlowConfig
 from kiosk.guide import Guide
 from kiosk.hall_client import HallClient

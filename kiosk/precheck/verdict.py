@@ -25,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from kiosk.catalog import Bundle, Catalog, Material, Service
+from contract.catalog import Bundle, Catalog, Material, Service
 
 Status = Literal["present_fine", "present_unreadable", "wrong_document", "missing"]
 Overall = Literal["complete", "can_queue_with_rongque", "core_missing"]

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from hall.app import create_app
 from hall.auth import TokenCache, token_cache
 from hall.db import SqliteWriter, add_kiosk, add_staff, hash_token, make_engine, migrate
-from hall.schemas import TicketRequest
+from contract.api import TicketRequest
 from hall.testing import (
     ServerProcess,
     _parse_response,

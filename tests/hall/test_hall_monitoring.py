@@ -13,8 +13,8 @@ from hall_support import Hall
 
 from hall.db import add_kiosk
 from hall.monitoring import MonitoringSettings
-from kiosk.catalog import Catalog
-from kiosk.errors import ConfigError
+from contract.catalog import Catalog
+from contract.errors import ConfigError
 
 ALL_OK = {"card_reader": "ok", "printer": "ok", "camera": "ok", "voice": "ok"}
 

@@ -16,7 +16,7 @@ from hall.app import create_app
 from hall.db import add_kiosk, add_staff, migrate
 from hall.feedback_settings import CODE_PRESETS, LEVELS
 from hall.workdays import WorkCalendar
-from kiosk.errors import ConfigError
+from contract.errors import ConfigError
 
 NATIONAL = {"very_satisfied": 1, "satisfied": 2, "basic": 3, "dissatisfied": 4,
             "very_dissatisfied": 5}  # fmt: skip

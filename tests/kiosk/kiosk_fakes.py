@@ -17,7 +17,7 @@ from typing import Any
 from devices.idcard.card import IdCard
 from devices.printer.base import PrintJob
 from devices.printer.virtual import VirtualPrinter
-from kiosk.catalog import Catalog
+from contract.catalog import Catalog
 from kiosk.identity import Holder
 from kiosk.tickets import Ticket
 

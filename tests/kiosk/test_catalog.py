@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.catalog import DEFAULT_PATH, Bundle, Catalog, Service, load_catalog
-from kiosk.errors import ConfigError
+from contract.catalog import DEFAULT_PATH, Bundle, Catalog, Service, load_catalog
+from contract.errors import ConfigError
 
 SIX_GROUPS = ["项目建设", "市场准入", "民生服务", "大综窗", "出件", "办不成事反映"]
 

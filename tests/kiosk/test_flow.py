@@ -18,7 +18,7 @@ from kiosk_fakes import (
 )
 
 from devices.printer.layout import TicketPrint
-from kiosk.catalog import Bundle, Catalog
+from contract.catalog import Bundle, Catalog
 from kiosk.flow import BUNDLES, Flow, Message, Problem, Purpose, Screen
 from kiosk.hall_client import HallRejected, HallUnavailable
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.catalog import DEFAULT_PATH, Catalog, load_catalog
+from contract.catalog import DEFAULT_PATH, Catalog, load_catalog
 from kiosk.catalog_sync import (
     CatalogSwapper,
     CatalogSync,

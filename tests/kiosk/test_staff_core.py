@@ -11,7 +11,7 @@ import pytest
 
 from kiosk.app import build_core
 from kiosk.config_store import ConfigStore
-from kiosk.errors import ConfigError
+from contract.errors import ConfigError
 from kiosk.settings import load_settings
 from kiosk.staff import MAX_ATTEMPTS, PinStore, StaffGate, corner_hit, pin_problem
 
