@@ -17,8 +17,8 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response, status
 
-from hall.auth import AnyPrincipal
 from contract.catalog import Catalog
+from hall.auth import AnyPrincipal
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 

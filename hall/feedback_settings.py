@@ -39,17 +39,13 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Request
 
-from contract.vocab import (  # re-exported: hall modules import them from here
-    BAD_LEVELS,
+from contract.errors import ConfigError
+from contract.vocab import (
     DEFAULT_CASE_CATEGORIES,
     DEFAULT_RATING_REASONS,
-    GOOD_LEVELS,
-    LEVEL_NAMES_ZH,
     LEVELS,
-    Level,
 )
 from hall.workdays import WorkCalendar, calendar_from_env
-from contract.errors import ConfigError
 
 log = logging.getLogger(__name__)
 

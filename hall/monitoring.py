@@ -33,12 +33,12 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from contract.errors import ConfigError
 from hall.auth import KioskPrincipal, StaffPrincipal
 from hall.catalog_api import catalog_payload
 from hall.db import dialect_insert, transaction
 from hall.models import Kiosk
 from hall.models_monitoring import KioskProblemEvent, KioskStatus
-from contract.errors import ConfigError
 
 log = logging.getLogger(__name__)
 

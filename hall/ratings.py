@@ -40,24 +40,27 @@ from sqlalchemy import Connection, Engine, Row, and_, bindparam, exists, func, s
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from contract.vocab import COMMENT_MAX, MAX_REASONS
-from hall.auth import AnyPrincipal, KioskPrincipal, StaffPrincipal, VerifiedKiosk
-from hall.db import run_transaction, transaction
-from hall.feedback_settings import (
+from contract.api import Holder
+from contract.vocab import (
     BAD_LEVELS,
-    CODE_PRESETS,
+    COMMENT_MAX,
     GOOD_LEVELS,
     LEVEL_NAMES_ZH,
     LEVELS,
-    FeedbackSettings,
+    MAX_REASONS,
     Level,
+)
+from hall.auth import AnyPrincipal, KioskPrincipal, StaffPrincipal, VerifiedKiosk
+from hall.db import run_transaction, transaction
+from hall.feedback_settings import (
+    CODE_PRESETS,
+    FeedbackSettings,
     get_settings,
     request_now,
 )
 from hall.models import Kiosk, Rating, RatingFollowup, Ticket
 from hall.privacy import hash_id_number
 from hall.rating_chain import append_rating
-from contract.api import Holder
 from hall.tickets import KioskNotAuthorized
 
 log = logging.getLogger(__name__)

@@ -47,6 +47,8 @@ from sqlalchemy import Connection, Engine, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from contract.api import TicketOut, TicketRequest
+from contract.catalog import Bundle, Catalog, Service, WindowGroup
 from hall.db import (
     RETRY_SQLSTATES,
     AsyncPgPool,
@@ -65,8 +67,6 @@ from hall.numbering import (
     service_day,
 )
 from hall.privacy import hash_id_number
-from contract.api import TicketOut, TicketRequest
-from contract.catalog import Bundle, Catalog, Service, WindowGroup
 
 log = logging.getLogger(__name__)
 

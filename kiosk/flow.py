@@ -21,10 +21,10 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
+from contract import vocab
 from devices.errors import DeviceError, PrinterError
 from devices.idcard.card import IdCard
 from devices.printer.layout import NoticeMaterial, NoticePrint, TicketPrint
-from contract import vocab
 from kiosk.catalog import Bundle, Catalog, Material, Service
 from kiosk.events import Event
 from kiosk.hall_client import HallError, HallRejected, HallUnavailable
@@ -681,7 +681,9 @@ class Flow:
     def _rating_scanned(self, result: Any) -> None:
         if isinstance(result, HallError):  # the QR was read; the hall server refused or failed
             log.warning("looking up a scanned ticket failed: %s", type(result).__name__)
-            problem = Problem.HALL_DOWN if isinstance(result, HallUnavailable) else Problem.HALL_REJECTED
+            problem = (
+                Problem.HALL_DOWN if isinstance(result, HallUnavailable) else Problem.HALL_REJECTED
+            )
             self._set(busy=None, message=Message(problem, type(result).__name__))
         elif isinstance(result, Exception):
             code = result.code if isinstance(result, ScanFailed) else "scanner"

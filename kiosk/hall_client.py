@@ -38,21 +38,37 @@ class HallRejected(HallError):
 
 class HallClient:
     def __init__(self, base_url: str, token: str, timeout_s: float = 3.0) -> None:
-        self.base_url = base_url.rstrip("/")
-        self._http = httpx.Client(
-            base_url=self.base_url,
+        self.timeout_s = timeout_s
+        self._base_url = base_url.rstrip("/")
+        self._http: httpx.Client | None = self._open(base_url, token) if base_url else None
+
+    def _open(self, base_url: str, token: str) -> httpx.Client:
+        return httpx.Client(
+            base_url=base_url.rstrip("/"),
             headers={"Authorization": f"Bearer {token}"},
-            timeout=timeout_s,
+            timeout=self.timeout_s,
         )
 
+    @property
+    def base_url(self) -> str:
+        return self._base_url
+
+    def _connection(self) -> httpx.Client:
+        """The HTTP connection; a subclass may wait for its server here (``EmbeddedHall``)."""
+        if self._http is None:
+            raise HallUnavailable("no hall server address")
+        return self._http
+
     def close(self) -> None:
-        self._http.close()
+        if self._http is not None:
+            self._http.close()
 
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        http = self._connection()
         try:
-            response = self._http.request(method, path, **kwargs)
+            response = http.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
-            log.warning("hall server %s unreachable: %s", self.base_url, type(exc).__name__)
+            log.warning("hall server %s unreachable: %s", self._base_url, type(exc).__name__)
             raise HallUnavailable(f"{type(exc).__name__}: {exc}") from exc
         if response.status_code >= 500:
             raise HallUnavailable(f"server error {response.status_code}")

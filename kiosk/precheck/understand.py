@@ -26,9 +26,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, get_args
 
-from devices.idcard.card import mask_id, mask_name
 from contract.catalog import DocType
 from contract.idnumber import InvalidIdNumber, parse_id_number
+from devices.idcard.card import mask_id, mask_name
 from kiosk.precheck.ocr import Box, TextLine
 
 log = logging.getLogger(__name__)

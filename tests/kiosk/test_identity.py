@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from devices.idcard.card import IdCard, mask_id, mask_name
 from contract.idnumber import InvalidIdNumber, check_char, parse_id_number
+from devices.idcard.card import IdCard, mask_id, mask_name
 from kiosk.identity import Holder
 
 TODAY = dt.date(2026, 11, 20)
