@@ -1,8 +1,12 @@
 """The kiosk's client of the hall server (HTTP, bearer token).
 
+Requests are built with the shared contract's models (``contract.api``) and answers are
+validated with them, so the kiosk and the server cannot drift apart silently.
+
 Every failure becomes one of two errors the flow can explain: ``HallUnavailable`` (network,
-timeout, server error — try again or ask staff) or ``HallRejected`` (the server refused
-the request; its detail is for staff logs).
+timeout, server error, an answer outside the contract — try again or ask staff) or
+``HallRejected`` (the server refused the request, or would have: a body outside the
+contract is not sent; its detail is for staff logs).
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ import logging
 from typing import Any
 
 import httpx
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from contract import api
 from kiosk.identity import Holder
 from kiosk.tickets import Ticket
 
@@ -81,9 +87,39 @@ class HallClient:
             raise HallRejected(response.status_code, detail, code)
         return response
 
+    def _call(
+        self,
+        method: str,
+        path: str,
+        answer: type[BaseModel] | TypeAdapter[Any],
+        request: type[BaseModel] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> Any:
+        """One request whose body is built with the contract's ``request`` model and whose
+        answer is validated with ``answer``; returns the validated answer."""
+        payload = None
+        if request is not None:
+            try:
+                model = request.model_validate(body or {})
+            except ValidationError as exc:  # what the server would refuse: not sent
+                raise HallRejected(422, _where(exc), "invalid_request") from None
+            payload = model.model_dump(mode="json", exclude_unset=True)
+        response = self._request(method, path, json=payload)
+        try:
+            if isinstance(answer, TypeAdapter):
+                return answer.validate_python(response.json())
+            return answer.model_validate(response.json())
+        except (ValidationError, ValueError) as exc:
+            log.warning("hall server %s answered outside the contract on %s", self._base_url, path)
+            raise HallUnavailable(f"answer outside the contract: {_where(exc)}") from None
+
+    def _dict(self, method: str, path: str, answer: type[BaseModel], request: type[BaseModel]
+              | None = None, body: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+        model: BaseModel = self._call(method, path, answer, request, body)
+        return model.model_dump(mode="json")
+
     def health(self) -> dict[str, Any]:
-        body: dict[str, Any] = self._request("GET", "/api/v1/health").json()
-        return body
+        return self._dict("GET", "/api/v1/health", api.Health)
 
     def issue_ticket(
         self,
@@ -100,14 +136,15 @@ class HallClient:
             "language": language,
         }
         if holder is not None:
-            body["holder"] = {"id_number": holder.id_number, "masked_name": holder.masked_name}
-        return Ticket.from_api(self._request("POST", "/api/v1/tickets", json=body).json())
+            body["holder"] = _holder(holder)
+        out = self._call("POST", "/api/v1/tickets", api.TicketOut, api.TicketRequest, body)
+        return Ticket.from_api(out.model_dump(mode="json"))
 
     def request_help(self, kiosk_id: str, screen: str, elder: bool) -> dict[str, Any]:
         """呼叫工作人员: staff see the request (kiosk, screen) and close it when done."""
         body = {"kiosk_id": kiosk_id, "screen": screen, "elder": elder}
-        result: dict[str, Any] = self._request("POST", "/api/v1/help-requests", json=body).json()
-        return result
+        path = "/api/v1/help-requests"
+        return self._dict("POST", path, api.HelpRequestOut, api.HelpRequestIn, body)
 
     def find_visits(
         self,
@@ -121,51 +158,58 @@ class HallClient:
         be rated. The holder's ID number goes in the POST body only (the server hashes it)."""
         body: dict[str, Any]
         if holder is not None:
-            body = {"holder": {"id_number": holder.id_number, "masked_name": holder.masked_name}}
+            body = {"holder": _holder(holder)}
         elif ticket_id is not None:
             body = {"ticket_id": ticket_id}
         else:
             body = {"ticket_number": ticket_number}
-        visits: list[dict[str, Any]] = self._request(
-            "POST", "/api/v1/ratings/visits", json=body
-        ).json()
-        return visits
+        visits = self._call("POST", "/api/v1/ratings/visits", _VISITS, api.VisitQuery, body)
+        return [v.model_dump(mode="json") for v in visits]
 
     def submit_rating(self, body: dict[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = self._request("POST", "/api/v1/ratings", json=body).json()
-        return result
+        return self._dict("POST", "/api/v1/ratings", api.RatingOut, api.RatingIn, body)
 
     def rating_options(self) -> dict[str, Any]:
         """Levels, reasons and the comment's length limit the hall server accepts."""
-        options: dict[str, Any] = self._request("GET", "/api/v1/ratings/options").json()
-        return options
+        return self._dict("GET", "/api/v1/ratings/options", api.RatingOptions)
 
     def case_options(self) -> dict[str, Any]:
         """Acceptance conditions, categories and time limits of 办不成事 cases."""
-        options: dict[str, Any] = self._request("GET", "/api/v1/cases/options").json()
-        return options
+        return self._dict("GET", "/api/v1/cases/options", api.CaseOptions)
 
     def heartbeat(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """Device states for the hall's monitoring; the answer names the catalog version."""
-        answer: dict[str, Any] = self._request(
-            "POST", f"/api/v1/kiosks/{kiosk_id}/heartbeat", json=body
-        ).json()
-        return answer
+        path = f"/api/v1/kiosks/{kiosk_id}/heartbeat"
+        return self._dict("POST", path, api.HeartbeatReply, api.Heartbeat, body)
 
     def create_case(self, body: dict[str, Any]) -> dict[str, Any]:
-        case: dict[str, Any] = self._request("POST", "/api/v1/cases", json=body).json()
-        return case
+        return self._dict("POST", "/api/v1/cases", api.CaseCreated, api.CaseIn, body)
 
     def case_progress(self, number: str) -> dict[str, Any]:
-        progress: dict[str, Any] = self._request("GET", f"/api/v1/cases/{number}").json()
-        return progress
+        return self._dict("GET", f"/api/v1/cases/{number}", api.CaseProgress)
 
     def submit_precheck(self, ticket_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """材料预审: attach the pre-check's result (codes only) to a ticket this kiosk issued."""
-        result: dict[str, Any] = self._request(
-            "POST", f"/api/v1/tickets/{ticket_id}/precheck", json=body
-        ).json()
-        return result
+        path = f"/api/v1/tickets/{ticket_id}/precheck"
+        return self._dict("POST", path, api.PrecheckOut, api.PrecheckIn, body)
 
     def get_ticket(self, ticket_id: str) -> Ticket:
-        return Ticket.from_api(self._request("GET", f"/api/v1/tickets/{ticket_id}").json())
+        out = self._call("GET", f"/api/v1/tickets/{ticket_id}", api.TicketOut)
+        return Ticket.from_api(out.model_dump(mode="json"))
+
+
+_VISITS: TypeAdapter[list[api.VisitOut]] = TypeAdapter(list[api.VisitOut])
+
+
+def _holder(holder: Holder) -> dict[str, str]:
+    """The card holder as the API takes it: the number (hashed on arrival) and masked name."""
+    return {"id_number": holder.id_number, "masked_name": holder.masked_name}
+
+
+def _where(exc: ValidationError | ValueError) -> str:
+    """Which fields were wrong and why — never their values (they may be personal data)."""
+    if not isinstance(exc, ValidationError):
+        return "not JSON"
+    return "; ".join(
+        ".".join(str(p) for p in err["loc"]) + ": " + err["msg"] for err in exc.errors()
+    )[:300]
