@@ -29,6 +29,7 @@ from contract.vocab import (
     COMMENT_MAX,
     MAX_REASONS,
     Level,
+    RatingTarget,
 )
 
 _ID_NUMBER = re.compile(r"^[0-9A-Z]{6,32}$")
@@ -121,7 +122,7 @@ class RatingIn(BaseModel):
     idempotency_key: str = Field(
         min_length=1, max_length=100, description="unique per kiosk and rating; retries repeat it"
     )
-    target: Literal["ticket", "self_service_area"] = "ticket"
+    target: RatingTarget = "ticket"
     ticket_id: str | None = Field(
         default=None, max_length=36, description="from the ticket's QR code (target ticket)"
     )
@@ -168,7 +169,7 @@ class RatingOut(BaseModel):
     id: str
     seq: int = Field(description="position in the tamper-evident chain")
     hash: str = Field(description="SHA-256 of the record; a receipt")
-    target: Literal["ticket", "self_service_area"]
+    target: RatingTarget
     ticket_id: str | None
     ticket_number: str | None
     level: Level

@@ -6,16 +6,11 @@ a property of the target an export goes to (the hall's ``HALL_RATING_CODES``).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 Level = Literal["very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatisfied"]
-LEVELS: tuple[Level, ...] = (
-    "very_satisfied",
-    "satisfied",
-    "basic",
-    "dissatisfied",
-    "very_dissatisfied",
-)
+LEVELS: tuple[Level, ...] = get_args(Level)
+"""Best first."""
 BAD_LEVELS: frozenset[str] = frozenset({"dissatisfied", "very_dissatisfied"})
 """差评: need reasons, get a follow-up (核实、整改、反馈)."""
 GOOD_LEVELS: frozenset[str] = frozenset({"very_satisfied", "satisfied", "basic"})
@@ -27,7 +22,8 @@ LEVEL_NAMES_ZH: dict[str, str] = {
     "dissatisfied": "不满意",
     "very_dissatisfied": "非常不满意",
 }
-RATING_TARGETS = ("ticket", "self_service_area")
+RatingTarget = Literal["ticket", "self_service_area"]
+RATING_TARGETS: tuple[RatingTarget, ...] = get_args(RatingTarget)
 COMMENT_MAX = 200
 """Characters of a rating's comment."""
 MAX_REASONS = 10
