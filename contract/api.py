@@ -29,6 +29,8 @@ from contract.vocab import (
     COMMENT_MAX,
     MAX_REASONS,
     Level,
+    PrecheckOverall,
+    PrecheckStatus,
     RatingTarget,
 )
 
@@ -361,10 +363,8 @@ class HeartbeatReply(BaseModel):
 
 
 # -- 材料预审 results (hall/precheck.py) ------------------------------------------------------
-Overall = Literal["complete", "can_queue_with_rongque", "core_missing"]
-
-
-Status = Literal["present_fine", "present_unreadable", "wrong_document", "missing"]
+Overall = PrecheckOverall
+Status = PrecheckStatus
 
 
 class MaterialResult(BaseModel):

@@ -50,3 +50,8 @@ CASE_DESCRIPTION_MAX = 500
 CASE_MAX_CATEGORIES = 5
 MOBILE_PATTERN = r"^1[3-9]\d{9}$"
 """Mainland China mobile numbers (a case's call-back number)."""
+
+PrecheckStatus = Literal["present_fine", "present_unreadable", "wrong_document", "missing"]
+"""材料预审: what the kiosk found for one material of the checklist."""
+PrecheckOverall = Literal["complete", "can_queue_with_rongque", "core_missing"]
+"""材料预审: the verdict over the whole checklist (容缺 counts as queueable)."""
