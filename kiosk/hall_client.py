@@ -11,17 +11,28 @@ contract is not sent; its detail is for staff logs).
 
 from __future__ import annotations
 
+import functools
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from contract import api
 from kiosk.identity import Holder
 from kiosk.tickets import Ticket
 
+if TYPE_CHECKING:
+    from contract import api
+
 log = logging.getLogger(__name__)
+
+
+def _api() -> Any:
+    """``contract.api``, imported on the first call (on a worker thread): building its
+    models takes 20-40 ms that the kiosk's start to the home screen should not wait for."""
+    from contract import api
+
+    return api
 
 
 class HallError(Exception):
@@ -119,7 +130,7 @@ class HallClient:
         return model.model_dump(mode="json")
 
     def health(self) -> dict[str, Any]:
-        return self._dict("GET", "/api/v1/health", api.Health)
+        return self._dict("GET", "/api/v1/health", _api().Health)
 
     def issue_ticket(
         self,
@@ -137,14 +148,14 @@ class HallClient:
         }
         if holder is not None:
             body["holder"] = _holder(holder)
-        out = self._call("POST", "/api/v1/tickets", api.TicketOut, api.TicketRequest, body)
+        out = self._call("POST", "/api/v1/tickets", _api().TicketOut, _api().TicketRequest, body)
         return Ticket.from_api(out.model_dump(mode="json"))
 
     def request_help(self, kiosk_id: str, screen: str, elder: bool) -> dict[str, Any]:
         """呼叫工作人员: staff see the request (kiosk, screen) and close it when done."""
         body = {"kiosk_id": kiosk_id, "screen": screen, "elder": elder}
         path = "/api/v1/help-requests"
-        return self._dict("POST", path, api.HelpRequestOut, api.HelpRequestIn, body)
+        return self._dict("POST", path, _api().HelpRequestOut, _api().HelpRequestIn, body)
 
     def find_visits(
         self,
@@ -163,42 +174,44 @@ class HallClient:
             body = {"ticket_id": ticket_id}
         else:
             body = {"ticket_number": ticket_number}
-        visits = self._call("POST", "/api/v1/ratings/visits", _VISITS, api.VisitQuery, body)
+        visits = self._call("POST", "/api/v1/ratings/visits", _visits(), _api().VisitQuery, body)
         return [v.model_dump(mode="json") for v in visits]
 
     def submit_rating(self, body: dict[str, Any]) -> dict[str, Any]:
-        return self._dict("POST", "/api/v1/ratings", api.RatingOut, api.RatingIn, body)
+        return self._dict("POST", "/api/v1/ratings", _api().RatingOut, _api().RatingIn, body)
 
     def rating_options(self) -> dict[str, Any]:
         """Levels, reasons and the comment's length limit the hall server accepts."""
-        return self._dict("GET", "/api/v1/ratings/options", api.RatingOptions)
+        return self._dict("GET", "/api/v1/ratings/options", _api().RatingOptions)
 
     def case_options(self) -> dict[str, Any]:
         """Acceptance conditions, categories and time limits of 办不成事 cases."""
-        return self._dict("GET", "/api/v1/cases/options", api.CaseOptions)
+        return self._dict("GET", "/api/v1/cases/options", _api().CaseOptions)
 
     def heartbeat(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """Device states for the hall's monitoring; the answer names the catalog version."""
         path = f"/api/v1/kiosks/{kiosk_id}/heartbeat"
-        return self._dict("POST", path, api.HeartbeatReply, api.Heartbeat, body)
+        return self._dict("POST", path, _api().HeartbeatReply, _api().Heartbeat, body)
 
     def create_case(self, body: dict[str, Any]) -> dict[str, Any]:
-        return self._dict("POST", "/api/v1/cases", api.CaseCreated, api.CaseIn, body)
+        return self._dict("POST", "/api/v1/cases", _api().CaseCreated, _api().CaseIn, body)
 
     def case_progress(self, number: str) -> dict[str, Any]:
-        return self._dict("GET", f"/api/v1/cases/{number}", api.CaseProgress)
+        return self._dict("GET", f"/api/v1/cases/{number}", _api().CaseProgress)
 
     def submit_precheck(self, ticket_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """材料预审: attach the pre-check's result (codes only) to a ticket this kiosk issued."""
         path = f"/api/v1/tickets/{ticket_id}/precheck"
-        return self._dict("POST", path, api.PrecheckOut, api.PrecheckIn, body)
+        return self._dict("POST", path, _api().PrecheckOut, _api().PrecheckIn, body)
 
     def get_ticket(self, ticket_id: str) -> Ticket:
-        out = self._call("GET", f"/api/v1/tickets/{ticket_id}", api.TicketOut)
+        out = self._call("GET", f"/api/v1/tickets/{ticket_id}", _api().TicketOut)
         return Ticket.from_api(out.model_dump(mode="json"))
 
 
-_VISITS: TypeAdapter[list[api.VisitOut]] = TypeAdapter(list[api.VisitOut])
+@functools.cache
+def _visits() -> TypeAdapter[list[api.VisitOut]]:
+    return TypeAdapter(list[_api().VisitOut])
 
 
 def _holder(holder: Holder) -> dict[str, str]:
