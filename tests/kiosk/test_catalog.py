@@ -1,4 +1,4 @@
-"""kiosk/catalog.py and config/services.toml: the shipped catalog, bundle materials, and
+"""contract/catalog.py and config/services.toml: the shipped catalog, bundle materials, and
 malformed catalogs stopping start-up with the file and the key named."""
 
 from __future__ import annotations
