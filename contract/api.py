@@ -97,7 +97,10 @@ class TicketOut(BaseModel):
     people_ahead: int = Field(description="waiting tickets called before this one")
     estimated_wait_s: int = Field(description="estimated wait, seconds")
     issued_at: dt.datetime
-    status: Literal["waiting", "called", "completed", "no_show"]
+    status: Literal["waiting", "called", "completed", "no_show", "held", "transferred"] = Field(
+        description="transferred = waiting again after 转窗 (keeps number and issue time);"
+        " held = 挂起 by its counter, back at the head of the queue once resumed"
+    )
     priority: bool
     language: Literal["zh", "en"]
     masked_name: str | None

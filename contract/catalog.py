@@ -46,6 +46,7 @@ class WindowGroup(_Strict):
     daily_reset: bool = True
     any_item: bool = False  # 无差别受理: this group's counters accept every item
     intake: bool = True  # False for groups that issue no intake tickets themselves (出件)
+    served_by_any_item: bool = True  # may 无差别受理 counters call this group's tickets?
 
 
 class Material(_Strict):
@@ -85,6 +86,12 @@ class Catalog(_Strict):
     version: str
     hall_name: str
     hall_name_en: str
+    # The one rule for a missed call (过号), said alike by the thank-you screen, the voice
+    # and the printed ticket; it must match what the counters do with a no-show.
+    missed_call_rule: str = Field(default="过号请重新取号。", min_length=2, max_length=40)
+    missed_call_rule_en: str = Field(
+        default="If you miss your call, please take a new number.", min_length=2, max_length=80
+    )
     groups: tuple[WindowGroup, ...] = Field(min_length=1)
     services: tuple[Service, ...] = Field(min_length=1)
     bundles: tuple[Bundle, ...] = ()
@@ -130,6 +137,18 @@ class Catalog(_Strict):
 
     def services_in(self, group_id: str) -> list[Service]:
         return [s for s in self.services if s.group == group_id]
+
+    def tile_services(self, group_id: str) -> list[Service]:
+        """What a group's tile on the kiosk lists: its own items, or for a 无差别受理 group
+        (``any_item``) its own items first and then every item its counters also call
+        (of the groups with ``served_by_any_item``). A ticket always goes to the item's own
+        group; the 大综窗's counters call those queues too (hall.call_order)."""
+        group = self.group(group_id)
+        own = self.services_in(group_id)
+        if not group.any_item:
+            return own
+        shared = {g.id for g in self.groups if g.served_by_any_item and g.id != group_id}
+        return own + [s for s in self.services if s.group in shared]
 
     def bundle_items(self, bundle: Bundle) -> list[Service]:
         return [s for s in self.services if s.id in bundle.items]

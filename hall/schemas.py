@@ -1,9 +1,36 @@
-"""The HTTP API's request and response bodies are the shared contract: ``contract.api``.
+"""Request and response bodies only the hall's own pages use (counters), and re-exports.
 
-Re-exported here so that hall modules (and branches in flight) keep importing
-``hall.schemas``; new code imports ``contract.api``.
+The bodies the kiosk exchanges with the hall are the shared contract: ``contract.api``
+(re-exported here so that hall modules and branches in flight keep importing
+``hall.schemas``; new code imports ``contract.api``).
 """
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from contract.api import Health, Holder, TicketOut, TicketRequest
 
-__all__ = ["Health", "Holder", "TicketOut", "TicketRequest"]
+__all__ = ["CounterStatus", "Health", "Holder", "TicketOut", "TicketRequest", "TransferRequest"]
+
+
+class TransferRequest(BaseModel):
+    """转窗: to another window group or to one named counter, with a short reason."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to_group: str | None = Field(default=None, min_length=1, max_length=64)
+    to_counter: str | None = Field(default=None, min_length=1, max_length=16)
+    reason: str = Field(
+        default="", max_length=100, description="why (staff's words, no personal data)"
+    )
+
+
+class CounterStatus(BaseModel):
+    counter_id: str
+    paused: bool
+    staff_id: int | None
+    groups: list[str]
+    changed_at: dt.datetime | None

@@ -316,7 +316,7 @@ class Flow:
             return list(self.catalog.bundles)
         if self.state.group_id is None:
             return []
-        return list(self.catalog.services_in(self.state.group_id))
+        return list(self.catalog.tile_services(self.state.group_id))
 
     def materials(self) -> list[Material]:
         entry = self.entry
@@ -1041,6 +1041,11 @@ class Flow:
             qr_data=ticket.qr_data,
             masked_name=ticket.masked_name,
             priority=ticket.priority,
+            footer=(
+                f"请留意叫号。{self.catalog.missed_call_rule}"
+                if zh
+                else f"Listen for your number. {self.catalog.missed_call_rule_en}"
+            ),
         )
 
 
