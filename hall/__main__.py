@@ -31,6 +31,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from contract.errors import ConfigError
 from hall.db import (
     DEFAULT_DATABASE_URL,
     DatabaseError,
@@ -40,7 +41,6 @@ from hall.db import (
     migrate,
 )
 from hall.rating_chain import verify_chain
-from kiosk.errors import ConfigError
 
 log = logging.getLogger(__name__)
 

@@ -23,6 +23,10 @@ from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from contract.api import Health, TicketOut, TicketRequest
+from contract.catalog import DEFAULT_PATH as DEFAULT_CATALOG_PATH
+from contract.catalog import load_catalog
+from contract.errors import ConfigError
 from hall import __version__, queue_ops
 from hall.auth import AnyPrincipal, StaffPrincipal, VerifiedKiosk
 from hall.catalog_api import router as catalog_router
@@ -35,7 +39,7 @@ from hall.monitoring import router as monitoring_router
 from hall.numbering import DEFAULT_TIMEZONE
 from hall.precheck import router as precheck_router
 from hall.privacy import resolve_id_hash_key
-from hall.schemas import CounterStatus, Health, TicketOut, TicketRequest, TransferRequest
+from hall.schemas import CounterStatus, TransferRequest
 from hall.staff_web import router as staff_web_router
 from hall.tickets import (
     CounterPaused,
@@ -50,9 +54,6 @@ from hall.tickets import (
     UnknownGroup,
     UnknownService,
 )
-from kiosk.catalog import DEFAULT_PATH as DEFAULT_CATALOG_PATH
-from kiosk.catalog import load_catalog
-from kiosk.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
