@@ -32,6 +32,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from contract.errors import ConfigError
 from hall.db import (
     DEFAULT_DATABASE_URL,
     DatabaseError,
@@ -41,7 +42,6 @@ from hall.db import (
     migrate,
 )
 from hall.rating_chain import verify_chain
-from kiosk.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -182,8 +182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             print(token)
         elif args.command == "add-evaluator":
+            from contract.catalog import DEFAULT_PATH, load_catalog
             from hall.evaluator import add_evaluator
-            from kiosk.catalog import DEFAULT_PATH, load_catalog
 
             catalog = load_catalog(args.catalog or DEFAULT_PATH)
             counters = {c for g in catalog.groups for c in g.counters}

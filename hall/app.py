@@ -25,6 +25,10 @@ from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from contract.api import Health, TicketOut, TicketRequest
+from contract.catalog import DEFAULT_PATH as DEFAULT_CATALOG_PATH
+from contract.catalog import load_catalog
+from contract.errors import ConfigError
 from hall import __version__, queue_ops
 from hall.announcements import Announcer, warm_on_calls
 from hall.announcements import router as announcements_router
@@ -41,7 +45,7 @@ from hall.monitoring import router as monitoring_router
 from hall.numbering import DEFAULT_TIMEZONE
 from hall.precheck import router as precheck_router
 from hall.privacy import resolve_id_hash_key
-from hall.schemas import CounterStatus, Health, TicketOut, TicketRequest, TransferRequest
+from hall.schemas import CounterStatus, TransferRequest
 from hall.staff_web import router as staff_web_router
 from hall.tickets import (
     CounterPaused,
@@ -56,9 +60,6 @@ from hall.tickets import (
     UnknownGroup,
     UnknownService,
 )
-from kiosk.catalog import DEFAULT_PATH as DEFAULT_CATALOG_PATH
-from kiosk.catalog import load_catalog
-from kiosk.errors import ConfigError
 
 log = logging.getLogger(__name__)
 

@@ -40,12 +40,12 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import func, select
 
+from contract.catalog import Catalog
 from hall import queue_ops
 from hall.db import get_or_create_secret, transaction
 from hall.models import CounterSession, CounterState, Precheck, QueueAction, Staff, Ticket
 from hall.staff_accounts import LoginRefused, check_login
 from hall.tickets import QueueError
-from kiosk.catalog import Catalog
 
 COOKIE_NAME = "hall_counter"
 SESSION_TTL = dt.timedelta(hours=12)

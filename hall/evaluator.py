@@ -39,13 +39,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from contract.api import RatingIn
+from contract.vocab import BAD_LEVELS, COMMENT_MAX, LEVEL_NAMES_ZH, LEVELS, MAX_REASONS, Level
 from hall.board import SECURITY_HEADERS, _page
 from hall.db import dialect_insert, hash_token, make_engine, new_token, run_transaction, transaction
 from hall.events import HallEvent, publish
-from hall.feedback_settings import BAD_LEVELS, LEVEL_NAMES_ZH, LEVELS, Level, current_settings
+from hall.feedback_settings import current_settings
 from hall.models import CounterState, Evaluator, Kiosk, Rating, Staff, Ticket
 from hall.numbering import service_day
-from hall.ratings import COMMENT_MAX, MAX_REASONS, RatingIn, Rejected, submit_rating
+from hall.ratings import Rejected, submit_rating
 
 CHANNEL = "window"
 RATE_WINDOW_ENV = "HALL_EVALUATOR_RATE_WINDOW_S"

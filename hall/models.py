@@ -29,6 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from contract.vocab import LEVELS, RATING_TARGETS
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -256,8 +258,7 @@ class HelpRequest(Base):
 
 
 # -- 好差评 ratings, their follow-ups, 办不成事 cases (hall.ratings, hall.followups, hall.cases)
-RATING_LEVELS = ("very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatisfied")
-RATING_TARGETS = ("ticket", "self_service_area")
+RATING_LEVELS: tuple[str, ...] = LEVELS
 FOLLOWUP_STATUSES = ("open", "verified", "rectified", "closed")
 CASE_STATUSES = ("submitted", "taken", "responded", "coordinating", "closed")
 CASE_EVENT_KINDS = ("take", "respond", "coordinate", "close", "contact_viewed")
