@@ -148,10 +148,14 @@ def test_the_any_item_tile_pages_through_every_item(
     everything = [s.id for s in core.flow.entries()]
     assert len(everything) > 12  # more than a page: the test means something
     seen: list[str] = []
+
+    def shown() -> list[str]:
+        return [e for e in everything if find_button(window, f"entry_{e}") is not None]
+
     while True:
-        shown = [e for e in everything if find_button(window, f"entry_{e}") is not None]
-        assert 0 < len(shown) <= 12
-        seen += shown
+        qtbot.waitUntil(lambda: bool(shown()) and shown()[0] not in seen)
+        assert len(shown()) <= 12
+        seen += shown()
         if find_button(window, "page_next") is None:
             break
         click(qtbot, window, "page_next")
