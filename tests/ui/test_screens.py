@@ -155,7 +155,7 @@ def test_the_any_item_tile_pages_through_every_item(
     while True:
         qtbot.waitUntil(lambda: bool(shown()) and shown()[0] not in seen)
         assert len(shown()) <= 12
-        seen += shown()
+        seen.extend(shown())
         if find_button(window, "page_next") is None:
             break
         click(qtbot, window, "page_next")
