@@ -92,7 +92,7 @@ class ScreenBase(QWidget):
         self.page = 0
 
     def paginate(self, items: Sequence[T]) -> list[T]:
-        """The choices of the current page (all of them in normal mode)."""
+        """The choices of the current page."""
         size = self.page_size()
         pages = max(1, -(-len(items) // size))
         self.page = max(0, min(self.page, pages - 1))
