@@ -9,6 +9,8 @@ kiosks' tickets at once on SQLite.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import gc
 import logging
@@ -23,20 +25,28 @@ from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from contract.api import Health, TicketOut, TicketRequest
+from contract.catalog import DEFAULT_PATH as DEFAULT_CATALOG_PATH
+from contract.catalog import load_catalog
+from contract.errors import ConfigError
 from hall import __version__, queue_ops
+from hall.announcements import Announcer, warm_on_calls
+from hall.announcements import router as announcements_router
 from hall.auth import AnyPrincipal, StaffPrincipal, VerifiedKiosk
+from hall.board import router as board_router
 from hall.catalog_api import router as catalog_router
 from hall.counter_web import router as counter_web_router
 from hall.dashboard import router as dashboard_router
 from hall.db import database_kind, make_engine, migrate
-from hall.events import EventHub
+from hall.evaluator import router as evaluator_router
+from hall.events import make_event_hub
 from hall.feedback import feedback_router
 from hall.help import router as help_router
 from hall.monitoring import router as monitoring_router
 from hall.numbering import DEFAULT_TIMEZONE
 from hall.precheck import router as precheck_router
 from hall.privacy import resolve_id_hash_key
-from hall.schemas import CounterStatus, Health, TicketOut, TicketRequest, TransferRequest
+from hall.schemas import CounterStatus, TransferRequest
 from hall.service_levels import router as service_levels_router
 from hall.service_levels import thresholds_from_env
 from hall.staff_web import router as staff_web_router
@@ -56,9 +66,6 @@ from hall.tickets import (
     UnknownService,
 )
 from hall.work_queues import router as work_queues_router
-from kiosk.catalog import DEFAULT_PATH as DEFAULT_CATALOG_PATH
-from kiosk.catalog import load_catalog
-from kiosk.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -137,12 +144,23 @@ def create_app(
         # frozen, a full garbage collection no longer walks them (≈100 ms, a latency spike
         # for every request in flight).
         gc.freeze()
+        _app.state.events.start()
+        wait_listening = getattr(_app.state.events, "wait_listening", None)
+        if wait_listening is not None:  # PostgreSQL: listen before the first request
+            await asyncio.to_thread(wait_listening, 5.0)
+        _app.state.announcer.start()
+        # every call and recall is synthesised at once, before the boards ask for it
+        warming = asyncio.create_task(warm_on_calls(_app))
         try:
             yield
         finally:
             gc.unfreeze()
+            warming.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await warming
         await _app.state.queue.aclose()
         await _app.state.events.aclose()
+        _app.state.announcer.close()
         engine.dispose()
 
     app = FastAPI(
@@ -155,7 +173,10 @@ def create_app(
     app.state.catalog = catalog
     app.state.clock = clock or utc_now
     app.state.queue = Queue(engine, catalog, tz, key)
-    app.state.events = EventHub()  # pushed to boards, counters, evaluators (hall/events.py)
+    # pushed to boards, counters, evaluators (hall/events.py): LISTEN/NOTIFY across the
+    # server processes on PostgreSQL, an in-process hub on SQLite
+    app.state.events = make_event_hub(engine)
+    app.state.announcer = Announcer.from_env(database_url)  # spoken calls (hall/announcements.py)
     app.state.service_levels = thresholds_from_env()  # ConfigError now, not at first use
     _install_error_handlers(app)
     _add_routes(app)
@@ -166,6 +187,9 @@ def create_app(
     app.include_router(catalog_router)
     app.include_router(staff_web_router)
     app.include_router(counter_web_router)
+    app.include_router(board_router)
+    app.include_router(announcements_router)
+    app.include_router(evaluator_router)
     app.include_router(stats_router)
     app.include_router(stats_session_router)
     app.include_router(service_levels_router)

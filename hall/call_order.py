@@ -23,7 +23,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kiosk.catalog import Catalog, WindowGroup
+from contract.catalog import Catalog, WindowGroup
 
 _NEVER = dt.datetime.max.replace(tzinfo=dt.UTC)
 

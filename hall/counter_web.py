@@ -40,6 +40,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import func, select
 
+from contract.catalog import Catalog
 from hall import queue_ops
 from hall.auth import is_auditor
 from hall.db import get_or_create_secret, transaction
@@ -47,7 +48,6 @@ from hall.models import CounterSession, CounterState, Precheck, QueueAction, Sta
 from hall.service_levels import counter_groups, current_alerts
 from hall.staff_accounts import LoginRefused, check_login
 from hall.tickets import QueueError
-from kiosk.catalog import Catalog
 
 COOKIE_NAME = "hall_counter"
 SESSION_TTL = dt.timedelta(hours=12)

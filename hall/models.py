@@ -29,6 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from contract.vocab import LEVELS, RATING_TARGETS
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -263,8 +265,7 @@ class HelpRequest(Base):
 
 
 # -- 好差评 ratings, their follow-ups, 办不成事 cases (hall.ratings, hall.followups, hall.cases)
-RATING_LEVELS = ("very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatisfied")
-RATING_TARGETS = ("ticket", "self_service_area")
+RATING_LEVELS: tuple[str, ...] = LEVELS
 FOLLOWUP_STATUSES = ("open", "verified", "rectified", "closed")
 CASE_STATUSES = ("submitted", "taken", "responded", "coordinating", "closed")
 CASE_EVENT_KINDS = ("take", "respond", "coordinate", "close", "contact_viewed")
@@ -468,6 +469,20 @@ class Precheck(Base):
     materials: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     checked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class Evaluator(Base):
+    """A window evaluator (现场评价器): a tablet bound to one counter by a device token
+    (``python -m hall add-evaluator COUNTER``). Its ratings are stored as the kiosk row of
+    the same id (``ratings.kiosk_id``), a row whose own token is never handed out, so the
+    evaluator token can do nothing a kiosk does; the monitoring page does not list it."""
+
+    __tablename__ = "evaluators"
+
+    id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"), primary_key=True)
+    counter: Mapped[str] = mapped_column(String(16), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 # -- staff work queues (hall.work_queues) --------------------------------------------------

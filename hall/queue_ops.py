@@ -14,8 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from contract.api import TicketOut
 from hall.events import HallEvent, publish
-from hall.schemas import TicketOut
 from hall.tickets import Queue
 
 ACTION_EVENT = {

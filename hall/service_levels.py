@@ -16,12 +16,12 @@ from typing import Any
 from fastapi import APIRouter, Request
 from sqlalchemy import func, select
 
+from contract.errors import ConfigError
 from hall.auth import StaffPrincipal
 from hall.db import transaction
 from hall.models import NO_RESET_PERIOD, Ticket
 from hall.numbering import numbering_period, service_day
 from hall.stats_models import ServiceLevelAlert, ServiceLevels
-from kiosk.errors import ConfigError
 
 DEFAULT_WAIT_MINUTES = 30
 DEFAULT_MAX_WAITING = 20

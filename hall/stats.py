@@ -34,12 +34,12 @@ from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import Response
 from sqlalchemy import Engine, bindparam, text
 
+from contract.catalog import Catalog
 from hall.auth import StaffPrincipal
 from hall.db import transaction
 from hall.numbering import service_day
 from hall.ratings import rating_stats
 from hall.stats_models import QueueStats, QueueStatsRow, StatsBy
-from kiosk.catalog import Catalog
 
 MAX_RANGE_DAYS = 400
 """Longest range one request may ask for (a year and a bit)."""

@@ -47,6 +47,8 @@ from sqlalchemy import Connection, Engine, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from contract.api import TicketOut, TicketRequest
+from contract.catalog import Bundle, Catalog, Service, WindowGroup
 from hall import call_order
 from hall.db import (
     RETRY_SQLSTATES,
@@ -74,8 +76,6 @@ from hall.numbering import (
     service_day,
 )
 from hall.privacy import hash_id_number
-from hall.schemas import TicketOut, TicketRequest
-from kiosk.catalog import Bundle, Catalog, Service, WindowGroup
 
 log = logging.getLogger(__name__)
 

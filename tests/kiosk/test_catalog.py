@@ -1,4 +1,4 @@
-"""kiosk/catalog.py and config/services.toml: the shipped catalog, bundle materials, and
+"""contract/catalog.py and config/services.toml: the shipped catalog, bundle materials, and
 malformed catalogs stopping start-up with the file and the key named."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.catalog import DEFAULT_PATH, Bundle, Catalog, Service, load_catalog
-from kiosk.errors import ConfigError
+from contract.catalog import DEFAULT_PATH, Bundle, Catalog, Service, load_catalog
+from contract.errors import ConfigError
 
 SIX_GROUPS = ["项目建设", "市场准入", "民生服务", "大综窗", "出件", "办不成事反映"]
 

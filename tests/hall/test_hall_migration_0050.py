@@ -1,6 +1,6 @@
-"""Migration 0045 on a database with served tickets: each ticket's first call and 退件 flag
+"""Migration 0050 on a database with served tickets: each ticket's first call and 退件 flag
 are filled in from queue_actions (a transferred ticket keeps its FIRST call), staff get
-the auditor flag (false); the downgrade returns to 0040 with the data. SQLite and
+the auditor flag (false); the downgrade returns to 0045 with the data. SQLite and
 PostgreSQL."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'hall.sqlite3'}"
     else:
-        with fresh_pg_database("hall_mig45") as url:
+        with fresh_pg_database("hall_mig50") as url:
             yield url
 
 
@@ -50,7 +50,7 @@ def _ticket(c: object, tid: str, seq: int, status: str, called: dt.datetime | No
 
 
 def test_upgrade_fills_first_call_and_returns_then_downgrades(db_url: str) -> None:
-    _alembic(db_url, "upgrade", "0040")
+    _alembic(db_url, "upgrade", "0045")
     add_kiosk(db_url, "k1")
     minute = dt.timedelta(minutes=1)
     engine = make_engine(db_url)
@@ -105,7 +105,7 @@ def test_upgrade_fills_first_call_and_returns_then_downgrades(db_url: str) -> No
             "waiting": (None, False),
         }
         assert not auditor
-        _alembic(db_url, "downgrade", "0040")
+        _alembic(db_url, "downgrade", "0045")
         columns = {col["name"] for col in inspect(engine).get_columns("tickets")}
         assert "first_called_at" not in columns and "returned" not in columns
         staff_columns = {col["name"] for col in inspect(engine).get_columns("staff")}

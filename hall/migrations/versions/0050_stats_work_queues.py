@@ -2,8 +2,8 @@
 (hall.stats; filled in from queue_actions for existing tickets), the auditor
 role, the staff audit log and window-score review tasks (hall.work_queues).
 
-Revision ID: 0045
-Revises: 0040
+Revision ID: 0050
+Revises: 0045
 Create Date: 2026-12-02
 """
 
@@ -16,8 +16,8 @@ from alembic import op
 
 from hall.models import UTCDateTime
 
-revision: str = "0045"
-down_revision: str | None = "0040"
+revision: str = "0050"
+down_revision: str | None = "0045"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
