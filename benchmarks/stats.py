@@ -234,6 +234,7 @@ def main() -> None:
     parser.add_argument("--tickets-per-day", type=int, default=None)
     parser.add_argument("--repeats", type=int, default=None)
     parser.add_argument("--pg-url", default=os.environ.get("KIOSK_TEST_PG_URL"))
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
     days = args.days or (14 if args.quick else 365)
     per_day = args.tickets_per_day or (200 if args.quick else 2740)
@@ -251,6 +252,8 @@ def main() -> None:
     }
     with tempfile.TemporaryDirectory() as tmp:
         try:
+            if args.no_sqlite:
+                raise RuntimeError("skipped (--no-sqlite)")
             out["sqlite"] = measure(f"sqlite:///{tmp}/stats.sqlite3", days, per_day, repeats)
         except Exception as exc:  # noqa: BLE001 - a benchmark reports, never crashes
             out["sqlite"] = {"error": repr(exc)}

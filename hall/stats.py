@@ -102,7 +102,8 @@ def _hour_key(dialect: str, tz: ZoneInfo, day: dt.date) -> tuple[str, dict[str, 
 
 
 def _pct(p: int, rn: str, n: str, value: str) -> str:
-    """Nearest-rank percentile p of ``value``: the row whose rank is ceil(p/100 · n)."""
+    """Nearest-rank percentile p of ``value``: the row whose rank is ceil(p/100 · n) (the
+    same value as PostgreSQL's ``percentile_disc``)."""
     return f"MAX(CASE WHEN {rn} = ({p} * {n} + 99) / 100 THEN {value} END)"
 
 
@@ -119,7 +120,7 @@ def _query(dialect: str, by: str, catalog: Catalog, tz: ZoneInfo, day: dt.date) 
         params[f"b{i}"] = bundle_id
     first_call = "COALESCE(t.first_called_at, t.called_at)"
     only_bundles = f" AND t.service_id IN ({bundle_ids})" if by == "bundle" else ""
-    sql = f"""
+    base = f"""
 WITH base AS MATERIALIZED (
   SELECT {key} AS k, t.status AS status,
     CASE WHEN t.status = 'completed' THEN 1 ELSE 0 END AS done,
@@ -133,25 +134,49 @@ WITH base AS MATERIALIZED (
     CASE WHEN t.status = 'completed' AND t.returned THEN 1 ELSE 0 END AS ret
   FROM tickets t
   WHERE t.service_day >= :d0 AND t.service_day <= :d1{only_bundles}
-), ranked AS (
-  SELECT base.*,
-    ROW_NUMBER() OVER (PARTITION BY k
-      ORDER BY CASE WHEN wait_s IS NULL THEN 1 ELSE 0 END, wait_s) AS w_rn,
-    COUNT(wait_s) OVER (PARTITION BY k) AS w_n,
-    ROW_NUMBER() OVER (PARTITION BY k
-      ORDER BY CASE WHEN service_s IS NULL THEN 1 ELSE 0 END, service_s) AS s_rn,
-    COUNT(service_s) OVER (PARTITION BY k) AS s_n
-  FROM base
 )
-SELECT k, COUNT(*) AS issued, SUM(done) AS served, SUM(missed) AS missed,
-  SUM(moved) AS transferred, SUM(done * n_items) AS items_handled,
-  SUM(done * bundle) AS bundle_visits, SUM(ret) AS returned,
-  AVG(wait_s) AS wait_avg_s, {_pct(50, "w_rn", "w_n", "wait_s")} AS wait_p50_s,
-  {_pct(90, "w_rn", "w_n", "wait_s")} AS wait_p90_s, MAX(wait_s) AS wait_max_s,
-  {_pct(50, "s_rn", "s_n", "service_s")} AS service_p50_s,
-  {_pct(90, "s_rn", "s_n", "service_s")} AS service_p90_s
-FROM ranked GROUP BY k
 """
+    if dialect == "postgresql":
+        # Ordered-set aggregates: one sort per key, and the total in the same scan.
+        grouping = "GROUPING SETS ((k), ())" if by != "total" else "k"
+        total_flag = "GROUPING(k)" if by != "total" else "1"
+        sql = (
+            base.replace("AS MATERIALIZED", "AS")
+            + f"""
+SELECT k, {total_flag} AS is_total, COUNT(*) AS issued, SUM(done) AS served,
+  SUM(missed) AS missed, SUM(moved) AS transferred, SUM(done * n_items) AS items_handled,
+  SUM(done * bundle) AS bundle_visits, SUM(ret) AS returned, AVG(wait_s) AS wait_avg_s,
+  percentile_disc(0.5) WITHIN GROUP (ORDER BY wait_s) AS wait_p50_s,
+  percentile_disc(0.9) WITHIN GROUP (ORDER BY wait_s) AS wait_p90_s,
+  MAX(wait_s) AS wait_max_s,
+  percentile_disc(0.5) WITHIN GROUP (ORDER BY service_s) AS service_p50_s,
+  percentile_disc(0.9) WITHIN GROUP (ORDER BY service_s) AS service_p90_s
+FROM base GROUP BY {grouping}
+"""
+        )
+    else:
+        sql = (
+            base.rstrip("\n")
+            + f""", ranked AS (
+      SELECT base.*,
+        ROW_NUMBER() OVER (PARTITION BY k
+          ORDER BY CASE WHEN wait_s IS NULL THEN 1 ELSE 0 END, wait_s) AS w_rn,
+        COUNT(wait_s) OVER (PARTITION BY k) AS w_n,
+        ROW_NUMBER() OVER (PARTITION BY k
+          ORDER BY CASE WHEN service_s IS NULL THEN 1 ELSE 0 END, service_s) AS s_rn,
+        COUNT(service_s) OVER (PARTITION BY k) AS s_n
+      FROM base
+    )
+    SELECT k, COUNT(*) AS issued, SUM(done) AS served, SUM(missed) AS missed,
+      SUM(moved) AS transferred, SUM(done * n_items) AS items_handled,
+      SUM(done * bundle) AS bundle_visits, SUM(ret) AS returned,
+      AVG(wait_s) AS wait_avg_s, {_pct(50, "w_rn", "w_n", "wait_s")} AS wait_p50_s,
+      {_pct(90, "w_rn", "w_n", "wait_s")} AS wait_p90_s, MAX(wait_s) AS wait_max_s,
+      {_pct(50, "s_rn", "s_n", "service_s")} AS service_p50_s,
+      {_pct(90, "s_rn", "s_n", "service_s")} AS service_p90_s
+    FROM ranked GROUP BY k
+    """
+        )
     stmt = text(sql).bindparams(
         bindparam("d0", type_=_date_type()), bindparam("d1", type_=_date_type())
     )
@@ -243,13 +268,27 @@ def queue_stats(
 ) -> QueueStats:
     """The statistics of service days ``date_from``..``date_to`` (inclusive) per ``by``."""
     dialect = engine.dialect.name
+    fetched: dict[str, list[dict[str, Any]]] = {}
+    if dialect == "postgresql":  # one scan gives the rows and the total (GROUPING SETS)
+        stmt, params = _query(dialect, by, catalog, tz, date_from)
+        with transaction(engine, readonly=True) as session:
+            found = session.execute(stmt, {**params, "d0": date_from, "d1": date_to}).all()
+        everything = [dict(r._mapping) for r in found]
+        fetched["total"] = [{**r, "k": "all"} for r in everything if r["is_total"]]
+        fetched["rows"] = [r for r in everything if not r["is_total"]]
+        if by == "total":
+            fetched["rows"] = list(fetched["total"])
+    else:
+        for what in ("rows", "total"):
+            stmt, params = _query(dialect, by if what == "rows" else "total", catalog, tz,
+                                  date_from)  # fmt: skip
+            with transaction(engine, readonly=True) as session:
+                found = session.execute(stmt, {**params, "d0": date_from, "d1": date_to}).all()
+            fetched[what] = [dict(r._mapping) for r in found]
     results: dict[str, list[QueueStatsRow]] = {}
     for what in ("rows", "total"):
         which = by if what == "rows" else "total"
-        stmt, params = _query(dialect, which, catalog, tz, date_from)
-        with transaction(engine, readonly=True) as session:
-            found = session.execute(stmt, {**params, "d0": date_from, "d1": date_to}).all()
-        rows = [dict(r._mapping) for r in found]
+        rows = fetched[what]
         if which == "total" and not rows:
             rows = [{"k": "all", "issued": 0}]
         keys = [_key_text(r["k"]) for r in rows]
