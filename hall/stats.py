@@ -7,8 +7,10 @@ counter, item, bundle, staff member) one row of counts and times:
 
 - issued, served (completed), missed (no-show), transferred (转窗 at least once);
 - waiting = issue → FIRST call (``tickets.first_called_at``; a transfer does not restart it),
-  service = last call → complete; p50 / p90 are nearest-rank percentiles computed in SQL
-  with window functions (``ROW_NUMBER`` over the key), avg and max alongside;
+  service = last call → complete; p50 / p90 are nearest-rank percentiles computed in SQL:
+  ``percentile_disc`` with ``GROUPING SETS`` (rows and total in one scan) on PostgreSQL,
+  window functions (``ROW_NUMBER`` over the key) on SQLite — the same values; avg and max
+  alongside;
 - 户量 visitors, 办件量 items handled (a bundle counts its items), 联办量 bundle visits,
   退件 returned (completed with ``?outcome=return``, ``tickets.returned``) and 退件率 = returned / served;
 - 一次性备齐率 (``prechecks``) and the satisfaction rate (``hall.ratings.rating_stats``)
@@ -43,6 +45,8 @@ from hall.stats_models import QueueStats, QueueStatsRow, StatsBy
 
 MAX_RANGE_DAYS = 400
 """Longest range one request may ask for (a year and a bit)."""
+STATS_WORK_MEM = "64MB"
+"""PostgreSQL sort memory for one statistics query (``SET LOCAL``)."""
 
 _KEYS: dict[str, str] = {
     "total": "'all'",
@@ -272,6 +276,9 @@ def queue_stats(
     if dialect == "postgresql":  # one scan gives the rows and the total (GROUPING SETS)
         stmt, params = _query(dialect, by, catalog, tz, date_from)
         with transaction(engine, readonly=True) as session:
+            # A month is ~100k rows to sort per key: in memory, not an external merge on
+            # disk (default work_mem is 4 MB); SET LOCAL ends with this transaction.
+            session.execute(text(f"SET LOCAL work_mem = '{STATS_WORK_MEM}'"))
             found = session.execute(stmt, {**params, "d0": date_from, "d1": date_to}).all()
         everything = [dict(r._mapping) for r in found]
         fetched["total"] = [{**r, "k": "all"} for r in everything if r["is_total"]]
