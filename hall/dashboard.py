@@ -3,8 +3,9 @@
 Waiting now per window group, today's issued / served / average wait against yesterday
 (whole day), satisfaction and 一次性备齐率 today, open and overdue 办不成事 cases and
 bad-review follow-ups, kiosk and device health, the service-level alerts. The page
-(``hall/static/dashboard.js``) fetches ``/dashboard/data.json`` every ``POLL_MS`` and
-draws two charts with Apache ECharts, served by this app from
+(``hall/static/dashboard.js``) fetches ``/dashboard/data.json`` on every queue event of
+the call boards' push stream (``GET /api/v1/board/events``, ``hall.board``) and every
+``POLL_MS`` besides (cases, ratings, kiosks; and a fallback), and draws two charts with Apache ECharts, served by this app from
 ``hall/static/vendor/echarts.min.js`` (pinned; see hall/static/vendor/README.md) — never a
 CDN. Chinese with English on one tap.
 

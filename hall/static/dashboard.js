@@ -150,7 +150,21 @@
     document.body.dataset.loaded = d.generated_at;
   }
 
+  let timer = null;
+  let inFlight = false;
+
+  function schedule(delay) {
+    if (timer !== null) window.clearTimeout(timer);
+    timer = window.setTimeout(refresh, delay);
+  }
+
   async function refresh() {
+    timer = null;
+    if (inFlight) {
+      schedule(300);
+      return;
+    }
+    inFlight = true;
     try {
       const resp = await fetch("/dashboard/data.json", { cache: "no-store" });
       if (!resp.ok) throw new Error("HTTP " + resp.status);
@@ -158,8 +172,27 @@
       $("conn-error").hidden = true;
     } catch (err) {
       $("conn-error").hidden = false;
+    } finally {
+      inFlight = false;
     }
-    window.setTimeout(refresh, pollMs);
+    if (timer === null) schedule(pollMs); // the poll: cases, ratings, kiosks, and a fallback
+  }
+
+  // Live: the call boards' push stream (hall/board.py). Every queue event redraws within
+  // half a second; the poll above still runs for what the stream does not carry.
+  const KINDS = ["issue", "call", "recall", "no_show", "complete", "transfer", "hold",
+    "resume", "pause", "open", "rating", "resync"];
+  function listen() {
+    if (typeof window.EventSource === "undefined") return;
+    const source = new EventSource("/api/v1/board/events");
+    source.addEventListener("hello", function () {
+      document.body.dataset.live = "1";
+      schedule(100);
+    });
+    for (const kind of KINDS) source.addEventListener(kind, () => schedule(400));
+    source.onerror = function () {
+      document.body.dataset.live = "0"; // EventSource reconnects by itself
+    };
   }
 
   $("lang").addEventListener("click", function () {
@@ -173,4 +206,5 @@
     }
   });
   refresh();
+  listen();
 })();

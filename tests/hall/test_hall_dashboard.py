@@ -156,7 +156,8 @@ def test_dashboard_in_chromium_at_1920x1080_shows_the_api_numbers(
                 assert dict(shown["rows"])["livelihood"] == "1"
                 assert (shown["cases-open"], shown["kiosks-lost"]) == ("0", "0")
 
-                issue("business-change")  # the screen follows by itself
+                wait.until(lambda d: d.execute_script("return document.body.dataset.live") == "1")
+                issue("business-change")  # the screen follows by itself (push stream)
                 wait.until(lambda d: d.execute_script(_READ_JS)["issued"] == "4")
                 driver.find_element("id", "lang").click()
                 assert "Issued today" in driver.find_element("tag name", "body").text
