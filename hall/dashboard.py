@@ -31,7 +31,7 @@ from hall.followups import overdue_condition
 from hall.models import Case, RatingFollowup
 from hall.monitoring import PROBLEM_TEXTS, list_kiosks
 from hall.numbering import service_day
-from hall.service_levels import current_alerts, waiting_by_group
+from hall.service_levels import current_alerts, kiosk_paper_alerts, waiting_by_group
 from hall.stats import queue_stats
 from hall.stats_models import QueueStatsRow
 
@@ -138,7 +138,8 @@ def dashboard_data(app: Any, now: dt.datetime) -> dict[str, Any]:
         "cases": {"open": int(cases_open or 0), "overdue": int(cases_overdue or 0)},
         "followups": {"open": int(followups_open or 0), "overdue": int(followups_overdue or 0)},
         "kiosks": {**states, "total": len(kiosks), "problems": problems[:8]},
-        "alerts": [{"text": a.text, "text_en": a.text_en} for a in current_alerts(app, now)],
+        "alerts": [{"text": a.text, "text_en": a.text_en} for a in current_alerts(app, now)]
+        + [{"text": a["text"], "text_en": a["text_en"]} for a in kiosk_paper_alerts(app, now)],
     }
 
 

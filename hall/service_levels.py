@@ -3,7 +3,9 @@ than ``HALL_SLA_WAIT_MINUTES`` (default 30) or with more than ``HALL_SLA_MAX_WAI
 (default 20) people waiting raises an alert — "B区（市场准入）等待超过30分钟，建议增开窗口" —
 on the staff page, the counter pages of that group and the wall dashboard. Alerts are
 computed from the queue at each request ("now" is the app's clock), so an alert clears
-by itself as soon as the group recovers; nothing is stored.
+by itself as soon as the group recovers; nothing is stored. A kiosk whose printer reports
+paper low or out raises an alert on the staff page and the dashboard the same way
+(``kiosk_paper_alerts``).
 """
 
 from __future__ import annotations
@@ -114,6 +116,33 @@ def current_alerts(
                     text_en=f"{area_en}: {count} waiting (limit {limits.max_waiting}),"
                     " consider opening another counter",
                 )
+            )
+    return alerts
+
+
+PAPER_ALERTS = {
+    "near_end": ("打印纸将用完，请及时更换", "paper running low, replace it soon"),
+    "paper_out": ("打印机缺纸，请立即更换", "printer out of paper, replace it now"),
+}
+
+
+def kiosk_paper_alerts(app: Any, now: dt.datetime) -> list[dict[str, str]]:
+    """Kiosks whose printer reports paper low or out (``hall.monitoring``), cleared when a
+    heartbeat reports it fine again; lost kiosks are the monitoring page's business."""
+    from hall.monitoring import list_kiosks  # monitoring imports nothing of ours
+
+    alerts = []
+    for k in list_kiosks(app, now):
+        state = k.devices.printer if k.devices is not None and k.state != "lost" else None
+        if state in PAPER_ALERTS:
+            zh, en = PAPER_ALERTS[state]
+            alerts.append(
+                {
+                    "group_id": "",
+                    "kiosk_id": k.id,
+                    "text": f"终端 {k.id} {zh}",
+                    "text_en": f"Kiosk {k.id}: {en}",
+                }
             )
     return alerts
 

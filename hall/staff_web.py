@@ -53,7 +53,7 @@ from hall.monitoring import (
     list_kiosks,
 )
 from hall.numbering import DEFAULT_TIMEZONE
-from hall.service_levels import current_alerts
+from hall.service_levels import current_alerts, kiosk_paper_alerts
 
 COOKIE_NAME = "hall_staff"
 SESSION_TTL_S = 12 * 3600
@@ -232,7 +232,8 @@ def page_data(request: Request) -> dict[str, Any]:
         "sla_alerts": [
             {"group_id": a.group_id, "text": a.text, "text_en": a.text_en}
             for a in current_alerts(request.app, now)
-        ],
+        ]
+        + kiosk_paper_alerts(request.app, now),
         "generated_at": now.isoformat(),
         "generated_text": _clock_text(now, now, tz),
         "summary": "；".join([*faults, summary_text(kiosks)]),

@@ -274,3 +274,25 @@ def test_service_level_alerts_appear_and_clear_with_the_clock(hall: Hall) -> Non
     assert "超过2人，建议增开窗口" in alerts[0]["text"]
     _post(hall, "/counters/10/call-next")
     assert _alerts(hall) == []
+
+
+def _heartbeat(hall: Hall, printer: str) -> None:
+    body = {
+        "version": "0.1.0",
+        "interval_s": 10,
+        "devices": {"card_reader": "ok", "printer": printer, "camera": "ok", "voice": "ok"},
+    }
+    resp = hall.client.post("/api/v1/kiosks/kiosk-1/heartbeat", json=body, headers=hall.kiosk())
+    assert resp.status_code == 200, resp.text
+
+
+def test_a_kiosk_low_on_paper_raises_an_alert_until_it_is_refilled(hall: Hall) -> None:
+    _heartbeat(hall, "near_end")
+    text = "终端 kiosk-1 打印纸将用完，请及时更换"
+    assert _staff_page_alerts(hall) == [text]
+    assert [a["text"] for a in hall.client.get("/dashboard/data.json").json()["alerts"]] == [text]
+    _heartbeat(hall, "paper_out")
+    assert _staff_page_alerts(hall) == ["终端 kiosk-1 打印机缺纸，请立即更换"]
+    _heartbeat(hall, "ok")
+    assert _staff_page_alerts(hall) == []
+    assert hall.client.get("/dashboard/data.json").json()["alerts"] == []
