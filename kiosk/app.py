@@ -22,15 +22,16 @@ from kiosk.catalog import Catalog
 from kiosk.catalog_sync import CatalogSwapper, CatalogSync, initial_catalog
 from kiosk.embedded import EmbeddedHall, EmbeddedHallServer
 from kiosk.errors import ConfigError
-from kiosk.flow import Flow, FlowConfig
+from kiosk.flow import Flow
 from kiosk.guide import Guide
 from kiosk.hall_client import HallClient
 from kiosk.heartbeat import Heartbeat
+from kiosk.journeys.precheck import PrecheckJourney
 from kiosk.outbox import Dispatcher, Outbox, OutboxSender
-from kiosk.precheck_flow import PrecheckFlow
 from kiosk.rating import RatingService
 from kiosk.runner import ImmediateRunner, Runner
 from kiosk.settings import Settings
+from kiosk.visit import FlowConfig
 from voice.base import Voice, create_voice
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ class KioskCore:
     outbox: Outbox
     sender: OutboxSender
     heartbeat: Heartbeat | None = None
-    precheck: PrecheckFlow | None = None  # 材料预审; None when [precheck] enabled = false
+    precheck: PrecheckJourney | None = None  # 材料预审; None when [precheck] enabled = false
     alerts: list[tuple[dt.datetime, str]] = field(default_factory=list)  # for staff, newest last
     catalog_source: str = "file"  # "file", "last_good" or "server" (remote hall mode)
     catalog_sync: CatalogSync | None = None
@@ -123,7 +124,7 @@ class KioskCore:
             printer = make_printer(new)
             printer.open()
             previous, self.printer = self.printer, printer
-            self.flow.printer = printer  # the next ticket prints on the new connection
+            self.flow.visit.printer = printer  # the next ticket prints on the new connection
             previous.close()
             applied.append("printer")
         if changed("card_reader"):
@@ -145,7 +146,7 @@ class KioskCore:
             previous_scanner, self.scanner = self.scanner, scanner
             if self.precheck is not None:
                 self.precheck.scanner = scanner  # the next page is taken with the new one
-            ratings = self.flow.ratings
+            ratings = self.flow.rating.sink
             if ratings is not None and getattr(ratings, "scan", None) is not None:
                 ratings.scan = scanner.capture  # type: ignore[attr-defined]  # QR of a ticket
             previous_scanner.close()
@@ -220,11 +221,11 @@ class KioskCore:
         h = new.hall
         client = HallClient(h.url, h.token, h.timeout_s)
         previous, self.hall = self.hall, client
-        self.flow.hall = client
-        if self.flow.ratings is not None:
-            self.flow.ratings.hall = client  # type: ignore[attr-defined]
-        if self.flow.cases is not None:
-            self.flow.cases.hall = client  # type: ignore[attr-defined]
+        self.flow.visit.hall = client
+        if self.flow.rating.sink is not None:
+            self.flow.rating.sink.hall = client  # type: ignore[attr-defined]
+        if self.flow.case.sink is not None:
+            self.flow.case.sink.hall = client  # type: ignore[attr-defined]
         if self.heartbeat is not None:
             self.heartbeat.post = client.heartbeat
         if self.catalog_sync is not None:
@@ -286,7 +287,7 @@ def make_scanner(settings: Settings) -> Scanner:
     return create_scanner("folder", folder=folder, repeat=c.repeat)
 
 
-def make_precheck(settings: Settings, flow: Flow, scanner: Scanner) -> PrecheckFlow | None:
+def make_precheck(settings: Settings, flow: Flow, scanner: Scanner) -> PrecheckJourney | None:
     """The pre-check sub-flow; its OCR worker process starts on first use or at warm-up."""
     c = settings.precheck
     if not c.enabled:
@@ -299,8 +300,8 @@ def make_precheck(settings: Settings, flow: Flow, scanner: Scanner) -> PrecheckF
             PrecheckOptions(engine=c.engine, ocr_threads=c.ocr_threads), workers=c.workers
         )
 
-    return PrecheckFlow(
-        flow,
+    return PrecheckJourney(
+        flow.visit,
         scanner,
         worker,
         engine=c.engine,
@@ -351,10 +352,10 @@ def make_printer(settings: Settings) -> Printer:
 
 def subscribe_reader(reader: CardReader, flow: Flow, runner: Runner) -> None:
     """Cards (and, for readers of real bytes, read failures) go to the flow's thread."""
-    reader.subscribe(lambda card: runner.post(lambda: flow.card_presented(card)))
+    reader.subscribe(lambda card: runner.post(lambda: flow.visit.card_presented(card)))
     subscribe_errors = getattr(reader, "subscribe_errors", None)
     if subscribe_errors is not None:
-        subscribe_errors(lambda error: runner.post(lambda: flow.card_failed(error)))
+        subscribe_errors(lambda error: runner.post(lambda: flow.visit.card_failed(error)))
 
 
 def build_core(
@@ -429,10 +430,10 @@ def build_core(
     dispatch = Dispatcher({"rating": ratings.send, "case": cases.send})
     sender = OutboxSender(outbox, dispatch, interval_s=settings.hall.outbox_retry_s)
     ratings.kick = cases.kick = sender.kick
-    flow.ratings = ratings
-    flow.cases = cases
+    flow.rating.sink = ratings
+    flow.case.sink = cases
     flow.precheck = make_precheck(settings, flow, scanner)
-    ratings.on_settled = lambda key, outcome: runner.post(lambda: flow.rating_settled(key, outcome))
+    ratings.on_settled = lambda key, outcome: runner.post(lambda: flow.rating.settled(key, outcome))
     sender.start()
     guide = Guide(voice, normal_mode=settings.voice.enabled)
     flow.changed.connect(guide.follow)

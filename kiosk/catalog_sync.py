@@ -33,7 +33,7 @@ from pydantic import ValidationError
 
 from kiosk.catalog import Catalog, load_catalog
 from kiosk.errors import describe_validation_error
-from kiosk.flow import Screen
+from kiosk.visit import Screen
 
 log = logging.getLogger(__name__)
 

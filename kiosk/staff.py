@@ -198,7 +198,7 @@ class PinStore:
 class StaffGate:
     """Open/closed state of the panel and its idle timer (``clock``: monotonic seconds).
 
-    While open, ``flow.staff_mode`` is True and the citizen's visit has been ended, so no
+    While open, ``flow.rating.staff_mode`` is True and the citizen's visit has been ended, so no
     citizen flow continues under the panel.
     """
 
@@ -233,7 +233,7 @@ class StaffGate:
 
     def _open(self) -> None:
         self.flow.home()  # end the citizen's visit: its data is wiped, nothing continues
-        self.flow.staff_mode = True
+        self.flow.rating.staff_mode = True
         self.is_open = True
         self._last = self.clock()
 
@@ -247,7 +247,7 @@ class StaffGate:
         if not self.is_open:
             return
         self.is_open = False
-        self.flow.staff_mode = False
+        self.flow.rating.staff_mode = False
         self.flow.home()
         log.info("staff panel closed")
 
@@ -341,7 +341,7 @@ def camera_test(image_bytes: bytes) -> dict[str, Any]:
 def ocr_test(image_bytes: bytes, precheck: Any, timeout_s: float = 120.0) -> dict[str, Any]:
     """Staff test of the pre-check's OCR on one capture: document type, confidence, quality
     flags, which key fields were read (names only — never their values) and the times.
-    ``precheck``: the kiosk's ``PrecheckFlow`` (None when the pre-check is switched off)."""
+    ``precheck``: the kiosk's ``PrecheckJourney`` (None when the pre-check is switched off)."""
     if precheck is None:
         raise RuntimeError("the pre-check is switched off ([precheck] enabled = false)")
     started = time.perf_counter()

@@ -21,8 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.flow import Flow, Problem, Screen, State
+from kiosk.flow import Flow
 from kiosk.guide import Guide
+from kiosk.visit import Problem, Screen, State
 from ui import theme
 from ui.screens.base import ScreenBase, spoken_lines
 from ui.screens.case import CaseDoneScreen, CaseFormScreen, CaseQueryScreen
@@ -131,7 +132,7 @@ class MainWindow(QMainWindow):
         for b in (self.repeat_button, self.softer_button, self.louder_button, self.mute_button):
             frow.addWidget(b)
         frow.addStretch(1)
-        self.help_button = button("", flow.call_staff, role="secondary", name="call_staff")
+        self.help_button = button("", flow.help.call_staff, role="secondary", name="call_staff")
         frow.addWidget(self.help_button)
         self.home_button = button("", flow.home, role="secondary", name="home")
         frow.addWidget(self.home_button)
@@ -170,10 +171,10 @@ class MainWindow(QMainWindow):
         self.set_language("en" if self.flow.language == "zh" else "zh")
 
     def set_language(self, language: str) -> None:
-        self.flow.set_language(language)  # re-renders through flow.changed
+        self.flow.visit.set_language(language)  # re-renders through flow.changed
 
     def _toggle_elder(self) -> None:
-        self.flow.set_elder(not self.flow.state.elder)
+        self.flow.visit.set_elder(not self.flow.state.elder)
 
     def _repeat(self) -> None:
         if self.guide is not None:
@@ -274,7 +275,9 @@ class MainWindow(QMainWindow):
         if state.idle_prompt:
             self.overlay.present(
                 "idle",
-                self.tr("您还在吗？{s} 秒后将返回首页").format(s=self.flow.idle_seconds_left()),
+                self.tr("您还在吗？{s} 秒后将返回首页").format(
+                    s=self.flow.visit.idle_seconds_left()
+                ),
                 [(self.tr("继续办理"), self.flow.touch, "idle_continue")],
             )
         elif state.elder_offer:
@@ -282,21 +285,25 @@ class MainWindow(QMainWindow):
                 "elder_offer",
                 self.tr("您好！要不要换成长辈版？字更大，还有语音提示。"),
                 [
-                    (self.tr("使用长辈版"), lambda: self.flow.set_elder(True), "elder_accept"),
-                    (self.tr("不用了"), self.flow.decline_elder, "elder_decline"),
+                    (
+                        self.tr("使用长辈版"),
+                        lambda: self.flow.visit.set_elder(True),
+                        "elder_accept",
+                    ),
+                    (self.tr("不用了"), self.flow.visit.decline_elder, "elder_decline"),
                 ],
             )
         elif state.help == "sent":
             self.overlay.present(
                 "help_sent",
                 self.tr("已通知工作人员，请在这里稍候，马上有人来帮您。"),
-                [(self.tr("知道了"), self.flow.dismiss_help, "help_ok")],
+                [(self.tr("知道了"), self.flow.help.dismiss, "help_ok")],
             )
         elif state.help == "failed":
             self.overlay.present(
                 "help_failed",
                 self.tr("呼叫没有发出去。请向大厅里的工作人员招手，或到服务台。"),
-                [(self.tr("知道了"), self.flow.dismiss_help, "help_ok")],
+                [(self.tr("知道了"), self.flow.help.dismiss, "help_ok")],
             )
         else:
             self.overlay.dismiss()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
-from kiosk.flow import Message, Problem
+from kiosk.visit import Message, Problem
 
 
 def _t(text: str) -> str:

@@ -11,8 +11,8 @@ import pytest
 
 from kiosk.cases import CaseService
 from kiosk.embedded import EmbeddedHall, EmbeddedHallServer
-from kiosk.flow import CaseDraft
 from kiosk.hall_client import HallRejected
+from kiosk.journeys.case import CaseDraft
 from kiosk.outbox import Dispatcher, Outbox, OutboxSender
 from kiosk.settings import load_settings
 

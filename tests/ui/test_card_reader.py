@@ -7,7 +7,7 @@ from uihelpers import click, text_of
 
 from devices.idcard.simulator import SimulatedCardReader
 from kiosk.app import KioskCore
-from kiosk.flow import Message, Problem, Screen
+from kiosk.visit import Message, Problem, Screen
 from ui.main_window import MainWindow
 from ui.messages import card_error_text
 

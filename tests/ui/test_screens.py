@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from uihelpers import click, find_button
 
 from kiosk.app import KioskCore
-from kiosk.flow import Screen
+from kiosk.visit import Screen
 from ui.main_window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,7 +95,7 @@ def test_inactivity_asks_first_and_waits_at_least_20_s(
 ) -> None:
     flow = core.flow
     now = [1000.0]
-    flow.clock = lambda: now[0]
+    flow.visit.clock = lambda: now[0]
     click(qtbot, window, "tile_ticket")
     now[0] += flow.config.inactivity_s + 1
     window._tick()

@@ -8,7 +8,8 @@ from typing import TypeVar
 
 from PySide6.QtWidgets import QAbstractButton, QHBoxLayout, QLabel, QLayout, QVBoxLayout, QWidget
 
-from kiosk.flow import Flow, State
+from kiosk.flow import Flow
+from kiosk.visit import State
 from ui import theme
 from ui.widgets import button, label
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QGridLayout
 
-from kiosk.flow import BUNDLES, Purpose, State
+from kiosk.visit import BUNDLES, Purpose, State
 from ui.screens.base import ScreenBase
 from ui.widgets import button, clear_layout, label
 
@@ -31,7 +31,7 @@ class GroupsScreen(ScreenBase):
         for i, (gid, name, hint) in enumerate(self.paginate(tiles)):
             b = button(
                 f"{name}\n{hint}",
-                lambda gid=gid: self.flow.choose_group(gid),
+                lambda gid=gid: self.flow.ticket.choose_group(gid),
                 role="tile",
                 name=f"group_{gid}",
             )

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QGridLayout
 
-from kiosk.flow import State
+from kiosk.visit import State
 from ui.screens.base import ScreenBase
 from ui.widgets import button, clear_layout, label
 
@@ -15,14 +15,14 @@ class HomeScreen(ScreenBase):
     def choices(self) -> list[tuple[str, Callable[[], None], str, str]]:
         """(text, action, object name, role), most asked for first."""
         f = self.flow
-        items = [(self.tr("取号"), f.take_number, "tile_ticket", "tile")]
+        items = [(self.tr("取号"), f.ticket.take_number, "tile_ticket", "tile")]
         if f.precheck is not None:
-            items.append((self.tr("材料预审"), f.open_precheck, "tile_precheck", "tile"))
+            items.append((self.tr("材料预审"), f.ticket.open_precheck, "tile_precheck", "tile"))
         items += [
-            (self.tr("办事指南"), f.open_guide, "tile_guide", "tile"),
-            (self.tr("评价"), f.open_rating, "tile_rating", "tile"),
-            (self.tr("办不成事反映"), f.open_case, "tile_case", "tile"),
-            (self.tr("查询反映进度"), f.open_case_query, "case_progress", "secondary"),
+            (self.tr("办事指南"), f.ticket.open_guide, "tile_guide", "tile"),
+            (self.tr("评价"), f.rating.open, "tile_rating", "tile"),
+            (self.tr("办不成事反映"), f.case.open, "tile_case", "tile"),
+            (self.tr("查询反映进度"), f.case.open_query, "case_progress", "secondary"),
         ]
         return items
 

@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
 
-from kiosk.flow import Flow, State
+from kiosk.flow import Flow
+from kiosk.visit import State
 from ui.messages import message_text
 from ui.screens.base import ScreenBase
 from ui.widgets import Keypad, button, clear_layout, label
@@ -42,7 +43,7 @@ class IdentifyScreen(ScreenBase):
         self.outer.insertWidget(2, self.message)
 
     def _typed(self, value: str) -> None:
-        if self.flow.submit_typed_id(value):
+        if self.flow.ticket.submit_typed_id(value):
             self.keypad.clear()
 
     def render(self, state: State) -> None:
@@ -65,11 +66,11 @@ class IdentifyScreen(ScreenBase):
             self.skip_box.addWidget(
                 button(self.tr("输入身份证号"), self._open_keypad, name="open_keypad")
             )
-        if self.flow.may_skip_identity():
+        if self.flow.ticket.may_skip_identity():
             self.skip_box.addWidget(
                 button(
                     self.tr("不登记身份，直接取号"),
-                    self.flow.skip_identity,
+                    self.flow.ticket.skip_identity,
                     role="secondary",
                     name="skip_identity",
                 )

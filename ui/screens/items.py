@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QGridLayout, QScrollArea, QWidget
 
 from kiosk.catalog import Bundle
-from kiosk.flow import BUNDLES, State
+from kiosk.visit import BUNDLES, State
 from ui.screens.base import ScreenBase
 from ui.widgets import button, clear_layout
 
@@ -23,7 +23,7 @@ class ItemsScreen(ScreenBase):
         inner = QWidget()
         grid = QGridLayout(inner)
         grid.setSpacing(14)
-        entries = self.flow.entries()
+        entries = self.flow.ticket.entries()
         columns = 1 if state.elder else 2
         for i, entry in enumerate(self.paginate(entries)):
             name = entry.name if self.zh() else entry.name_en
@@ -36,7 +36,9 @@ class ItemsScreen(ScreenBase):
             else:
                 text = name
             b = button(
-                text, lambda eid=entry.id: self.flow.choose_entry(eid), name=f"entry_{entry.id}"
+                text,
+                lambda eid=entry.id: self.flow.ticket.choose_entry(eid),
+                name=f"entry_{entry.id}",
             )
             b.setAccessibleName(name)
             grid.addWidget(b, i // columns, i % columns)

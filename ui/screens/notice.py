@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
-from kiosk.flow import Purpose, State
 from kiosk.precheck.verdict import spoken_summary
+from kiosk.visit import Purpose, State
 from ui.messages import message_text
 from ui.screens.base import ScreenBase
 from ui.widgets import button, clear_layout, label
@@ -13,7 +13,7 @@ from ui.widgets import button, clear_layout, label
 
 class NoticeScreen(ScreenBase):
     def render(self, state: State) -> None:
-        entry = self.flow.entry
+        entry = self.flow.ticket.entry
         if entry is None:
             return
         zh = self.zh()
@@ -21,7 +21,7 @@ class NoticeScreen(ScreenBase):
             self.tr("办理须知：{name}").format(name=entry.name if zh else entry.name_en)
         )
         clear_layout(self.body)
-        if state.holder is not None and state.holder.expired_on(self.flow.now().date()):
+        if state.holder is not None and state.holder.expired_on(self.flow.visit.now().date()):
             self.body.addWidget(
                 label(
                     self.tr(
@@ -55,7 +55,7 @@ class NoticeScreen(ScreenBase):
         inner = QWidget()
         lines = QVBoxLayout(inner)
         lines.addWidget(label(self.tr("请准备以下材料（一次性告知）：")))
-        for i, m in enumerate(self.flow.materials(), start=1):
+        for i, m in enumerate(self.flow.ticket.materials(), start=1):
             mark = self.tr("【必须】") if m.core else self.tr("【可容缺，可以后补交】")
             lines.addWidget(
                 label(f"{i}. {m.name if zh else m.name_en} {mark}", name=f"material_{i}")
@@ -96,7 +96,7 @@ class NoticeScreen(ScreenBase):
         printing = state.busy == "printing"
         print_button = button(
             self.tr("正在打印…") if printing else self.tr("打印告知单"),
-            self.flow.print_notice,
+            self.flow.ticket.print_notice,
             role="secondary",
             name="print_notice",
         )
@@ -105,7 +105,7 @@ class NoticeScreen(ScreenBase):
         if self.flow.precheck is not None:
             check = button(
                 self.tr("材料预审"),
-                self.flow.start_precheck,
+                self.flow.ticket.start_precheck,
                 role="secondary",
                 name="start_precheck",
             )
@@ -114,10 +114,12 @@ class NoticeScreen(ScreenBase):
             row.addWidget(check)
         if state.purpose is Purpose.GUIDE:
             row.addWidget(
-                button(self.tr("取号办理"), self.flow.continue_to_ticket, name="continue_ticket")
+                button(
+                    self.tr("取号办理"), self.flow.ticket.continue_to_ticket, name="continue_ticket"
+                )
             )
         else:
-            from kiosk.flow import Problem
+            from kiosk.visit import Problem
 
             retry = state.message is not None and state.message.problem is Problem.HALL_DOWN
             text = (
@@ -125,7 +127,7 @@ class NoticeScreen(ScreenBase):
                 if state.busy == "issuing"
                 else (self.tr("重试") if retry else self.tr("确认，取号"))
             )
-            take = button(text, self.flow.confirm_notice, name="confirm_notice")
+            take = button(text, self.flow.ticket.confirm_notice, name="confirm_notice")
             take.setEnabled(state.busy is None)
             row.addWidget(take)
         self.body.addLayout(row)
@@ -200,4 +202,4 @@ class NoticeScreen(ScreenBase):
 
     def _declare(self, reason: str | None) -> None:
         self.choosing_priority = False
-        self.flow.declare_priority(reason)
+        self.flow.ticket.declare_priority(reason)

@@ -14,9 +14,10 @@ from typing import Any
 from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from kiosk.flow import Flow, State
+from kiosk.flow import Flow
+from kiosk.journeys.precheck import PrecheckJourney, PrecheckState
 from kiosk.precheck.verdict import DOC_NAMES, spoken_summary
-from kiosk.precheck_flow import PrecheckFlow, PrecheckState
+from kiosk.visit import State
 from ui.preview import CameraPreview
 from ui.screens.base import ScreenBase
 from ui.widgets import button, clear_layout, label
@@ -73,7 +74,7 @@ class PrecheckScreen(ScreenBase):
         self.body.addLayout(self.demo_grid)
 
     @property
-    def pre(self) -> PrecheckFlow | None:
+    def pre(self) -> PrecheckJourney | None:
         return self.flow.precheck
 
     def _capture(self) -> None:
@@ -161,7 +162,7 @@ class PrecheckScreen(ScreenBase):
 
     def render(self, state: State) -> None:
         st = state.precheck
-        entry = self.flow.entry
+        entry = self.flow.ticket.entry
         if st is None or entry is None or self.pre is None:
             return
         zh = self.zh()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiosk.flow import State
+from kiosk.visit import State
 from ui.screens.base import ScreenBase
 from ui.widgets import button, clear_layout, label
 

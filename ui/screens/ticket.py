@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout
 
-from kiosk.flow import State
+from kiosk.visit import State
 from ui.messages import message_text
 from ui.screens.base import ScreenBase
 from ui.widgets import button, clear_layout, label
@@ -81,7 +81,9 @@ class TicketScreen(ScreenBase):
             )
         buttons = QHBoxLayout()
         if not state.printed:
-            again = button(self.tr("重新打印"), self.flow.reprint, role="secondary", name="reprint")
+            again = button(
+                self.tr("重新打印"), self.flow.ticket.reprint, role="secondary", name="reprint"
+            )
             again.setEnabled(state.busy is None)
             buttons.addWidget(again)
         buttons.addWidget(button(self.tr("完成"), self.flow.finish, name="finish"))
