@@ -9,11 +9,19 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from devices.idcard.base import CardReader, create_card_reader
-from devices.printer.base import Printer, create_printer_from_connection, new_dummy
+from devices.idcard.base import CardReader, SamProbe, create_card_reader
+from devices.idcard.card import IdCard
+from devices.printer.base import (
+    Printer,
+    PrinterStatus,
+    PrintJob,
+    create_printer_from_connection,
+    new_dummy,
+)
 from devices.printer.connection import parse_connection
 from devices.scanner.base import Scanner, create_scanner
 from kiosk import __version__
@@ -80,19 +88,43 @@ class KioskCore:
 
     def virtual_cards(self) -> list[tuple[str, str]]:
         """(name, label) of the cards a virtual reader can present; empty for real readers."""
-        names = getattr(self.reader, "card_names", None)
-        if names is None:
+        reader = self.reader
+        if not reader.can_present:
             return []
-        cards = getattr(self.reader, "cards", {})
-        return [(n, cards[n].masked_name if n in cards else n) for n in names()]
+        cards = reader.cards
+        return [(n, cards[n].masked_name if n in cards else n) for n in reader.card_names()]
 
     def present_virtual_card(self, name: str) -> None:
         """Demo and training: put a virtual card on the virtual reader (lifting the last one)."""
-        present = getattr(self.reader, "present", None)
-        if present is None:
+        if not self.reader.can_present:
             raise RuntimeError("the card reader is not virtual")
-        self.reader.remove()  # type: ignore[attr-defined]
-        present(name)
+        self.reader.remove()
+        self.reader.present(name)
+
+    # -- devices for the staff panel (it reaches them only through these) -----------------
+    def card_reader_status(self) -> tuple[str, str]:
+        """The reader's state ("ok", "offline", "sam_fault", "closed") and its detail."""
+        return self.reader.state, self.reader.state_detail
+
+    def watch_cards(self, on_card: Callable[[IdCard], None]) -> Callable[[], None]:
+        """Staff test read: ``on_card`` hears the cards of the current reader (on the
+        reader's thread) until the returned function is called."""
+        reader = self.reader
+        reader.subscribe(on_card)
+        return lambda: reader.unsubscribe(on_card)
+
+    def printer_status(self) -> PrinterStatus:
+        return self.printer.status()
+
+    def print_test_ticket(self, job: Any) -> PrintJob:
+        return self.printer.print_ticket(job)
+
+    def reset_printer_roll(self) -> bool:
+        """A new paper roll: False when this printer keeps no roll counter."""
+        if not self.printer.counts_roll:
+            return False
+        self.printer.reset_roll()
+        return True
 
     # -- the staff panel: new settings without a restart ---------------------------------
     def apply(self, new: Settings) -> dict[str, list[str]]:
@@ -199,22 +231,10 @@ class KioskCore:
         if changed("staff"):
             applied.append("staff")
 
-    def probe_card_reader(self) -> object:
-        """Staff test: SAM status and SAM id, asked with the reader paused (run off the GUI
-        thread). Returns ``kiosk.staff.SamProbe``; virtual readers have no SAM."""
-        from kiosk.staff import SamProbe, probe_sam
-
-        reader = self.reader
-        inner = getattr(reader, "reader", None)  # the simulator's serial reader
-        serial_reader = inner if inner is not None else reader
-        url = getattr(serial_reader, "url", "")
-        if not url:
-            return SamProbe("virtual")
-        serial_reader.close()
-        try:
-            return probe_sam(url, self.settings.card_reader.baud)
-        finally:
-            serial_reader.open()
+    def probe_card_reader(self) -> SamProbe:
+        """Staff test: SAM status and SAM id through the reader's own transport, the reader
+        paused meanwhile (run off the GUI thread); virtual readers have no SAM."""
+        return self.reader.probe()
 
     def _switch_hall(self, new: Settings) -> None:
         """A remote hall server's new address or token: every user of the client switches."""
@@ -351,11 +371,9 @@ def make_printer(settings: Settings) -> Printer:
 
 
 def subscribe_reader(reader: CardReader, flow: Flow, runner: Runner) -> None:
-    """Cards (and, for readers of real bytes, read failures) go to the flow's thread."""
+    """Cards and read failures (typed errors) go to the flow's thread."""
     reader.subscribe(lambda card: runner.post(lambda: flow.visit.card_presented(card)))
-    subscribe_errors = getattr(reader, "subscribe_errors", None)
-    if subscribe_errors is not None:
-        subscribe_errors(lambda error: runner.post(lambda: flow.visit.card_failed(error)))
+    reader.subscribe_errors(lambda error: runner.post(lambda: flow.visit.card_failed(error)))
 
 
 def build_core(

@@ -277,40 +277,6 @@ def serial_ports() -> list[PortInfo]:
     return ports
 
 
-@dataclass(frozen=True)
-class SamProbe:
-    status: str  # "ok", "sam_fault", "no_answer"
-    sam_id: str = ""  # hex groups of the SAM id answer
-
-
-def probe_sam(url: str, baud: int, timeout_s: float = 1.0) -> SamProbe:
-    """SAM status and SAM id, asked on a port nobody else holds (the reader is paused)."""
-    import serial
-
-    from devices.idcard import protocol as p
-
-    def ask(port: Any, command: tuple[int, int]) -> Any:
-        decoder = p.FrameDecoder()
-        port.reset_input_buffer()
-        port.write(p.encode_command(*command))
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            frames = decoder.feed(port.read(decoder.bytes_wanted()))
-            if frames:
-                return frames[0]
-        return None
-
-    with serial.serial_for_url(url, baudrate=baud, timeout=0.05) as port:
-        status = ask(port, p.SAM_STATUS)
-        if status is None:
-            return SamProbe("no_answer")
-        if status.sw3 != p.SW_OK:
-            return SamProbe("sam_fault")
-        ident = ask(port, p.SAM_ID)
-        data = bytes(ident.data) if ident is not None and ident.sw3 == p.SW_OK else b""
-        return SamProbe("ok", " ".join(data[i : i + 4].hex() for i in range(0, len(data), 4)))
-
-
 def card_summary(card: Any) -> dict[str, str]:
     """What a test read shows: masked forms only (never the plain number or name)."""
     return {

@@ -159,12 +159,15 @@ class TicketJourney:
         )
 
     def card_failed(self, error: Exception) -> None:
-        """The reader saw a card but could not read it: tell the citizen what to do."""
-        kind = type(error).__name__
-        if kind == "SamError":
-            self.visit.staff_alert.emit("card_reader:sam_fault")
-        if self.visit.state.screen is Screen.IDENTIFY and kind != "NoCardError":
-            self.visit.update(message=Message(Problem.CARD, kind))
+        """The reader saw a card but could not read it: tell the citizen what to do, with the
+        device's code and its own words; a fault the citizen cannot fix alerts staff."""
+        device = error if isinstance(error, DeviceError) else None
+        code = device.error_code if device is not None else "card"
+        if device is not None and device.for_staff:
+            self.visit.staff_alert.emit(f"card_reader:{code}")
+        if self.visit.state.screen is Screen.IDENTIFY and code != "no_card":
+            zh, en = (device.message_zh, device.message_en) if device is not None else ("", "")
+            self.visit.update(message=Message(Problem.CARD, code, zh, en))
 
     def submit_typed_id(self, raw: str) -> bool:
         """Check a typed ID number; on error explain and stay (nothing is submitted)."""

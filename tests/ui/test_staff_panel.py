@@ -331,8 +331,8 @@ def test_staff_reader_page_stops_listening_when_replaced(
     open_panel(qtbot, window, core)
     tab(window, "reader")
     page = window.staff_panel.pages["reader"]
-    listeners = list(core.reader._on_card)  # type: ignore[attr-defined]
+    listeners = len(core.reader.cards_seen)
     click(qtbot, window, "reader_test")
-    assert len(core.reader._on_card) == len(listeners) + 1  # type: ignore[attr-defined]
+    assert len(core.reader.cards_seen) == listeners + 1
     page.retire()  # a save rebuilds the pages: the old one's listener goes
-    assert core.reader._on_card == listeners  # type: ignore[attr-defined]
+    assert len(core.reader.cards_seen) == listeners

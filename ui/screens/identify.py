@@ -76,7 +76,7 @@ class IdentifyScreen(ScreenBase):
                 )
             )
         if state.message:
-            self.message.setText(message_text(state.message))
+            self.message.setText(message_text(state.message, self.flow.language))
             self.message.show()
         else:
             self.message.hide()
