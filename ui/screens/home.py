@@ -4,14 +4,31 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QGridLayout
+from PySide6.QtWidgets import QGridLayout, QVBoxLayout
 
+from kiosk.flow import Flow
 from kiosk.visit import State
-from ui.screens.base import ScreenBase
-from ui.widgets import button, clear_layout, label
+from ui.screens.base import Choices, ScreenBase
+from ui.widgets import label
 
 
 class HomeScreen(ScreenBase):
+    """Built once; a render sets the texts and shows the tiles of the current page."""
+
+    def __init__(self, flow: Flow) -> None:
+        super().__init__(flow)
+        self.hint = label("", name="home_hint")
+        self.body.addWidget(self.hint)
+        grid = QGridLayout()
+        grid.setSpacing(24)
+        self.body.addLayout(grid)
+        self.tiles = Choices(grid, role="tile")
+        self.others_box = QVBoxLayout()
+        self.body.addLayout(self.others_box)
+        self.others = Choices(QGridLayout(), role="secondary")
+        self.others_box.addLayout(self.others.grid)
+        self.body.addWidget(self.page_row())
+
     def choices(self) -> list[tuple[str, Callable[[], None], str, str]]:
         """(text, action, object name, role), most asked for first."""
         f = self.flow
@@ -27,21 +44,20 @@ class HomeScreen(ScreenBase):
         return items
 
     def render(self, state: State) -> None:
-        cat = self.flow.catalog
-        self.title.setText(cat.hall_name if self.zh() else cat.hall_name_en)
-        clear_layout(self.body)
-        self.body.addWidget(label(self.tr("您好！请选择要办理的业务"), name="home_hint"))
+        self.title.setText(self.local(self.flow.catalog, "hall_name"))
+        self.hint.setText(self.tr("您好！请选择要办理的业务"))
         choices = self.choices()
         shown = self.paginate(choices)  # all of them in normal mode
-        grid = QGridLayout()
-        grid.setSpacing(24)
         tiles = [c for c in shown if c[3] == "tile"]
-        for i, (text, action, name, role) in enumerate(tiles):
+        placed = []
+        for i, (text, action, name, _role) in enumerate(tiles):
             # an odd last tile spans both columns
             span = 2 if i == len(tiles) - 1 and i % 2 == 0 else 1
-            grid.addWidget(button(text, action, role=role, name=name), i // 2, i % 2, 1, span)
-        self.body.addLayout(grid)
-        for text, action, name, role in shown:
-            if role != "tile":
-                self.body.addWidget(button(text, action, role=role, name=name))
-        self.add_page_buttons(len(choices))
+            placed.append((self.tiles.get(name, text, action), i // 2, i % 2, span))
+        self.tiles.place(placed)
+        others = [c for c in shown if c[3] != "tile"]
+        self.others.place(
+            [(self.others.get(name, text, action), i, 0, 1)
+             for i, (text, action, name, _role) in enumerate(others)]
+        )  # fmt: skip
+        self.show_pages(len(choices))
