@@ -25,6 +25,7 @@ from kiosk.flow import Flow
 from kiosk.guide import Guide
 from kiosk.visit import Problem, Screen, State
 from ui import theme
+from ui.language import local
 from ui.screens.base import ScreenBase, spoken_lines
 from ui.screens.case import CaseDoneScreen, CaseFormScreen, CaseQueryScreen
 from ui.screens.groups import GroupsScreen
@@ -225,7 +226,7 @@ class MainWindow(QMainWindow):
         self._apply_mode(state.elder)
         cat = self.flow.catalog
         zh = self.flow.language == "zh"
-        self.hall_label.setText(cat.hall_name if zh else cat.hall_name_en)
+        self.hall_label.setText(local(cat, "hall_name", self.flow.language))
         self.elder_button.setText(self.tr("返回标准版") if state.elder else "长辈版")
         self.elder_button.setAccessibleName(self.tr("返回标准版") if state.elder else "长辈版")
         self.language_button.setText("English" if zh else "中文")

@@ -6,7 +6,7 @@ body on each render (``add_page_buttons``, ``clear_layout``)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -139,9 +139,9 @@ class ScreenBase(QWidget):
         raise NotImplementedError
 
     # -- screens built once, updated in place ------------------------------------------------
-    def local(self, model: object, field: str) -> str:
+    def local(self, model: object, field: str) -> Any:
         """A catalog name (or any model text) in the visit's language (ui/language.py)."""
-        return str(local(model, field, self.flow.language))
+        return local(model, field, self.flow.language)
 
     def page_row(self) -> QWidget:
         """上一页/下一页, built once; place it, then ``show_pages(total)`` on each render."""

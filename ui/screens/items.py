@@ -25,6 +25,7 @@ class ItemsScreen(ScreenBase):
         scroll.setWidget(inner)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.body.addWidget(scroll)
+        self.scroll = scroll
         self.body.addWidget(self.page_row())
 
     def render(self, state: State) -> None:
@@ -49,4 +50,6 @@ class ItemsScreen(ScreenBase):
             b.setAccessibleName(name)
             placed.append((b, i // columns, i % columns, 1))
         self.entries.place(placed)
+        # QScrollArea caches its contents' size hint when given them: give them again
+        self.scroll.setWidget(self.scroll.takeWidget())
         self.show_pages(len(entries))

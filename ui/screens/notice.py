@@ -16,10 +16,7 @@ class NoticeScreen(ScreenBase):
         entry = self.flow.ticket.entry
         if entry is None:
             return
-        zh = self.zh()
-        self.title.setText(
-            self.tr("办理须知：{name}").format(name=entry.name if zh else entry.name_en)
-        )
+        self.title.setText(self.tr("办理须知：{name}").format(name=self.local(entry, "name")))
         clear_layout(self.body)
         if state.holder is not None and state.holder.expired_on(self.flow.visit.now().date()):
             self.body.addWidget(
@@ -57,21 +54,15 @@ class NoticeScreen(ScreenBase):
         lines.addWidget(label(self.tr("请准备以下材料（一次性告知）：")))
         for i, m in enumerate(self.flow.ticket.materials(), start=1):
             mark = self.tr("【必须】") if m.core else self.tr("【可容缺，可以后补交】")
-            lines.addWidget(
-                label(f"{i}. {m.name if zh else m.name_en} {mark}", name=f"material_{i}")
-            )
+            lines.addWidget(label(f"{i}. {self.local(m, 'name')} {mark}", name=f"material_{i}"))
         group = self.flow.catalog.group(entry.group)
-        lines.addWidget(
-            label(
-                self.tr("承诺时限：{v}").format(v=entry.time_limit if zh else entry.time_limit_en)
-            )
-        )
-        lines.addWidget(label(self.tr("收费：{v}").format(v=entry.fee if zh else entry.fee_en)))
+        lines.addWidget(label(self.tr("承诺时限：{v}").format(v=self.local(entry, "time_limit"))))
+        lines.addWidget(label(self.tr("收费：{v}").format(v=self.local(entry, "fee"))))
         lines.addWidget(
             label(
                 self.tr("办理地点：{name}，{where}").format(
-                    name=group.name if zh else group.name_en,
-                    where=group.location if zh else group.location_en,
+                    name=self.local(group, "name"),
+                    where=self.local(group, "location"),
                 )
             )
         )

@@ -99,7 +99,7 @@ class RateFindScreen(ScreenBase):
     def _visit_text(self, visit: TodaysTicket) -> str:
         try:
             entry = self.flow.catalog.entry(visit.service_id)
-            name = entry.name if self.zh() else entry.name_en
+            name = self.local(entry, "name")
         except KeyError:
             name = visit.service_name
         states = {"rateable": self.tr("可以评价"), "followup_rateable": self.tr("可以再次评价"),

@@ -29,7 +29,6 @@ class TicketScreen(ScreenBase):
         t = state.ticket
         if t is None:
             return
-        zh = self.zh()
         entry = self.flow.catalog.entry(t.service_id)
         group = self.flow.catalog.group(t.window_group)
         self.title.setText(self.tr("取号成功"))
@@ -44,12 +43,12 @@ class TicketScreen(ScreenBase):
         left.addWidget(number)
         if t.priority:
             left.addWidget(label(self.tr("绿色通道"), role="ok"))
-        left.addWidget(label(entry.name if zh else entry.name_en, name="ticket_service"))
+        left.addWidget(label(self.local(entry, "name"), name="ticket_service"))
         left.addWidget(
             label(
                 self.tr("请到：{name}，{where}").format(
-                    name=group.name if zh else group.name_en,
-                    where=group.location if zh else group.location_en,
+                    name=self.local(group, "name"),
+                    where=self.local(group, "location"),
                 )
             )
         )
