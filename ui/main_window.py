@@ -149,6 +149,10 @@ class MainWindow(QMainWindow):
         self.timer.setInterval(1000)
         self.timer.timeout.connect(self._tick)
         self.timer.start()
+        self.restyle_timer = QTimer(self)
+        self.restyle_timer.setSingleShot(True)
+        self.restyle_timer.setInterval(0)
+        self.restyle_timer.timeout.connect(self._restyle)
         self.announce_timer = QTimer(self)
         self.announce_timer.setSingleShot(True)
         self.announce_timer.setInterval(ANNOUNCE_SETTLE_MS)
@@ -206,13 +210,23 @@ class MainWindow(QMainWindow):
                 app.installTranslator(self.translator)
 
     def _apply_mode(self, elder: bool) -> None:
-        """长辈版 or normal: sizes come from the style sheet. Restyling a widget tree costs
-        ~1 ms per widget, so only what is on show is restyled now (header, footer,
-        overlay); each screen is restyled when it is next shown (``_style``)."""
+        """长辈版 or normal: sizes come from the style sheet; the widgets stay. Restyling a
+        widget tree costs ~1 ms per widget, so only what is on show is restyled (header,
+        footer, overlay, the current screen; another screen when it is next shown), and
+        once per turn of the event loop: a visit ending (normal) and the next starting in
+        长辈版 at once restyles nothing."""
         if elder == self._elder:
             return
+        first = self._elder is None
         self._elder = elder
-        for part in (self.header, self.footer, self.overlay):
+        if first:
+            for part in (self.header, self.footer, self.overlay):
+                self._style(part)
+        elif not self.restyle_timer.isActive():
+            self.restyle_timer.start()
+
+    def _restyle(self) -> None:
+        for part in (self.header, self.footer, self.overlay, self.stack.currentWidget()):
             self._style(part)
 
     def _style(self, part: QWidget) -> None:
@@ -251,7 +265,8 @@ class MainWindow(QMainWindow):
         self.repeat_button.setEnabled(not muted)
 
         screen = self.screens[state.screen]
-        self._style(screen)
+        if not self.restyle_timer.isActive():  # else styled with the others, once
+            self._style(screen)
         if state.screen is not self._screen:
             screen.reset()
             self._screen = state.screen
