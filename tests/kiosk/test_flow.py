@@ -1,4 +1,4 @@
-"""kiosk/flow.py: the citizen's visit, driven with the real catalog, a fake clock, an in-memory
+"""kiosk/flow.py (the visit core and its journeys): the citizen's visit, driven with the real catalog, a fake clock, an in-memory
 ticket issuer and the virtual printer (see kiosk_fakes.py)."""
 
 from __future__ import annotations
