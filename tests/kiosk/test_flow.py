@@ -19,7 +19,6 @@ from kiosk_fakes import (
 
 from contract.catalog import Bundle, Catalog
 from devices.printer.layout import TicketPrint
-from contract.catalog import Bundle, Catalog
 from kiosk.flow import Flow
 from kiosk.hall_client import HallRejected, HallUnavailable
 from kiosk.visit import BUNDLES, Message, Problem, Purpose, Screen
