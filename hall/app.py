@@ -30,10 +30,10 @@ from hall.db import database_kind, make_engine, migrate
 from hall.events import EventHub
 from hall.feedback import feedback_router
 from hall.help import router as help_router
+from hall.keys import resolve_keys
 from hall.monitoring import router as monitoring_router
 from hall.numbering import DEFAULT_TIMEZONE
 from hall.precheck import router as precheck_router
-from hall.privacy import resolve_id_hash_key
 from hall.schemas import Health, TicketOut, TicketRequest
 from hall.staff_web import router as staff_web_router
 from hall.tickets import (
@@ -92,6 +92,7 @@ def create_app(
     catalog_path: str | Path | None = None,
     *,
     id_hash_key: bytes | None = None,
+    key_file: str | Path | None = None,
     clock: Clock | None = None,
     timezone: str | None = None,
     migrate_schema: bool = True,
@@ -100,6 +101,8 @@ def create_app(
 
     ``timezone`` (default env HALL_TIMEZONE or Asia/Shanghai) decides the service day.
     ``migrate_schema`` upgrades the schema first (a no-op when already at head).
+    Keys (``hall.keys``): ``id_hash_key`` (tests, embedders), else env HALL_ID_HASH_KEY,
+    else ``key_file`` / env HALL_KEY_FILE / beside an SQLite file (created on first use).
     Raises ConfigError (catalog, key, time zone) or hall.db.DatabaseError.
     """
     catalog = load_catalog(catalog_path or DEFAULT_CATALOG_PATH)
@@ -111,7 +114,7 @@ def create_app(
     if migrate_schema:
         migrate(database_url)
     engine = make_engine(database_url)
-    key = resolve_id_hash_key(engine, id_hash_key)
+    keys = resolve_keys(engine, database_url, id_hash_key=id_hash_key, key_file=key_file)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -136,7 +139,8 @@ def create_app(
     app.state.engine = engine
     app.state.catalog = catalog
     app.state.clock = clock or utc_now
-    app.state.queue = Queue(engine, catalog, tz, key)
+    app.state.keys = keys
+    app.state.queue = Queue(engine, catalog, tz, keys.id_hash)
     app.state.events = EventHub()  # pushed to boards, counters, evaluators (hall/events.py)
     _install_error_handlers(app)
     _add_routes(app)

@@ -19,11 +19,13 @@ behind is charged for the queue too.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
 import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -61,10 +63,26 @@ class ServerProcess:
         env: dict[str, str] | None = None,
         log_path: str | Path | None = None,
         log_level: str = "warning",
+        key_file: str | Path | None = None,
+        certfile: str | Path | None = None,
+        keyfile: str | Path | None = None,
+        ca_file: str | Path | None = None,
+        extra_args: Sequence[str] = (),
     ) -> None:
+        """``key_file``: the hall's keys (``hall.keys``); by default beside an SQLite file,
+        and for PostgreSQL one file per database URL in the temporary directory, so that
+        every process of a test serving that database shares it. ``certfile``/``keyfile``
+        serve HTTPS (``base_url`` https://localhost:…), checked against ``ca_file``."""
         self.database_url = database_url
         self.port = port or free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.certfile, self.keyfile, self.ca_file = certfile, keyfile, ca_file
+        self.extra_args = list(extra_args)
+        if key_file is None and not database_url.startswith("sqlite"):
+            digest = hashlib.sha256(database_url.encode()).hexdigest()[:16]
+            key_file = Path(tempfile.gettempdir()) / f"hall-test-keys-{digest}.json"
+        self.key_file = key_file
+        scheme, host = ("https", "localhost") if certfile else ("http", "127.0.0.1")
+        self.base_url = f"{scheme}://{host}:{self.port}"
         self.workers = workers
         self.catalog = catalog
         self.env = env or {}
@@ -94,6 +112,11 @@ class ServerProcess:
         ]  # fmt: skip
         if self.catalog:
             cmd += ["--catalog", str(self.catalog)]
+        if self.key_file:
+            cmd += ["--key-file", str(self.key_file)]
+        if self.certfile:
+            cmd += ["--certfile", str(self.certfile), "--keyfile", str(self.keyfile)]
+        cmd += self.extra_args
         env = {**os.environ, **self.env}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
         with open(self.log_path, "wb") as log:
@@ -111,7 +134,11 @@ class ServerProcess:
                     f"hall server exited with {self._proc.returncode}:\n{self.log_text()}"
                 )
             try:
-                if httpx.get(f"{self.base_url}/api/v1/health", timeout=1.0).status_code == 200:
+                verify: Any = (
+                    ssl.create_default_context(cafile=self.ca_file) if self.ca_file else True
+                )
+                health = httpx.get(f"{self.base_url}/api/v1/health", timeout=1.0, verify=verify)
+                if health.status_code == 200:
                     return
             except httpx.TransportError:
                 pass
