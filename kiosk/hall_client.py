@@ -8,10 +8,13 @@ the request; its detail is for staff logs).
 from __future__ import annotations
 
 import logging
+import ssl
+from pathlib import Path
 from typing import Any
 
 import httpx
 
+from kiosk.errors import ConfigError
 from kiosk.identity import Holder
 from kiosk.tickets import Ticket
 
@@ -36,13 +39,30 @@ class HallRejected(HallError):
         self.code = code
 
 
+def tls_verify(ca_file: str | Path | None) -> ssl.SSLContext | bool:
+    """How an https:// hall server is checked: against ``ca_file`` (the hall's own CA, e.g.
+    ``python -m hall make-ca``; ``[hall] ca_file``) when given, else the system's CAs."""
+    if not ca_file:
+        return True
+    path = Path(ca_file).expanduser()
+    try:
+        return ssl.create_default_context(cafile=str(path))
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(
+            f"hall.ca_file {path}: not a readable PEM CA certificate ({exc})"
+        ) from None
+
+
 class HallClient:
-    def __init__(self, base_url: str, token: str, timeout_s: float = 3.0) -> None:
+    def __init__(
+        self, base_url: str, token: str, timeout_s: float = 3.0, ca_file: str | Path | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self._http = httpx.Client(
             base_url=self.base_url,
             headers={"Authorization": f"Bearer {token}"},
             timeout=timeout_s,
+            verify=tls_verify(ca_file),
         )
 
     def close(self) -> None:
