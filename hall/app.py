@@ -25,6 +25,7 @@ from fastapi.responses import JSONResponse
 
 from hall import __version__
 from hall.auth import AnyPrincipal, StaffPrincipal, VerifiedKiosk
+from hall.body_limit import BodyLimitMiddleware, max_body_from_env
 from hall.catalog_api import router as catalog_router
 from hall.db import database_kind, make_engine, migrate
 from hall.events import EventHub
@@ -143,6 +144,9 @@ def create_app(
     app.state.queue = Queue(engine, catalog, tz, keys.id_hash)
     app.state.events = EventHub()  # pushed to boards, counters, evaluators (hall/events.py)
     _install_error_handlers(app)
+    # Outermost of the app's own middleware: runs before routing and any token check.
+    if max_body := max_body_from_env():
+        app.add_middleware(BodyLimitMiddleware, max_bytes=max_body)
     _add_routes(app)
     app.include_router(help_router)
     app.include_router(precheck_router)
