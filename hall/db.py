@@ -38,6 +38,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from hall.models import Kiosk, Staff
+from kiosk.private_files import private_file
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,8 @@ def make_engine(database_url: str) -> Engine:
 
 
 def _sqlite_engine(url: Any) -> Engine:
+    if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+        private_file(Path(url.database))  # 0600: personal data (kiosk/private_files.py)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")

@@ -28,6 +28,7 @@ from kiosk.hall_client import HallClient
 from kiosk.heartbeat import Heartbeat
 from kiosk.outbox import Dispatcher, Outbox, OutboxSender
 from kiosk.precheck_flow import PrecheckFlow
+from kiosk.private_files import private_dir
 from kiosk.rating import RatingService
 from kiosk.runner import ImmediateRunner, Runner
 from kiosk.settings import Settings
@@ -372,7 +373,7 @@ def build_core(
     catalog, catalog_etag, catalog_source = initial_catalog(
         settings.hall.mode, settings.kiosk.catalog, data_dir
     )
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)  # 0700: tokens, the outbox, the embedded hall's database and keys
 
     hall: HallClient | EmbeddedHall
     if settings.hall.mode == "embedded":
