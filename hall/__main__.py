@@ -6,6 +6,9 @@
     python -m hall make-ca DIR             # a CA for a hall without its own PKI (hall/tls.py)
     python -m hall make-cert HOST --ca-dir DIR [--ip IP ...]
     python -m hall rotate-keys [--key-file PATH]   # every server stopped first
+    python -m hall backup DIR              # SQLite online backup / pg_dump (hall/backup.py)
+    python -m hall restore FILE            # servers stopped; then verify-ratings
+    python -m hall purge                   # retention (hall/retention.py); prints JSON
     python -m hall add-kiosk KIOSK_ID      # prints only the new token
     python -m hall add-staff NAME          # prints only the new token
     python -m hall migrate
@@ -27,6 +30,8 @@ queue on the file lock.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
 import logging
 import os
 import sys
@@ -35,6 +40,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from hall.backup import backup, restore
 from hall.db import (
     DEFAULT_DATABASE_URL,
     DatabaseError,
@@ -44,6 +50,8 @@ from hall.db import (
     migrate,
 )
 from hall.rating_chain import verify_chain
+from hall.retention import purge
+from hall.retention import settings_from_env as retention_settings
 from hall.tls import make_ca, make_cert
 from kiosk.errors import ConfigError
 
@@ -94,6 +102,11 @@ def _parser() -> argparse.ArgumentParser:
         parents=[db, keys],
         help="new keys: open cases re-encrypted, old ID hashes expired (stop servers first)",
     )
+    backup_p = sub.add_parser("backup", parents=[db], help="back the database up into DIR")
+    backup_p.add_argument("dir")
+    restore_p = sub.add_parser("restore", parents=[db], help="restore a backup (servers stopped)")
+    restore_p.add_argument("file")
+    sub.add_parser("purge", parents=[db], help="delete what is past its keeping time")
     make_ca = sub.add_parser("make-ca", help="create a certificate authority in DIR")
     make_ca.add_argument("dir")
     make_cert = sub.add_parser("make-cert", help="a server certificate for HOST, signed by the CA")
@@ -121,6 +134,7 @@ def _verify_ratings(database_url: str) -> int:
         print(
             f"{report.count} ratings verified"
             f" (chain head seq {report.head_seq}, sha256 {report.head_hash})"
+            + (f"; seq 1–{report.purged} deleted past their keeping time" if report.purged else "")
         )
         return 0
     first = report.problems[0]
@@ -224,6 +238,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _init(args.database_url, args.key_file)
         elif args.command == "rotate-keys":
             return _rotate_keys(args.database_url, args.key_file)
+        elif args.command == "backup":
+            print(backup(args.database_url, Path(args.dir)))
+        elif args.command == "restore":
+            restore(args.database_url, Path(args.file))
+            migrate(args.database_url)  # a backup of an older version: up to this schema
+            print(f"restored {args.file}; check it: python -m hall verify-ratings")
+        elif args.command == "purge":
+            migrate(args.database_url)
+            engine = make_engine(args.database_url)
+            try:
+                done = purge(engine, retention_settings(), dt.datetime.now(dt.UTC))
+            finally:
+                engine.dispose()
+            print(json.dumps(done))
         elif args.command == "make-ca":
             files = make_ca(Path(args.dir))
             print(f"CA certificate (give to every kiosk as [hall] ca_file): {files.cert}")

@@ -35,6 +35,7 @@ from hall.keys import resolve_keys
 from hall.monitoring import router as monitoring_router
 from hall.numbering import DEFAULT_TIMEZONE
 from hall.precheck import router as precheck_router
+from hall.retention import router as retention_router
 from hall.schemas import Health, TicketOut, TicketRequest
 from hall.staff_web import router as staff_web_router
 from hall.tickets import (
@@ -154,6 +155,7 @@ def create_app(
     app.include_router(monitoring_router)
     app.include_router(catalog_router)
     app.include_router(staff_web_router)
+    app.include_router(retention_router)  # the daily purge (hall/retention.py)
     log.info("hall server ready: %s, catalog %s", database_kind(engine), catalog.version)
     return app
 

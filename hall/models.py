@@ -205,6 +205,10 @@ class RatingChainHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_seq: Mapped[int] = mapped_column(Integer)
     last_hash: Mapped[str] = mapped_column(String(64))
+    # The retention job (hall/retention.py) deleted ratings seq 1..purged_seq, the oldest,
+    # past their keeping time; the chain now starts after purged_hash (that row's hash).
+    purged_seq: Mapped[int] = mapped_column(Integer, server_default="0")
+    purged_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class Rating(Base):

@@ -1,4 +1,5 @@
-"""Secrets apart from data: open cases' phone numbers encrypted, closed cases' erased.
+"""Secrets apart from data: open cases' phone numbers encrypted, closed cases' erased;
+the rating chain's retention anchor (``rating_chain_head.purged_seq``/``purged_hash``).
 
 The keys themselves move from ``server_secrets`` into the key file at the first start
 (``hall.keys.resolve_keys``: it needs the file, which a migration does not know), and the
@@ -32,9 +33,15 @@ def upgrade() -> None:
         "UPDATE cases SET phone = NULL, phone_masked = NULL, phone_hash = NULL"
         " WHERE status = 'closed'"
     )
+    with op.batch_alter_table("rating_chain_head") as batch:
+        batch.add_column(sa.Column("purged_seq", sa.Integer(), server_default="0", nullable=False))
+        batch.add_column(sa.Column("purged_hash", sa.String(64), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("rating_chain_head") as batch:
+        batch.drop_column("purged_hash")
+        batch.drop_column("purged_seq")
     op.execute("UPDATE cases SET phone_masked = '', phone_hash = '' WHERE phone_masked IS NULL")
     with op.batch_alter_table("cases") as batch:
         batch.alter_column("phone_hash", existing_type=sa.String(64), nullable=False)
