@@ -24,6 +24,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from hall import __version__
+from hall.api_docs import router as api_docs_router
 from hall.auth import AnyPrincipal, StaffPrincipal, VerifiedKiosk
 from hall.body_limit import BodyLimitMiddleware, max_body_from_env
 from hall.catalog_api import router as catalog_router
@@ -137,6 +138,8 @@ def create_app(
         version=__version__,
         summary="Queue tickets for the kiosks and counters of a government service hall",
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's /docs and /redoc load scripts from a CDN: hall/api_docs.py
+        redoc_url=None,
     )
     app.state.engine = engine
     app.state.catalog = catalog
@@ -156,6 +159,7 @@ def create_app(
     app.include_router(catalog_router)
     app.include_router(staff_web_router)
     app.include_router(retention_router)  # the daily purge (hall/retention.py)
+    app.include_router(api_docs_router)  # /docs, served locally
     log.info("hall server ready: %s, catalog %s", database_kind(engine), catalog.version)
     return app
 
