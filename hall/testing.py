@@ -23,6 +23,7 @@ import hashlib
 import itertools
 import json
 import os
+import select
 import signal
 import socket
 import ssl
@@ -179,6 +180,59 @@ class ServerProcess:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident memory so far (VmHWM), MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmHWM")
+
+
+def post_body(
+    port: int, path: str, total: int, *, chunked: bool, token: str = "", timeout_s: float = 30
+) -> tuple[int, float, int]:
+    """POST ``total`` bytes (a JSON array's worth of "1,") as fast as the server takes
+    them, until it answers. Returns (status, seconds to the answer, bytes sent)."""
+    head = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", "Content-Type: application/json"]
+    head.append("Transfer-Encoding: chunked" if chunked else f"Content-Length: {total}")
+    if token:
+        head.append(f"Authorization: Bearer {token}")
+    piece = b"1," * (1024 * 512)
+    data = b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece
+    sock = socket.create_connection(("127.0.0.1", port))
+    started = time.monotonic()
+    sent, answer = 0, b""
+    try:
+        sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode())
+        sock.setblocking(False)
+        pending = memoryview(b"")
+        while time.monotonic() - started < timeout_s:
+            want_write = sent < total or len(pending) > 0
+            readable, writable, _ = select.select([sock], [sock] if want_write else [], [], 1.0)
+            if readable:
+                chunk = sock.recv(65536)
+                answer += chunk
+                if b"\r\n\r\n" in answer or not chunk:
+                    break
+            elif writable:
+                if not pending:
+                    pending = memoryview(data)
+                try:
+                    n = sock.send(pending)
+                except (BrokenPipeError, ConnectionResetError):
+                    want_write = False
+                    sock.setblocking(True)
+                    sock.settimeout(5)
+                    answer += sock.recv(65536)
+                    break
+                pending = pending[n:]
+                sent += n
+    finally:
+        sock.close()
+    assert answer.startswith(b"HTTP/1.1 "), answer[:100]
+    return int(answer[9:12]), time.monotonic() - started, sent
 
 
 def create_postgres_database(admin_url: str, prefix: str = "hall_test") -> str:
