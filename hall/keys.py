@@ -106,6 +106,11 @@ class HallKeys:
             session if session is not None else derive_key(id_hash, "staff-session"),
         )
 
+    def subkey(self, label: str) -> bytes:
+        """A key for one more purpose (e.g. another cookie's HMAC), derived from the
+        session key: new secrets need no storage, and never go in the database."""
+        return derive_key(self.session, label)
+
     def fingerprint(self) -> str:
         """What the database keeps to recognise its keys; reveals nothing about them."""
         material = b"".join(

@@ -176,6 +176,7 @@ def test_phone_ciphertext_is_bound_to_its_case_and_key() -> None:
     with pytest.raises(ValueError):
         other.decrypt_phone(sealed, "BC20261123-0001")
     assert keys.id_hash.hex() not in repr(keys)
+    assert len({keys.subkey("a"), keys.subkey("b"), keys.session}) == 3
 
 
 def test_init_then_rotate_keys_keeps_open_cases_readable(
