@@ -288,10 +288,7 @@ def main() -> int:
             except Exception as exc:
                 result["kill_cycles"]["postgresql_2_processes"] = {"error": repr(exc)}
             finally:
-                drop_postgres_database(args.pg_url, pg)
-                key_file = ServerProcess(pg).key_file  # the test key file of that database
-                if key_file:
-                    Path(key_file).unlink(missing_ok=True)
+                drop_postgres_database(args.pg_url, pg)  # and its test key file
         try:
             url = f"sqlite:///{tmp / 'rss.sqlite3'}"
             migrate(url)

@@ -31,8 +31,10 @@ phone numbers of open cases are encrypted, those of closed cases deleted.
 old file is kept as ``….old`` for the administrator to destroy); open cases' phone numbers
 are re-encrypted with the new phone key; staff sessions end; ID hashes made with the old
 key are expired — erased from tickets (a card holder can no longer be matched to a visit
-before the rotation; the ticket, its number and rating stay). Stop every server process
-first, rotate on one machine, copy the new key file to the others, start again.
+before the rotation; the ticket, its number and rating stay — a rating's ``rater`` hash is
+part of the tamper-evident chain and stays, linking to nobody once the old key file is
+destroyed). Stop every server process first, rotate on one machine, copy the new key file
+to the others, start again.
 """
 
 from __future__ import annotations

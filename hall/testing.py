@@ -51,6 +51,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def test_key_file(database_url: str) -> Path:
+    """Where ``ServerProcess`` keeps the keys of a PostgreSQL test database (one file per
+    database URL, shared by every process serving it; deleted with the database)."""
+    digest = hashlib.sha256(database_url.encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"hall-test-keys-{digest}.json"
+
+
 class ServerProcess:
     """``python -m hall serve`` in a subprocess; use as a context manager."""
 
@@ -79,8 +86,7 @@ class ServerProcess:
         self.certfile, self.keyfile, self.ca_file = certfile, keyfile, ca_file
         self.extra_args = list(extra_args)
         if key_file is None and not database_url.startswith("sqlite"):
-            digest = hashlib.sha256(database_url.encode()).hexdigest()[:16]
-            key_file = Path(tempfile.gettempdir()) / f"hall-test-keys-{digest}.json"
+            key_file = test_key_file(database_url)
         self.key_file = key_file
         scheme, host = ("https", "localhost") if certfile else ("http", "127.0.0.1")
         self.base_url = f"{scheme}://{host}:{self.port}"
@@ -267,6 +273,7 @@ def drop_postgres_database(admin_url: str, database_url: str) -> None:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         engine.dispose()
+    test_key_file(database_url).unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)

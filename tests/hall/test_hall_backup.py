@@ -109,3 +109,28 @@ def test_purge_on_the_command_line_reports_what_it_deleted(fb: FeedbackHall) -> 
         env={**os.environ, "HALL_RATING_KEEP_YEARS": "2"},
     )  # fmt: skip
     assert bad.returncode == 2 and "HALL_RATING_KEEP_YEARS" in bad.stderr
+
+
+def test_the_server_runs_the_purge_by_itself(
+    fb: FeedbackHall, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from fastapi.testclient import TestClient
+    from hall_support import ID_HASH_KEY, FakeClock
+
+    import hall.retention
+    from hall.app import create_app
+
+    fb.served_ticket(holder={"id_number": ID_NUMBER, "masked_name": "张*"})
+    monkeypatch.setattr(hall.retention, "FIRST_RUN_DELAY_S", 0.0)
+    monkeypatch.delenv("HALL_PERSONAL_LINK_DAYS", raising=False)
+    later = FakeClock(fb.clock.now + dt.timedelta(days=61))  # default: links kept 60 days
+    app = create_app(fb.db_url, clock=later, id_hash_key=ID_HASH_KEY)
+    with TestClient(app):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if fb.sql("SELECT count(*) FROM tickets WHERE holder_hash IS NOT NULL") == [(0,)]:
+                break
+            time.sleep(0.05)
+    assert fb.sql("SELECT holder_hash, masked_name FROM tickets") == [(None, None)]

@@ -61,3 +61,24 @@ def test_a_data_directory_is_0700_and_an_existing_file_is_tightened(tmp_path: Pa
     loose.chmod(0o644)
     private_file(loose)
     assert mode(loose) == 0o600 and loose.read_text() == "x"
+
+
+def test_the_embedded_hall_creates_its_key_file_in_the_data_directory(tmp_path: Path) -> None:
+    """No manual step for the kiosk's embedded server: its keys appear beside its database,
+    0600, and the database holds none of them."""
+    from hall.keys import read_key_file
+    from kiosk.embedded import EmbeddedHallServer
+    from kiosk.settings import ROOT
+
+    data = private_dir(tmp_path / "data")
+    server = EmbeddedHallServer(data, ROOT / "config" / "services.toml", "kiosk-1")
+    server.start()
+    try:
+        assert server.url.startswith("http://127.0.0.1:")
+    finally:
+        server.stop()
+    key_file = data / "hall.sqlite3.keys.json"
+    assert mode(key_file) == 0o600 and mode(data / "hall.sqlite3") == 0o600
+    keys = read_key_file(key_file)
+    stored = (data / "hall.sqlite3").read_bytes()
+    assert keys.id_hash.hex().encode() not in stored and keys.id_hash not in stored
