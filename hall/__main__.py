@@ -10,7 +10,8 @@
     python -m hall restore FILE            # servers stopped; then verify-ratings
     python -m hall purge                   # retention (hall/retention.py); prints JSON
     python -m hall add-kiosk KIOSK_ID      # prints only the new token
-    python -m hall add-staff NAME          # prints only the new token
+    python -m hall add-staff NAME [--number 工号 [--password PW | prompt]] [--supervisor]
+                                           # prints only the new token
     python -m hall migrate
     python -m hall verify-ratings          # exit 0 if the rating chain is intact, else 1
 
@@ -40,6 +41,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from contract.errors import ConfigError
 from hall.backup import backup, restore
 from hall.db import (
     DEFAULT_DATABASE_URL,
@@ -53,7 +55,6 @@ from hall.rating_chain import verify_chain
 from hall.retention import purge
 from hall.retention import settings_from_env as retention_settings
 from hall.tls import make_ca, make_cert
-from kiosk.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +92,21 @@ def _parser() -> argparse.ArgumentParser:
 
     kiosk = sub.add_parser("add-kiosk", parents=[db], help="create or rotate a kiosk token")
     kiosk.add_argument("kiosk_id")
-    staff = sub.add_parser("add-staff", parents=[db], help="create a staff (counter) token")
+    staff = sub.add_parser(
+        "add-staff",
+        parents=[db],
+        help="create a member of staff: a token for machines, and with --number a counter sign-in",
+    )
     staff.add_argument("name")
+    staff.add_argument("--number", default=None, help="工号 to sign in at /counter/ with")
+    staff.add_argument(
+        "--password",
+        default=None,
+        help="sign-in password (at least 8 characters); without it, --number prompts for one",
+    )
+    staff.add_argument(
+        "--supervisor", action="store_true", help="may act on every counter's tickets"
+    )
     sub.add_parser("migrate", parents=[db], help="upgrade the database schema to the newest")
     sub.add_parser(
         "init", parents=[db, keys], help="migrate and create the key file (or adopt old keys)"
@@ -120,6 +134,15 @@ def _parser() -> argparse.ArgumentParser:
         help="recompute the rating hash chain; exit 1 naming the first bad record",
     )
     return parser
+
+
+def _prompt_password() -> str:
+    import getpass
+
+    first = getpass.getpass("password for the counter sign-in: ")
+    if getpass.getpass("the same password again: ") != first:
+        raise ValueError("the two passwords differ")
+    return first
 
 
 def _verify_ratings(database_url: str) -> int:
@@ -229,7 +252,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(add_kiosk(args.database_url, args.kiosk_id))
         elif args.command == "add-staff":
             migrate(args.database_url)
-            print(add_staff(args.database_url, args.name))
+            password = args.password
+            if args.number is not None and password is None:
+                password = _prompt_password()
+            token = add_staff(
+                args.database_url,
+                args.name,
+                number=args.number,
+                password=password,
+                supervisor=args.supervisor,
+            )
+            print(token)
         elif args.command == "migrate":
             migrate(args.database_url)
         elif args.command == "verify-ratings":

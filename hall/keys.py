@@ -57,9 +57,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.engine import make_url
 
+from contract.errors import ConfigError
 from hall.db import dialect_insert, normalize_url, run_transaction, transaction
 from hall.models import Case, ServerSecret, Ticket
-from kiosk.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,9 @@ KEY_BYTES = 32
 FINGERPRINT_NAME = "key_fingerprint"
 LEGACY_SECRETS = {"id_hash_key": "id_hash", "staff_session_hmac": "session"}
 """``server_secrets`` rows of older versions (name → key) moved into the key file."""
+DISCARDED_SECRETS = ("counter_login_hmac",)
+"""Older rows deleted, not moved: the counter sign-in form's key is now derived
+(``HallKeys.subkey``); a sign-in form open during the upgrade is simply refused once."""
 _PHONE_PREFIX = "g1:"
 
 
@@ -258,6 +261,7 @@ def resolve_keys(
         if name in LEGACY_SECRETS
     }
     fingerprint = stored.get(FINGERPRINT_NAME)
+    discarded = any(name in stored for name in DISCARDED_SECRETS)
     if id_hash_key is not None:
         keys = HallKeys.derived(id_hash_key)
     elif (env_key := _hex_env(ID_HASH_KEY_ENV)) is not None:
@@ -276,7 +280,7 @@ def resolve_keys(
             " configured one: start once without HALL_ID_HASH_KEY / with a new key file to"
             " move it out, or rotate keys (see hall/keys.py)"
         )
-    _settle(engine, keys, fingerprint, bool(legacy))
+    _settle(engine, keys, fingerprint, bool(legacy) or discarded)
     return keys
 
 
@@ -308,7 +312,9 @@ def _settle(engine: Engine, keys: HallKeys, fingerprint: str | None, legacy: boo
 
         def work(session: object) -> str | None:
             session.execute(  # type: ignore[attr-defined]
-                delete(ServerSecret).where(ServerSecret.name.in_(list(LEGACY_SECRETS)))
+                delete(ServerSecret).where(
+                    ServerSecret.name.in_([*LEGACY_SECRETS, *DISCARDED_SECRETS])
+                )
             )
             stmt = dialect_insert(engine, ServerSecret).values(
                 name=FINGERPRINT_NAME, value=mine, created_at=dt.datetime.now(dt.UTC)

@@ -8,21 +8,10 @@ file, never from the database.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+from contract.idnumber import is_masked_name, keyed_hash
+
+__all__ = ["hash_id_number", "is_masked_name"]
 
 
-def normalize_id_number(id_number: str) -> str:
-    """Same person, same hash: strip spaces and upper-case the check letter (x → X)."""
-    return "".join(id_number.split()).upper()
-
-
-def hash_id_number(key: bytes, id_number: str) -> str:
-    """HMAC-SHA256 of the normalized ID number, hex (64 characters)."""
-    digest = hmac.new(key, normalize_id_number(id_number).encode("utf-8"), hashlib.sha256)
-    return digest.hexdigest()
-
-
-def is_masked_name(name: str) -> bool:
-    """A masked name as printed (张*, 欧阳**, J*** S****) or a single character."""
-    return "*" in name or len(name) <= 1
+hash_id_number = keyed_hash
+"""HMAC-SHA256 of the compacted ID number, hex: the construction is the contract's."""

@@ -33,9 +33,9 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from contract.errors import ConfigError
 from hall.db import run_transaction
 from hall.models import Rating, RatingChainHead, RatingFollowup, Ticket
-from kiosk.errors import ConfigError
 
 log = logging.getLogger(__name__)
 

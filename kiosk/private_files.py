@@ -1,10 +1,11 @@
 """Files that hold secrets or personal data are readable by their owner only.
 
 0600 for files (a kiosk's ``site.toml`` with its token, the outbox with phone numbers of
-cases in flight, the hall server's SQLite database and key file), 0700 for the directories
+cases in flight), 0700 for the directories
 made for them. An existing file with looser bits is tightened (an older version made them
 0644). SQLite gives its ``-wal`` and ``-shm`` side files the mode of the database file.
-Used by the kiosk and by the hall server (``hall.db``, ``hall.keys``).
+The kiosk's copy; the hall server has its own (``hall/private_files.py``), as the two
+packages share nothing but ``contract``.
 """
 
 from __future__ import annotations

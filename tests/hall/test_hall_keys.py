@@ -107,7 +107,10 @@ def test_an_older_versions_keys_and_plain_phones_move_out_on_first_start(
     old_id_key, old_session = bytes(range(32)), bytes(range(32, 64))
     with _hall(db_path, id_hash_key=old_id_key) as (client, kiosk, _staff):
         open_case, closed_case = _case(client, kiosk, "c1"), _case(client, kiosk, "c2")
-    with closing(sqlite3.connect(db_path)) as conn, conn:  # back to how the older version stored things
+    with (
+        closing(sqlite3.connect(db_path)) as conn,
+        conn,
+    ):  # back to how the older version stored things
         conn.execute("DELETE FROM server_secrets")
         conn.execute(
             "INSERT INTO server_secrets VALUES ('id_hash_key', ?, '2026-01-01 00:00:00'),"

@@ -66,8 +66,8 @@ def test_a_data_directory_is_0700_and_an_existing_file_is_tightened(tmp_path: Pa
 def test_the_embedded_hall_creates_its_key_file_in_the_data_directory(tmp_path: Path) -> None:
     """No manual step for the kiosk's embedded server: its keys appear beside its database,
     0600, and the database holds none of them."""
+    from hall.embedded import EmbeddedHallServer
     from hall.keys import read_key_file
-    from kiosk.embedded import EmbeddedHallServer
     from kiosk.settings import ROOT
 
     data = private_dir(tmp_path / "data")

@@ -802,7 +802,7 @@
     </message>
     <message>
         <source>还没有设置工作人员密码。请管理员在本机终端运行 python -m kiosk --staff-setup，24 小时内在这里设置。</source>
-        <translation>No staff PIN is set yet. An administrator runs python -m kiosk --staff-setup on this kiosk's console; then set it here within 24 hours.</translation>
+        <translation>No staff PIN is set yet. An administrator runs python -m kiosk --staff-setup on this kiosk&apos;s console; then set it here within 24 hours.</translation>
     </message>
 </context>
 <context>
@@ -1429,8 +1429,8 @@
         <translation>Thank you</translation>
     </message>
     <message>
-        <source>请留意大厅屏幕和广播叫号。过号请到服务台咨询。</source>
-        <translation>Watch the hall screens and listen for your number. If you miss it, ask at the help desk.</translation>
+        <source>请留意大厅屏幕和广播叫号。</source>
+        <translation>Watch the hall screens and listen for your number.</translation>
     </message>
     <message>
         <source>返回首页</source>
