@@ -12,6 +12,7 @@
     python -m hall add-kiosk KIOSK_ID      # prints only the new token
     python -m hall add-staff NAME [--number 工号 [--password PW | prompt]] [--supervisor]
                                            # prints only the new token
+    python -m hall add-evaluator COUNTER   # window evaluator's device token (/rate/)
     python -m hall migrate
     python -m hall verify-ratings          # exit 0 if the rating chain is intact, else 1
 
@@ -107,6 +108,11 @@ def _parser() -> argparse.ArgumentParser:
     staff.add_argument(
         "--supervisor", action="store_true", help="may act on every counter's tickets"
     )
+    evaluator = sub.add_parser(
+        "add-evaluator", parents=[db], help="create or rotate a window evaluator's token"
+    )
+    evaluator.add_argument("counter", help="the counter (window) number it stands at")
+    evaluator.add_argument("--catalog", default=None, help="services.toml (default: config/)")
     sub.add_parser("migrate", parents=[db], help="upgrade the database schema to the newest")
     sub.add_parser(
         "init", parents=[db, keys], help="migrate and create the key file (or adopt old keys)"
@@ -229,6 +235,8 @@ def _serve(args: argparse.Namespace) -> None:
         "port": args.port,
         "log_level": args.log_level,
         "access_log": not args.no_access_log,
+        # open board streams (SSE) never end by themselves: close them after 3 s
+        "timeout_graceful_shutdown": 3,
     }
     if args.certfile:
         common["ssl_certfile"] = args.certfile
@@ -263,6 +271,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 supervisor=args.supervisor,
             )
             print(token)
+        elif args.command == "add-evaluator":
+            from contract.catalog import DEFAULT_PATH, load_catalog
+            from hall.evaluator import add_evaluator
+
+            catalog = load_catalog(args.catalog or DEFAULT_PATH)
+            counters = {c for g in catalog.groups for c in g.counters}
+            migrate(args.database_url)
+            print(add_evaluator(args.database_url, args.counter, counters))
         elif args.command == "migrate":
             migrate(args.database_url)
         elif args.command == "verify-ratings":

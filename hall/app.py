@@ -9,6 +9,8 @@ kiosks' tickets at once on SQLite.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import gc
 import logging
@@ -28,13 +30,17 @@ from contract.catalog import DEFAULT_PATH as DEFAULT_CATALOG_PATH
 from contract.catalog import load_catalog
 from contract.errors import ConfigError
 from hall import __version__, queue_ops
+from hall.announcements import Announcer, warm_on_calls
+from hall.announcements import router as announcements_router
 from hall.api_docs import router as api_docs_router
 from hall.auth import AnyPrincipal, StaffPrincipal, VerifiedKiosk
+from hall.board import router as board_router
 from hall.body_limit import BodyLimitMiddleware, max_body_from_env
 from hall.catalog_api import router as catalog_router
 from hall.counter_web import router as counter_web_router
 from hall.db import database_kind, make_engine, migrate
-from hall.events import EventHub
+from hall.evaluator import router as evaluator_router
+from hall.events import make_event_hub
 from hall.feedback import feedback_router
 from hall.help import router as help_router
 from hall.keys import resolve_keys
@@ -138,12 +144,23 @@ def create_app(
         # frozen, a full garbage collection no longer walks them (≈100 ms, a latency spike
         # for every request in flight).
         gc.freeze()
+        _app.state.events.start()
+        wait_listening = getattr(_app.state.events, "wait_listening", None)
+        if wait_listening is not None:  # PostgreSQL: listen before the first request
+            await asyncio.to_thread(wait_listening, 5.0)
+        _app.state.announcer.start()
+        # every call and recall is synthesised at once, before the boards ask for it
+        warming = asyncio.create_task(warm_on_calls(_app))
         try:
             yield
         finally:
             gc.unfreeze()
+            warming.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await warming
         await _app.state.queue.aclose()
         await _app.state.events.aclose()
+        _app.state.announcer.close()
         engine.dispose()
 
     app = FastAPI(
@@ -159,7 +176,10 @@ def create_app(
     app.state.clock = clock or utc_now
     app.state.keys = keys
     app.state.queue = Queue(engine, catalog, tz, keys.id_hash)
-    app.state.events = EventHub()  # pushed to boards, counters, evaluators (hall/events.py)
+    # pushed to boards, counters, evaluators (hall/events.py): LISTEN/NOTIFY across the
+    # server processes on PostgreSQL, an in-process hub on SQLite
+    app.state.events = make_event_hub(engine)
+    app.state.announcer = Announcer.from_env(database_url)  # spoken calls (hall/announcements.py)
     _install_error_handlers(app)
     # Outermost of the app's own middleware: runs before routing and any token check.
     if max_body := max_body_from_env():
@@ -172,6 +192,9 @@ def create_app(
     app.include_router(catalog_router)
     app.include_router(staff_web_router)
     app.include_router(counter_web_router)
+    app.include_router(board_router)
+    app.include_router(announcements_router)
+    app.include_router(evaluator_router)
     app.include_router(retention_router)  # the daily purge (hall/retention.py)
     app.include_router(api_docs_router)  # /docs, served locally
     log.info("hall server ready: %s, catalog %s", database_kind(engine), catalog.version)

@@ -44,7 +44,10 @@ class EmbeddedHallServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+        config = uvicorn.Config(
+            app, log_level="warning", access_log=False, lifespan="on",
+            timeout_graceful_shutdown=3,  # open call-board streams never end by themselves
+        )  # fmt: skip
         server = uvicorn.Server(config)
         self._server = server
         self._thread = threading.Thread(
@@ -59,7 +62,12 @@ class EmbeddedHallServer:
         if not server.started:
             raise RuntimeError("the embedded hall server did not start")
         self.url = f"http://127.0.0.1:{port}"
-        log.info("embedded hall server on %s", self.url)
+        log.info(
+            "embedded hall server on %s — call board %s/board/, window evaluator %s/rate/"
+            " (token: python -m hall add-evaluator --database-url %s COUNTER),"
+            " staff page %s/staff/",
+            self.url, self.url, self.url, self.database_url, self.url,
+        )  # fmt: skip
 
     def stop(self) -> None:
         if self._server is not None:

@@ -471,3 +471,17 @@ class Precheck(Base):
     materials: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     checked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class Evaluator(Base):
+    """A window evaluator (现场评价器): a tablet bound to one counter by a device token
+    (``python -m hall add-evaluator COUNTER``). Its ratings are stored as the kiosk row of
+    the same id (``ratings.kiosk_id``), a row whose own token is never handed out, so the
+    evaluator token can do nothing a kiosk does; the monitoring page does not list it."""
+
+    __tablename__ = "evaluators"
+
+    id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"), primary_key=True)
+    counter: Mapped[str] = mapped_column(String(16), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

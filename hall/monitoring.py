@@ -38,7 +38,7 @@ from contract.errors import ConfigError
 from hall.auth import KioskPrincipal, StaffPrincipal
 from hall.catalog_api import catalog_payload
 from hall.db import dialect_insert, transaction
-from hall.models import Kiosk
+from hall.models import Evaluator, Kiosk
 from hall.models_monitoring import KioskProblemEvent, KioskStatus
 
 log = logging.getLogger(__name__)
@@ -350,11 +350,22 @@ def list_kiosks(app: FastAPI, now: dt.datetime) -> list[KioskOut]:
     query = (
         select(Kiosk.id, KioskStatus)
         .outerjoin(KioskStatus, KioskStatus.kiosk_id == Kiosk.id)
+        .where(Kiosk.id.not_in(select(Evaluator.id)))  # window evaluators are not kiosks
         .order_by(Kiosk.id)
     )
     with transaction(app.state.engine, readonly=True) as session:
         rows = session.execute(query).all()
     return [kiosk_view(kiosk_id, row, now, settings, version) for kiosk_id, row in rows]
+
+
+def hall_faults(app: FastAPI) -> list[str]:
+    """Faults of the hall server itself, for the staff page (this process's view): the
+    spoken calls' voice engine (``hall.announcements``)."""
+    faults = []
+    announcer = getattr(app.state, "announcer", None)
+    if announcer is not None and announcer.fault:
+        faults.append(announcer.fault)
+    return faults
 
 
 def _now(request: Request) -> dt.datetime:

@@ -7,7 +7,7 @@ plain phone numbers of open cases are encrypted then too. This migration adds th
 for the ciphertext and deletes what a closed case still kept of its phone number.
 
 Revision ID: 0050
-Revises: 0040
+Revises: 0045
 Create Date: 2026-12-02
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0050"
-down_revision: str | None = "0040"
+down_revision: str | None = "0045"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
