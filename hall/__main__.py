@@ -1,7 +1,14 @@
 """Command line of the hall server.
 
+    python -m hall init [--key-file PATH]  # migrate; create the key file (hall/keys.py)
     python -m hall serve --host 0.0.0.0 --port 8080 --database-url URL [--workers N]
-        [--no-access-log]
+        [--no-access-log] [--key-file PATH] [--certfile PEM --keyfile PEM]
+    python -m hall make-ca DIR             # a CA for a hall without its own PKI (hall/tls.py)
+    python -m hall make-cert HOST --ca-dir DIR [--ip IP ...]
+    python -m hall rotate-keys [--key-file PATH]   # every server stopped first
+    python -m hall backup DIR              # SQLite online backup / pg_dump (hall/backup.py)
+    python -m hall restore FILE            # servers stopped; then verify-ratings
+    python -m hall purge                   # retention (hall/retention.py); prints JSON
     python -m hall add-kiosk KIOSK_ID      # prints only the new token
     python -m hall add-staff NAME [--number 工号 [--password PW | prompt]] [--supervisor | --auditor]
                                            # prints only the new token
@@ -25,14 +32,18 @@ queue on the file lock.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
 import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from contract.errors import ConfigError
+from hall.backup import backup, restore
 from hall.db import (
     DEFAULT_DATABASE_URL,
     DatabaseError,
@@ -42,6 +53,9 @@ from hall.db import (
     migrate,
 )
 from hall.rating_chain import verify_chain
+from hall.retention import purge
+from hall.retention import settings_from_env as retention_settings
+from hall.tls import make_ca, make_cert
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +71,15 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m hall", description="Hall queue server")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    serve = sub.add_parser("serve", parents=[db], help="migrate, then run the HTTP server")
+    keys = argparse.ArgumentParser(add_help=False)
+    keys.add_argument(
+        "--key-file",
+        default=None,
+        help="the hall's keys, 0600 (default: env HALL_KEY_FILE, else beside an SQLite file)",
+    )
+    serve = sub.add_parser("serve", parents=[db, keys], help="migrate, then run the HTTP server")
+    serve.add_argument("--certfile", default=None, help="serve HTTPS: certificate chain (PEM)")
+    serve.add_argument("--keyfile", default=None, help="serve HTTPS: its private key (PEM)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--catalog", default=None, help="services.toml (default: config/)")
@@ -96,6 +118,26 @@ def _parser() -> argparse.ArgumentParser:
     evaluator.add_argument("--catalog", default=None, help="services.toml (default: config/)")
     sub.add_parser("migrate", parents=[db], help="upgrade the database schema to the newest")
     sub.add_parser(
+        "init", parents=[db, keys], help="migrate and create the key file (or adopt old keys)"
+    )
+    sub.add_parser(
+        "rotate-keys",
+        parents=[db, keys],
+        help="new keys: open cases re-encrypted, old ID hashes expired (stop servers first)",
+    )
+    backup_p = sub.add_parser("backup", parents=[db], help="back the database up into DIR")
+    backup_p.add_argument("dir")
+    restore_p = sub.add_parser("restore", parents=[db], help="restore a backup (servers stopped)")
+    restore_p.add_argument("file")
+    sub.add_parser("purge", parents=[db], help="delete what is past its keeping time")
+    make_ca = sub.add_parser("make-ca", help="create a certificate authority in DIR")
+    make_ca.add_argument("dir")
+    make_cert = sub.add_parser("make-cert", help="a server certificate for HOST, signed by the CA")
+    make_cert.add_argument("host")
+    make_cert.add_argument("--ca-dir", required=True, help="the directory of make-ca")
+    make_cert.add_argument("--ip", action="append", default=[], help="also valid for this IP")
+    make_cert.add_argument("--out-dir", default=None, help="default: the CA directory")
+    sub.add_parser(
         "verify-ratings",
         parents=[db],
         help="recompute the rating hash chain; exit 1 naming the first bad record",
@@ -124,6 +166,7 @@ def _verify_ratings(database_url: str) -> int:
         print(
             f"{report.count} ratings verified"
             f" (chain head seq {report.head_seq}, sha256 {report.head_hash})"
+            + (f"; seq 1–{report.purged} deleted past their keeping time" if report.purged else "")
         )
         return 0
     first = report.problems[0]
@@ -136,15 +179,59 @@ def _verify_ratings(database_url: str) -> int:
     return 1
 
 
+def _init(database_url: str, key_file: str | None) -> int:
+    """Migrate, then create the key file (or adopt an older version's keys from the
+    database and delete them there); print where the keys are."""
+    from hall.keys import default_key_file, resolve_keys
+
+    migrate(database_url)
+    engine = make_engine(database_url)
+    try:
+        keys = resolve_keys(engine, database_url, key_file=key_file)
+    finally:
+        engine.dispose()
+    if os.environ.get("HALL_ID_HASH_KEY"):
+        print(f"keys from the environment (fingerprint {keys.fingerprint()[:16]})")
+    else:
+        path = Path(key_file) if key_file else default_key_file(database_url)
+        print(f"key file {path} (fingerprint {keys.fingerprint()[:16]}); back it up apart")
+    return 0
+
+
+def _rotate_keys(database_url: str, key_file: str | None) -> int:
+    from hall.keys import default_key_file, resolve_keys, rotate_keys
+
+    path = Path(key_file) if key_file else default_key_file(database_url)
+    if path is None:
+        raise ConfigError("rotate-keys needs the key file (--key-file or HALL_KEY_FILE)")
+    migrate(database_url)
+    engine = make_engine(database_url)
+    try:
+        resolve_keys(engine, database_url, key_file=path)  # the file matches this database
+        done = rotate_keys(engine, path)
+    finally:
+        engine.dispose()
+    print(
+        f"new keys in {path} (old ones in {path}.old: destroy it once you are sure);"
+        f" {done['cases_reencrypted']} open case(s) re-encrypted,"
+        f" {done['ticket_id_hashes_expired']} ticket ID hash(es) expired"
+    )
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from hall.app import create_app
 
+    if bool(args.certfile) != bool(args.keyfile):
+        raise ValueError("--certfile and --keyfile go together")
     migrate(args.database_url)
+    if args.key_file:
+        os.environ["HALL_KEY_FILE"] = str(Path(args.key_file).absolute())  # for the workers
     # Build once here so a bad catalog, key or database fails now with one clear line
     # (logging is configured only afterwards, so such a failure prints nothing else).
-    app = create_app(args.database_url, args.catalog, migrate_schema=False)
+    app = create_app(args.database_url, args.catalog, migrate_schema=False, key_file=args.key_file)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     common = {
         "host": args.host,
@@ -154,6 +241,9 @@ def _serve(args: argparse.Namespace) -> None:
         # open board streams (SSE) never end by themselves: close them after 3 s
         "timeout_graceful_shutdown": 3,
     }
+    if args.certfile:
+        common["ssl_certfile"] = args.certfile
+        common["ssl_keyfile"] = args.keyfile
     if args.workers <= 1:
         uvicorn.run(app, **common)  # type: ignore[arg-type]
         return
@@ -197,7 +287,33 @@ def main(argv: Sequence[str] | None = None) -> int:
             migrate(args.database_url)
         elif args.command == "verify-ratings":
             return _verify_ratings(args.database_url)
-    except (DatabaseError, ConfigError, ValueError) as exc:
+        elif args.command == "init":
+            return _init(args.database_url, args.key_file)
+        elif args.command == "rotate-keys":
+            return _rotate_keys(args.database_url, args.key_file)
+        elif args.command == "backup":
+            print(backup(args.database_url, Path(args.dir)))
+        elif args.command == "restore":
+            restore(args.database_url, Path(args.file))
+            migrate(args.database_url)  # a backup of an older version: up to this schema
+            print(f"restored {args.file}; check it: python -m hall verify-ratings")
+        elif args.command == "purge":
+            migrate(args.database_url)
+            engine = make_engine(args.database_url)
+            try:
+                done = purge(engine, retention_settings(), dt.datetime.now(dt.UTC))
+            finally:
+                engine.dispose()
+            print(json.dumps(done))
+        elif args.command == "make-ca":
+            files = make_ca(Path(args.dir))
+            print(f"CA certificate (give to every kiosk as [hall] ca_file): {files.cert}")
+            print(f"CA key (keep safe, needed for the next certificate): {files.key}")
+        elif args.command == "make-cert":
+            out = Path(args.out_dir) if args.out_dir else None
+            files = make_cert(Path(args.ca_dir), args.host, ips=args.ip, out_dir=out)
+            print(f"--certfile {files.cert} --keyfile {files.key}")
+    except (DatabaseError, ConfigError, ValueError, OSError) as exc:
         print(f"hall: error: {exc}", file=sys.stderr)
         return 2
     except SQLAlchemyError as exc:

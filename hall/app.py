@@ -32,8 +32,10 @@ from contract.errors import ConfigError
 from hall import __version__, queue_ops
 from hall.announcements import Announcer, warm_on_calls
 from hall.announcements import router as announcements_router
+from hall.api_docs import router as api_docs_router
 from hall.auth import AnyPrincipal, StaffPrincipal, VerifiedKiosk
 from hall.board import router as board_router
+from hall.body_limit import BodyLimitMiddleware, max_body_from_env
 from hall.catalog_api import router as catalog_router
 from hall.counter_web import router as counter_web_router
 from hall.dashboard import router as dashboard_router
@@ -42,10 +44,11 @@ from hall.evaluator import router as evaluator_router
 from hall.events import make_event_hub
 from hall.feedback import feedback_router
 from hall.help import router as help_router
+from hall.keys import resolve_keys
 from hall.monitoring import router as monitoring_router
 from hall.numbering import DEFAULT_TIMEZONE
 from hall.precheck import router as precheck_router
-from hall.privacy import resolve_id_hash_key
+from hall.retention import router as retention_router
 from hall.schemas import CounterStatus, TransferRequest
 from hall.service_levels import router as service_levels_router
 from hall.service_levels import thresholds_from_env
@@ -117,6 +120,7 @@ def create_app(
     catalog_path: str | Path | None = None,
     *,
     id_hash_key: bytes | None = None,
+    key_file: str | Path | None = None,
     clock: Clock | None = None,
     timezone: str | None = None,
     migrate_schema: bool = True,
@@ -125,6 +129,8 @@ def create_app(
 
     ``timezone`` (default env HALL_TIMEZONE or Asia/Shanghai) decides the service day.
     ``migrate_schema`` upgrades the schema first (a no-op when already at head).
+    Keys (``hall.keys``): ``id_hash_key`` (tests, embedders), else env HALL_ID_HASH_KEY,
+    else ``key_file`` / env HALL_KEY_FILE / beside an SQLite file (created on first use).
     Raises ConfigError (catalog, key, time zone) or hall.db.DatabaseError.
     """
     catalog = load_catalog(catalog_path or DEFAULT_CATALOG_PATH)
@@ -136,7 +142,7 @@ def create_app(
     if migrate_schema:
         migrate(database_url)
     engine = make_engine(database_url)
-    key = resolve_id_hash_key(engine, id_hash_key)
+    keys = resolve_keys(engine, database_url, id_hash_key=id_hash_key, key_file=key_file)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -168,17 +174,23 @@ def create_app(
         version=__version__,
         summary="Queue tickets for the kiosks and counters of a government service hall",
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's /docs and /redoc load scripts from a CDN: hall/api_docs.py
+        redoc_url=None,
     )
     app.state.engine = engine
     app.state.catalog = catalog
     app.state.clock = clock or utc_now
-    app.state.queue = Queue(engine, catalog, tz, key)
+    app.state.keys = keys
+    app.state.queue = Queue(engine, catalog, tz, keys.id_hash)
     # pushed to boards, counters, evaluators (hall/events.py): LISTEN/NOTIFY across the
     # server processes on PostgreSQL, an in-process hub on SQLite
     app.state.events = make_event_hub(engine)
     app.state.announcer = Announcer.from_env(database_url)  # spoken calls (hall/announcements.py)
     app.state.service_levels = thresholds_from_env()  # ConfigError now, not at first use
     _install_error_handlers(app)
+    # Outermost of the app's own middleware: runs before routing and any token check.
+    if max_body := max_body_from_env():
+        app.add_middleware(BodyLimitMiddleware, max_bytes=max_body)
     _add_routes(app)
     app.include_router(help_router)
     app.include_router(precheck_router)
@@ -195,6 +207,8 @@ def create_app(
     app.include_router(service_levels_router)
     app.include_router(dashboard_router)
     app.include_router(work_queues_router)
+    app.include_router(retention_router)  # the daily purge (hall/retention.py)
+    app.include_router(api_docs_router)  # /docs, served locally
     log.info("hall server ready: %s, catalog %s", database_kind(engine), catalog.version)
     return app
 

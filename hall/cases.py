@@ -18,10 +18,11 @@ call the citizen back within the response time and again with the outcome — th
 usually left the hall, and a masked number cannot be dialled. So the number is kept in
 full while the case is open, is shown only to the case's owner (``GET …/contact``, each
 view recorded as a ``contact_viewed`` event), never appears in lists, exports or logs, and
-is erased when the case closes. The masked form (138****8000) and a keyed hash
-(HMAC-SHA256 with a key derived from the server's ID-hash key, see ``hall.feedback``; lets
-staff check "is this your number?" and link repeat reports) are kept for the record. Encrypting the stored
-number at rest is out of scope for now.
+is deleted when the case closes. While open it is stored only encrypted (AES-256-GCM with
+the key file's phone key, ``hall.keys``; bound to the case number), with its masked form
+(138****8000, printed on the slip) and a keyed hash (HMAC-SHA256 with a key derived from
+the ID-hash key, ``hall.feedback``); closing the case deletes all three — nothing of the
+number is left to guess from.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from contract.vocab import (
 from hall.auth import AnyPrincipal, KioskPrincipal, StaffPrincipal
 from hall.db import dialect_insert, run_transaction, transaction
 from hall.feedback_settings import FeedbackSettings, get_settings, request_now
+from hall.keys import HallKeys
 from hall.models import Case, CaseEvent, CaseSequence, Ticket
 from hall.ratings import Rejected, scrub_text
 
@@ -92,7 +94,7 @@ class CaseDetail(CaseProgress):
     policy_room: bool
     categories: list[str]
     description: str
-    phone_masked: str
+    phone_masked: str | None = Field(description="None once the case is closed (erased)")
     owner_id: int | None
     overdue_steps: list[Literal["respond", "coordinate", "close"]]
     events: list[CaseEventOut] | None = Field(default=None, description="single case only")
@@ -217,7 +219,7 @@ def _created(case: Case, now: dt.datetime, today: dt.date) -> CaseCreated:
     return CaseCreated(
         **_progress_fields(case, now, today),
         categories=json.loads(case.categories),
-        phone_masked=case.phone_masked,
+        phone_masked=case.phone_masked or "",  # "" only for a retry of a case closed since
     )
 
 
@@ -269,6 +271,7 @@ def create_case(
     kiosk_id: str,
     body: CaseIn,
     now: dt.datetime,
+    keys: HallKeys,
 ) -> tuple[Case, bool]:
     """Screen, number and store a case, or return the one this key already created
     (a retry gets its case even if the screening rules changed meanwhile)."""
@@ -300,7 +303,7 @@ def create_case(
             tried_normal_channel=body.tried_normal_channel,
             overlapping_duties=body.overlapping_duties, policy_room=body.policy_room,
             categories=json.dumps(categories, ensure_ascii=False), description=description,
-            phone=phone, phone_masked=mask_phone(phone), phone_hash=hash_phone(phone_key, phone),
+            phone_masked=mask_phone(phone), phone_hash=hash_phone(phone_key, phone),
             status="submitted", submitted_at=submitted, received_at=now,
             respond_due_at=submitted + dt.timedelta(hours=settings.case_respond_hours),
             coordinate_due_on=settings.calendar.add_working_days(
@@ -308,6 +311,7 @@ def create_case(
             ),
             close_due_on=settings.calendar.add_working_days(start_day, settings.case_close_days),
         )  # fmt: skip
+        case.phone_ciphertext = keys.encrypt_phone(phone, case.case_number)
         session.add(case)
         session.flush()
         return case, True
@@ -358,7 +362,8 @@ def apply_event(
             if case.status not in ("responded", "coordinating"):
                 raise Rejected(409, "invalid_step", f"cannot close: case is {case.status}")
             case.closed_at, case.status = now, "closed"
-            case.phone = None  # the call-backs are done: keep only masked form and hash
+            # the call-backs are done: nothing of the phone number stays
+            case.phone = case.phone_ciphertext = case.phone_masked = case.phone_hash = None
     session.add(CaseEvent(case_id=case.id, kind=body.kind, staff_id=staff_id, note=note, at=now))
     log.info("case %s: %s by staff %d", case.case_number, body.kind, staff_id)
 
@@ -420,7 +425,13 @@ def post_case(
     now = request_now(request)
     try:
         case, created = create_case(
-            request.app.state.engine, settings, _phone_key(request), kiosk.id, body, now
+            request.app.state.engine,
+            settings,
+            _phone_key(request),
+            kiosk.id,
+            body,
+            now,
+            request.app.state.keys,
         )
     except Rejected as exc:
         return exc.response()
@@ -501,12 +512,13 @@ def case_contact(case_number: CaseNumber, staff: StaffPrincipal, request: Reques
             case = _load(session, case_number)
             if case.owner_id != int(staff.id):
                 raise Rejected(403, "not_owner", "only the case's owner may call the citizen")
-            if case.phone is None:
+            if case.phone_ciphertext is None:
                 raise Rejected(410, "erased", "the phone number was erased when the case closed")
             session.add(
                 CaseEvent(case_id=case.id, kind="contact_viewed", staff_id=int(staff.id), at=now)
             )
-            phone = case.phone
+            keys: HallKeys = request.app.state.keys
+            phone = keys.decrypt_phone(case.phone_ciphertext, case.case_number)
     except Rejected as exc:
         return exc.response()
     log.info("case %s: contact viewed by staff %s", case_number, staff.id)

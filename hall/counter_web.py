@@ -43,7 +43,7 @@ from sqlalchemy import func, select
 from contract.catalog import Catalog
 from hall import queue_ops
 from hall.auth import is_auditor
-from hall.db import get_or_create_secret, transaction
+from hall.db import transaction
 from hall.models import CounterSession, CounterState, Precheck, QueueAction, Staff, Ticket
 from hall.service_levels import counter_groups, current_alerts
 from hall.staff_accounts import LoginRefused, check_login
@@ -152,13 +152,9 @@ def read_session(request: Request) -> CounterSignIn | None:
 
 
 def _login_key(app: FastAPI) -> bytes:
-    key: bytes | None = getattr(app.state, "counter_login_key", None)
-    if key is None:
-        with _key_lock:
-            key = getattr(app.state, "counter_login_key", None)
-            if key is None:
-                key = get_or_create_secret(app.state.engine, SECRET_NAME)
-                app.state.counter_login_key = key
+    """The sign-in form's HMAC key: derived from the key file's session key (hall.keys),
+    never stored in the database."""
+    key: bytes = app.state.keys.subkey(SECRET_NAME)
     return key
 
 

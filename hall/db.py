@@ -37,7 +37,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from hall.models import Kiosk, ServerSecret, Staff
+from hall.models import Kiosk, Staff
+from hall.private_files import private_file
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,8 @@ def make_engine(database_url: str) -> Engine:
 
 
 def _sqlite_engine(url: Any) -> Engine:
+    if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+        private_file(Path(url.database))  # 0600: personal data (kiosk/private_files.py)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")
@@ -104,6 +107,9 @@ def _sqlite_engine(url: Any) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA foreign_keys = ON")
+        # Deleted personal data (a closed case's phone number, purged links) is overwritten
+        # with zeros, not left in free pages of the file for a copy to find.
+        cursor.execute("PRAGMA secure_delete = ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -558,30 +564,6 @@ def add_staff(
         engine.dispose()
     log.info("staff token issued (staff names are not logged)")
     return token
-
-
-# -- server secrets -------------------------------------------------------------------------
-def get_or_create_secret(engine: Engine, name: str, nbytes: int = 32) -> bytes:
-    """A random secret generated once and stored in ``server_secrets``.
-
-    Processes starting together may both try to create it: the primary key lets one win,
-    and every process then reads the winner's value.
-    """
-    with transaction(engine, readonly=True) as session:
-        found = session.scalar(select(ServerSecret.value).where(ServerSecret.name == name))
-    if found is None:
-        candidate = secrets.token_hex(nbytes)
-        with transaction(engine) as session:
-            stmt = dialect_insert(engine, ServerSecret).values(
-                name=name, value=candidate, created_at=dt.datetime.now(dt.UTC)
-            )
-            stmt = stmt.on_conflict_do_nothing(index_elements=["name"])
-            session.execute(stmt)
-        with transaction(engine, readonly=True) as session:
-            found = session.scalar(select(ServerSecret.value).where(ServerSecret.name == name))
-        log.info("server secret %r ready", name)
-    assert found is not None
-    return bytes.fromhex(found)
 
 
 def dialect_insert(bind: Engine | Connection, table: Any) -> Any:

@@ -22,7 +22,6 @@ from fastapi import APIRouter, FastAPI
 from hall.cases import router as cases_router
 from hall.feedback_settings import FeedbackSettings, app_timezone, settings_from_env
 from hall.followups import router as followups_router
-from hall.privacy import resolve_id_hash_key
 from hall.ratings import router as ratings_router
 
 log = logging.getLogger(__name__)
@@ -35,12 +34,8 @@ def install(app: FastAPI, settings: FeedbackSettings | None = None) -> FeedbackS
     if settings is None:
         settings = getattr(state, "feedback", None) or settings_from_env(app_timezone(app))
     state.feedback = settings
-    engine = state.engine
     # The queue's key, so card holders hash alike here and on their tickets.
-    queue_key = getattr(getattr(state, "queue", None), "_id_hash_key", None)
-    state.rating_id_hash_key = (
-        queue_key if isinstance(queue_key, bytes) else resolve_id_hash_key(engine)
-    )
+    state.rating_id_hash_key = state.keys.id_hash  # hall.keys, set by create_app
     state.case_phone_hash_key = derive_key(state.rating_id_hash_key, "case-phone-hash")
     return settings
 

@@ -113,7 +113,9 @@ class Staff(Base):
 
 
 class ServerSecret(Base):
-    """Secrets the server generates once and shares between its processes (hex values)."""
+    """Since the key file (``hall.keys``): only the keys' fingerprint (``key_fingerprint``),
+    which reveals nothing. Older versions kept the keys themselves here; the first start
+    moves them into the key file and deletes them."""
 
     __tablename__ = "server_secrets"
 
@@ -285,6 +287,10 @@ class RatingChainHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     last_seq: Mapped[int] = mapped_column(Integer)
     last_hash: Mapped[str] = mapped_column(String(64))
+    # The retention job (hall/retention.py) deleted ratings seq 1..purged_seq, the oldest,
+    # past their keeping time; the chain now starts after purged_hash (that row's hash).
+    purged_seq: Mapped[int] = mapped_column(Integer, server_default="0")
+    purged_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class Rating(Base):
@@ -382,9 +388,11 @@ class CaseSequence(Base):
 class Case(Base):
     """A 办不成事 case: a matter normal windows could not solve, with one owner (首接负责制).
 
-    Personal data: ``phone`` is kept in full only while the case is open, because its owner
-    must call the citizen back; closing erases it. ``phone_masked`` (138****8000) and
-    ``phone_hash`` (HMAC-SHA256, keyed; ``hall.feedback.derive_key``) stay for the record.
+    Personal data: the phone number is kept only while the case is open, because its owner
+    must call the citizen back, and then only encrypted (``phone_ciphertext``, AES-GCM with
+    the key file's phone key, ``hall.keys``); with it ``phone_masked`` (138****8000) and
+    ``phone_hash`` (HMAC-SHA256, keyed). Closing the case deletes all three. ``phone`` is
+    the plain number of older versions: always NULL once a server of this version started.
     """
 
     __tablename__ = "cases"
@@ -408,8 +416,9 @@ class Case(Base):
     categories: Mapped[str] = mapped_column(String(400))
     description: Mapped[str] = mapped_column(String(500))
     phone: Mapped[str | None] = mapped_column(String(11))
-    phone_masked: Mapped[str] = mapped_column(String(16))
-    phone_hash: Mapped[str] = mapped_column(String(64))
+    phone_ciphertext: Mapped[str | None] = mapped_column(String(96))
+    phone_masked: Mapped[str | None] = mapped_column(String(16))
+    phone_hash: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -242,6 +242,7 @@ class ChainReport:
     count: int = 0
     head_seq: int = 0
     head_hash: str = GENESIS_HASH
+    purged: int = 0  # the oldest ratings, seq 1..purged, deleted by the retention job
     problems: list[ChainProblem] = field(default_factory=list)
 
     @property
@@ -249,13 +250,19 @@ class ChainReport:
         return not self.problems
 
 
-def check_rows(rows: Iterable[Mapping[str, Any]], report: ChainReport) -> str:
+def check_rows(
+    rows: Iterable[Mapping[str, Any]],
+    report: ChainReport,
+    start_seq: int = 1,
+    start_hash: str = GENESIS_HASH,
+) -> str:
     """Walk rows in ``seq`` order, appending problems to ``report``; return the last hash.
 
     Each row is checked against the *stored* hash of the row before it, so one edited row
-    is reported once (not every row after it).
+    is reported once (not every row after it). The chain starts at ``start_seq`` after
+    ``start_hash`` when the retention job deleted the oldest ratings.
     """
-    expected_seq, prev_hash = 1, GENESIS_HASH
+    expected_seq, prev_hash = start_seq, start_hash
     for row in rows:
         report.count += 1
         seq, number = row["seq"], row["ticket_number"]
@@ -286,13 +293,18 @@ def verify_chain(engine: Engine, batch: int = 2000) -> ChainReport:
     """Recompute the whole chain from the database (read-only; streams ``batch`` rows)."""
     report = ChainReport()
     with transaction(engine, readonly=True) as session:
-        head = session.execute(select(_HEAD.c.last_seq, _HEAD.c.last_hash)).one_or_none()
+        head = session.execute(
+            select(_HEAD.c.last_seq, _HEAD.c.last_hash, _HEAD.c.purged_seq, _HEAD.c.purged_hash)
+        ).one_or_none()
+        purged = head.purged_seq if head is not None else 0
+        start_hash = head.purged_hash if head is not None and purged else GENESIS_HASH
+        report.purged = purged
         result = session.execute(
             select(_RATINGS).order_by(_RATINGS.c.seq), execution_options={"yield_per": batch}
         ).mappings()
-        last_hash = check_rows(result, report)
+        last_hash = check_rows(result, report, purged + 1, start_hash)
         last_seq = session.scalar(select(_RATINGS.c.seq).order_by(_RATINGS.c.seq.desc()).limit(1))
-    last_seq = last_seq or 0
+    last_seq = last_seq or purged
     if head is None:
         report.problems.append(ChainProblem(last_seq, None, "the chain head row is missing"))
         return report

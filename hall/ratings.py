@@ -27,7 +27,6 @@ import datetime as dt
 import io
 import json
 import logging
-import re
 import uuid
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
@@ -59,6 +58,7 @@ from hall.feedback_settings import (
 from hall.models import Kiosk, Rating, RatingFollowup, Ticket
 from hall.privacy import hash_id_number
 from hall.rating_chain import append_rating
+from hall.scrub import scrub_text
 from hall.tickets import KioskNotAuthorized
 
 log = logging.getLogger(__name__)
@@ -67,10 +67,6 @@ router = APIRouter(prefix="/api/v1/ratings", tags=["ratings"])
 
 SERVED_STATUSES = frozenset({"called", "completed"})
 """A ticket can be rated once it reached a window."""
-
-_ID_LIKE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_MOBILE_LIKE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class Rejected(Exception):
@@ -89,19 +85,6 @@ class Rejected(Exception):
     def response(self) -> JSONResponse:
         body = {"detail": self.message, "code": self.code, **self.extra}
         return JSONResponse(body, status_code=self.status_code)
-
-
-def scrub_text(text: str) -> str:
-    """Mask ID-number-like and mobile-number-like runs a citizen typed into free text,
-    and drop control characters (newlines and tabs stay).
-
-    Comments travel upward and are read by staff; a citizen who types their ID or phone
-    number into one should not have it stored. 18-character IDs keep their first 4 and
-    last 4 characters (1101**********002X), mobiles the first 3 and last 4 (138****8000).
-    """
-    text = _CONTROL.sub("", text)  # PostgreSQL text cannot hold NUL; others are noise
-    text = _ID_LIKE.sub(lambda m: m.group()[:4] + "*" * 10 + m.group()[-4:], text)
-    return _MOBILE_LIKE.sub(lambda m: m.group()[:3] + "****" + m.group()[-4:], text)
 
 
 # -- request and response bodies ----------------------------------------------------------

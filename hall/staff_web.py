@@ -2,8 +2,8 @@
 
 Hall staff log in with their staff token (``python -m hall add-staff``); the server answers
 with a session cookie (HttpOnly, SameSite=Strict, path /staff) holding the staff id, an
-expiry and an HMAC over both and the staff's token hash, keyed by a server secret from
-``server_secrets``. Rotating or removing a token therefore ends its sessions too.
+expiry and an HMAC over both and the staff's token hash, keyed by the session key of the
+key file (``hall.keys``, never the database). Rotating or removing a token therefore ends its sessions too.
 
 The page is rendered on the server (it reads without JavaScript) and then refreshed by a
 small plain script (``hall/static/staff.js``) that polls ``/staff/kiosks.json`` every
@@ -40,7 +40,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy import select
 
 from hall.auth import Principal
-from hall.db import get_or_create_secret, hash_token, transaction
+from hall.db import hash_token, transaction
 from hall.help import close_help_request, list_help_requests
 from hall.models import Staff
 from hall.monitoring import (
@@ -60,7 +60,6 @@ SESSION_TTL_S = 12 * 3600
 """A session lasts one working day, seconds."""
 POLL_MS = 2500
 """How often the page refreshes the kiosk list, milliseconds."""
-SECRET_NAME = "staff_session_hmac"
 MAX_FORM_BYTES = 4096
 
 _STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -113,7 +112,7 @@ def _session_key(app: FastAPI) -> bytes:
         with _key_lock:
             key = getattr(app.state, "staff_session_key", None)
             if key is None:
-                key = get_or_create_secret(app.state.engine, SECRET_NAME)
+                key = app.state.keys.session
                 app.state.staff_session_key = key
     return key
 

@@ -19,11 +19,14 @@ behind is charged for the queue too.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import itertools
 import json
 import os
+import select
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -48,6 +51,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def test_key_file(database_url: str) -> Path:
+    """Where ``ServerProcess`` keeps the keys of a PostgreSQL test database (one file per
+    database URL, shared by every process serving it; deleted with the database)."""
+    digest = hashlib.sha256(database_url.encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"hall-test-keys-{digest}.json"
+
+
 class ServerProcess:
     """``python -m hall serve`` in a subprocess; use as a context manager."""
 
@@ -61,10 +71,25 @@ class ServerProcess:
         env: dict[str, str] | None = None,
         log_path: str | Path | None = None,
         log_level: str = "warning",
+        key_file: str | Path | None = None,
+        certfile: str | Path | None = None,
+        keyfile: str | Path | None = None,
+        ca_file: str | Path | None = None,
+        extra_args: Sequence[str] = (),
     ) -> None:
+        """``key_file``: the hall's keys (``hall.keys``); by default beside an SQLite file,
+        and for PostgreSQL one file per database URL in the temporary directory, so that
+        every process of a test serving that database shares it. ``certfile``/``keyfile``
+        serve HTTPS (``base_url`` https://localhost:…), checked against ``ca_file``."""
         self.database_url = database_url
         self.port = port or free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.certfile, self.keyfile, self.ca_file = certfile, keyfile, ca_file
+        self.extra_args = list(extra_args)
+        if key_file is None and not database_url.startswith("sqlite"):
+            key_file = test_key_file(database_url)
+        self.key_file = key_file
+        scheme, host = ("https", "localhost") if certfile else ("http", "127.0.0.1")
+        self.base_url = f"{scheme}://{host}:{self.port}"
         self.workers = workers
         self.catalog = catalog
         self.env = env or {}
@@ -94,6 +119,11 @@ class ServerProcess:
         ]  # fmt: skip
         if self.catalog:
             cmd += ["--catalog", str(self.catalog)]
+        if self.key_file:
+            cmd += ["--key-file", str(self.key_file)]
+        if self.certfile:
+            cmd += ["--certfile", str(self.certfile), "--keyfile", str(self.keyfile)]
+        cmd += self.extra_args
         env = {**os.environ, **self.env}
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
         with open(self.log_path, "wb") as log:
@@ -111,7 +141,11 @@ class ServerProcess:
                     f"hall server exited with {self._proc.returncode}:\n{self.log_text()}"
                 )
             try:
-                if httpx.get(f"{self.base_url}/api/v1/health", timeout=1.0).status_code == 200:
+                verify: Any = (
+                    ssl.create_default_context(cafile=self.ca_file) if self.ca_file else True
+                )
+                health = httpx.get(f"{self.base_url}/api/v1/health", timeout=1.0, verify=verify)
+                if health.status_code == 200:
                     return
             except httpx.TransportError:
                 pass
@@ -154,6 +188,59 @@ class ServerProcess:
         self.stop()
 
 
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident memory so far (VmHWM), MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmHWM")
+
+
+def post_body(
+    port: int, path: str, total: int, *, chunked: bool, token: str = "", timeout_s: float = 30
+) -> tuple[int, float, int]:
+    """POST ``total`` bytes (a JSON array's worth of "1,") as fast as the server takes
+    them, until it answers. Returns (status, seconds to the answer, bytes sent)."""
+    head = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", "Content-Type: application/json"]
+    head.append("Transfer-Encoding: chunked" if chunked else f"Content-Length: {total}")
+    if token:
+        head.append(f"Authorization: Bearer {token}")
+    piece = b"1," * (1024 * 512)
+    data = b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece
+    sock = socket.create_connection(("127.0.0.1", port))
+    started = time.monotonic()
+    sent, answer = 0, b""
+    try:
+        sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode())
+        sock.setblocking(False)
+        pending = memoryview(b"")
+        while time.monotonic() - started < timeout_s:
+            want_write = sent < total or len(pending) > 0
+            readable, writable, _ = select.select([sock], [sock] if want_write else [], [], 1.0)
+            if readable:
+                chunk = sock.recv(65536)
+                answer += chunk
+                if b"\r\n\r\n" in answer or not chunk:
+                    break
+            elif writable:
+                if not pending:
+                    pending = memoryview(data)
+                try:
+                    n = sock.send(pending)
+                except (BrokenPipeError, ConnectionResetError):
+                    want_write = False
+                    sock.setblocking(True)
+                    sock.settimeout(5)
+                    answer += sock.recv(65536)
+                    break
+                pending = pending[n:]
+                sent += n
+    finally:
+        sock.close()
+    assert answer.startswith(b"HTTP/1.1 "), answer[:100]
+    return int(answer[9:12]), time.monotonic() - started, sent
+
+
 def create_postgres_database(admin_url: str, prefix: str = "hall_test") -> str:
     """Create an empty database next to ``admin_url`` (a superuser URL); return its URL."""
     from sqlalchemy import create_engine, text
@@ -186,6 +273,7 @@ def drop_postgres_database(admin_url: str, database_url: str) -> None:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         engine.dispose()
+    test_key_file(database_url).unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)

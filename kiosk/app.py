@@ -36,6 +36,7 @@ from kiosk.hall_client import HallClient
 from kiosk.heartbeat import Heartbeat
 from kiosk.journeys.precheck import PrecheckJourney
 from kiosk.outbox import Dispatcher, Outbox, OutboxSender
+from kiosk.private_files import private_dir
 from kiosk.rating import RatingService
 from kiosk.runner import ImmediateRunner, Runner
 from kiosk.settings import Settings
@@ -218,9 +219,9 @@ class KioskCore:
                 h_new.mode == "embedded" and h_old.timeout_s != h_new.timeout_s
             ):
                 restart.append("hall.mode" if h_old.mode != h_new.mode else "hall.timeout_s")
-            elif h_new.mode == "remote" and (h_old.url, h_old.token, h_old.timeout_s) != (
-                h_new.url, h_new.token, h_new.timeout_s
-            ):  # fmt: skip
+            elif h_new.mode == "remote" and (
+                h_old.url, h_old.token, h_old.timeout_s, h_old.ca_file
+            ) != (h_new.url, h_new.token, h_new.timeout_s, h_new.ca_file):  # fmt: skip
                 self._switch_hall(new)
             if self.heartbeat is not None:
                 self.heartbeat.interval_s = h_new.heartbeat_s  # from the next beat on
@@ -239,7 +240,7 @@ class KioskCore:
     def _switch_hall(self, new: Settings) -> None:
         """A remote hall server's new address or token: every user of the client switches."""
         h = new.hall
-        client = HallClient(h.url, h.token, h.timeout_s)
+        client = HallClient(h.url, h.token, h.timeout_s, h.ca_file)
         previous, self.hall = self.hall, client
         self.flow.visit.hall = client
         if self.flow.rating.sink is not None:
@@ -268,7 +269,8 @@ class KioskCore:
             self.runner.post(lambda: self.alert_staff("catalog:refused"))
 
         self.catalog_sync = CatalogSync(h.url, h.token, settings.data_dir, h.catalog_sync_s,
-                                        offer, etag, h.timeout_s, refused)  # fmt: skip
+                                        offer, etag, h.timeout_s, refused,
+                                        ca_file=h.ca_file)  # fmt: skip
         self.catalog_sync.start()
 
     def _catalog_swapped(self, catalog: Catalog) -> None:
@@ -396,7 +398,7 @@ def build_core(
     catalog, catalog_etag, catalog_source = initial_catalog(
         settings.hall.mode, settings.kiosk.catalog, data_dir
     )
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)  # 0700: tokens, the outbox, the embedded hall's database and keys
 
     hall: HallClient
     if settings.hall.mode == "embedded":
@@ -415,7 +417,9 @@ def build_core(
                 "hall.url and hall.token: a remote hall server needs its address"
                 " (http://host:port) and this kiosk's token (python -m hall add-kiosk KIOSK_ID)"
             )
-        hall = HallClient(settings.hall.url, settings.hall.token, settings.hall.timeout_s)
+        hall = HallClient(
+            settings.hall.url, settings.hall.token, settings.hall.timeout_s, settings.hall.ca_file
+        )
 
     opened: list[object] = []
     try:

@@ -33,6 +33,7 @@ from pydantic import ValidationError
 
 from contract.catalog import Catalog, load_catalog
 from contract.errors import describe_validation_error
+from kiosk.hall_client import tls_verify
 from kiosk.visit import Screen
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,7 @@ class CatalogSync:
         etag: str = "",
         timeout_s: float = 3.0,
         on_refused: Callable[[str], None] | None = None,
+        ca_file: str | Path | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.interval_s = interval_s
@@ -107,6 +109,7 @@ class CatalogSync:
             base_url=base_url.rstrip("/"),
             headers={"Authorization": f"Bearer {token}"},
             timeout=timeout_s,
+            verify=tls_verify(ca_file),
         )
         self._lock = threading.Lock()
         self._stop = threading.Event()

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from contract.errors import ConfigError
+from kiosk.private_files import FILE_MODE
 from kiosk.settings import ENV_PREFIX, Settings, load_settings
 
 PREVIOUS_SUFFIX = ".previous"
@@ -93,7 +94,9 @@ class ConfigStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
-            with open(tmp, "w", encoding="utf-8") as f:
+            # 0600: the site file holds this kiosk's hall token (kiosk/private_files.py)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+            with open(fd, "w", encoding="utf-8") as f:
                 f.write(dump_toml(data))
                 f.flush()
                 os.fsync(f.fileno())
@@ -103,6 +106,7 @@ class ConfigStore:
                 raise ConfigError(str(exc).replace(str(tmp.resolve()), str(self.path))) from None
             if self.path.exists():
                 shutil.copy2(self.path, self.previous)
+                os.chmod(self.previous, FILE_MODE)
             os.replace(tmp, self.path)
         except BaseException:
             tmp.unlink(missing_ok=True)

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import functools
 import logging
+import ssl
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from contract.errors import ConfigError
 from kiosk.identity import Holder
 from kiosk.tickets import Ticket
 
@@ -53,9 +56,26 @@ class HallRejected(HallError):
         self.code = code
 
 
+def tls_verify(ca_file: str | Path | None) -> ssl.SSLContext | bool:
+    """How an https:// hall server is checked: against ``ca_file`` (the hall's own CA, e.g.
+    ``python -m hall make-ca``; ``[hall] ca_file``) when given, else the system's CAs."""
+    if not ca_file:
+        return True
+    path = Path(ca_file).expanduser()
+    try:
+        return ssl.create_default_context(cafile=str(path))
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(
+            f"hall.ca_file {path}: not a readable PEM CA certificate ({exc})"
+        ) from None
+
+
 class HallClient:
-    def __init__(self, base_url: str, token: str, timeout_s: float = 3.0) -> None:
+    def __init__(
+        self, base_url: str, token: str, timeout_s: float = 3.0, ca_file: str | Path | None = None
+    ) -> None:
         self.timeout_s = timeout_s
+        self._verify = tls_verify(ca_file)  # [hall] ca_file: the hall's own CA
         self._base_url = base_url.rstrip("/")
         self._http: httpx.Client | None = self._open(base_url, token) if base_url else None
 
@@ -64,6 +84,7 @@ class HallClient:
             base_url=base_url.rstrip("/"),
             headers={"Authorization": f"Bearer {token}"},
             timeout=self.timeout_s,
+            verify=self._verify,
         )
 
     @property

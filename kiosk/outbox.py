@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kiosk.private_files import private_file
+
 log = logging.getLogger(__name__)
 
 _PLAIN_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
@@ -80,6 +82,7 @@ class Outbox:
         self.max_backoff_s = max_backoff_s
         self.clock = clock
         path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)  # 0600: phone numbers of cases in flight
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -130,7 +133,7 @@ class Outbox:
         return [Message(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5]) for r in rows]
 
     def state(self, key: str) -> str | None:
-        """"waiting" (not yet confirmed), "dead" (refused for good) or None (not stored:
+        """ "waiting" (not yet confirmed), "dead" (refused for good) or None (not stored:
         never put, or confirmed and removed)."""
         with self._lock:
             row = self._db.execute("SELECT dead FROM outbox WHERE key = ?", (key,)).fetchone()

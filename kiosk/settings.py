@@ -62,6 +62,8 @@ class HallSection(_Section):
     mode: Literal["embedded", "remote"] = "embedded"
     url: str = ""  # remote mode: e.g. http://hall.local:8600
     token: str = ""  # remote mode: printed by `python -m hall add-kiosk KIOSK_ID`
+    # remote mode over https: the hall's own CA certificate (python -m hall make-ca); "" = system CAs
+    ca_file: str = Field(default="", max_length=4096)
     timeout_s: float = Field(default=3.0, gt=0, le=60)
     outbox_retry_s: float = Field(default=5.0, ge=0.2, le=600, description="outbox check, s")
     heartbeat_s: float = Field(default=15.0, ge=0.5, le=600, description="heartbeat interval, s")

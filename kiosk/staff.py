@@ -322,11 +322,11 @@ def ocr_test(image_bytes: bytes, precheck: Any, timeout_s: float = 120.0) -> dic
     }
 
 
-def hall_test(url: str, token: str, timeout_s: float) -> dict[str, Any]:
+def hall_test(url: str, token: str, timeout_s: float, ca_file: str = "") -> dict[str, Any]:
     """``GET /api/v1/health`` with this kiosk's token; the round-trip time in milliseconds."""
     from kiosk.hall_client import HallClient
 
-    client = HallClient(url, token, timeout_s)
+    client = HallClient(url, token, timeout_s, ca_file)
     try:
         start = time.perf_counter()
         body = client.health()

@@ -213,8 +213,8 @@ def test_the_phone_is_for_the_owner_only_and_erased_at_close(fb: FeedbackHall) -
     event(fb, number, "close", "已办结")
     gone = fb.client.get(f"/api/v1/cases/{number}/contact", headers=fb.staff())
     assert gone.status_code == 410
-    stored = fb.sql("SELECT phone, phone_masked, length(phone_hash) FROM cases")
-    assert stored == [(None, "139****5678", 64)]
+    stored = fb.sql("SELECT phone, phone_ciphertext, phone_masked, phone_hash FROM cases")
+    assert stored == [(None, None, None, None)]  # deleted, not masked-and-hashed
     kinds = [k for (k,) in fb.sql("SELECT kind FROM case_events ORDER BY id")]
     assert kinds == ["take", "contact_viewed", "respond", "close"]
 

@@ -73,7 +73,7 @@ def test_a_masked_id_number_is_rejected(hall: Hall) -> None:
     hall.issue(SERVICE, holder=holder, expect=422)
 
 
-def test_without_a_key_one_is_generated_once_and_shared(tmp_path: Path) -> None:
+def test_without_a_key_one_is_generated_once_in_a_key_file_and_shared(tmp_path: Path) -> None:
     db_url = f"sqlite:///{tmp_path / 'hall.sqlite3'}"
     first = create_app(db_url, clock=FakeClock())
     second = create_app(db_url, clock=FakeClock())
@@ -82,8 +82,12 @@ def test_without_a_key_one_is_generated_once_and_shared(tmp_path: Path) -> None:
     assert key_a == key_b
     assert len(key_a) == 32
     assert key_a != ID_HASH_KEY
-    with sqlite3.connect(tmp_path / "hall.sqlite3") as conn:
-        assert conn.execute("SELECT count(*) FROM server_secrets").fetchone() == (1,)
+    key_file = tmp_path / "hall.sqlite3.keys.json"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert key_a.hex() in key_file.read_text()
+    with sqlite3.connect(tmp_path / "hall.sqlite3") as conn:  # only the keys' fingerprint
+        assert conn.execute("SELECT name FROM server_secrets").fetchall() == [("key_fingerprint",)]
+    assert key_a.hex().encode() not in _database_bytes(tmp_path / "hall.sqlite3")
     with TestClient(first):
         pass  # the lifespan runs and disposes of the engine
 

@@ -443,7 +443,7 @@ class HallPage(Page):
             token = token or self.core.settings.hall.token
 
             def work() -> dict[str, Any]:
-                return staff.hall_test(url, token, timeout)
+                return staff.hall_test(url, token, timeout, self.core.settings.hall.ca_file)
         else:
 
             def work() -> dict[str, Any]:
