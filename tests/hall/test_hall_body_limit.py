@@ -37,7 +37,9 @@ def test_a_200_mb_anonymous_body_is_refused_quickly_and_memory_stays_low(
     status, seconds, sent = post_body(proc.port, "/api/v1/tickets", 200 * MB, chunked=True)
     assert status == 413 and seconds < 5
     assert sent < 50 * MB  # refused while streaming, not after the whole body
-    assert peak_rss_mb(proc.pid) - before < 30, "the server buffered the refused body"
+    # a buffered body would add 200 MB or more; 64 MB leaves room for what the server loads
+    # lazily on its first requests (pinyin tables for the announcer, the API models)
+    assert peak_rss_mb(proc.pid) - before < 64, "the server buffered the refused body"
 
 
 def test_the_limit_applies_before_the_token_check_and_normal_requests_pass(
