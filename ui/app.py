@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import signal
 import sys
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QTimer, QtMsgType, qInstallMessageHandler
@@ -10,10 +14,15 @@ from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
 from kiosk.app import KioskCore, build_core
+from kiosk.print_journal import PrintJournal
+from kiosk.service import descendants, kill_descendants
 from kiosk.settings import Settings
 from ui import theme
+from ui.lifecycle import StopSignals, Watchdog
 from ui.main_window import MainWindow
 from ui.runner import QtRunner
+
+log = logging.getLogger(__name__)
 
 _QUIET = ("This plugin does not support propagateSizeHints()",)
 
@@ -55,9 +64,22 @@ def add_staff_panel(window: MainWindow, core: KioskCore) -> None:
 
 
 def run_kiosk(settings: Settings, windowed: bool = False, exit_after_start: bool = False) -> int:
+    """The kiosk until it is told to stop: SIGINT/SIGTERM (see ``ui/lifecycle.py``) stop it
+    cleanly — the OCR worker ends, the print job in progress finishes (or stays in the print
+    journal, reprinted at the next start), devices close, the outbox is closed —, exit 0."""
     app = application()
     runner = QtRunner()
     core = build_core(settings, runner, start_hall=False)
+    stopping: list[int] = []
+
+    def on_stop(signum: int) -> None:
+        stopping.append(signum)
+        app.quit()
+
+    signals = StopSignals(on_stop)
+    watchdog = Watchdog()
+    journal = PrintJournal(settings.data_dir / "print-journal.json", core.flow.ticket_print)
+    core.flow.changed.connect(journal.follow)
     try:
         window = make_window(core, staff_panel=False)
         window.resize(1280, 900)
@@ -80,14 +102,70 @@ def run_kiosk(settings: Settings, windowed: bool = False, exit_after_start: bool
             QTimer.singleShot(0, shown)
 
         def after_home_shown() -> None:
+            watchdog.ready()
             core.warm_up()  # the embedded server, python-escpos, the OCR worker
             add_staff_panel(window, core)
+            journal.reprint_pending(core)  # tickets a crash or stop cut short
+            scenario = os.environ.get("KIOSK_AUTOPILOT", "")
+            if scenario:
+                from ui.autopilot import Autopilot
+
+                Autopilot(core.flow, scenario).start()
 
         QTimer.singleShot(0, after_home_shown)
-        return app.exec()
+        app.exec()
     finally:
+        watchdog.stop()
+        unfinished = stop_core(app, core, runner)
+        signals.close()
+    if stopping or unfinished:
+        # Everything that matters is closed and on disk (outbox, print journal). Leave now:
+        # tearing down Qt and the interpreter costs seconds on a loaded kiosk, and a
+        # thread still blocked in a device call would hold the exit for ever.
+        log.info("stopped by %s", signal.Signals(stopping[0]).name if stopping else "quit")
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+    return 0
+
+
+def stop_core(app: QApplication, core: KioskCore, runner: QtRunner, grace_s: float = 2.5) -> int:
+    """End the kiosk's work in order; returns how many jobs did not finish in ``grace_s``.
+
+    The OCR worker first (a page in progress is of no use any more), then up to ``grace_s``
+    for the jobs in flight — a ticket printing — with their results delivered (so a printed
+    ticket leaves the print journal), then every device, the outbox and the hall server.
+    """
+    t0 = time.monotonic()
+    if core.precheck is not None:
+        try:
+            core.precheck.close()
+        except Exception:
+            log.exception("closing the pre-check worker failed")
+    t1 = time.monotonic()
+    deadline = t1 + grace_s
+    while runner.pending and time.monotonic() < deadline:
+        runner.pool.waitForDone(50)
+        app.processEvents()
+    unfinished = runner.pending
+    if unfinished:
+        state = core.flow.state
+        if state.busy == "printing" and state.ticket is not None:
+            log.warning("ticket %s still printing at stop: kept for reprint", state.ticket.number)
+        log.warning("%d job(s) unfinished at stop", unfinished)
+    t2 = time.monotonic()
+    core.close()
+    if not unfinished:
         runner.shutdown()
-        core.close()
+    t3 = time.monotonic()
+    left = descendants()
+    if left:
+        log.warning("worker processes left at stop, ended: %s", left)
+        kill_descendants(signal.SIGTERM)
+    log.info("stop took %.0f ms: OCR worker %.0f, jobs in flight %.0f, devices and hall %.0f",
+             (t3 - t0) * 1000, (t1 - t0) * 1000, (t2 - t1) * 1000, (t3 - t2) * 1000)  # fmt: skip
+    return unfinished
 
 
 def run_demo(settings: Settings, out_dir: Path) -> int:
