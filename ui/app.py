@@ -9,9 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, QtMsgType, qInstallMessageHandler
-from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt, QTimer, QtMsgType, qInstallMessageHandler
+from PySide6.QtGui import QFont, QFontDatabase, QScreen
+from PySide6.QtWidgets import QApplication, QWidget
 
 from kiosk.app import KioskCore, build_core
 from kiosk.print_journal import PrintJournal
@@ -82,15 +82,21 @@ def run_kiosk(settings: Settings, windowed: bool = False, exit_after_start: bool
     core.flow.changed.connect(journal.follow)
     try:
         window = make_window(core, staff_panel=False)
-        window.resize(1280, 900)
+        if settings.display.hide_cursor:
+            app.setOverrideCursor(Qt.CursorShape.BlankCursor)
         if windowed:
+            window.resize(1280, 900)
             window.show()
         else:
-            window.showFullScreen()
+            show_full_screen(app, window, settings.display.screen)
         if exit_after_start:
 
             def shown() -> None:
                 print(f"home screen shown: {window.current_screen().title.text()}", flush=True)
+                g, sg = window.geometry(), window.screen().geometry()
+                print(f"window geometry: {g.width()}x{g.height()}+{g.x()}+{g.y()} on screen "
+                      f"{window.screen().name()} {sg.width()}x{sg.height()}+{sg.x()}+{sg.y()}",
+                      flush=True)  # fmt: skip
 
                 def done() -> None:  # after the deferred start-up work below
                     ready = getattr(window, "staff_panel", None) is not None
@@ -128,6 +134,50 @@ def run_kiosk(settings: Settings, windowed: bool = False, exit_after_start: bool
         sys.stderr.flush()
         os._exit(0)
     return 0
+
+
+def pick_screen(app: QApplication, name: str) -> QScreen:
+    """The screen named ``name`` (``[display] screen``), else the primary one."""
+    screens = app.screens()
+    log.info("screens: %s", ", ".join(
+        f"{s.name()} {s.geometry().width()}x{s.geometry().height()}+{s.geometry().x()}"
+        f"+{s.geometry().y()}" for s in screens))  # fmt: skip
+    for screen in screens:
+        if name and screen.name() == name:
+            return screen
+    if name:
+        log.warning("display.screen %r not found (screens: %s); using the primary screen",
+                    name, [s.name() for s in screens])  # fmt: skip
+    primary = app.primaryScreen()
+    assert primary is not None, "Qt found no screen"
+    return primary
+
+
+def show_full_screen(app: QApplication, window: QWidget, screen_name: str = "") -> QScreen:
+    """Cover the whole screen, with or without a window manager.
+
+    ``showFullScreen()`` only asks a window manager; on X11 without one (a kiosk PC under
+    xinit) the window kept its requested size in the top-left corner. So on xcb the window
+    is frameless and its geometry is set from the screen's, and follows it if the screen
+    changes (rotation, another resolution). Wayland compositors (cage) and eglfs honour
+    ``showFullScreen()`` themselves.
+    """
+    screen = pick_screen(app, screen_name)
+    window.setScreen(screen)
+    if app.platformName() == "xcb":
+        window.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+
+        def fit() -> None:
+            window.setGeometry(screen.geometry())
+
+        fit()
+        screen.geometryChanged.connect(lambda _rect: fit())
+        window.showFullScreen()  # a window manager, if there is one, knows it is full screen
+        fit()
+    else:
+        window.setGeometry(screen.geometry())
+        window.showFullScreen()
+    return screen
 
 
 def stop_core(app: QApplication, core: KioskCore, runner: QtRunner, grace_s: float = 2.5) -> int:
