@@ -4,6 +4,7 @@ python -m kiosk                 full screen on a display; the scripted demo with
 python -m kiosk --windowed      in a window
 python -m kiosk --demo DIR      the scripted demo (offscreen), output in DIR
 python -m kiosk --config FILE   a site settings file on top of config/kiosk.toml
+python -m kiosk install-service [--help]   the systemd unit that runs it as an appliance
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ def _has_display() -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args_in = sys.argv[1:] if argv is None else argv
+    if args_in[:1] == ["install-service"]:
+        from kiosk.install import main as install_main
+
+        return install_main(args_in[1:])
     parser = argparse.ArgumentParser(
         prog="python -m kiosk",
         description=__doc__,
@@ -53,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="allow the first staff PIN to be set on the touchscreen (within 24 hours)",
     )
-    args = parser.parse_args(argv)
+    args = parser.parse_args(args_in)
 
     try:
         settings = load_settings(args.config)
@@ -76,10 +82,17 @@ def main(argv: list[str] | None = None) -> int:
               " corner for 5 s) within 24 hours")  # fmt: skip
         return 0
 
+    handlers: list[logging.Handler] = [
+        logging.FileHandler(data_dir / "kiosk.log", encoding="utf-8")
+    ]
+    if os.environ.get("JOURNAL_STREAM"):  # run by systemd: the journal gets the log too
+        journal = logging.StreamHandler(sys.stderr)
+        journal.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        handlers.append(journal)
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        handlers=[logging.FileHandler(data_dir / "kiosk.log", encoding="utf-8")],
+        handlers=handlers,
     )
 
     if args.screenshots is not None:
