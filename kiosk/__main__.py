@@ -3,6 +3,7 @@
 python -m kiosk                 full screen on a display; the scripted demo without one
 python -m kiosk --windowed      in a window
 python -m kiosk --demo DIR      the scripted demo (offscreen), output in DIR
+python -m kiosk --screenshots DIR [--size 1080x1920]   every screen to PNG, at a screen size
 python -m kiosk --config FILE   a site settings file on top of config/kiosk.toml
 python -m kiosk install-service [--help]   the systemd unit that runs it as an appliance
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -26,6 +28,13 @@ def _has_display() -> bool:
         or os.environ.get("WAYLAND_DISPLAY")
         or os.environ.get("QT_QPA_PLATFORM")
     )
+
+
+def _size(text: str) -> tuple[int, int]:
+    m = re.fullmatch(r"(\d{3,4})x(\d{3,4})", text.strip())
+    if not m:
+        raise argparse.ArgumentTypeError("expected WIDTHxHEIGHT, e.g. 1080x1920")
+    return int(m[1]), int(m[2])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,6 +54,14 @@ def main(argv: list[str] | None = None) -> int:
         metavar="DIR",
         type=Path,
         help="render every screen in both modes and languages to DIR",
+    )
+    parser.add_argument(
+        "--size",
+        metavar="WxH",
+        type=_size,
+        default=(1280, 960),
+        help="--screenshots at this window size, e.g. 1080x1920 (portrait), 1920x1080,"
+        " 1366x768, 1280x1024 (default 1280x960)",
     )
     parser.add_argument("--windowed", action="store_true", help="a window instead of full screen")
     parser.add_argument("--config", metavar="FILE", help="site settings file")
@@ -100,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         from ui.app import run_screenshots
 
         try:
-            return run_screenshots(settings, args.screenshots.resolve())
+            return run_screenshots(settings, args.screenshots.resolve(), args.size)
         except ConfigError as exc:
             print(f"kiosk: cannot start: {exc}", file=sys.stderr)
             return 2

@@ -69,14 +69,19 @@ def run_kiosk(settings: Settings, windowed: bool = False, exit_after_start: bool
     journal, reprinted at the next start), devices close, the outbox is closed —, exit 0."""
     app = application()
     runner = QtRunner()
-    core = build_core(settings, runner, start_hall=False)
     stopping: list[int] = []
 
     def on_stop(signum: int) -> None:
         stopping.append(signum)
         app.quit()
 
+    # before the devices open: a signal during start-up is delivered when the loop starts
     signals = StopSignals(on_stop)
+    try:
+        core = build_core(settings, runner, start_hall=False)
+    except BaseException:
+        signals.close()
+        raise
     watchdog = Watchdog()
     journal = PrintJournal(settings.data_dir / "print-journal.json", core.flow.ticket_print)
     core.flow.changed.connect(journal.follow)
@@ -237,8 +242,9 @@ def run_demo(settings: Settings, out_dir: Path) -> int:
     return 0
 
 
-def run_screenshots(settings: Settings, out_dir: Path) -> int:
-    """Render every screen and overlay, both modes, both languages, to PNG in ``out_dir``."""
+def run_screenshots(settings: Settings, out_dir: Path, size: tuple[int, int] = (1280, 960)) -> int:
+    """Render every screen and overlay, both modes, both languages, to PNG in ``out_dir``,
+    at window ``size`` (a hall screen's, e.g. 1080x1920)."""
     from ui.tour import save_screenshots
 
     app = application()
@@ -247,7 +253,7 @@ def run_screenshots(settings: Settings, out_dir: Path) -> int:
     core = build_core(settings, runner)
     try:
         window = make_window(core)
-        window.resize(1280, 960)
+        window.resize(*size)
         window.show()
         names = save_screenshots(app, window, core, out_dir)
         window.close()

@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QMainWindow,
+    QScrollArea,
+    QScroller,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -113,9 +115,19 @@ class MainWindow(QMainWindow):
             Screen.PRECHECK: PrecheckScreen(flow),
             Screen.PRECHECK_RESULT: PrecheckResultScreen(flow),
         }
+        # Each screen sits in its own scroll area, so the tallest screen (the case form)
+        # does not set the window's minimum height: the window always equals the screen
+        # (1366x768 … 1080x1920) and a screen taller than the space scrolls (by touch).
+        self.pages: dict[ScreenBase, QScrollArea] = {}
         for screen in self.screens.values():
             screen.on_page = lambda: self.render(self.flow.state, force_announce=True)
-            self.stack.addWidget(screen)
+            self.pages[screen] = page = QScrollArea()
+            page.setObjectName("page")
+            page.setFrameShape(QFrame.Shape.NoFrame)
+            page.setWidgetResizable(True)
+            page.setWidget(screen)
+            QScroller.grabGesture(page.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+            self.stack.addWidget(page)
         col.addWidget(self.stack, 1)
 
         self.footer = footer = QFrame()
@@ -156,7 +168,8 @@ class MainWindow(QMainWindow):
 
     # -- helpers used by tests and the demo ------------------------------------------------
     def current_screen(self) -> ScreenBase:
-        widget = self.stack.currentWidget()
+        page = self.stack.currentWidget()
+        widget = page.widget() if isinstance(page, QScrollArea) else page
         assert isinstance(widget, ScreenBase)
         return widget
 
@@ -250,11 +263,13 @@ class MainWindow(QMainWindow):
 
         screen = self.screens[state.screen]
         self._style(screen)
+        page = self.pages[screen]
         if state.screen is not self._screen:
             screen.reset()
             self._screen = state.screen
+            page.verticalScrollBar().setValue(0)  # a new screen starts at its top
         screen.render(state)
-        self.stack.setCurrentWidget(screen)
+        self.stack.setCurrentWidget(page)
         self._overlays(state)
         key = (state.screen, state.session_id, state.message, state.printed,
                state.elder, state.elder_offer, state.help, state.idle_prompt, state.priority,
