@@ -88,7 +88,7 @@ class MainWindow(QMainWindow):
         self.header = header = QFrame()
         header.setProperty("role", "bar")
         hrow = QHBoxLayout(header)
-        self.hall_label = label("", name="hall_name", wrap=False)
+        self.hall_label = label("", name="hall_name")  # wraps: leaves the buttons their room
         hrow.addWidget(self.hall_label, 1)
         self.elder_button = button("", self._toggle_elder, name="elder")
         hrow.addWidget(self.elder_button)

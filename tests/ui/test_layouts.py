@@ -67,7 +67,7 @@ def test_the_check_catches_a_cut_off_button_and_an_overlap(window: MainWindow) -
     button on another (no event processing after the moves: the layouts would undo them)."""
     QApplication.processEvents()
     assert problems(window) == []
-    window.hall_label.setFixedWidth(20)
+    window.hall_label.setFixedSize(20, 20)
     QApplication.processEvents()
     assert any("clipped" in p and "hall_name" in p for p in problems(window))
     call = window.help_button  # 呼叫工作人员, on every screen
