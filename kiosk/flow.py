@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
+from contract import vocab
 from devices.errors import DeviceError, PrinterError
 from devices.idcard.card import IdCard
 from devices.printer.layout import NoticeMaterial, NoticePrint, TicketPrint
@@ -91,14 +92,14 @@ class Message:
     detail: str = ""  # a code or staff detail, never personal data
 
 
-LEVELS = ("very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatisfied")
-BAD_LEVELS = ("dissatisfied", "very_dissatisfied")  # 差评: reasons required, followed up
+LEVELS = vocab.LEVELS
+BAD_LEVELS = vocab.BAD_LEVELS  # 差评: reasons required, followed up
 
 
-RATING_REASONS = ("态度", "效率", "一次性告知不到位", "多次跑动", "环境", "其他")
+RATING_REASONS = vocab.DEFAULT_RATING_REASONS
 """Reasons of a bad review as the hall server's default list; the server's own list
 (``GET /api/v1/ratings/options``, HALL_RATING_REASONS) replaces it when it answers."""
-RATING_COMMENT_MAX = 200  # characters; the hall server's COMMENT_MAX (hall/ratings.py)
+RATING_COMMENT_MAX = vocab.COMMENT_MAX  # characters
 COMMENT_PHRASES = ("等候时间太长", "工作人员不在窗口", "材料要求前后不一致", "系统故障没办成")
 """Quick phrases a citizen taps for the optional comment of a bad review (sent in Chinese)."""
 
@@ -137,11 +138,10 @@ class RatingDraft:
         return "；".join(p for p in parts if p)[:RATING_COMMENT_MAX]
 
 
-CASE_CONDITIONS = ("tried_normal_channel", "overlapping_duties", "policy_room")
-CASE_CATEGORIES = ("跨部门协调", "政策不明确", "历史遗留问题", "证明材料", "系统平台问题",
-                   "办理时限", "其他")  # as the hall server's default list  # fmt: skip
+CASE_CONDITIONS = tuple(vocab.CASE_CONDITIONS)
+CASE_CATEGORIES = vocab.DEFAULT_CASE_CATEGORIES
 """Built-in categories; the server's list (``GET /api/v1/cases/options``) replaces them."""
-PHONE = re.compile(r"^1[3-9]\d{9}$")
+PHONE = re.compile(vocab.MOBILE_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -316,7 +316,7 @@ class Flow:
             return list(self.catalog.bundles)
         if self.state.group_id is None:
             return []
-        return list(self.catalog.services_in(self.state.group_id))
+        return list(self.catalog.tile_services(self.state.group_id))
 
     def materials(self) -> list[Material]:
         entry = self.entry
@@ -681,7 +681,9 @@ class Flow:
     def _rating_scanned(self, result: Any) -> None:
         if isinstance(result, HallError):  # the QR was read; the hall server refused or failed
             log.warning("looking up a scanned ticket failed: %s", type(result).__name__)
-            problem = Problem.HALL_DOWN if isinstance(result, HallUnavailable) else Problem.HALL_REJECTED
+            problem = (
+                Problem.HALL_DOWN if isinstance(result, HallUnavailable) else Problem.HALL_REJECTED
+            )
             self._set(busy=None, message=Message(problem, type(result).__name__))
         elif isinstance(result, Exception):
             code = result.code if isinstance(result, ScanFailed) else "scanner"
@@ -1039,6 +1041,11 @@ class Flow:
             qr_data=ticket.qr_data,
             masked_name=ticket.masked_name,
             priority=ticket.priority,
+            footer=(
+                f"请留意叫号。{self.catalog.missed_call_rule}"
+                if zh
+                else f"Listen for your number. {self.catalog.missed_call_rule_en}"
+            ),
         )
 
 

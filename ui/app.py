@@ -14,6 +14,7 @@ from PySide6.QtGui import QFont, QFontDatabase, QScreen
 from PySide6.QtWidgets import QApplication, QWidget
 
 from kiosk.app import KioskCore, build_core
+from kiosk.embedded import HallServerFactory
 from kiosk.print_journal import PrintJournal
 from kiosk.service import descendants, kill_descendants
 from kiosk.settings import Settings
@@ -63,7 +64,12 @@ def add_staff_panel(window: MainWindow, core: KioskCore) -> None:
     install_staff_panel(window, core)  # long press on the top-left corner, then the PIN
 
 
-def run_kiosk(settings: Settings, windowed: bool = False, exit_after_start: bool = False) -> int:
+def run_kiosk(
+    settings: Settings,
+    windowed: bool = False,
+    exit_after_start: bool = False,
+    hall_server: HallServerFactory | None = None,
+) -> int:
     """The kiosk until it is told to stop: SIGINT/SIGTERM (see ``ui/lifecycle.py``) stop it
     cleanly — the OCR worker ends, the print job in progress finishes (or stays in the print
     journal, reprinted at the next start), devices close, the outbox is closed —, exit 0."""
@@ -78,7 +84,7 @@ def run_kiosk(settings: Settings, windowed: bool = False, exit_after_start: bool
     # before the devices open: a signal during start-up is delivered when the loop starts
     signals = StopSignals(on_stop)
     try:
-        core = build_core(settings, runner, start_hall=False)
+        core = build_core(settings, runner, start_hall=False, hall_server=hall_server)
     except BaseException:
         signals.close()
         raise
@@ -216,20 +222,24 @@ def stop_core(app: QApplication, core: KioskCore, runner: QtRunner, grace_s: flo
     t3 = time.monotonic()
     left = descendants()
     if left:
-        log.warning("worker processes left at stop, ended: %s", left)
+        log.info(
+            "processes left at stop (e.g. multiprocessing's resource tracker), ended: %s", left
+        )
         kill_descendants(signal.SIGTERM)
     log.info("stop took %.0f ms: OCR worker %.0f, jobs in flight %.0f, devices and hall %.0f",
              (t3 - t0) * 1000, (t1 - t0) * 1000, (t2 - t1) * 1000, (t3 - t2) * 1000)  # fmt: skip
     return unfinished
 
 
-def run_demo(settings: Settings, out_dir: Path) -> int:
+def run_demo(
+    settings: Settings, out_dir: Path, hall_server: HallServerFactory | None = None
+) -> int:
     from ui.demo import Demo
 
     app = application()
     runner = QtRunner()
     settings.printer.out_dir = out_dir / "printed"
-    core = build_core(settings, runner)
+    core = build_core(settings, runner, hall_server=hall_server)
     try:
         report = Demo(app, core, runner, out_dir).run()
     finally:
@@ -242,7 +252,12 @@ def run_demo(settings: Settings, out_dir: Path) -> int:
     return 0
 
 
-def run_screenshots(settings: Settings, out_dir: Path, size: tuple[int, int] = (1280, 960)) -> int:
+def run_screenshots(
+    settings: Settings,
+    out_dir: Path,
+    hall_server: HallServerFactory | None = None,
+    size: tuple[int, int] = (1280, 960),
+) -> int:
     """Render every screen and overlay, both modes, both languages, to PNG in ``out_dir``,
     at window ``size`` (a hall screen's, e.g. 1080x1920)."""
     from ui.tour import save_screenshots
@@ -250,7 +265,7 @@ def run_screenshots(settings: Settings, out_dir: Path, size: tuple[int, int] = (
     app = application()
     runner = QtRunner()
     settings.printer.out_dir = out_dir / "printed"
-    core = build_core(settings, runner)
+    core = build_core(settings, runner, hall_server=hall_server)
     try:
         window = make_window(core)
         window.resize(*size)

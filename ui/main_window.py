@@ -128,6 +128,7 @@ class MainWindow(QMainWindow):
             page.setWidget(screen)
             QScroller.grabGesture(page.viewport(), QScroller.ScrollerGestureType.TouchGesture)
             self.stack.addWidget(page)
+            screen.read_back = self._read_back  # the on-screen keyboard's chosen characters
         col.addWidget(self.stack, 1)
 
         self.footer = footer = QFrame()
@@ -315,6 +316,10 @@ class MainWindow(QMainWindow):
             )
         else:
             self.overlay.dismiss()
+
+    def _read_back(self, text: str) -> None:
+        if self.guide is not None:
+            self.guide.read_back(text)
 
     def announcement(self) -> str:
         """What the voice says now: the overlay if one asks, else the screen."""

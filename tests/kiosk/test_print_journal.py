@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from hall.db import add_staff
+from hall.embedded import EmbeddedHallServer
 from kiosk.app import build_core
 from kiosk.print_journal import REPRINT_ALERT, PrintJournal
 from kiosk.settings import load_settings
@@ -56,7 +57,7 @@ def test_ticket_cut_short_is_reprinted_with_its_number(kiosk_env: dict[str, str]
     path = settings.data_dir / "print-journal.json"
 
     runner = HeldRunner()
-    core = build_core(settings, runner)
+    core = build_core(settings, runner, hall_server=EmbeddedHallServer)
     try:
         journal = PrintJournal(path, core.flow.ticket_print)
         core.flow.changed.connect(journal.follow)
@@ -69,7 +70,7 @@ def test_ticket_cut_short_is_reprinted_with_its_number(kiosk_env: dict[str, str]
     finally:
         core.close()  # the print job never ran: the process "died" here
 
-    restarted = build_core(settings)
+    restarted = build_core(settings, hall_server=EmbeddedHallServer)
     try:
         journal = PrintJournal(path, restarted.flow.ticket_print)
         assert journal.reprint_pending(restarted) == 1
@@ -98,7 +99,7 @@ def test_ticket_printed_or_failed_leaves_the_journal(kiosk_env: dict[str, str]) 
     env = {**kiosk_env, "KIOSK_PRINTER__CONNECTION": "virtual"}
     settings = load_settings(environ=env)
     path = settings.data_dir / "print-journal.json"
-    core = build_core(settings)  # ImmediateRunner: the job runs at once
+    core = build_core(settings, hall_server=EmbeddedHallServer)  # ImmediateRunner: at once
     try:
         journal = PrintJournal(path, core.flow.ticket_print)
         core.flow.changed.connect(journal.follow)
@@ -117,7 +118,7 @@ def test_ticket_printed_or_failed_leaves_the_journal(kiosk_env: dict[str, str]) 
 
 def test_old_entries_are_dropped(tmp_path: Any, kiosk_env: dict[str, str]) -> None:
     settings = load_settings(environ={**kiosk_env, "KIOSK_PRINTER__CONNECTION": "virtual"})
-    core = build_core(settings)
+    core = build_core(settings, hall_server=EmbeddedHallServer)
     try:
         journal = PrintJournal(tmp_path / "j.json", core.flow.ticket_print, max_age_s=0.0)
         take_anonymous_ticket(core.flow)
