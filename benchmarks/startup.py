@@ -86,7 +86,7 @@ def _cpu_ticks(pid: int) -> int:
     return int(fields[11]) + int(fields[12])
 
 
-def sigterm_to_exit(env: dict[str, str], data: str) -> float:
+def sigterm_to_exit(env: dict[str, str], data: str) -> tuple[float, int]:
     """Start the kiosk, wait until it is READY and its OCR worker is warm, SIGTERM it."""
     from kiosk.service import descendants
 
@@ -126,9 +126,9 @@ def sigterm_to_exit(env: dict[str, str], data: str) -> float:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
         took = time.perf_counter() - start
-        if proc.returncode != 0:
-            raise RuntimeError(f"the kiosk exited with {proc.returncode} after SIGTERM")
-        return took
+        if proc.returncode != 0:  # the clean stop took over 4.5 s: forced (reported)
+            print(f"note: the kiosk exited with {proc.returncode} after SIGTERM", file=sys.stderr)
+        return took, proc.returncode
     finally:
         sock.close()
         os.unlink(notify)
@@ -195,12 +195,14 @@ def main() -> None:
 
         # SIGTERM -> exit with the OCR worker warm
         term_runs = 1 if args.quick else max(3, runs // 2)
-        term = [sigterm_to_exit(env, data) for _ in range(term_runs)]
+        stops = [sigterm_to_exit(env, data) for _ in range(term_runs)]
+        term = [took for took, _ in stops]
         bare = [bare_sigterm(env) for _ in range(term_runs)]
         result |= {
             "sigterm_to_exit_warm_s_median": round(statistics.median(term), 3),
             "sigterm_to_exit_warm_s_max": round(max(term), 3),
             "sigterm_runs": term_runs,
+            "sigterm_forced_exits": sum(1 for _, code in stops if code != 0),
             "baseline_bare_qt_sigterm_s_median": round(statistics.median(bare), 3),
             "sigterm_target_s": 3.0,
         }
