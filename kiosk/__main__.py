@@ -3,7 +3,9 @@
 python -m kiosk                 full screen on a display; the scripted demo without one
 python -m kiosk --windowed      in a window
 python -m kiosk --demo DIR      the scripted demo (offscreen), output in DIR
+python -m kiosk --screenshots DIR [--size 1080x1920]   every screen to PNG, at a screen size
 python -m kiosk --config FILE   a site settings file on top of config/kiosk.toml
+python -m kiosk install-service [--help]   the systemd unit that runs it as an appliance
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -29,7 +32,19 @@ def _has_display() -> bool:
     )
 
 
+def _size(text: str) -> tuple[int, int]:
+    m = re.fullmatch(r"(\d{3,4})x(\d{3,4})", text.strip())
+    if not m:
+        raise argparse.ArgumentTypeError("expected WIDTHxHEIGHT, e.g. 1080x1920")
+    return int(m[1]), int(m[2])
+
+
 def main(argv: list[str] | None = None) -> int:
+    args_in = sys.argv[1:] if argv is None else argv
+    if args_in[:1] == ["install-service"]:
+        from kiosk.install import main as install_main
+
+        return install_main(args_in[1:])
     parser = argparse.ArgumentParser(
         prog="python -m kiosk",
         description=__doc__,
@@ -41,6 +56,14 @@ def main(argv: list[str] | None = None) -> int:
         metavar="DIR",
         type=Path,
         help="render every screen in both modes and languages to DIR",
+    )
+    parser.add_argument(
+        "--size",
+        metavar="WxH",
+        type=_size,
+        default=(1280, 960),
+        help="--screenshots at this window size, e.g. 1080x1920 (portrait), 1920x1080,"
+        " 1366x768, 1280x1024 (default 1280x960)",
     )
     parser.add_argument("--windowed", action="store_true", help="a window instead of full screen")
     parser.add_argument("--config", metavar="FILE", help="site settings file")
@@ -55,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="allow the first staff PIN to be set on the touchscreen (within 24 hours)",
     )
-    args = parser.parse_args(argv)
+    args = parser.parse_args(args_in)
 
     try:
         settings = load_settings(args.config)
@@ -78,10 +101,17 @@ def main(argv: list[str] | None = None) -> int:
               " corner for 5 s) within 24 hours")  # fmt: skip
         return 0
 
+    handlers: list[logging.Handler] = [
+        logging.FileHandler(data_dir / "kiosk.log", encoding="utf-8")
+    ]
+    if os.environ.get("JOURNAL_STREAM"):  # run by systemd: the journal gets the log too
+        journal = logging.StreamHandler(sys.stderr)
+        journal.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        handlers.append(journal)
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        handlers=[logging.FileHandler(data_dir / "kiosk.log", encoding="utf-8")],
+        handlers=handlers,
     )
 
     if args.screenshots is not None:
@@ -89,7 +119,9 @@ def main(argv: list[str] | None = None) -> int:
         from ui.app import run_screenshots
 
         try:
-            return run_screenshots(settings, args.screenshots.resolve(), EmbeddedHallServer)
+            return run_screenshots(
+                settings, args.screenshots.resolve(), EmbeddedHallServer, args.size
+            )
         except ConfigError as exc:
             print(f"kiosk: cannot start: {exc}", file=sys.stderr)
             return 2

@@ -152,6 +152,14 @@ class VoiceSection(_Section):
     cache_dir: Path | None = None  # fixed prompts as WAV (default data_dir/voice-cache)
 
 
+class DisplaySection(_Section):
+    """Where the window goes (see README, "Installing on a kiosk PC")."""
+
+    # a Qt screen name ("HDMI-1", "DP-2" …; the kiosk logs the names it sees); "" = primary
+    screen: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9_.:-]*$")
+    hide_cursor: bool = False  # touchscreen kiosks: no mouse pointer over the screens
+
+
 class Settings(_Section):
     kiosk: KioskSection = KioskSection()
     hall: HallSection = HallSection()
@@ -161,6 +169,7 @@ class Settings(_Section):
     precheck: PrecheckSection = PrecheckSection()
     voice: VoiceSection = VoiceSection()
     staff: StaffSection = StaffSection()
+    display: DisplaySection = DisplaySection()
     _site_file: Path | None = PrivateAttr(default=None)
 
     @property

@@ -18,6 +18,8 @@ KIOSK_DEBS=(
 KIOSK_TEST_DEBS=(
   postgresql                                       # the hall server's multi-process tests
   chromium chromium-driver                         # the staff web page tested in a real browser
+  xvfb                                             # full screen tested on X without a window manager
+  systemd                                          # systemd-analyze verify of the kiosk's unit
 )
 
 _log() { printf '[bootstrap] %s\n' "$*" >&2; }

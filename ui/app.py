@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import signal
 import sys
+import time
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, QtMsgType, qInstallMessageHandler
-from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt, QTimer, QtMsgType, qInstallMessageHandler
+from PySide6.QtGui import QFont, QFontDatabase, QScreen
+from PySide6.QtWidgets import QApplication, QWidget
 
 from kiosk.app import KioskCore, build_core
 from kiosk.embedded import HallServerFactory
+from kiosk.print_journal import PrintJournal
+from kiosk.service import descendants, kill_descendants
 from kiosk.settings import Settings
 from ui import theme
+from ui.lifecycle import StopSignals, Watchdog
 from ui.main_window import MainWindow
 from ui.runner import QtRunner
+
+log = logging.getLogger(__name__)
 
 _QUIET = ("This plugin does not support propagateSizeHints()",)
 
@@ -61,20 +70,44 @@ def run_kiosk(
     exit_after_start: bool = False,
     hall_server: HallServerFactory | None = None,
 ) -> int:
+    """The kiosk until it is told to stop: SIGINT/SIGTERM (see ``ui/lifecycle.py``) stop it
+    cleanly — the OCR worker ends, the print job in progress finishes (or stays in the print
+    journal, reprinted at the next start), devices close, the outbox is closed —, exit 0."""
     app = application()
     runner = QtRunner()
-    core = build_core(settings, runner, start_hall=False, hall_server=hall_server)
+    stopping: list[int] = []
+
+    def on_stop(signum: int) -> None:
+        stopping.append(signum)
+        app.quit()
+
+    # before the devices open: a signal during start-up is delivered when the loop starts
+    signals = StopSignals(on_stop)
+    try:
+        core = build_core(settings, runner, start_hall=False, hall_server=hall_server)
+    except BaseException:
+        signals.close()
+        raise
+    watchdog = Watchdog()
+    journal = PrintJournal(settings.data_dir / "print-journal.json", core.flow.ticket_print)
+    core.flow.changed.connect(journal.follow)
     try:
         window = make_window(core, staff_panel=False)
-        window.resize(1280, 900)
+        if settings.display.hide_cursor:
+            app.setOverrideCursor(Qt.CursorShape.BlankCursor)
         if windowed:
+            window.resize(1280, 900)
             window.show()
         else:
-            window.showFullScreen()
+            show_full_screen(app, window, settings.display.screen)
         if exit_after_start:
 
             def shown() -> None:
                 print(f"home screen shown: {window.current_screen().title.text()}", flush=True)
+                g, sg = window.geometry(), window.screen().geometry()
+                print(f"window geometry: {g.width()}x{g.height()}+{g.x()}+{g.y()} on screen "
+                      f"{window.screen().name()} {sg.width()}x{sg.height()}+{sg.x()}+{sg.y()}",
+                      flush=True)  # fmt: skip
 
                 def done() -> None:  # after the deferred start-up work below
                     ready = getattr(window, "staff_panel", None) is not None
@@ -86,14 +119,116 @@ def run_kiosk(
             QTimer.singleShot(0, shown)
 
         def after_home_shown() -> None:
+            watchdog.ready()
             core.warm_up()  # the embedded server, python-escpos, the OCR worker
             add_staff_panel(window, core)
+            journal.reprint_pending(core)  # tickets a crash or stop cut short
+            scenario = os.environ.get("KIOSK_AUTOPILOT", "")
+            if scenario:
+                from ui.autopilot import Autopilot
+
+                Autopilot(core.flow, scenario).start()
 
         QTimer.singleShot(0, after_home_shown)
-        return app.exec()
+        app.exec()
     finally:
+        watchdog.stop()
+        unfinished = stop_core(app, core, runner)
+        signals.close()
+    if stopping or unfinished:
+        # Everything that matters is closed and on disk (outbox, print journal). Leave now:
+        # tearing down Qt and the interpreter costs seconds on a loaded kiosk, and a
+        # thread still blocked in a device call would hold the exit for ever.
+        log.info("stopped by %s", signal.Signals(stopping[0]).name if stopping else "quit")
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+    return 0
+
+
+def pick_screen(app: QApplication, name: str) -> QScreen:
+    """The screen named ``name`` (``[display] screen``), else the primary one."""
+    screens = app.screens()
+    log.info("screens: %s", ", ".join(
+        f"{s.name()} {s.geometry().width()}x{s.geometry().height()}+{s.geometry().x()}"
+        f"+{s.geometry().y()}" for s in screens))  # fmt: skip
+    for screen in screens:
+        if name and screen.name() == name:
+            return screen
+    if name:
+        log.warning("display.screen %r not found (screens: %s); using the primary screen",
+                    name, [s.name() for s in screens])  # fmt: skip
+    primary = app.primaryScreen()
+    assert primary is not None, "Qt found no screen"
+    return primary
+
+
+def show_full_screen(app: QApplication, window: QWidget, screen_name: str = "") -> QScreen:
+    """Cover the whole screen, with or without a window manager.
+
+    ``showFullScreen()`` only asks a window manager; on X11 without one (a kiosk PC under
+    xinit) the window kept its requested size in the top-left corner. So on xcb the window
+    is frameless and its geometry is set from the screen's, and follows it if the screen
+    changes (rotation, another resolution). Wayland compositors (cage) and eglfs honour
+    ``showFullScreen()`` themselves.
+    """
+    screen = pick_screen(app, screen_name)
+    window.setScreen(screen)
+    if app.platformName() == "xcb":
+        window.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+
+        def fit() -> None:
+            window.setGeometry(screen.geometry())
+
+        fit()
+        screen.geometryChanged.connect(lambda _rect: fit())
+        window.showFullScreen()  # a window manager, if there is one, knows it is full screen
+        fit()
+    else:
+        window.setGeometry(screen.geometry())
+        window.showFullScreen()
+    return screen
+
+
+def stop_core(app: QApplication, core: KioskCore, runner: QtRunner, grace_s: float = 2.5) -> int:
+    """End the kiosk's work in order; returns how many jobs did not finish in ``grace_s``.
+
+    The OCR worker first (a page in progress is of no use any more), then up to ``grace_s``
+    for the jobs in flight — a ticket printing — with their results delivered (so a printed
+    ticket leaves the print journal), then every device, the outbox and the hall server.
+    """
+    t0 = time.monotonic()
+    if core.precheck is not None:
+        try:
+            core.precheck.close()
+        except Exception:
+            log.exception("closing the pre-check worker failed")
+    t1 = time.monotonic()
+    deadline = t1 + grace_s
+    while runner.pending and time.monotonic() < deadline:
+        runner.pool.waitForDone(50)
+        app.processEvents()
+    unfinished = runner.pending
+    if unfinished:
+        state = core.flow.state
+        if state.busy == "printing" and state.ticket is not None:
+            log.warning("ticket %s still printing at stop: kept for reprint", state.ticket.number)
+        log.warning("%d job(s) unfinished at stop", unfinished)
+    t2 = time.monotonic()
+    core.close()
+    if not unfinished:
         runner.shutdown()
-        core.close()
+    t3 = time.monotonic()
+    left = descendants()
+    if left:
+        log.info(
+            "processes left at stop (e.g. multiprocessing's resource tracker), ended: %s", left
+        )
+        kill_descendants(signal.SIGTERM)
+    log.info("stop took %.0f ms: OCR worker %.0f, jobs in flight %.0f, devices and hall %.0f",
+             (t3 - t0) * 1000, (t1 - t0) * 1000, (t2 - t1) * 1000, (t3 - t2) * 1000)  # fmt: skip
+    return unfinished
 
 
 def run_demo(
@@ -118,9 +253,13 @@ def run_demo(
 
 
 def run_screenshots(
-    settings: Settings, out_dir: Path, hall_server: HallServerFactory | None = None
+    settings: Settings,
+    out_dir: Path,
+    hall_server: HallServerFactory | None = None,
+    size: tuple[int, int] = (1280, 960),
 ) -> int:
-    """Render every screen and overlay, both modes, both languages, to PNG in ``out_dir``."""
+    """Render every screen and overlay, both modes, both languages, to PNG in ``out_dir``,
+    at window ``size`` (a hall screen's, e.g. 1080x1920)."""
     from ui.tour import save_screenshots
 
     app = application()
@@ -129,7 +268,7 @@ def run_screenshots(
     core = build_core(settings, runner, hall_server=hall_server)
     try:
         window = make_window(core)
-        window.resize(1280, 960)
+        window.resize(*size)
         window.show()
         names = save_screenshots(app, window, core, out_dir)
         window.close()

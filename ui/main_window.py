@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QMainWindow,
+    QScrollArea,
+    QScroller,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -88,7 +90,7 @@ class MainWindow(QMainWindow):
         self.header = header = QFrame()
         header.setProperty("role", "bar")
         hrow = QHBoxLayout(header)
-        self.hall_label = label("", name="hall_name", wrap=False)
+        self.hall_label = label("", name="hall_name")  # wraps: leaves the buttons their room
         hrow.addWidget(self.hall_label, 1)
         self.elder_button = button("", self._toggle_elder, name="elder")
         hrow.addWidget(self.elder_button)
@@ -115,9 +117,19 @@ class MainWindow(QMainWindow):
             Screen.PRECHECK: PrecheckScreen(flow),
             Screen.PRECHECK_RESULT: PrecheckResultScreen(flow),
         }
+        # Each screen sits in its own scroll area, so the tallest screen (the case form)
+        # does not set the window's minimum height: the window always equals the screen
+        # (1366x768 … 1080x1920) and a screen taller than the space scrolls (by touch).
+        self.pages: dict[ScreenBase, QScrollArea] = {}
         for screen in self.screens.values():
             screen.on_page = lambda: self.render(self.flow.state, force_announce=True)
-            self.stack.addWidget(screen)
+            self.pages[screen] = page = QScrollArea()
+            page.setObjectName("page")
+            page.setFrameShape(QFrame.Shape.NoFrame)
+            page.setWidgetResizable(True)
+            page.setWidget(screen)
+            QScroller.grabGesture(page.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+            self.stack.addWidget(page)
             screen.read_back = self._read_back  # the on-screen keyboard's chosen characters
         col.addWidget(self.stack, 1)
 
@@ -163,7 +175,8 @@ class MainWindow(QMainWindow):
 
     # -- helpers used by tests and the demo ------------------------------------------------
     def current_screen(self) -> ScreenBase:
-        widget = self.stack.currentWidget()
+        page = self.stack.currentWidget()
+        widget = page.widget() if isinstance(page, QScrollArea) else page
         assert isinstance(widget, ScreenBase)
         return widget
 
@@ -266,13 +279,15 @@ class MainWindow(QMainWindow):
         self.repeat_button.setEnabled(not muted)
 
         screen = self.screens[state.screen]
+        page = self.pages[screen]  # the screen in its scroll area: styled with it
         if not self.restyle_timer.isActive():  # else styled with the others, once
-            self._style(screen)
+            self._style(page)
         if state.screen is not self._screen:
             screen.reset()
             self._screen = state.screen
+            page.verticalScrollBar().setValue(0)  # a new screen starts at its top
         screen.render(state)
-        self.stack.setCurrentWidget(screen)
+        self.stack.setCurrentWidget(page)
         self._overlays(state)
         key = (state.screen, state.session_id, state.message, state.printed,
                state.elder, state.elder_offer, state.help, state.idle_prompt, state.priority,

@@ -56,7 +56,7 @@ QWidget {{ background: {PAPER}; color: {INK}; font-family: "{FONT_FAMILY}";
 QPushButton {{ background: {PRIMARY}; color: {PRIMARY_INK}; border: none; border-radius: 10px;
               padding: 12px 20px; min-height: {target}px; min-width: {target}px; }}
 QPushButton:disabled {{ background: {DISABLED_BG}; color: #ffffff; }}
-QPushButton[role="tile"] {{ font-size: {m.tile_pt}pt; font-weight: bold; min-height: 160px; }}
+QPushButton[role="tile"] {{ font-size: {m.tile_pt}pt; font-weight: bold; min-height: 120px; }}
 QPushButton[role="secondary"] {{ background: {SECONDARY_BG}; color: {PRIMARY}; }}
 QPushButton[role="key"] {{ font-size: {m.title_pt}pt; min-height: 80px; }}
 QLabel[role="title"] {{ font-size: {m.title_pt}pt; font-weight: bold; }}
