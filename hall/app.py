@@ -43,6 +43,9 @@ from hall.feedback import feedback_router
 from hall.help import router as help_router
 from hall.monitoring import router as monitoring_router
 from hall.numbering import DEFAULT_TIMEZONE
+from hall.phone import install as install_phone
+from hall.phone import router as phone_router
+from hall.phone import signing_key, with_public_url
 from hall.precheck import router as precheck_router
 from hall.privacy import resolve_id_hash_key
 from hall.schemas import CounterStatus, TransferRequest
@@ -143,6 +146,8 @@ def create_app(
         if wait_listening is not None:  # PostgreSQL: listen before the first request
             await asyncio.to_thread(wait_listening, 5.0)
         _app.state.announcer.start()
+        if _app.state.public_url:  # the phone links' key, read before the first ticket
+            await asyncio.to_thread(signing_key, _app)
         # every call and recall is synthesised at once, before the boards ask for it
         warming = asyncio.create_task(warm_on_calls(_app))
         try:
@@ -171,6 +176,7 @@ def create_app(
     # server processes on PostgreSQL, an in-process hub on SQLite
     app.state.events = make_event_hub(engine)
     app.state.announcer = Announcer.from_env(database_url)  # spoken calls (hall/announcements.py)
+    install_phone(app)  # HALL_PUBLIC_URL and the phone page's rate limit (hall/phone.py)
     _install_error_handlers(app)
     _add_routes(app)
     app.include_router(help_router)
@@ -183,6 +189,7 @@ def create_app(
     app.include_router(board_router)
     app.include_router(announcements_router)
     app.include_router(evaluator_router)
+    app.include_router(phone_router)
     log.info("hall server ready: %s, catalog %s", database_kind(engine), catalog.version)
     return app
 
@@ -253,12 +260,15 @@ def _add_routes(app: FastAPI) -> None:
             raise kiosk.rejected() from None
         if not created:
             response.status_code = status.HTTP_200_OK
-        return ticket
+        # the QR's signed link to the citizen's phone page (hall/phone.py), if configured
+        return with_public_url(request.app, ticket)
 
     @app.get(f"{prefix}/tickets/{{ticket_id}}", response_model=TicketOut, tags=["tickets"])
-    def read_ticket(ticket_id: str, _who: AnyPrincipal, queue: QueueDep) -> TicketOut:
-        """A ticket with its live position in the queue."""
-        return queue.get(ticket_id)
+    def read_ticket(
+        ticket_id: str, request: Request, _who: AnyPrincipal, queue: QueueDep
+    ) -> TicketOut:
+        """A ticket with its live position in the queue (and its phone link)."""
+        return with_public_url(request.app, queue.get(ticket_id))
 
     @app.post(
         f"{prefix}/counters/{{counter_id}}/call-next",
