@@ -55,8 +55,14 @@ from contract.api import RatingIn, TicketOut
 from contract.errors import ConfigError
 from contract.vocab import BAD_LEVELS, COMMENT_MAX, LEVEL_NAMES_ZH, LEVELS, MAX_REASONS, Level
 from hall.board import SECURITY_HEADERS, STATIC_DIR, heartbeat_s
-from hall.db import dialect_insert, get_or_create_secret, hash_token, new_token, run_transaction
-from hall.db import transaction
+from hall.db import (
+    dialect_insert,
+    get_or_create_secret,
+    hash_token,
+    new_token,
+    run_transaction,
+    transaction,
+)
 from hall.events import RESYNC, HallEvent, publish
 from hall.feedback_settings import current_settings
 from hall.models import Kiosk, Rating
@@ -258,9 +264,7 @@ async def get_phone_state(request: Request, ticket_id: TicketId, sig: Sig) -> di
     response_class=StreamingResponse,
     dependencies=[Depends(rate_limited)],
 )
-async def phone_events(
-    request: Request, ticket_id: TicketId, sig: Sig
-) -> StreamingResponse:
+async def phone_events(request: Request, ticket_id: TicketId, sig: Sig) -> StreamingResponse:
     """Push stream for this ticket. Authorization: the ticket's valid, unexpired signature."""
     now = _checked(request, ticket_id, sig)
     ticket = await run_in_threadpool(_ticket, request.app, ticket_id, now)
@@ -388,8 +392,10 @@ def rate(app: Any, ticket_id: str, body: PhoneRatingIn, now: dt.datetime) -> Any
     responses={
         200: {"description": "retry: the rating this key already made"},
         404: {"description": "wrong or expired signature, or no such ticket"},
-        409: {"description": "already_rated (by any channel) or not_completed; detail is a"
-              " message for the citizen"},  # fmt: skip
+        409: {
+            "description": "already_rated (by any channel) or not_completed; detail is a"
+            " message for the citizen"
+        },  # fmt: skip
         422: {"description": "reasons_required, unknown_reason, or invalid body"},
         429: {"description": "too many requests from this address"},
     },
@@ -415,9 +421,7 @@ async def create_phone_rating(
     return rating
 
 
-@router.get(
-    "/phone/static/{name}", include_in_schema=False, dependencies=[Depends(rate_limited)]
-)
+@router.get("/phone/static/{name}", include_in_schema=False, dependencies=[Depends(rate_limited)])
 def phone_static(name: str = Path(max_length=20)) -> Response:
     """The page's script and style (public, like the page's shell)."""
     if name not in STATIC_TYPES:

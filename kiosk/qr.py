@@ -24,7 +24,9 @@ import re
 
 QR_PREFIX = "HALLTICKET:"
 _TICKET_ID = re.compile(r"^[0-9A-Za-z-]{1,36}$")  # the server's ids are UUID strings
-_PHONE_URL = re.compile(r"^https?://[^\s/]+(?:/[^\s]*)?/t/([0-9A-Za-z-]{1,36})/[A-Za-z0-9_-]{22}/?$")
+_PHONE_URL = re.compile(
+    r"^https?://[^\s/]+(?:/[^\s]*)?/t/([0-9A-Za-z-]{1,36})/[A-Za-z0-9_-]{22}/?$"
+)
 
 
 class QrError(Exception):
