@@ -19,7 +19,7 @@ Routes (all public, so all defended: every one is rate-limited per client addres
   masked name or anything else about the person.
 - ``GET /t/{id}/{sig}/events`` — Server-Sent Events from the hall's hub (``hall.events``),
   filtered to this ticket: ``ticket`` (its call, recall, transfer, missed, completion,
-  hold, resume: kind and counter), ``queue`` (a call or a new ticket in its window group:
+  hold, resume: kind and counter), ``queue`` (a call, transfer or resume in its group:
   a hint to refresh the position), ``resync``, ``heartbeat``.
 - ``POST /t/{id}/{sig}/rating`` — after 办结, the rating with channel ``phone`` through
   ``hall.ratings.submit_rating`` (same rules, same chain, one rating per ticket across
@@ -85,7 +85,8 @@ _SIG = re.compile(r"^[A-Za-z0-9_-]{22}\Z")
 OWN_KINDS = frozenset(
     {"call", "recall", "no_show", "complete", "transfer", "hold", "resume", "rating"}
 )
-QUEUE_KINDS = frozenset({"call", "issue", "no_show", "transfer"})
+QUEUE_KINDS = frozenset({"call", "transfer", "resume"})
+"""Events of other tickets in its group that change the people ahead (a hint to reload)."""
 STATIC_TYPES = {
     "phone.js": "text/javascript; charset=utf-8",
     "phone.css": "text/css; charset=utf-8",

@@ -232,7 +232,7 @@
     });
     source.addEventListener("queue", () => {
       lastMessage = Date.now();
-      refreshSoon(2000);
+      refreshSoon(3000);
     });
     source.addEventListener("resync", () => {
       lastMessage = Date.now();
