@@ -146,8 +146,8 @@ def create_app(
         if wait_listening is not None:  # PostgreSQL: listen before the first request
             await asyncio.to_thread(wait_listening, 5.0)
         _app.state.announcer.start()
-        if _app.state.public_url:  # the phone links' key, read before the first ticket
-            await asyncio.to_thread(signing_key, _app)
+        # the phone links' key (hall/phone.py), read before the first ticket or link
+        await asyncio.to_thread(signing_key, _app)
         # every call and recall is synthesised at once, before the boards ask for it
         warming = asyncio.create_task(warm_on_calls(_app))
         try:

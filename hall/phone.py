@@ -20,7 +20,8 @@ Routes (all public, so all defended: every one is rate-limited per client addres
 - ``GET /t/{id}/{sig}/events`` — Server-Sent Events from the hall's hub (``hall.events``),
   filtered to this ticket: ``ticket`` (its call, recall, transfer, missed, completion,
   hold, resume: kind and counter), ``queue`` (a call, transfer or resume in its group:
-  a hint to refresh the position), ``resync``, ``heartbeat``.
+  a hint to refresh the position), ``resync``, ``heartbeat``, and ``expired`` (then the
+  stream ends) once the ticket's day is over.
 - ``POST /t/{id}/{sig}/rating`` — after 办结, the rating with channel ``phone`` through
   ``hall.ratings.submit_rating`` (same rules, same chain, one rating per ticket across
   kiosk, window and phone: a second gets 409 ``already_rated`` with a message for the
@@ -208,6 +209,11 @@ def _ticket(app: Any, ticket_id: str, now: dt.datetime) -> TicketOut:
     return ticket
 
 
+def day_end(app: Any, day: dt.date) -> dt.datetime:
+    """When a service day ends (the next day's midnight in the hall's time zone)."""
+    return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), app.state.queue.tz)
+
+
 def _rated(app: Any, ticket_id: str) -> bool:
     with transaction(app.state.engine, readonly=True) as session:
         found = session.scalar(select(Rating.id).where(Rating.ticket_id == ticket_id).limit(1))
@@ -217,8 +223,6 @@ def _rated(app: Any, ticket_id: str) -> bool:
 def phone_state(app: Any, ticket_id: str, now: dt.datetime) -> dict[str, Any]:
     ticket = _ticket(app, ticket_id, now)
     rated = _rated(app, ticket_id) if ticket.status == "completed" else False
-    tz = app.state.queue.tz
-    day_end = dt.datetime.combine(ticket.service_day + dt.timedelta(days=1), dt.time(0), tz)
     settings = current_settings(app)
     return {
         # what the citizen may see of their ticket: never the (masked) name
@@ -234,7 +238,7 @@ def phone_state(app: Any, ticket_id: str, now: dt.datetime) -> dict[str, Any]:
         "priority": ticket.priority,
         "language": ticket.language,
         "issued_at": ticket.issued_at.astimezone(dt.UTC).isoformat(),
-        "expires_at": day_end.astimezone(dt.UTC).isoformat(),
+        "expires_at": day_end(app, ticket.service_day).astimezone(dt.UTC).isoformat(),
         "rating": {
             "state": "rated" if rated else ("open" if ticket.status == "completed" else "later"),
             "levels": [{"level": lv, "name": LEVEL_NAMES_ZH[lv]} for lv in LEVELS],
@@ -273,6 +277,7 @@ async def phone_events(request: Request, ticket_id: TicketId, sig: Sig) -> Strea
     hub = request.app.state.events
     beat = heartbeat_s()
     clock = request.app.state.clock
+    expires = day_end(request.app, ticket.service_day)
 
     def accept(event: HallEvent) -> bool:
         if event.ticket_id == ticket_id:
@@ -303,6 +308,9 @@ async def phone_events(request: Request, ticket_id: TicketId, sig: Sig) -> Strea
                     async with asyncio.timeout(beat):
                         event = await queue.get()
                 except TimeoutError:
+                    if clock() >= expires:  # the ticket's day is over: so is its page
+                        yield _sse("expired", {})
+                        return
                     yield _sse("heartbeat", {})
                     continue
                 batch = [event]
@@ -424,7 +432,9 @@ async def create_phone_rating(
 
 @router.get("/phone/static/{name}", include_in_schema=False, dependencies=[Depends(rate_limited)])
 def phone_static(name: str = Path(max_length=20)) -> Response:
-    """The page's script and style (public, like the page's shell)."""
+    """The page's script and style.
+
+    Authorization: none — static files without any ticket data (rate-limited like all)."""
     if name not in STATIC_TYPES:
         raise HTTPException(404)
     return Response(

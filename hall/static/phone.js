@@ -238,10 +238,17 @@
       lastMessage = Date.now();
       load();
     });
+    source.addEventListener("expired", () => {
+      source.close();
+      location.reload(); // the server now answers with its plain 404 page
+    });
     source.onerror = () => {
       document.body.classList.add("lost");
       $("conn").hidden = false;
-      if (source.readyState === EventSource.CLOSED) setTimeout(connect, 2000);
+      if (source.readyState === EventSource.CLOSED) {
+        load(); // a 404 (expired) reloads into the 404 page
+        setTimeout(connect, 2000);
+      }
     };
   }
 

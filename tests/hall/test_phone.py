@@ -205,3 +205,50 @@ def test_a_bad_public_address_is_a_config_error(
 
     with pytest.raises(ConfigError, match="HALL_PUBLIC_URL"):
         _hall(tmp_path, clock, monkeypatch, HALL_PUBLIC_URL="hall.example.gov.cn")
+
+
+def test_the_push_stream_carries_this_tickets_events_and_ends_with_its_day(
+    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+    import threading
+    import time
+
+    from hall.events import HallEvent
+
+    client, hall = _hall(
+        tmp_path, clock, monkeypatch, HALL_PUBLIC_URL=PUBLIC, HALL_BOARD_HEARTBEAT_S="0.2"
+    )
+    with client:
+        ticket, other = hall.issue(SERVICE), hall.issue("hukou-transfer")
+        path = _path(ticket)
+        app = hall.client.app
+        hub = app.state.events  # type: ignore[attr-defined]
+        before = hub.subscriber_count  # the spoken calls' warmer listens too
+
+        def meanwhile() -> None:
+            deadline = time.monotonic() + 10
+            while hub.subscriber_count == before and time.monotonic() < deadline:
+                time.sleep(0.01)  # polling a condition: the stream has subscribed
+            at = dt.datetime.now(dt.UTC)
+            for event in (
+                HallEvent("call", at, other["id"], other["number"], "10", other["window_group"]),
+                HallEvent("call", at, "someone-else", "B999", "6", ticket["window_group"]),
+                HallEvent("call", at, ticket["id"], ticket["number"], "5", ticket["window_group"]),
+            ):
+                hub.publish(event)
+            clock.advance(days=1)  # the ticket's day ends: the stream says so and ends
+
+        helper = threading.Thread(target=meanwhile)
+        helper.start()
+        stream = hall.client.get(f"{path}/events")  # returns once the stream has ended
+        helper.join()
+    assert stream.status_code == 200
+    events = [
+        (block.split("\n")[0].removeprefix("event: "), block.split("\n")[1])
+        for block in stream.text.replace("retry: 1000\n", "").strip().split("\n\n")
+    ]
+    kinds = [kind for kind, _ in events if kind != "heartbeat"]
+    assert kinds == ["hello", "queue", "ticket", "expired"], events
+    assert ("ticket", 'data: {"kind":"call","counter":"5"}') in events
+    assert other["number"] not in stream.text and "B999" not in stream.text
