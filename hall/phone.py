@@ -20,7 +20,7 @@ Routes (all public, so all defended: every one is rate-limited per client addres
 - ``GET /t/{id}/{sig}/events`` — Server-Sent Events from the hall's hub (``hall.events``),
   filtered to this ticket: ``ticket`` (its call, recall, transfer, missed, completion,
   hold, resume: kind and counter), ``queue`` (a call, transfer or resume in its group:
-  a hint to refresh the position), ``resync``, ``heartbeat``, and ``expired`` (then the
+  a hint to refresh the position, at most one per ``HINT_MIN_S``), ``resync``, ``heartbeat``, and ``expired`` (then the
   stream ends) once the ticket's day is over.
 - ``POST /t/{id}/{sig}/rating`` — after 办结, the rating with channel ``phone`` through
   ``hall.ratings.submit_rating`` (same rules, same chain, one rating per ticket across
@@ -44,6 +44,7 @@ import json
 import os
 import re
 import threading
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
@@ -68,9 +69,9 @@ from hall.events import RESYNC, HallEvent, publish
 from hall.feedback_settings import current_settings
 from hall.models import Kiosk, Rating
 from hall.numbering import service_day
-from hall.ratelimit import TokenBuckets
 from hall.ratings import Rejected, submit_rating
 from hall.tickets import TicketNotFound
+from hall.token_bucket import TokenBuckets
 
 CHANNEL = "phone"
 DEVICE_ID = "phone-page"
@@ -88,6 +89,9 @@ OWN_KINDS = frozenset(
 )
 QUEUE_KINDS = frozenset({"call", "transfer", "resume"})
 """Events of other tickets in its group that change the people ahead (a hint to reload)."""
+HINT_MIN_S = 2.0
+"""At most one position hint per phone this often (a busy group's calls are coalesced; the
+page spreads its reloads over 3 s anyway); its own ticket's events are never held back."""
 STATIC_TYPES = {
     "phone.js": "text/javascript; charset=utf-8",
     "phone.css": "text/css; charset=utf-8",
@@ -292,7 +296,7 @@ async def phone_events(request: Request, ticket_id: TicketId, sig: Sig) -> Strea
         if event.kind == RESYNC:
             return _sse("resync", {})
         if event.ticket_id != ticket_id:
-            return _sse("queue", {})
+            return HINT
         data: dict[str, Any] = {"kind": event.kind, "counter": event.counter_id}
         if event.kind == "transfer":
             data["to_group"] = event.extra.get("to_group")
@@ -303,6 +307,8 @@ async def phone_events(request: Request, ticket_id: TicketId, sig: Sig) -> Strea
         with hub.subscription(accept) as queue:
             hello = {"at": clock().astimezone(dt.UTC).isoformat(), "heartbeat_s": beat}
             yield b"retry: 1000\n" + _sse("hello", hello)
+            last_hint = -HINT_MIN_S
+            pending = False  # a position hint held back (at most one per HINT_MIN_S)
             while True:
                 try:
                     async with asyncio.timeout(beat):
@@ -311,16 +317,27 @@ async def phone_events(request: Request, ticket_id: TicketId, sig: Sig) -> Strea
                     if clock() >= expires:  # the ticket's day is over: so is its page
                         yield _sse("expired", {})
                         return
-                    yield _sse("heartbeat", {})
+                    if pending:
+                        pending, last_hint = False, time.monotonic()
+                        yield HINT
+                    else:
+                        yield _sse("heartbeat", {})
                     continue
                 batch = [event]
                 while not queue.empty():
                     batch.append(queue.get_nowait())
-                out = [message(e) for e in batch]
-                hint = _sse("queue", {})
-                if out.count(hint) > 1:  # several position hints in one write are one
-                    out = [m for m in out if m != hint] + [hint]
-                yield b"".join(out)
+                out = []
+                for e in batch:
+                    m = message(e)
+                    if m is HINT:
+                        pending = True
+                    else:
+                        out.append(m)
+                if pending and time.monotonic() - last_hint >= HINT_MIN_S:
+                    pending, last_hint = False, time.monotonic()
+                    out.append(HINT)
+                if out:
+                    yield b"".join(out)
 
     return StreamingResponse(
         stream(),
@@ -332,6 +349,9 @@ async def phone_events(request: Request, ticket_id: TicketId, sig: Sig) -> Strea
 def _sse(name: str, data: dict[str, Any]) -> bytes:
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     return f"event: {name}\ndata: {payload}\n\n".encode()
+
+
+HINT = _sse("queue", {})
 
 
 class PhoneRatingIn(BaseModel):

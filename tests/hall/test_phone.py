@@ -16,8 +16,8 @@ from hall_support import ID_HASH_KEY, FakeClock, Hall
 
 from hall.app import create_app
 from hall.db import add_kiosk, add_staff, migrate
-from hall.ratelimit import TokenBuckets
 from hall.rating_chain import verify_chain
+from hall.token_bucket import TokenBuckets
 
 PUBLIC = "https://hall.example.gov.cn"
 SERVICE = "business-license"  # group market, counters 5–9
