@@ -43,7 +43,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchlib import percentile  # noqa: E402
+from benchlib import cpu_seconds, percentile  # noqa: E402
 
 from hall.db import add_kiosk, add_staff, migrate  # noqa: E402
 from hall.testing import (  # noqa: E402
@@ -219,6 +219,8 @@ def measure(server: ServerProcess, kiosk: str, staff: str, args: Any) -> dict[st
             issue_out.update(_issue_load(server, kiosk, "with", args))
 
         workers = [threading.Thread(target=page_load), threading.Thread(target=issue_load)]
+        pids = [server.pid] if server.pid else []  # one process (espeak children come and go)
+        cpu_before, wall_before = cpu_seconds(pids), time.perf_counter()
         for w in workers:
             w.start()
         push: list[float] = []
@@ -238,6 +240,12 @@ def measure(server: ServerProcess, kiosk: str, staff: str, args: Any) -> dict[st
             time.sleep(max(0.0, 0.25 - (time.perf_counter() - t0)))
         for w in workers:
             w.join()
+        cpu_after = cpu_seconds(pids)
+        if cpu_before is not None and cpu_after is not None:
+            # how busy the server was: 1.0 = one core all the time (the machine has 2)
+            result["server_cores_busy"] = round(
+                (cpu_after - cpu_before) / (time.perf_counter() - wall_before), 2
+            )
         result["page_state"] = {"rate_per_s": args.rate, **page_out}
         result["issue_with_phones"] = issue_out
         result["push_call"] = {**_ms(push), "missing_events": missing}
@@ -293,6 +301,8 @@ def main() -> None:
     args.seconds = args.seconds or (4.0 if args.quick else 20.0)
     args.html = args.html or (20 if args.quick else 200)
     report: dict[str, Any] = {"benchmark": "phone_page", "quick": args.quick}
+    if hasattr(os, "getloadavg"):  # a shared machine: how busy it was when this ran
+        report["load_average_1min_before"] = round(os.getloadavg()[0], 2)
     try:
         if args.pg_url:
             url = create_postgres_database(args.pg_url, prefix="hall_bench_phone")
