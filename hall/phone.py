@@ -108,7 +108,8 @@ def public_url_from_env() -> str | None:
     raw = (os.environ.get(PUBLIC_URL_ENV) or "").strip().rstrip("/")
     if not raw:
         return None
-    if not re.match(r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?(/[A-Za-z0-9._~/\-]*)?$", raw):
+    pattern = r"^https?://[A-Za-z0-9.\-]+(:\d{1,5})?(/[A-Za-z0-9._~/\-]*)?$"
+    if len(raw) > 200 or not re.match(pattern, raw):  # the link must fit a small QR
         raise ConfigError(
             f"{PUBLIC_URL_ENV} must be the hall's public http(s) address,"
             f" e.g. https://hall.example.gov.cn (got {raw[:80]!r})"
