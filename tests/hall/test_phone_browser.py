@@ -6,7 +6,9 @@ against a real ``python -m hall serve`` process with HALL_PUBLIC_URL set.
 - call-next shows "请到 5 号窗口" within 1 s (pushed, not polled); a transfer and a missed
   call are shown; after completion the page offers the rating, the rating arrives with
   channel ``phone``, and a second one gets 409 (explained);
-- a wrong signature gets the plain 404 page; English is one tap away.
+- a wrong signature gets the plain 404 page; English is one tap away;
+- after a server restart the page says "连接中断，正在重连…", reconnects by itself and
+  shows a call made while it was away.
 """
 
 from __future__ import annotations
@@ -158,3 +160,35 @@ def test_a_wrong_signature_shows_the_plain_404_page(phone: tuple[Any, Driver, Pa
     browser.get(forged)
     assert "页面不存在或已过期" in browser.find_element("tag name", "body").text
     assert ticket["number"] not in browser.page_source
+
+
+def test_the_page_reconnects_after_a_server_restart_and_shows_a_call_made_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'hall.sqlite3'}"
+    migrate(url)
+    kiosk_token, staff_token = add_kiosk(url, "kiosk-1"), add_staff(url, "测试员")
+    port = free_port()
+    env = {"HALL_BOARD_HEARTBEAT_S": "1", "HALL_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+    browser = chromium(tmp_path, monkeypatch, size="375,667", mobile=PHONE)
+    try:
+        with ServerProcess(url, port=port, env=env) as server:
+            driver = Driver(server.base_url, kiosk_token, staff_token)
+            ticket = driver.issue()
+            driver.close()
+            _open(browser, ticket)
+            browser.execute_script("window.__notReloaded = true;")
+        _wait(browser, lambda b: b.find_element("id", "conn").is_displayed(), timeout=10)
+        assert browser.find_element("id", "conn").text == "连接中断，正在重连…"
+
+        with ServerProcess(url, env=env) as elsewhere:  # called while the phone was away
+            driver = Driver(elsewhere.base_url, kiosk_token, staff_token)
+            driver.call_next(COUNTER)
+            driver.close()
+        assert _status(browser) == "请耐心等候叫号"
+        with ServerProcess(url, port=port, env=env):
+            _wait(browser, lambda b: _status(b) == "请到 5 号窗口")
+            _wait(browser, lambda b: not b.find_element("id", "conn").is_displayed())
+            assert browser.execute_script("return window.__notReloaded === true;")
+    finally:
+        browser.quit()
