@@ -6,7 +6,8 @@ open, and whether ticket issue suffers; prints JSON.
 One ``python -m hall serve`` process with ``HALL_PUBLIC_URL`` set (PostgreSQL with
 ``--pg-url`` / env KIOSK_TEST_PG_URL, else a temporary SQLite file). All load comes from
 127.0.0.1, so the per-address rate limit is raised for the run (a real hall has one
-address per phone, or per carrier NAT).
+address per phone, or per carrier NAT). The phones' streams and the page requests run in
+processes of their own, so the load generators do not share one interpreter lock.
 
 1. ``issue_without_phones``: kiosks issue tickets at ``--issue-rate`` per second (open
    loop) for ``--seconds``: p50/p99 — the baseline, same run;
@@ -30,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import statistics
 import sys
@@ -74,91 +76,68 @@ def _replies(replies: list[Reply], ok: int) -> dict[str, Any]:
     return {**_ms(good), "errors": len(replies) - len(good)}
 
 
-class Phones(threading.Thread):
-    """Every phone's push stream on one event loop in a thread; records when each
-    ticket's ``ticket`` event (its call) arrived."""
+def phones_process(
+    host: str, port: int, paths: dict[str, str], ready: Any, stop: Any, out: Any
+) -> None:
+    """Every phone's push stream on one event loop, in a process of its own (the load
+    generators must not share one interpreter lock, or they would measure each other).
+    Reports when each ticket's ``call`` event arrived (``time.perf_counter``: the same
+    monotonic clock in every process), how many messages came and how many streams failed."""
+    calls: dict[str, float] = {}
+    counts = {"messages": 0, "failed": 0, "hellos": 0}
 
-    def __init__(self, host: str, port: int, paths: dict[str, str]) -> None:
-        super().__init__(name="phones", daemon=True)
-        self.host, self.port, self.paths = host, port, paths
-        self.ready = threading.Event()
-        self.calls: dict[str, float] = {}
-        self.cond = threading.Condition()
-        self.messages = 0
-        self.failed = 0
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self._halt: asyncio.Event | None = None
-
-    def run(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.loop.run_until_complete(self._main())
-        self.loop.close()
-
-    async def _main(self) -> None:
-        self._halt = asyncio.Event()
-        hellos = 0
-        all_in = asyncio.Event()
-
-        async def phone(ticket_id: str, path: str) -> None:
-            nonlocal hellos
-            try:
-                reader, writer = await asyncio.open_connection(self.host, self.port)
-            except OSError:
-                self.failed += 1
-                return
-            writer.write(
-                f"GET {path}/events HTTP/1.1\r\nHost: {self.host}\r\n"
-                "Accept: text/event-stream\r\n\r\n".encode()
-            )
-            kind = ""
-            try:
-                while True:
-                    line = (await reader.readline()).decode().rstrip("\r\n")
-                    if not line and reader.at_eof():
-                        self.failed += 1
-                        return
-                    if line.startswith("event: "):
-                        kind = line[7:]
-                    elif line.startswith("data: "):
-                        self.messages += 1
-                        if kind == "hello":
-                            hellos += 1
-                            if hellos == len(self.paths):
-                                all_in.set()
-                        elif kind == "ticket" and '"call"' in line:
-                            with self.cond:
-                                self.calls.setdefault(ticket_id, time.perf_counter())
-                                self.cond.notify_all()
-            except asyncio.CancelledError:
-                pass
-            finally:
-                writer.close()
-
-        tasks = [asyncio.create_task(phone(t, p)) for t, p in self.paths.items()]
+    async def phone(ticket_id: str, path: str) -> None:
         try:
-            await asyncio.wait_for(all_in.wait(), 120)
-            self.ready.set()
-        except TimeoutError:
+            reader, writer = await asyncio.open_connection(host, port)
+        except OSError:
+            counts["failed"] += 1
+            return
+        writer.write(
+            f"GET {path}/events HTTP/1.1\r\nHost: {host}\r\n"
+            "Accept: text/event-stream\r\n\r\n".encode()
+        )
+        kind = ""
+        try:
+            while True:
+                line = (await reader.readline()).decode().rstrip("\r\n")
+                if not line and reader.at_eof():
+                    counts["failed"] += 1
+                    return
+                if line.startswith("event: "):
+                    kind = line[7:]
+                elif line.startswith("data: "):
+                    counts["messages"] += 1
+                    if kind == "hello":
+                        counts["hellos"] += 1
+                        if counts["hellos"] == len(paths):
+                            ready.set()
+                    elif kind == "ticket" and '"call"' in line:
+                        calls.setdefault(ticket_id, time.perf_counter())
+        except asyncio.CancelledError:
             pass
-        await self._halt.wait()
+        finally:
+            writer.close()
+
+    async def main() -> None:
+        tasks = [asyncio.create_task(phone(t, p)) for t, p in paths.items()]
+        while not stop.is_set():
+            await asyncio.sleep(0.05)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    def wait_call(self, ticket_id: str, timeout: float = 10.0) -> float | None:
-        deadline = time.perf_counter() + timeout
-        with self.cond:
-            while ticket_id not in self.calls:
-                left = deadline - time.perf_counter()
-                if left <= 0:
-                    return None
-                self.cond.wait(left)
-            return self.calls[ticket_id]
+    asyncio.run(main())
+    out.put({"calls": calls, "messages": counts["messages"], "failed": counts["failed"]})
 
-    def stop(self) -> None:
-        if self.loop is not None and self._halt is not None:
-            self.loop.call_soon_threadsafe(self._halt.set)
-        self.join(timeout=30)
+
+def page_process(base_url: str, paths: list[str], count: int, rate: float, out: Any) -> None:
+    """The phones' page state requests, open loop, in a process of its own."""
+    _, replies = load(
+        [base_url], ["-"], count,
+        lambda i: ("GET", f"{paths[i % len(paths)]}/state", None),
+        clients=50, rate=rate,
+    )  # fmt: skip
+    out.put(_replies(replies, 200))
 
 
 def _issue_load(server: ServerProcess, kiosk: str, prefix: str, args: Any) -> dict[str, Any]:
@@ -194,37 +173,35 @@ def measure(server: ServerProcess, kiosk: str, staff: str, args: Any) -> dict[st
         )  # fmt: skip
         prefix = len(f"http://127.0.0.1:{server.port}")
         paths = {r.body["id"]: r.body["public_url"][prefix:] for r in issued if r.status == 201}
-        phones = Phones("127.0.0.1", server.port, paths)
+        ctx = multiprocessing.get_context("fork")
+        ready, stop, phones_out, page_out = ctx.Event(), ctx.Event(), ctx.Queue(), ctx.Queue()
+        phones = ctx.Process(
+            target=phones_process,
+            args=("127.0.0.1", server.port, paths, ready, stop, phones_out),
+            daemon=True,
+        )
         started = time.perf_counter()
         phones.start()
-        phones.ready.wait(120)
+        connected = ready.wait(120)
         result["phones_open"] = {
-            "phones": len(paths) - phones.failed,
-            "all_connected_s": round(time.perf_counter() - started, 2),
+            "phones": len(paths),
+            "all_connected_s": round(time.perf_counter() - started, 2) if connected else None,
         }
         path_list = list(paths.values())
-        page_count = int(args.rate * args.seconds)
-        page_out: dict[str, Any] = {}
+        pages = ctx.Process(
+            target=page_process,
+            args=(server.base_url, path_list, int(args.rate * args.seconds), args.rate, page_out),
+            daemon=True,
+        )
         issue_out: dict[str, Any] = {}
-
-        def page_load() -> None:
-            _, replies = load(
-                [server.base_url], ["-"], page_count,
-                lambda i: ("GET", f"{path_list[i % len(path_list)]}/state", None),
-                clients=50, rate=args.rate,
-            )  # fmt: skip
-            page_out.update(_replies(replies, 200))
-
-        def issue_load() -> None:
-            issue_out.update(_issue_load(server, kiosk, "with", args))
-
-        workers = [threading.Thread(target=page_load), threading.Thread(target=issue_load)]
+        issuing = threading.Thread(
+            target=lambda: issue_out.update(_issue_load(server, kiosk, "with", args))
+        )
         pids = [server.pid] if server.pid else []  # one process (espeak children come and go)
         cpu_before, wall_before = cpu_seconds(pids), time.perf_counter()
-        for w in workers:
-            w.start()
-        push: list[float] = []
-        missing = 0
+        pages.start()
+        issuing.start()
+        called: list[tuple[str, float]] = []
         deadline = time.perf_counter() + args.seconds
         i = 0
         while time.perf_counter() < deadline:
@@ -232,25 +209,29 @@ def measure(server: ServerProcess, kiosk: str, staff: str, args: Any) -> dict[st
             resp = http.post(f"/api/v1/counters/{COUNTERS[i % 5]}/call-next", headers=staff_h)
             i += 1
             if resp.status_code == 200 and resp.json()["id"] in paths:
-                arrived = phones.wait_call(resp.json()["id"])
-                if arrived is None:
-                    missing += 1
-                else:
-                    push.append((arrived - t0) * 1000)
+                called.append((resp.json()["id"], t0))
             time.sleep(max(0.0, 0.25 - (time.perf_counter() - t0)))
-        for w in workers:
-            w.join()
+        issuing.join()
+        page_figures = page_out.get(timeout=120)
+        pages.join(timeout=30)
         cpu_after = cpu_seconds(pids)
         if cpu_before is not None and cpu_after is not None:
             # how busy the server was: 1.0 = one core all the time (the machine has 2)
             result["server_cores_busy"] = round(
                 (cpu_after - cpu_before) / (time.perf_counter() - wall_before), 2
             )
-        result["page_state"] = {"rate_per_s": args.rate, **page_out}
+        time.sleep(1.0)  # the last call's event is on its way to its phone
+        stop.set()
+        streams = phones_out.get(timeout=60)
+        phones.join(timeout=30)
+        push = [
+            (streams["calls"][tid] - t0) * 1000 for tid, t0 in called if tid in streams["calls"]
+        ]
+        result["page_state"] = {"rate_per_s": args.rate, **page_figures}
         result["issue_with_phones"] = issue_out
-        result["push_call"] = {**_ms(push), "missing_events": missing}
-        result["stream_messages"] = phones.messages
-        phones.stop()
+        result["push_call"] = {**_ms(push), "missing_events": len(called) - len(push)}
+        result["stream_messages"] = streams["messages"]
+        result["streams_failed"] = streams["failed"]
 
         html = []
         for j in range(args.html):
