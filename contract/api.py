@@ -109,6 +109,12 @@ class TicketOut(BaseModel):
     called_at: dt.datetime | None = None
     completed_at: dt.datetime | None = None
     recall_count: int = 0
+    public_url: str | None = Field(
+        default=None,
+        max_length=300,
+        description="the signed link to the citizen's live page (the ticket's QR), when the"
+        " hall has a public address (HALL_PUBLIC_URL); valid on the ticket's service day",
+    )
 
 
 class Health(BaseModel):

@@ -47,6 +47,9 @@ from hall.help import router as help_router
 from hall.keys import resolve_keys
 from hall.monitoring import router as monitoring_router
 from hall.numbering import DEFAULT_TIMEZONE
+from hall.phone import install as install_phone
+from hall.phone import router as phone_router
+from hall.phone import with_public_url
 from hall.precheck import router as precheck_router
 from hall.retention import router as retention_router
 from hall.schemas import CounterStatus, TransferRequest
@@ -187,6 +190,7 @@ def create_app(
     app.state.events = make_event_hub(engine)
     app.state.announcer = Announcer.from_env(database_url)  # spoken calls (hall/announcements.py)
     app.state.service_levels = thresholds_from_env()  # ConfigError now, not at first use
+    install_phone(app)  # HALL_PUBLIC_URL and the phone page's rate limit (hall/phone.py)
     _install_error_handlers(app)
     # Outermost of the app's own middleware: runs before routing and any token check.
     if max_body := max_body_from_env():
@@ -209,6 +213,7 @@ def create_app(
     app.include_router(work_queues_router)
     app.include_router(retention_router)  # the daily purge (hall/retention.py)
     app.include_router(api_docs_router)  # /docs, served locally
+    app.include_router(phone_router)
     log.info("hall server ready: %s, catalog %s", database_kind(engine), catalog.version)
     return app
 
@@ -279,12 +284,15 @@ def _add_routes(app: FastAPI) -> None:
             raise kiosk.rejected() from None
         if not created:
             response.status_code = status.HTTP_200_OK
-        return ticket
+        # the QR's signed link to the citizen's phone page (hall/phone.py), if configured
+        return with_public_url(request.app, ticket)
 
     @app.get(f"{prefix}/tickets/{{ticket_id}}", response_model=TicketOut, tags=["tickets"])
-    def read_ticket(ticket_id: str, _who: AnyPrincipal, queue: QueueDep) -> TicketOut:
-        """A ticket with its live position in the queue."""
-        return queue.get(ticket_id)
+    def read_ticket(
+        ticket_id: str, request: Request, _who: AnyPrincipal, queue: QueueDep
+    ) -> TicketOut:
+        """A ticket with its live position in the queue (and its phone link)."""
+        return with_public_url(request.app, queue.get(ticket_id))
 
     @app.post(
         f"{prefix}/counters/{{counter_id}}/call-next",

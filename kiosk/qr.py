@@ -1,6 +1,10 @@
 """Reading a queue ticket's QR code from a captured image (评价: find the visit by scanning).
 
-The printed ticket's QR carries ``HALLTICKET:<ticket id>`` (``kiosk.tickets.Ticket.qr_data``).
+The printed ticket's QR carries the citizen's phone-page link
+``<hall public address>/t/<ticket id>/<signature>`` (hall/phone.py), or
+``HALLTICKET:<ticket id>`` when the hall has no public address and on tickets printed
+before (``kiosk.tickets.Ticket.qr_data``); both are read here. The kiosk does not check the
+link's signature: it only needs the ticket id, and the server decides what may be rated.
 ``ticket_id_from_image`` decodes it with OpenCV's ``QRCodeDetector`` (opencv-python-headless
 is already a dependency for the document camera), so no other QR library is needed.
 
@@ -20,6 +24,9 @@ import re
 
 QR_PREFIX = "HALLTICKET:"
 _TICKET_ID = re.compile(r"^[0-9A-Za-z-]{1,36}$")  # the server's ids are UUID strings
+_PHONE_URL = re.compile(
+    r"^https?://[^\s/]+(?:/[^\s]*)?/t/([0-9A-Za-z-]{1,36})/[A-Za-z0-9_-]{22}/?$"
+)
 
 
 class QrError(Exception):
@@ -62,7 +69,11 @@ def decode_qr(image: bytes) -> list[str]:
 
 
 def ticket_id_from_qr(text: str) -> str:
-    """The ticket id in a ticket's QR text; QrError("not_ticket") for any other code."""
+    """The ticket id in a ticket's QR text (either form); QrError("not_ticket") for any
+    other code."""
+    link = _PHONE_URL.match(text.strip()) if len(text) <= 400 else None
+    if link is not None:
+        return link.group(1)
     if not text.startswith(QR_PREFIX):
         raise QrError("not_ticket")
     ticket_id = text[len(QR_PREFIX) :].strip()
@@ -77,6 +88,8 @@ def ticket_id_from_image(image: bytes) -> str:
     if not texts:
         raise QrError("no_qr")
     for text in texts:
-        if text.startswith(QR_PREFIX):
+        try:
             return ticket_id_from_qr(text)
+        except QrError:
+            continue
     raise QrError("not_ticket")

@@ -19,6 +19,7 @@ class Ticket:
     issued_at: dt.datetime
     priority: bool = False
     masked_name: str = ""
+    public_url: str = ""  # the signed link to the citizen's phone page (HALL_PUBLIC_URL)
 
     @classmethod
     def from_api(cls, body: dict[str, Any]) -> Ticket:
@@ -32,6 +33,7 @@ class Ticket:
             issued_at=dt.datetime.fromisoformat(str(body["issued_at"])),
             priority=bool(body.get("priority", False)),
             masked_name=str(body.get("masked_name") or ""),
+            public_url=str(body.get("public_url") or "")[:300],
         )
 
     @property
@@ -40,5 +42,7 @@ class Ticket:
 
     @property
     def qr_data(self) -> str:
-        """What the ticket's QR carries: the ticket id, for status look-up and rating."""
-        return f"HALLTICKET:{self.id}"
+        """What the ticket's QR carries: the server's signed link to the citizen's live page
+        (``<hall public address>/t/<id>/<signature>``), which the kiosk's scanner also
+        reads for a rating; ``HALLTICKET:<id>`` when the hall has no public address."""
+        return self.public_url or f"HALLTICKET:{self.id}"

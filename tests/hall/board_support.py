@@ -133,10 +133,16 @@ CHROMEDRIVER = "/usr/bin/chromedriver"
 
 
 def chromium(
-    tmp_path: Any, monkeypatch: Any, *, size: str = "1920,1080", autoplay: bool = True
+    tmp_path: Any,
+    monkeypatch: Any,
+    *,
+    size: str = "1920,1080",
+    autoplay: bool = True,
+    mobile: dict[str, Any] | None = None,
 ) -> Any:
     """A headless Chromium driven by Selenium, as tests/hall/test_hall_staff_web_browser.py
-    starts it (no Selenium Manager, nothing downloaded); the board's kiosk flags added."""
+    starts it (no Selenium Manager, nothing downloaded); the board's kiosk flags added.
+    ``mobile``: Chromium's mobileEmulation (e.g. deviceMetrics 375×667) for phone pages."""
     import os
 
     try:
@@ -165,6 +171,8 @@ def chromium(
         flags.append("--autoplay-policy=no-user-gesture-required")  # as the hall TV runs it
     for flag in flags:
         options.add_argument(flag)
+    if mobile is not None:
+        options.add_experimental_option("mobileEmulation", mobile)
     service = Service(executable_path=CHROMEDRIVER, log_output=str(tmp_path / "chromedriver.log"))
     return webdriver.Chrome(options=options, service=service)
 
