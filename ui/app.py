@@ -89,7 +89,7 @@ def run_kiosk(
         signals.close()
         raise
     watchdog = Watchdog()
-    journal = PrintJournal(settings.data_dir / "print-journal.json", core.flow.ticket_print)
+    journal = PrintJournal(settings.data_dir / "print-journal.json", core.flow.ticket.ticket_print)
     core.flow.changed.connect(journal.follow)
     try:
         window = make_window(core, staff_panel=False)

@@ -49,28 +49,28 @@ class Autopilot:
     def _ticket(self) -> None:
         flow = self.flow
         service = next(s for s in flow.catalog.services if s.anonymous)
-        flow.take_number()
-        flow.choose_group(service.group)
-        flow.choose_entry(service.id)
-        flow.skip_identity()
-        flow.confirm_notice()  # the hall server answers on a worker thread
+        flow.ticket.take_number()
+        flow.ticket.choose_group(service.group)
+        flow.ticket.choose_entry(service.id)
+        flow.ticket.skip_identity()
+        flow.ticket.confirm_notice()  # the hall server answers on a worker thread
 
     def _precheck(self) -> None:
         flow = self.flow
         precheck = flow.precheck
         if precheck is None:
             raise RuntimeError("KIOSK_AUTOPILOT=precheck needs [precheck] enabled = true")
-        flow.open_precheck()
+        flow.ticket.open_precheck()
         for service in flow.catalog.services:
-            flow.choose_group(service.group)
-            flow.choose_entry(service.id)
+            flow.ticket.choose_group(service.group)
+            flow.ticket.choose_entry(service.id)
             samples = [s for s in precheck.samples() if s.variant == "clean"]
             if samples:
                 precheck.present_sample(samples[0].name)
                 precheck.capture()
                 return
             flow.home()
-            flow.open_precheck()
+            flow.ticket.open_precheck()
         raise RuntimeError("no item has a sample page to pre-check")
 
     def _watch(self, state: Any) -> None:

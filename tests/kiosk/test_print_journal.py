@@ -44,11 +44,11 @@ class HeldRunner:
 
 def take_anonymous_ticket(flow: Any) -> None:
     service = next(s for s in flow.catalog.services if s.anonymous)
-    flow.take_number()
-    flow.choose_group(service.group)
-    flow.choose_entry(service.id)
-    flow.skip_identity()
-    flow.confirm_notice()
+    flow.ticket.take_number()
+    flow.ticket.choose_group(service.group)
+    flow.ticket.choose_entry(service.id)
+    flow.ticket.skip_identity()
+    flow.ticket.confirm_notice()
 
 
 def test_ticket_cut_short_is_reprinted_with_its_number(kiosk_env: dict[str, str]) -> None:
@@ -59,7 +59,7 @@ def test_ticket_cut_short_is_reprinted_with_its_number(kiosk_env: dict[str, str]
     runner = HeldRunner()
     core = build_core(settings, runner, hall_server=EmbeddedHallServer)
     try:
-        journal = PrintJournal(path, core.flow.ticket_print)
+        journal = PrintJournal(path, core.flow.ticket.ticket_print)
         core.flow.changed.connect(journal.follow)
         take_anonymous_ticket(core.flow)
         runner.run_next()  # the hall server issues the number; printing starts
@@ -72,7 +72,7 @@ def test_ticket_cut_short_is_reprinted_with_its_number(kiosk_env: dict[str, str]
 
     restarted = build_core(settings, hall_server=EmbeddedHallServer)
     try:
-        journal = PrintJournal(path, restarted.flow.ticket_print)
+        journal = PrintJournal(path, restarted.flow.ticket.ticket_print)
         assert journal.reprint_pending(restarted) == 1
         jobs = restarted.printer.jobs  # type: ignore[attr-defined]
         assert len(jobs) == 1 and jobs[0].name == f"ticket-{ticket.number}"
@@ -101,7 +101,7 @@ def test_ticket_printed_or_failed_leaves_the_journal(kiosk_env: dict[str, str]) 
     path = settings.data_dir / "print-journal.json"
     core = build_core(settings, hall_server=EmbeddedHallServer)  # ImmediateRunner: at once
     try:
-        journal = PrintJournal(path, core.flow.ticket_print)
+        journal = PrintJournal(path, core.flow.ticket.ticket_print)
         core.flow.changed.connect(journal.follow)
         take_anonymous_ticket(core.flow)
         assert core.flow.state.printed
@@ -120,11 +120,11 @@ def test_old_entries_are_dropped(tmp_path: Any, kiosk_env: dict[str, str]) -> No
     settings = load_settings(environ={**kiosk_env, "KIOSK_PRINTER__CONNECTION": "virtual"})
     core = build_core(settings, hall_server=EmbeddedHallServer)
     try:
-        journal = PrintJournal(tmp_path / "j.json", core.flow.ticket_print, max_age_s=0.0)
+        journal = PrintJournal(tmp_path / "j.json", core.flow.ticket.ticket_print, max_age_s=0.0)
         take_anonymous_ticket(core.flow)
         ticket = core.flow.state.ticket
         assert ticket is not None
-        journal.record(ticket.id, core.flow.ticket_print(ticket))
+        journal.record(ticket.id, core.flow.ticket.ticket_print(ticket))
         time.sleep(0.01)  # age the entry past max_age_s = 0 (not waiting for a result)
         assert journal.pending() == []
         assert not (tmp_path / "j.json").exists()
