@@ -163,6 +163,16 @@ class Demo:
             shutil.copy(job.png_path, self.out / "printed-bundle-notice.png")
         self.take_ticket("bundle")
 
+    def hall_demo(self) -> dict[str, Any]:
+        """The card ticket called at its first counter, announced, completed and rated."""
+        from ui.demo_hall import HallDemo
+
+        card = next(t for t in self.tickets if t["flow"] == "card")
+        group = next(g for g in self.core.catalog.groups if g.id == card["window_group"])
+        server = getattr(self.core.hall, "server", None)
+        hall = HallDemo(self.core.hall.base_url, server, self.out, card["number"], group.counters[0])
+        return hall.run()
+
     def run(self) -> dict[str, Any]:
         self.out.mkdir(parents=True, exist_ok=True)
         self.timed("card", self.card_flow)
@@ -174,6 +184,7 @@ class Demo:
             "timings_ms": self.timings,
             "screenshots": self.shots,
             "hall_server": self.core.hall.base_url,
+            "hall": self.hall_demo(),
         }
         (self.out / "report.json").write_text(
             json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8"

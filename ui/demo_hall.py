@@ -218,9 +218,9 @@ class HallDemo:
             self.save_announcement(call.get("audio_url", ""))
 
             if browser is not None:
+                on_board = f'#calls-now li.call[data-number="{self.number}"]'
                 _poll(
-                    lambda: self.number
-                    in browser.find_element("css selector", "#calls-now").text,
+                    lambda: browser.find_elements("css selector", on_board),
                     "the call on the board page",
                 )
                 self.report["board_page_latency_ms"] = round(

@@ -1,0 +1,67 @@
+"""The scripted demo closes the loop: ``python -m kiosk --demo DIR`` issues three tickets,
+then a counter signs in, calls the card ticket, the board shows it, the spoken call is saved,
+the ticket is completed and rated on the window evaluator — all through the real routes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow
+
+
+def test_demo_issues_calls_announces_completes_and_rates(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "KIOSK_KIOSK__DATA_DIR": str(tmp_path / "data"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk", "--demo", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+
+    card = next(t for t in report["tickets"] if t["flow"] == "card")
+    assert {t["flow"] for t in report["tickets"]} == {"card", "typed", "bundle"}
+    hall = report["hall"]
+    assert hall["ticket_number"] == card["number"]
+    assert hall["counter"] == "5"  # the first counter of the card ticket's group (market)
+    assert hall["signed_in"] is True and hall["completed"] is True
+    assert hall["staff_number"].startswith("demo")
+    assert 0 < hall["call_latency_ms"] < 10_000, hall
+    assert hall["call_latency_measured_by"] == "board event stream (SSE)"
+
+    wav = out / hall["announcement"]
+    assert wav.name == f"announcement-{card['number']}.wav"
+    assert wav.read_bytes()[:4] == b"RIFF" and wav.stat().st_size > 10_000  # a spoken sentence
+
+    rating = hall["rating"]
+    assert rating["status"] == 201, rating
+    assert rating["level"] == "very_satisfied"
+    assert rating["channel"] == "window" and rating["counter"] == "5"
+
+    if hall["browser"] != "chromium":
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the demo ran without its browser: {hall['browser']}")
+        pytest.skip(f"browser part not checked: {hall['browser']}")
+    assert rating["by"] == "evaluator page (Chromium)"
+    assert hall["screenshots"] == ["hall-board.png", "hall-counter.png", "hall-evaluator.png"]
+    for name in hall["screenshots"]:
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert (out / name).stat().st_size > 5_000  # a rendered page, not a blank
+    assert hall["board_page_latency_ms"] > 0
+    assert "password" not in hall and "evaluator_token" not in hall  # no secret kept
