@@ -170,7 +170,9 @@ class Demo:
         card = next(t for t in self.tickets if t["flow"] == "card")
         group = next(g for g in self.core.catalog.groups if g.id == card["window_group"])
         server = getattr(self.core.hall, "server", None)
-        hall = HallDemo(self.core.hall.base_url, server, self.out, card["number"], group.counters[0])
+        hall = HallDemo(
+            self.core.hall.base_url, server, self.out, card["number"], group.counters[0]
+        )
         return hall.run()
 
     def run(self) -> dict[str, Any]:

@@ -75,7 +75,11 @@ class BoardStream(threading.Thread):
                         if line.startswith("event: "):
                             kind = line[7:]
                         elif line.startswith("data: "):
-                            event = {"event": kind, "seen": time.monotonic(), **json.loads(line[6:])}
+                            event = {
+                                "event": kind,
+                                "seen": time.monotonic(),
+                                **json.loads(line[6:]),
+                            }
                             with self.lock:
                                 self.events.append(event)
                             kind = "message"
@@ -161,9 +165,7 @@ class HallDemo:
         return csrf[1]
 
     def counter_action(self, csrf: str, action: str, **body: str) -> dict[str, Any]:
-        resp = self.http.post(
-            f"/counter/api/{action}", json=body, headers={"X-CSRF-Token": csrf}
-        )
+        resp = self.http.post(f"/counter/api/{action}", json=body, headers={"X-CSRF-Token": csrf})
         if resp.status_code != 200:
             raise RuntimeError(f"demo: counter {action} failed ({resp.status_code}): {resp.text}")
         return dict(resp.json())
@@ -199,8 +201,7 @@ class HallDemo:
                 browser.get(f"{self.base}/rate/#token={accounts['evaluator_token']}")
                 tabs["rate"] = browser.current_window_handle
                 _poll(
-                    lambda: browser.execute_script("return document.body.dataset.screen")
-                    == "idle",
+                    lambda: browser.execute_script("return document.body.dataset.screen") == "idle",
                     "the evaluator's idle screen",
                 )
                 browser.switch_to.window(tabs["board"])
@@ -223,9 +224,7 @@ class HallDemo:
                     lambda: browser.find_elements("css selector", on_board),
                     "the call on the board page",
                 )
-                self.report["board_page_latency_ms"] = round(
-                    (time.monotonic() - started) * 1000, 1
-                )
+                self.report["board_page_latency_ms"] = round((time.monotonic() - started) * 1000, 1)
                 self.shot(browser, "hall-board.png")
                 # the counter page, in the session signed in above (its cookie is HttpOnly)
                 browser.switch_to.new_window("tab")
@@ -274,8 +273,10 @@ class HallDemo:
     def rate_in_browser(self, browser: Any, tab: str) -> dict[str, Any]:
         browser.switch_to.window(tab)
         _poll(
-            lambda: browser.execute_script("return document.body.dataset.screen") == "rate"
-            and browser.find_element("id", "rate-number").text == self.number,
+            lambda: (
+                browser.execute_script("return document.body.dataset.screen") == "rate"
+                and browser.find_element("id", "rate-number").text == self.number
+            ),
             "the completed ticket on the evaluator",
         )
         self.shot(browser, "hall-evaluator.png")
@@ -303,7 +304,11 @@ class HallDemo:
             },
             headers={"Authorization": f"Bearer {token}"},
         )
-        data = resp.json() if resp.headers.get("content-type", "").startswith("application/json") else {}
+        data = (
+            resp.json()
+            if resp.headers.get("content-type", "").startswith("application/json")
+            else {}
+        )
         return {
             "by": "evaluator route over HTTP (no browser)",
             "status": resp.status_code,
