@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -187,7 +188,8 @@ class HallDemo:
         stream = BoardStream(self.base)
         stream.start()
         _poll(lambda: stream.find(lambda e: e["event"] == "hello"), "the board stream's hello")
-        browser, why_not = start_chromium(self.out / ".chromium-profile")
+        profile = tempfile.TemporaryDirectory(prefix="demo-chromium-")
+        browser, why_not = start_chromium(Path(profile.name))
         self.report["browser"] = "chromium" if browser is not None else f"missing: {why_not}"
         csrf = ""
         try:
@@ -254,6 +256,7 @@ class HallDemo:
             stream.stop()
             if browser is not None:
                 browser.quit()
+            profile.cleanup()
             self.http.close()
         self.report["screenshots"] = self.screenshots
         return self.report
