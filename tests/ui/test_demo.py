@@ -65,3 +65,40 @@ def test_demo_issues_calls_announces_completes_and_rates(tmp_path: Path) -> None
         assert (out / name).stat().st_size > 5_000  # a rendered page, not a blank
     assert hall["board_page_latency_ms"] > 0
     assert "password" not in hall and "evaluator_token" not in hall  # no secret kept
+
+
+def test_without_chromium_the_report_says_so_and_the_rating_goes_over_http(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import httpx
+
+    import ui.demo_hall as demo_hall
+    from hall.embedded import EmbeddedHallServer
+
+    monkeypatch.setattr(demo_hall, "CHROMIUM", str(tmp_path / "no-chromium"))
+    server = EmbeddedHallServer(tmp_path, ROOT / "config" / "services.toml", "kiosk-demo")
+    server.start()
+    try:
+        resp = httpx.post(
+            f"{server.url}/api/v1/tickets",
+            json={"service_id": "business-license", "idempotency_key": "demo-1"},
+            headers={"Authorization": f"Bearer {server.token}"},
+        )
+        assert resp.status_code == 201, resp.text
+        number = resp.json()["number"]
+        out = tmp_path / "out"
+        out.mkdir()
+        hall = demo_hall.HallDemo(server.url, server, out, number, "5").run()
+    finally:
+        server.stop()
+    assert hall["browser"].startswith("missing: ") and "no-chromium not found" in hall["browser"]
+    assert hall["screenshots"] == [] and not list(out.glob("*.png"))
+    assert hall["completed"] is True and 0 < hall["call_latency_ms"]
+    assert (out / f"announcement-{number}.wav").read_bytes()[:4] == b"RIFF"
+    assert hall["rating"] == {
+        "by": "evaluator route over HTTP (no browser)",
+        "status": 201,
+        "level": "very_satisfied",
+        "channel": "window",
+        "counter": "5",
+    }
