@@ -2,7 +2,9 @@
 
 It clicks the same buttons a citizen taps, screenshots every screen it passes, collects the
 printed tickets (PNG) from the virtual printer, and writes ``report.json`` with the tickets
-issued and how long each step took (milliseconds).
+issued and how long each step took (milliseconds). Then the card ticket is called at a
+counter, shown on the board, announced, completed and rated on the window evaluator, through
+the hall server's real routes (``ui.demo_hall``); ``report.json`` has that under ``hall``.
 """
 
 from __future__ import annotations
