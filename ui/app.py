@@ -256,6 +256,9 @@ def run_demo(
         f"demo finished: {len(report['tickets'])} tickets; screenshots, printed tickets and "
         f"report.json are in {out_dir}"
     )
+    if "error" in hall:
+        print(f"demo: the hall half failed: {hall['error']}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -175,7 +175,10 @@ class Demo:
         hall = HallDemo(
             self.core.hall.base_url, server, self.out, card["number"], group.counters[0]
         )
-        return hall.run()
+        try:
+            return hall.run()
+        except Exception as exc:  # noqa: BLE001 - the kiosk half's output is still written
+            return {**hall.report, "error": f"{type(exc).__name__}: {exc}"}
 
     def run(self) -> dict[str, Any]:
         self.out.mkdir(parents=True, exist_ok=True)

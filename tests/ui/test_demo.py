@@ -33,6 +33,7 @@ def test_demo_issues_calls_announces_completes_and_rates(tmp_path: Path) -> None
         timeout=240,
     )
     assert result.returncode == 0, result.stderr[-3000:]
+    assert "called at window 5" in result.stdout and "rated very_satisfied" in result.stdout
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
 
     card = next(t for t in report["tickets"] if t["flow"] == "card")
@@ -40,6 +41,7 @@ def test_demo_issues_calls_announces_completes_and_rates(tmp_path: Path) -> None
     hall = report["hall"]
     assert hall["ticket_number"] == card["number"]
     assert hall["counter"] == "5"  # the first counter of the card ticket's group (market)
+    assert "error" not in hall, hall["error"]
     assert hall["signed_in"] is True and hall["completed"] is True
     assert hall["staff_number"].startswith("demo")
     assert 0 < hall["call_latency_ms"] < 10_000, hall
