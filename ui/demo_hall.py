@@ -129,6 +129,112 @@ def start_chromium(profile_dir: Path) -> tuple[Any, str]:
         return None, f"Chromium did not start: {str(exc).splitlines()[0][:200]}"
 
 
+class HttpCounter:
+    """The counter over plain HTTP, as its page does: the sign-in form, then the page's
+    action routes with the session's CSRF token (used when there is no browser)."""
+
+    def __init__(self, http: httpx.Client, counter: str) -> None:
+        self.http, self.counter, self.csrf = http, counter, ""
+
+    def sign_in(self, staff_number: str, password: str) -> None:
+        form = self.http.get("/counter/login")
+        login_csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+        if form.status_code != 200 or login_csrf is None:
+            raise RuntimeError(f"the counter sign-in form failed ({form.status_code})")
+        fields = {"csrf": login_csrf[1], "number": staff_number, "password": password}
+        resp = self.http.post("/counter/login", data={**fields, "counter": self.counter})
+        if resp.status_code != 303 or not resp.headers.get("location", "").endswith("/counter/"):
+            raise RuntimeError(f"the counter sign-in was refused ({resp.status_code})")
+        page = self.http.get("/counter/")
+        csrf = re.search(r'data-csrf="([^"]+)"', page.text)
+        if page.status_code != 200 or csrf is None:
+            raise RuntimeError(f"the counter page did not open ({page.status_code})")
+        self.csrf = csrf[1]
+
+    def act(self, action: str, **body: str) -> None:
+        resp = self.http.post(
+            f"/counter/api/{action}", json=body, headers={"X-CSRF-Token": self.csrf}
+        )
+        if resp.status_code != 200:
+            raise RuntimeError(f"counter {action} failed ({resp.status_code}): {resp.text}")
+
+    def call(self, number: str, go: Callable[[], None]) -> None:
+        go()
+        self.act("call", number=number)
+
+    def complete(self, number: str) -> None:
+        self.act("complete")
+
+    def sign_out(self) -> None:
+        if self.csrf:
+            self.http.post("/counter/logout", data={"csrf": self.csrf})
+
+
+class BrowserCounter:
+    """The counter page in Chromium, used as staff use it: the sign-in form typed in,
+    指定叫号 (call a number) with the number typed, 办结 (complete) clicked."""
+
+    def __init__(self, browser: Any, base_url: str, counter: str) -> None:
+        self.browser, self.base, self.counter = browser, base_url, counter
+        self.window = ""
+
+    def _text(self, element_id: str) -> str:
+        return str(self.browser.find_element("id", element_id).text)
+
+    def sign_in(self, staff_number: str, password: str) -> None:
+        from selenium.webdriver.support.ui import Select
+
+        b = self.browser
+        b.switch_to.new_window("window")
+        self.window = b.current_window_handle
+        b.get(f"{self.base}/counter/")
+        _poll(lambda: b.current_url.endswith("/counter/login"), "the counter sign-in form")
+        b.find_element("id", "number").send_keys(staff_number)
+        b.find_element("id", "password").send_keys(password)
+        Select(b.find_element("id", "counter")).select_by_value(self.counter)
+        b.find_element("id", "sign-in").click()
+        _poll(lambda: self._text("counter-id") == self.counter, "the signed-in counter page")
+
+    def call(self, number: str, go: Callable[[], None]) -> None:
+        """Types the number into 指定叫号; ``go()`` just before the click that calls."""
+        b = self.browser
+        b.switch_to.window(self.window)
+        waiting = f'#waiting tr[data-number="{number}"]'
+        _poll(lambda: b.find_elements("css selector", waiting), f"{number} in the waiting list")
+        b.find_element("id", "btn-call").click()
+        _poll(lambda: b.find_element("id", "call-number").is_displayed(), "the 指定叫号 form")
+        b.find_element("id", "call-number").send_keys(number)
+        ok = b.find_element("id", "call-ok")
+        go()
+        ok.click()
+
+    def complete(self, number: str) -> None:
+        b = self.browser
+        b.switch_to.window(self.window)
+        _poll(lambda: self._text("cur-number") == number, f"{number} as the current ticket")
+        b.find_element("id", "btn-complete").click()
+        _poll(lambda: b.find_element("id", "no-current").is_displayed(), "办结 on the page")
+
+    def sign_out(self) -> None:
+        if self.window:
+            self.browser.switch_to.window(self.window)
+            self.browser.find_element(
+                "css selector", "form[action='/counter/logout'] button"
+            ).click()
+            _poll(lambda: self.browser.current_url.endswith("/counter/login"), "the sign-out")
+
+
+# Set on the board page before the call: the browser's clock (ms since the epoch) when the
+# called number first appears in its list of calls.
+_WATCH_BOARD = """
+const sel = arguments[0];
+window.demoSeenAt = null;
+new MutationObserver((_, obs) => {
+  if (document.querySelector(sel)) { window.demoSeenAt = Date.now(); obs.disconnect(); }
+}).observe(document.body, { subtree: true, childList: true });
+"""
+
+
 class HallDemo:
     def __init__(
         self, base_url: str, server: object, out_dir: Path, number: str, counter: str
@@ -142,39 +248,6 @@ class HallDemo:
         self.report: dict[str, Any] = {"counter": counter, "ticket_number": number}
         self.screenshots: list[str] = []
 
-    # -- the counter, through its sign-in form and its page's routes -------------------------
-    def sign_in(self, staff_number: str, password: str) -> str:
-        form = self.http.get("/counter/login")
-        login_csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
-        if form.status_code != 200 or login_csrf is None:
-            raise RuntimeError(f"demo: the counter sign-in form failed ({form.status_code})")
-        resp = self.http.post(
-            "/counter/login",
-            data={
-                "csrf": login_csrf[1],
-                "number": staff_number,
-                "password": password,
-                "counter": self.counter,
-            },
-        )
-        if resp.status_code != 303 or not resp.headers.get("location", "").endswith("/counter/"):
-            raise RuntimeError(f"demo: the counter sign-in was refused ({resp.status_code})")
-        page = self.http.get("/counter/")
-        csrf = re.search(r'data-csrf="([^"]+)"', page.text)
-        if page.status_code != 200 or csrf is None:
-            raise RuntimeError(f"demo: the counter page did not open ({page.status_code})")
-        return csrf[1]
-
-    def counter_action(self, csrf: str, action: str, **body: str) -> dict[str, Any]:
-        resp = self.http.post(f"/counter/api/{action}", json=body, headers={"X-CSRF-Token": csrf})
-        if resp.status_code != 200:
-            raise RuntimeError(f"demo: counter {action} failed ({resp.status_code}): {resp.text}")
-        return dict(resp.json())
-
-    def sign_out(self, csrf: str) -> None:
-        self.http.post("/counter/logout", data={"csrf": csrf})
-
-    # -- the browser ----------------------------------------------------------------------
     def shot(self, browser: Any, name: str) -> None:
         browser.save_screenshot(str(self.out / name))
         self.screenshots.append(name)
@@ -191,68 +264,76 @@ class HallDemo:
         profile = tempfile.TemporaryDirectory(prefix="demo-chromium-")
         browser, why_not = start_chromium(Path(profile.name))
         self.report["browser"] = "chromium" if browser is not None else f"missing: {why_not}"
-        csrf = ""
+        counter: HttpCounter | BrowserCounter = (
+            BrowserCounter(browser, self.base, self.counter)
+            if browser is not None
+            else HttpCounter(self.http, self.counter)
+        )
+        self.report["counter_driven_by"] = (
+            "counter page in Chromium" if browser is not None else "counter page routes over HTTP"
+        )
+        on_board = f'#calls-now li.call[data-number="{self.number}"]'
+        windows: dict[str, str] = {}
         try:
-            csrf = self.sign_in(accounts["staff_number"], accounts["password"])
-            self.report["signed_in"] = True
-            tabs: dict[str, str] = {}
             if browser is not None:
                 browser.get(f"{self.base}/board/")
-                tabs["board"] = browser.current_window_handle
-                browser.switch_to.new_window("tab")
+                windows["board"] = browser.current_window_handle
+                browser.switch_to.new_window("window")
                 browser.get(f"{self.base}/rate/#token={accounts['evaluator_token']}")
-                tabs["rate"] = browser.current_window_handle
+                windows["rate"] = browser.current_window_handle
                 _poll(
                     lambda: browser.execute_script("return document.body.dataset.screen") == "idle",
                     "the evaluator's idle screen",
                 )
-                browser.switch_to.window(tabs["board"])
+            counter.sign_in(accounts["staff_number"], accounts["password"])
+            self.report["signed_in"] = True
+            if browser is not None:
+                board_window = browser.current_window_handle
+                browser.switch_to.window(windows["board"])
+                browser.execute_script(_WATCH_BOARD, on_board)
+                browser.switch_to.window(board_window)
 
-            started = time.monotonic()
-            self.counter_action(csrf, "call", number=self.number)
+            started = {"monotonic": 0.0, "epoch_ms": 0.0}
+
+            def go() -> None:  # the moment the call is made: the latencies start here
+                started.update(monotonic=time.monotonic(), epoch_ms=time.time() * 1000)
+
+            counter.call(self.number, go)
             call = _poll(
                 lambda: stream.find(
                     lambda e: e["event"] == "call" and e.get("ticket_number") == self.number
                 ),
                 "the call event on the board stream",
             )
-            self.report["call_latency_ms"] = round((call["seen"] - started) * 1000, 1)
+            self.report["call_latency_ms"] = round((call["seen"] - started["monotonic"]) * 1000, 1)
             self.report["call_latency_measured_by"] = "board event stream (SSE)"
             self.save_announcement(call.get("audio_url", ""))
 
             if browser is not None:
-                on_board = f'#calls-now li.call[data-number="{self.number}"]'
-                _poll(
-                    lambda: browser.find_elements("css selector", on_board),
+                browser.switch_to.window(windows["board"])
+                seen = _poll(
+                    lambda: browser.execute_script("return window.demoSeenAt"),
                     "the call on the board page",
                 )
-                self.report["board_page_latency_ms"] = round((time.monotonic() - started) * 1000, 1)
+                self.report["board_page_latency_ms"] = round(seen - started["epoch_ms"], 1)
                 self.shot(browser, "hall-board.png")
-                # the counter page, in the session signed in above (its cookie is HttpOnly)
-                browser.switch_to.new_window("tab")
-                browser.get(f"{self.base}/counter/login")
-                session = next(c for c in self.http.cookies.jar if c.path == "/counter")
-                browser.add_cookie(
-                    {"name": session.name, "value": session.value, "path": "/counter",
-                     "httpOnly": True}
-                )  # fmt: skip
-                browser.get(f"{self.base}/counter/")
+                browser.switch_to.window(counter.window)  # type: ignore[union-attr]
                 _poll(
                     lambda: browser.find_element("id", "cur-number").text == self.number,
                     "the called ticket on the counter page",
                 )
                 self.shot(browser, "hall-counter.png")
 
-            self.counter_action(csrf, "complete")
+            counter.complete(self.number)
             self.report["completed"] = True
             self.report["rating"] = (
-                self.rate_in_browser(browser, tabs["rate"])
+                self.rate_in_browser(browser, windows["rate"])
                 if browser is not None
                 else self.rate_over_http(accounts["evaluator_token"])
             )
+            counter.sign_out()
+            self.report["signed_out"] = True
         finally:
-            if csrf:
-                self.sign_out(csrf)
             stream.stop()
             if browser is not None:
                 browser.quit()

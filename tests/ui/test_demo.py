@@ -61,6 +61,8 @@ def test_demo_issues_calls_announces_completes_and_rates(tmp_path: Path) -> None
             pytest.fail(f"the demo ran without its browser: {hall['browser']}")
         pytest.skip(f"browser part not checked: {hall['browser']}")
     assert rating["by"] == "evaluator page (Chromium)"
+    assert hall["counter_driven_by"] == "counter page in Chromium"
+    assert hall["signed_out"] is True
     assert hall["screenshots"] == ["hall-board.png", "hall-counter.png", "hall-evaluator.png"]
     for name in hall["screenshots"]:
         assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -96,6 +98,8 @@ def test_without_chromium_the_report_says_so_and_the_rating_goes_over_http(
     assert hall["browser"].startswith("missing: ") and "no-chromium not found" in hall["browser"]
     assert hall["screenshots"] == [] and not list(out.glob("*.png"))
     assert hall["completed"] is True and 0 < hall["call_latency_ms"]
+    assert hall["counter_driven_by"] == "counter page routes over HTTP"
+    assert hall["signed_out"] is True
     assert (out / f"announcement-{number}.wav").read_bytes()[:4] == b"RIFF"
     assert hall["rating"] == {
         "by": "evaluator route over HTTP (no browser)",
