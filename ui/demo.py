@@ -75,7 +75,13 @@ class Demo:
         self.settle()
 
     def settle(self) -> None:
-        wait_until(self.app, lambda: self.runner.pending == 0 and self.core.flow.state.busy is None)
+        # generous: the first ticket waits for the embedded hall server to start, and a
+        # loaded machine (CI) can take well over 10 s for that
+        wait_until(
+            self.app,
+            lambda: self.runner.pending == 0 and self.core.flow.state.busy is None,
+            timeout_s=45,
+        )
 
     def shot(self, flow: str, what: str) -> None:
         self.app.processEvents()
