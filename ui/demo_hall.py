@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import httpx
 
@@ -37,7 +37,10 @@ WAIT_S = 30.0
 RATING = "very_satisfied"
 
 
+@runtime_checkable
 class DemoAccounts(Protocol):
+    """What the embedded hall server offers the demo (``hall.embedded.EmbeddedHallServer``)."""
+
     def demo_accounts(self, counter: str) -> dict[str, str]: ...
 
 
@@ -253,14 +256,13 @@ class HallDemo:
         self.screenshots.append(name)
 
     def run(self) -> dict[str, Any]:
-        if not hasattr(self.server, "demo_accounts"):
+        if not isinstance(self.server, DemoAccounts):
             self.report["skipped"] = "the hall server is not the embedded one: not demonstrated"
             return self.report
-        accounts = self.server.demo_accounts(self.counter)  # type: ignore[attr-defined]
+        accounts = self.server.demo_accounts(self.counter)
         self.report["staff_number"] = accounts["staff_number"]
         stream = BoardStream(self.base)
         stream.start()
-        _poll(lambda: stream.find(lambda e: e["event"] == "hello"), "the board stream's hello")
         profile = tempfile.TemporaryDirectory(prefix="demo-chromium-")
         browser, why_not = start_chromium(Path(profile.name))
         self.report["browser"] = "chromium" if browser is not None else f"missing: {why_not}"
@@ -275,6 +277,7 @@ class HallDemo:
         on_board = f'#calls-now li.call[data-number="{self.number}"]'
         windows: dict[str, str] = {}
         try:
+            _poll(lambda: stream.find(lambda e: e["event"] == "hello"), "the board stream's hello")
             if browser is not None:
                 browser.get(f"{self.base}/board/")
                 windows["board"] = browser.current_window_handle
