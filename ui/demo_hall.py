@@ -258,6 +258,7 @@ class HallDemo:
     def run(self) -> dict[str, Any]:
         if not isinstance(self.server, DemoAccounts):
             self.report["skipped"] = "the hall server is not the embedded one: not demonstrated"
+            self.http.close()
             return self.report
         accounts = self.server.demo_accounts(self.counter)
         self.report["staff_number"] = accounts["staff_number"]

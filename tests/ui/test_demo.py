@@ -108,3 +108,11 @@ def test_without_chromium_the_report_says_so_and_the_rating_goes_over_http(
         "channel": "window",
         "counter": "5",
     }
+
+
+def test_with_a_remote_hall_the_hall_half_says_it_was_skipped(tmp_path: Path) -> None:
+    from ui.demo_hall import HallDemo
+
+    report = HallDemo("http://127.0.0.1:9", None, tmp_path, "B001", "5").run()
+    assert report["skipped"].startswith("the hall server is not the embedded one")
+    assert "rating" not in report and not list(tmp_path.iterdir())
