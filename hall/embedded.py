@@ -69,6 +69,28 @@ class EmbeddedHallServer:
             self.url, self.url, self.url, self.database_url, self.url,
         )  # fmt: skip
 
+    def demo_accounts(self, counter: str) -> dict[str, str]:
+        """For the scripted demo (``python -m kiosk --demo``): a counter account and the
+        window evaluator of ``counter``, made as ``python -m hall add-staff NAME --number N
+        --password PW`` and ``python -m hall add-evaluator COUNTER`` make them.
+
+        Every run gets a fresh 工号 and a random password that is never written anywhere
+        (a 工号 cannot be reused); the evaluator's token is rotated. Returns
+        ``staff_number``, ``password`` and ``evaluator_token``."""
+        import secrets
+
+        from contract.catalog import load_catalog
+        from hall.db import add_staff
+        from hall.evaluator import add_evaluator
+
+        catalog = load_catalog(self.catalog_path)
+        counters = {c for g in catalog.groups for c in g.counters}
+        number = "demo" + secrets.token_hex(4)
+        password = secrets.token_urlsafe(18)
+        add_staff(self.database_url, "演示员", number=number, password=password)
+        token = add_evaluator(self.database_url, counter, counters)
+        return {"staff_number": number, "password": password, "evaluator_token": token}
+
     def stop(self) -> None:
         if self._server is not None:
             self._server.should_exit = True

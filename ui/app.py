@@ -245,10 +245,20 @@ def run_demo(
     finally:
         runner.shutdown()
         core.close()
+    hall = report["hall"]
+    if "rating" in hall:
+        print(
+            f"hall: {hall['ticket_number']} called at window {hall['counter']} (board event"
+            f" after {hall['call_latency_ms']} ms), completed, rated {hall['rating']['level']}"
+            f" (HTTP {hall['rating']['status']}); browser: {hall['browser']}"
+        )
     print(
         f"demo finished: {len(report['tickets'])} tickets; screenshots, printed tickets and "
         f"report.json are in {out_dir}"
     )
+    if "error" in hall:
+        print(f"demo: the hall half failed: {hall['error']}", file=sys.stderr)
+        return 1
     return 0
 
 
