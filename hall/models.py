@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -430,6 +431,11 @@ class Case(Base):
     responded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     coordinated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # what the citizen could not get done (issue 17): the catalog item, or "not in the
+    # catalog"; the severity that set the response clock (contract.vocab.CASE_SEVERITIES)
+    item_id: Mapped[str | None] = mapped_column(String(64))
+    not_in_catalog: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    severity: Mapped[str] = mapped_column(String(24), default="ordinary", server_default="ordinary")
 
 
 class CaseEvent(Base):

@@ -99,12 +99,16 @@ class CaseService:
 
     def create(self, key: str, draft: CaseDraft) -> tuple[dict[str, Any], Ticket | None]:
         body: dict[str, Any] = {c: c in draft.conditions for c in CASE_CONDITIONS}
+        own_words = draft.description.strip()
         body.update(
             categories=list(draft.categories),
-            # the owner records the details when calling back; the kiosk has no keyboard
-            description="自助终端提交："
-            + "、".join(draft.categories)
-            + "（详情由首接负责人回访时记录）",
+            # the citizen's own words (the server scrubs ID and phone numbers from them);
+            # when they wrote nothing, the owner records the details when calling back
+            description=own_words
+            or "自助终端提交：" + "、".join(draft.categories) + "（详情由首接负责人回访时记录）",
+            item_id=draft.item_id,
+            not_in_catalog=draft.not_in_catalog,
+            severity=draft.severity,
             phone=draft.phone,
             privacy_consent=draft.consent,
             submitted_at=self.now().isoformat(),

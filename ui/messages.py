@@ -81,6 +81,9 @@ def message_text(message: Message, language: str = "zh") -> str:
         return QCoreApplication.translate("Messages", "请至少选一项不满意的原因，我们好改进。")
     if p is Problem.CASE_INVALID:
         texts = {
+            "item": QCoreApplication.translate(
+                "Messages", "请先选择没有办成的事项，或点“事项不在目录中”。"
+            ),
             "condition": QCoreApplication.translate("Messages", "请至少选择一项受理条件。"),
             "category": QCoreApplication.translate("Messages", "请至少选择一个问题类别。"),
             "phone": QCoreApplication.translate("Messages", "手机号应为11位，以1开头，请核对。"),

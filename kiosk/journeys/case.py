@@ -23,6 +23,8 @@ CASE_CONDITIONS = tuple(vocab.CASE_CONDITIONS)
 CASE_CATEGORIES = vocab.DEFAULT_CASE_CATEGORIES
 """Built-in categories; the server's list (``GET /api/v1/cases/options``) replaces them."""
 PHONE = re.compile(vocab.MOBILE_PATTERN)
+SEVERITIES = tuple(vocab.CASE_SEVERITIES)
+DESCRIPTION_MAX = vocab.CASE_OWN_WORDS_MAX
 OPTIONS_REFRESH_S = 60.0  # ask the hall server for its categories at most this often
 
 
@@ -36,6 +38,13 @@ class CaseDraft:
     consent: bool = False
     result: dict[str, Any] | None = None
     query: dict[str, Any] | None = None  # progress looked up by case number
+    # what went wrong (issue 17): the matter (a catalog item, or not in the catalog), the
+    # citizen's own words (typed on the keyboard; optional) and the severity
+    item_id: str | None = None
+    not_in_catalog: bool = False
+    description: str = ""
+    severity: str = "ordinary"
+    reviewing: bool = False  # the summary is shown; 确认提交 sends it
 
 
 class CaseSink(Protocol):
@@ -78,7 +87,8 @@ class CaseJourney:
                 self.visit.republish()
 
     def toggle(self, field: str, value: str = "") -> None:
-        """Toggle a condition or a category; set the phone digits; toggle the consent."""
+        """Toggle a condition or a category; set the phone digits; toggle the consent; pick
+        the matter (``item``, ``not_in_catalog``), the severity, the own-words description."""
         v = self.visit
         draft = v.state.case
         if draft is None or v.state.busy:
@@ -95,7 +105,25 @@ class CaseJourney:
             draft = replace(draft, phone=value[:11])
         elif field == "consent":
             draft = replace(draft, consent=not draft.consent)
+        elif field == "item":
+            draft = replace(draft, item_id=value or None, not_in_catalog=False)
+        elif field == "not_in_catalog":
+            draft = replace(draft, item_id=None, not_in_catalog=True)
+        elif field == "severity" and value in SEVERITIES:
+            draft = replace(draft, severity=value)
+        elif field == "description":
+            draft = replace(draft, description=value[:DESCRIPTION_MAX])
+        draft = replace(draft, reviewing=False)  # changed: the summary is shown again
         v.update(case=draft, message=None)
+
+    def edit(self) -> None:
+        """Back from the summary to the form, everything kept."""
+        v = self.visit
+        draft = v.state.case
+        if draft is None or v.state.busy or draft.result is not None:
+            return
+        v.touch()
+        v.update(case=replace(draft, reviewing=False), message=None)
 
     def submit(self) -> None:
         """Checked here first (so nothing incomplete is sent), then created at the hall server
@@ -105,7 +133,8 @@ class CaseJourney:
         if draft is None or v.state.busy or draft.result is not None or self.sink is None:
             return
         problem = (
-            "condition" if not draft.conditions
+            "item" if draft.item_id is None and not draft.not_in_catalog
+            else "condition" if not draft.conditions
             else "category" if not draft.categories
             else "phone" if not PHONE.match(draft.phone)
             else "consent" if not draft.consent
@@ -113,6 +142,10 @@ class CaseJourney:
         )  # fmt: skip
         if problem:
             v.update(message=Message(Problem.CASE_INVALID, problem))
+            return
+        if not draft.reviewing:  # the summary first; the citizen confirms it
+            v.touch()
+            v.update(case=replace(draft, reviewing=True), message=None)
             return
         key = f"{v.state.session_id}:case"
         sink = self.sink
