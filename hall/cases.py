@@ -54,9 +54,9 @@ from contract.api import CaseCreated, CaseIn, CaseOptions, CaseProgress
 from contract.vocab import (
     CASE_ALERT_SEVERITIES,
     CASE_CONDITIONS,
-    CASE_SEVERITIES,
     CASE_DESCRIPTION_MAX,
     CASE_MAX_CATEGORIES,
+    CASE_SEVERITIES,
     MOBILE_PATTERN,
 )
 from hall.auth import AnyPrincipal, KioskPrincipal, StaffPrincipal

@@ -40,8 +40,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy import select
 
 from hall.auth import Principal
-from hall.db import hash_token, transaction
 from hall.cases import urgent_case_alerts
+from hall.db import hash_token, transaction
 from hall.help import close_help_request, list_help_requests
 from hall.models import Staff
 from hall.monitoring import (
