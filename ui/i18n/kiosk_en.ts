@@ -44,6 +44,102 @@
         <translation>Sending…</translation>
     </message>
     <message>
+        <source>事项名称或拼音首字母，如 hk</source>
+        <translation>Name of the matter, or its pinyin initials (e.g. hk)</translation>
+    </message>
+    <message>
+        <source>说说哪里没办成（可不填，最多{n}字）</source>
+        <translation>What went wrong (optional, up to {n} characters)</translation>
+    </message>
+    <message>
+        <source>紧急程度：</source>
+        <translation>Urgency:</translation>
+    </message>
+    <message>
+        <source>一般</source>
+        <translation>Ordinary</translation>
+    </message>
+    <message>
+        <source>紧急</source>
+        <translation>Urgent</translation>
+    </message>
+    <message>
+        <source>涉及多人或老幼病残孕</source>
+        <translation>Many people, or elderly, young, sick, disabled or pregnant</translation>
+    </message>
+    <message>
+        <source>（可不填）</source>
+        <translation>(optional)</translation>
+    </message>
+    <message>
+        <source>哪里没办成：</source>
+        <translation>What went wrong: </translation>
+    </message>
+    <message>
+        <source>用键盘写（拼音、手写）</source>
+        <translation>Write with the keyboard (pinyin, handwriting)</translation>
+    </message>
+    <message>
+        <source>不在目录中</source>
+        <translation>Not in the catalog</translation>
+    </message>
+    <message>
+        <source>未选择</source>
+        <translation>Not chosen</translation>
+    </message>
+    <message>
+        <source>没有办成的事项：</source>
+        <translation>Matter not done: </translation>
+    </message>
+    <message>
+        <source>查找事项</source>
+        <translation>Find the matter</translation>
+    </message>
+    <message>
+        <source>事项不在目录中</source>
+        <translation>The matter is not in the catalog</translation>
+    </message>
+    <message>
+        <source>查找事项：输入名称或拼音首字母</source>
+        <translation>Find the matter: type its name or pinyin initials</translation>
+    </message>
+    <message>
+        <source>没有找到，可以换个说法，或选“事项不在目录中”。</source>
+        <translation>Nothing found. Try other words, or choose “The matter is not in the catalog”.</translation>
+    </message>
+    <message>
+        <source>请用自己的话说说哪里没办成</source>
+        <translation>Please say in your own words what went wrong</translation>
+    </message>
+    <message>
+        <source>请核对后提交</source>
+        <translation>Please check, then submit</translation>
+    </message>
+    <message>
+        <source>事项：</source>
+        <translation>Matter: </translation>
+    </message>
+    <message>
+        <source>问题类别：</source>
+        <translation>Categories: </translation>
+    </message>
+    <message>
+        <source>（未填写，回访时再说）</source>
+        <translation>(not written; tell us when we call back)</translation>
+    </message>
+    <message>
+        <source>回访电话：</source>
+        <translation>Call-back number: </translation>
+    </message>
+    <message>
+        <source>返回修改</source>
+        <translation>Go back and change</translation>
+    </message>
+    <message>
+        <source>确认提交</source>
+        <translation>Confirm and submit</translation>
+    </message>
+    <message>
         <source>提交</source>
         <translation>Submit</translation>
     </message>
@@ -688,6 +784,10 @@
     <message>
         <source>请至少选一项不满意的原因，我们好改进。</source>
         <translation>Please choose at least one reason, so that we can improve.</translation>
+    </message>
+    <message>
+        <source>请先选择没有办成的事项，或点“事项不在目录中”。</source>
+        <translation>Please choose the matter first, or tap “The matter is not in the catalog”.</translation>
     </message>
     <message>
         <source>请至少选择一项受理条件。</source>

@@ -131,7 +131,11 @@ class CaseFormScreen(ScreenBase):
             self.on_page()
 
     def _pick(self, item_id: str) -> None:
-        self.search, self.group = "", ""
+        """A matter chosen (from the matches or a group): the search is done."""
+        self.search, self.group, self.typing = "", "", ""
+        if self.keyboard is not None:
+            self.keyboard.hide()
+        self.entry.hide()
         self.flow.case.toggle("item", item_id)
 
     def _browse(self, group_id: str) -> None:
