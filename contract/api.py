@@ -297,6 +297,7 @@ class CaseProgress(BaseModel):
     coordinated_at: dt.datetime | None
     closed_at: dt.datetime | None
     overdue: bool
+    handling_rated: bool = Field(default=False, description="the citizen rated the handling")
 
 
 class CaseCreated(CaseProgress):
@@ -307,6 +308,22 @@ class CaseCreated(CaseProgress):
     item_id: str | None = None
     not_in_catalog: bool = False
     severity: CaseSeverity = "ordinary"
+
+
+class CaseHandlingRatingIn(BaseModel):
+    """The citizen rates how a closed case was handled: proven by the case number (in the
+    path) and the last 4 digits of the call-back phone number."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phone_tail: str = Field(pattern=r"^\d{4}$", description="last 4 digits", repr=False)
+    level: Level
+
+
+class CaseHandlingRated(BaseModel):
+    case_number: str
+    level: Level
+    rated_at: dt.datetime
 
 
 class CaseOptions(BaseModel):

@@ -32,6 +32,15 @@ changed must still arrive. The severity (``ordinary``, ``urgent``, ``many_or_vul
 sets the response clock (``HALL_CASE_RESPOND_HOURS``, ``HALL_CASE_URGENT_RESPOND_HOURS``,
 ``HALL_CASE_MANY_RESPOND_HOURS``); a case above ordinary alerts the supervisors at once on
 the staff monitoring page (``urgent_case_alerts``) until someone takes it.
+
+Rating how a closed case was handled (``POST …/{number}/handling-rating``, kiosk token):
+the citizen proves the case is theirs with its number and the last 4 digits of the
+call-back number. The number itself is erased when the case closes, so at intake the server
+keeps, apart from it, a keyed hash of the tail bound to the case number (HMAC-SHA256 with
+the phone-hash key, ``hash_tail``). Four digits are few: without the key the hash cannot be
+tested offline, and online the server allows ``TAIL_TRIES`` wrong tails per case, then
+refuses (429). The tail hash is deleted once the case is rated (one rating per case); the
+level and its time stay with the case.
 """
 
 from __future__ import annotations
@@ -50,7 +59,14 @@ from sqlalchemy import Engine, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from contract.api import CaseCreated, CaseIn, CaseOptions, CaseProgress
+from contract.api import (
+    CaseCreated,
+    CaseHandlingRated,
+    CaseHandlingRatingIn,
+    CaseIn,
+    CaseOptions,
+    CaseProgress,
+)
 from contract.vocab import (
     CASE_ALERT_SEVERITIES,
     CASE_CONDITIONS,
@@ -107,6 +123,7 @@ class CaseDetail(CaseProgress):
     description: str
     phone_masked: str | None = Field(description="None once the case is closed (erased)")
     owner_id: int | None
+    handling_level: str | None = Field(default=None, description="the citizen's rating")
     item_id: str | None = None
     not_in_catalog: bool = False
     severity: str = "ordinary"
@@ -146,6 +163,16 @@ def mask_phone(phone: str) -> str:
 def hash_phone(key: bytes, phone: str) -> str:
     """HMAC-SHA256 (hex) of the normalized mobile, domain-separated from ID hashes."""
     return hmac.new(key, b"phone:" + phone.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def hash_tail(key: bytes, case_number: str, tail: str) -> str:
+    """HMAC-SHA256 (hex) of a phone's last 4 digits, bound to one case number."""
+    message = f"tail:{case_number}:{tail}".encode("ascii")
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+TAIL_TRIES = 5
+"""Wrong phone tails allowed per case before rating it is refused for good."""
 
 
 def format_case_number(prefix: str, day: dt.date, seq: int) -> str:
@@ -208,6 +235,7 @@ def _progress_fields(case: Case, now: dt.datetime, today: dt.date) -> dict[str, 
         "coordinated_at": _utc(case.coordinated_at),
         "closed_at": _utc(case.closed_at),
         "overdue": bool(overdue_steps(case, now, today)),
+        "handling_rated": case.handling_level is not None,
     }
 
 
@@ -222,6 +250,7 @@ def _detail(
         categories=json.loads(case.categories), description=case.description,
         phone_masked=case.phone_masked, owner_id=case.owner_id,
         item_id=case.item_id, not_in_catalog=case.not_in_catalog, severity=case.severity,
+        handling_level=case.handling_level,
         overdue_steps=overdue_steps(case, now, today),
         events=None if events is None else [
             CaseEventOut(kind=e.kind, staff_id=e.staff_id, note=e.note, at=e.at.astimezone(dt.UTC))
@@ -334,6 +363,7 @@ def create_case(
             close_due_on=settings.calendar.add_working_days(start_day, settings.case_close_days),
         )  # fmt: skip
         case.phone_ciphertext = keys.encrypt_phone(phone, case.case_number)
+        case.phone_tail_hash = hash_tail(phone_key, case.case_number, phone[-4:])
         session.add(case)
         session.flush()
         return case, True
@@ -610,3 +640,47 @@ def post_event(
             return _detail(case, now, settings.local_day(now), events)
     except Rejected as exc:
         return exc.response()
+
+
+@router.post(
+    "/{case_number}/handling-rating",
+    response_model=CaseHandlingRated,
+    responses={
+        403: {"description": "code tail_mismatch (or not a kiosk token)"},
+        404: {"description": "no such case"},
+        409: {"description": "code not_closed, already_rated or not_ratable"},
+        429: {"description": "code too_many_tries"},
+    },
+)
+def rate_handling(
+    case_number: CaseNumber, body: CaseHandlingRatingIn, _kiosk: KioskPrincipal, request: Request
+) -> Any:
+    """The citizen rates how their closed case was handled (kiosk token; number + tail)."""
+    now = request_now(request)
+    key = _phone_key(request)
+    try:
+        with transaction(request.app.state.engine) as session:
+            case = _load(session, case_number, lock=True)
+            if case.handling_level is not None:
+                raise Rejected(409, "already_rated", "这件反映已经评价过了，谢谢您！")
+            if case.status != "closed":
+                raise Rejected(409, "not_closed", "反映办结后才能评价办理情况。")
+            if case.phone_tail_hash is None:
+                raise Rejected(409, "not_ratable", "这件反映无法在本机评价，请到窗口办理。")
+            if case.tail_failures >= TAIL_TRIES:
+                raise Rejected(429, "too_many_tries", "尝试次数过多，请到办不成事反映窗口评价。")
+            if not hmac.compare_digest(
+                case.phone_tail_hash, hash_tail(key, case.case_number, body.phone_tail)
+            ):
+                case.tail_failures += 1
+                failed = Rejected(403, "tail_mismatch", "手机号后四位不对，请核对。")
+            else:
+                case.handling_level, case.handling_rated_at = body.level, now
+                case.phone_tail_hash = None  # rated once: nothing of the number is left
+                failed = None
+        if failed is not None:
+            raise failed
+    except Rejected as exc:
+        return exc.response()
+    log.info("case %s: handling rated", case_number)
+    return CaseHandlingRated(case_number=case_number, level=body.level, rated_at=now)

@@ -436,6 +436,13 @@ class Case(Base):
     item_id: Mapped[str | None] = mapped_column(String(64))
     not_in_catalog: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     severity: Mapped[str] = mapped_column(String(24), default="ordinary", server_default="ordinary")
+    # the citizen's rating of how the case was handled (after it closed): proven by the
+    # number and the phone's last 4 digits, kept only as a keyed hash bound to the number
+    # (hall.cases.hash_tail) — the phone itself is erased at close; the hash goes once rated
+    phone_tail_hash: Mapped[str | None] = mapped_column(String(64))
+    tail_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    handling_level: Mapped[str | None] = mapped_column(String(24))
+    handling_rated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class CaseEvent(Base):

@@ -53,6 +53,8 @@ class CasesApi(Protocol):
 
     def case_options(self) -> dict[str, Any]: ...
 
+    def rate_case_handling(self, number: str, body: dict[str, Any]) -> dict[str, Any]: ...
+
     def issue_ticket(self, service_id: str, idempotency_key: str, holder: Any = None,
                      priority: bool = False, language: str = "zh") -> Ticket: ...  # fmt: skip
 
@@ -147,6 +149,11 @@ class CaseService:
             if exc.status == 404:
                 return None
             raise
+
+    def rate_handling(self, number: str, tail: str, level: str) -> dict[str, Any]:
+        """Rate how a closed case was handled; HallRejected (with its code) if refused. Sent
+        at once, not through the outbox: the citizen is told the answer at the kiosk."""
+        return self.hall.rate_case_handling(number, {"phone_tail": tail, "level": level})
 
     # -- used by the outbox sender -------------------------------------------------------------
     def send(self, message: Message) -> None:

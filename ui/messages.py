@@ -90,6 +90,24 @@ def message_text(message: Message, language: str = "zh") -> str:
             "consent": QCoreApplication.translate("Messages", "请阅读并同意手机号的使用说明。"),
         }
         return texts.get(message.detail, texts["condition"])
+    if p is Problem.CASE_RATING:
+        ratings = {
+            "tail_format": QCoreApplication.translate("Messages", "请输入手机号的后4位。"),
+            "tail_mismatch": QCoreApplication.translate(
+                "Messages", "手机号后四位不对，请核对回访电话。"
+            ),
+            "too_many_tries": QCoreApplication.translate(
+                "Messages", "尝试次数过多，请到办不成事反映窗口评价。"
+            ),
+            "already_rated": QCoreApplication.translate(
+                "Messages", "这件反映已经评价过了，谢谢您！"
+            ),
+            "not_closed": QCoreApplication.translate("Messages", "反映办结后才能评价办理情况。"),
+        }
+        return ratings.get(
+            message.detail,
+            QCoreApplication.translate("Messages", "这件反映无法在本机评价，请到窗口办理。"),
+        )
     if p is Problem.CASE_NOT_FOUND:
         return QCoreApplication.translate("Messages", "没有找到这个编号，请核对回执上的编号。")
     if p is Problem.PRINTER:

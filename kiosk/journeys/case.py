@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from contract import vocab
 from kiosk import print_jobs
-from kiosk.hall_client import HallUnavailable
+from kiosk.hall_client import HallRejected, HallUnavailable
 from kiosk.journeys.ticket import TicketJourney
 from kiosk.tickets import Ticket
 from kiosk.visit import Message, Problem, Screen, Visit
@@ -45,6 +45,7 @@ class CaseDraft:
     description: str = ""
     severity: str = "ordinary"
     reviewing: bool = False  # the summary is shown; 确认提交 sends it
+    rated: str | None = None  # the handling rating the server accepted (query screen)
 
 
 class CaseSink(Protocol):
@@ -56,6 +57,8 @@ class CaseSink(Protocol):
         ...
 
     def progress(self, number: str) -> dict[str, Any] | None: ...
+
+    def rate_handling(self, number: str, tail: str, level: str) -> dict[str, Any]: ...
 
 
 class CaseJourney:
@@ -219,3 +222,38 @@ class CaseJourney:
             v.update(busy=None, message=Message(Problem.CASE_NOT_FOUND))
         else:
             v.update(busy=None, case=CaseDraft(query=result))
+
+    def rate_handling(self, tail: str, level: str) -> None:
+        """Rate how the closed case just looked up was handled: its number and the last 4
+        digits of the call-back phone prove it is the citizen's."""
+        v = self.visit
+        draft = v.state.case
+        progress = draft.query if draft else None
+        if self.sink is None or v.state.busy or progress is None or draft is None:
+            return
+        v.touch()
+        if not re.fullmatch(r"\d{4}", tail):
+            v.update(message=Message(Problem.CASE_RATING, "tail_format"))
+            return
+        if level not in vocab.LEVELS:
+            return
+        number = str(progress["case_number"])
+        sink = self.sink
+        v.update(busy="rating", message=None)
+        v.runner.submit(
+            lambda: sink.rate_handling(number, tail, level), v.for_this_visit(self._rated)
+        )
+
+    def _rated(self, result: Any) -> None:
+        v = self.visit
+        draft = v.state.case
+        if draft is None:
+            return
+        if isinstance(result, HallUnavailable):
+            v.update(busy=None, message=Message(Problem.HALL_DOWN))
+        elif isinstance(result, HallRejected):
+            v.update(busy=None, message=Message(Problem.CASE_RATING, result.code or "refused"))
+        elif isinstance(result, Exception):
+            v.update(busy=None, message=Message(Problem.CASE_RATING, "refused"))
+        else:
+            v.update(busy=None, case=replace(draft, rated=str(result.get("level"))))

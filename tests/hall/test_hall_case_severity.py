@@ -71,3 +71,42 @@ def test_an_urgent_case_alerts_the_supervisors_until_taken(fb: FeedbackHall) -> 
     assert urgent in page  # the server-rendered page shows it too (works without script)
     assert event(fb, urgent, "take").status_code == 200
     assert _alerts(fb) == []  # someone took it: the alert clears
+
+
+def _rate(fb: FeedbackHall, number: str, tail: str, level: str = "satisfied") -> Any:
+    return fb.client.post(f"/api/v1/cases/{number}/handling-rating", headers=fb.kiosk(),
+                          json={"phone_tail": tail, "level": level})  # fmt: skip
+
+
+def test_a_closed_case_is_rated_by_number_and_phone_tail(fb: FeedbackHall) -> None:
+    number = submit(fb)["case_number"]  # phone 13912345678
+    early = _rate(fb, number, "5678")
+    assert early.status_code == 409 and early.json()["code"] == "not_closed"
+    event(fb, number, "take")
+    event(fb, number, "respond", "已联系")
+    event(fb, number, "close", "已办结")
+    # the phone is erased at close; only the tail's keyed hash, bound to the number, stays
+    [(tail_hash,)] = fb.sql("SELECT phone_tail_hash FROM cases")
+    assert tail_hash and "5678" not in tail_hash
+    wrong = _rate(fb, number, "1234")
+    assert wrong.status_code == 403 and wrong.json()["code"] == "tail_mismatch"
+    assert fb.client.post(f"/api/v1/cases/{number}/handling-rating", headers=fb.staff(),
+                          json={"phone_tail": "5678", "level": "satisfied"}).status_code == 403  # fmt: skip
+    assert _rate(fb, number, "56789").status_code == 422
+    ok = _rate(fb, number, "5678", "very_satisfied")
+    assert ok.status_code == 200 and ok.json()["level"] == "very_satisfied"
+    detail = fb.client.get(f"/api/v1/cases/{number}/detail", headers=fb.staff()).json()
+    assert detail["handling_level"] == "very_satisfied"
+    assert fb.sql("SELECT phone_tail_hash FROM cases") == [(None,)]  # gone once rated
+    again = _rate(fb, number, "5678")
+    assert again.status_code == 409 and again.json()["code"] == "already_rated"
+
+
+def test_guessing_the_tail_is_stopped(fb: FeedbackHall) -> None:
+    number = submit(fb)["case_number"]
+    for kind, note in (("take", None), ("respond", "已联系"), ("close", "已办结")):
+        event(fb, number, kind, note)
+    for guess in range(5):
+        assert _rate(fb, number, f"{guess:04d}").status_code == 403
+    locked = _rate(fb, number, "5678")  # even the right tail, after five wrong ones
+    assert locked.status_code == 429 and locked.json()["code"] == "too_many_tries"

@@ -92,3 +92,42 @@ def test_leaving_halfway_wipes_the_typed_text(
     click(qtbot, window, "tile_case")
     assert flow.state.case.description == "" and screen.entry.text() == ""
     assert not kb.isVisible() and kb.field is None and screen.search == ""
+
+
+def test_a_closed_case_is_rated_at_the_kiosk_by_number_and_phone_tail(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
+    flow = core.flow
+    hall = core.hall
+    case = hall.create_case({  # type: ignore[union-attr]
+        "idempotency_key": "visit-x:case", "tried_normal_channel": True,
+        "categories": ["其他"], "description": "窗口说要去另一个部门开证明",
+        "phone": "13700001234", "privacy_consent": True, "not_in_catalog": True,
+    })  # fmt: skip
+    number = case["case_number"]
+    staff = {"Authorization": "Bearer " + add_staff(hall.server.database_url, "owner-1")}  # type: ignore[union-attr]
+    for step in ({"kind": "take"}, {"kind": "respond", "note": "已电话联系"},
+                 {"kind": "close", "note": "已协调办结"}):  # fmt: skip
+        resp = httpx.post(f"{hall.base_url}/api/v1/cases/{number}/events", json=step,
+                          headers=staff)  # fmt: skip
+        assert resp.status_code == 200, resp.text
+
+    click(qtbot, window, "case_progress")
+    for digit in number[2:].replace("-", ""):
+        click(qtbot, window, f"qkey_{digit}")
+    click(qtbot, window, "case_query")
+    qtbot.waitUntil(lambda: find_button(window, "tkey_1") is not None, timeout=10_000)
+    for digit in "9999":  # not the tail of the call-back number
+        click(qtbot, window, f"tkey_{digit}")
+    click(qtbot, window, "hlevel_satisfied")
+    qtbot.waitUntil(lambda: flow.state.message is not None, timeout=10_000)
+    assert flow.state.message.detail == "tail_mismatch" and flow.state.case.rated is None
+    for _ in range(4):
+        click(qtbot, window, "tkey_delete")
+    for digit in "1234":
+        click(qtbot, window, f"tkey_{digit}")
+    click(qtbot, window, "hlevel_satisfied")
+    qtbot.waitUntil(lambda: flow.state.case.rated == "satisfied", timeout=10_000)
+    assert "谢谢" in text_of(window.current_screen(), "case_rated")
+    detail = httpx.get(f"{hall.base_url}/api/v1/cases/{number}/detail", headers=staff).json()
+    assert detail["handling_level"] == "satisfied"

@@ -188,6 +188,38 @@
         <translation>Print again</translation>
     </message>
     <message>
+        <source>谢谢您对办理情况的评价！</source>
+        <translation>Thank you for rating how your case was handled!</translation>
+    </message>
+    <message>
+        <source>这件反映已经评价过了。</source>
+        <translation>This case has already been rated.</translation>
+    </message>
+    <message>
+        <source>评价办理情况：请输入回访手机号的后4位，再选择满意程度</source>
+        <translation>Rate how it was handled: type the last 4 digits of your call-back number, then choose</translation>
+    </message>
+    <message>
+        <source>非常满意</source>
+        <translation>Very satisfied</translation>
+    </message>
+    <message>
+        <source>满意</source>
+        <translation>Satisfied</translation>
+    </message>
+    <message>
+        <source>基本满意</source>
+        <translation>Basically satisfied</translation>
+    </message>
+    <message>
+        <source>不满意</source>
+        <translation>Dissatisfied</translation>
+    </message>
+    <message>
+        <source>非常不满意</source>
+        <translation>Very dissatisfied</translation>
+    </message>
+    <message>
         <source>完成</source>
         <translation>Done</translation>
     </message>
@@ -804,6 +836,30 @@
     <message>
         <source>请阅读并同意手机号的使用说明。</source>
         <translation>Please read and accept how the mobile number is used.</translation>
+    </message>
+    <message>
+        <source>请输入手机号的后4位。</source>
+        <translation>Please type the last 4 digits of your phone number.</translation>
+    </message>
+    <message>
+        <source>手机号后四位不对，请核对回访电话。</source>
+        <translation>The last 4 digits do not match. Please check your call-back number.</translation>
+    </message>
+    <message>
+        <source>尝试次数过多，请到办不成事反映窗口评价。</source>
+        <translation>Too many tries. Please rate it at the unresolved-matters window.</translation>
+    </message>
+    <message>
+        <source>这件反映已经评价过了，谢谢您！</source>
+        <translation>This case has already been rated. Thank you!</translation>
+    </message>
+    <message>
+        <source>反映办结后才能评价办理情况。</source>
+        <translation>You can rate the handling once the case is closed.</translation>
+    </message>
+    <message>
+        <source>这件反映无法在本机评价，请到窗口办理。</source>
+        <translation>This case cannot be rated here. Please ask at the window.</translation>
     </message>
     <message>
         <source>没有找到这个编号，请核对回执上的编号。</source>

@@ -365,10 +365,17 @@ class CaseQueryScreen(ScreenBase):
     def __init__(self, flow: Flow) -> None:
         super().__init__(flow)
         self.typed = ""
+        self.tail = ""  # the phone's last 4 digits, to rate a closed case's handling
 
     def reset(self) -> None:
         super().reset()
         self.typed = ""
+        self.tail = ""
+
+    def _set_tail(self, value: str) -> None:
+        self.tail = value[:4]
+        self.flow.touch()
+        self.on_page()
 
     def _set(self, value: str) -> None:
         self.typed = value[:12]
@@ -396,6 +403,36 @@ class CaseQueryScreen(ScreenBase):
             text = self.tr("{number}：{status}").format(number=progress["case_number"],
                                                        status=progress["status_name"])  # fmt: skip
             self.body.addWidget(label(text, role="ok", name="case_status"))
+            if progress.get("status") == "closed":
+                self._rate(state)
         find = button(self.tr("查询"), lambda: self.flow.case.query(self.typed), name="case_query")
         find.setEnabled(state.busy is None and len(self.typed) == 12)
         self.body.addWidget(find)
+
+    def _rate(self, state: State) -> None:
+        """A closed case: the citizen may rate how it was handled (phone tail + a level)."""
+        draft = state.case
+        if draft is not None and draft.rated is not None:
+            self.body.addWidget(label(self.tr("谢谢您对办理情况的评价！"), role="ok",
+                                      name="case_rated"))  # fmt: skip
+            return
+        if draft is not None and draft.query and draft.query.get("handling_rated"):
+            self.body.addWidget(label(self.tr("这件反映已经评价过了。"), role="muted",
+                                      name="case_rated"))  # fmt: skip
+            return
+        self.body.addWidget(label(self.tr("评价办理情况：请输入回访手机号的后4位，再选择满意程度"),
+                                  name="case_rate_label"))  # fmt: skip
+        tail = label(self.tail or "____", role="entry", name="case_tail", wrap=False)
+        tail.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.body.addWidget(tail)
+        self.body.addLayout(_digits(self, self.tail, self._set_tail, "tkey"))
+        levels = [("very_satisfied", self.tr("非常满意")), ("satisfied", self.tr("满意")),
+                  ("basic", self.tr("基本满意")), ("dissatisfied", self.tr("不满意")),
+                  ("very_dissatisfied", self.tr("非常不满意"))]  # fmt: skip
+        row = QHBoxLayout()
+        for key, text in levels:
+            b = button(text, lambda k=key: self.flow.case.rate_handling(self.tail, k),
+                       role="secondary", name=f"hlevel_{key}")  # fmt: skip
+            b.setEnabled(state.busy is None and len(self.tail) == 4)
+            row.addWidget(b)
+        self.body.addLayout(row)
