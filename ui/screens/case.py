@@ -189,12 +189,13 @@ class CaseFormScreen(ScreenBase):
         row.addWidget(_toggle(self.tr("事项不在目录中"), draft.not_in_catalog,  # type: ignore[arg-type]
                               lambda: self.flow.case.toggle("not_in_catalog"), "case_not_in_catalog"))  # fmt: skip
         self.body.addLayout(row)
-        groups = QHBoxLayout()
-        for g in catalog.groups:
-            if not g.intake or g.any_item:
-                continue
+        groups = QGridLayout()
+        with_matters = {m.group for m in matter_search.matters(catalog)}
+        shown = [g for g in catalog.groups if g.intake and not g.any_item and g.id in with_matters]
+        for n, g in enumerate(shown):
             groups.addWidget(_toggle(self.local(g, "name"), self.group == g.id,  # type: ignore[arg-type]
-                                     lambda i=g.id: self._browse(i), f"case_group_{g.id}"))  # fmt: skip
+                                     lambda i=g.id: self._browse(i), f"case_group_{g.id}"),
+                             n // 3, n % 3)  # fmt: skip
         self.body.addLayout(groups)
         if self.group:
             self._matches(matter_search.in_group(catalog, self.group), draft)
