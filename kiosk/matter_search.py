@@ -25,7 +25,6 @@ class Matter:
     name: str
     name_en: str
     group: str
-    initials: str  # "hkqy" for 户口迁移
 
 
 def initials_of(name: str) -> str:
@@ -39,9 +38,14 @@ def initials_of(name: str) -> str:
 @lru_cache(maxsize=4)
 def matters(catalog: Catalog) -> tuple[Matter, ...]:
     """Every service the citizen could have come for (bundles are made of services)."""
-    return tuple(
-        Matter(s.id, s.name, s.name_en, s.group, initials_of(s.name)) for s in catalog.services
-    )
+    return tuple(Matter(s.id, s.name, s.name_en, s.group) for s in catalog.services)
+
+
+@lru_cache(maxsize=4)
+def _initials(catalog: Catalog) -> dict[str, str]:
+    """id → pinyin initials ("hkqy" for 户口迁移): computed at the first letter search only,
+    so opening the form never waits for pypinyin."""
+    return {m.id: initials_of(m.name) for m in matters(catalog)}
 
 
 def search(catalog: Catalog, query: str, limit: int = MAX_RESULTS) -> list[Matter]:
@@ -52,8 +56,9 @@ def search(catalog: Catalog, query: str, limit: int = MAX_RESULTS) -> list[Matte
         return []
     found = matters(catalog)
     if _LETTERS.match(q):
-        starts = [m for m in found if m.initials.startswith(q)]
-        inside = [m for m in found if q in m.initials and m not in starts]
+        initials = _initials(catalog)
+        starts = [m for m in found if initials[m.id].startswith(q)]
+        inside = [m for m in found if q in initials[m.id] and m not in starts]
         english = [m for m in found if q in m.name_en.lower().replace(" ", "")]
         ranked = starts + inside + [m for m in english if m not in starts and m not in inside]
     else:
