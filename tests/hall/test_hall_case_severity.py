@@ -110,3 +110,20 @@ def test_guessing_the_tail_is_stopped(fb: FeedbackHall) -> None:
         assert _rate(fb, number, f"{guess:04d}").status_code == 403
     locked = _rate(fb, number, "5678")  # even the right tail, after five wrong ones
     assert locked.status_code == 429 and locked.json()["code"] == "too_many_tries"
+
+
+def test_severity_clocks_are_read_from_the_environment() -> None:
+    from zoneinfo import ZoneInfo
+
+    import pytest
+
+    from hall.feedback_settings import ConfigError, settings_from_env
+
+    tz = ZoneInfo("Asia/Shanghai")
+    env = {"HALL_CASE_URGENT_RESPOND_HOURS": "0.1", "HALL_CASE_MANY_RESPOND_HOURS": "0.75"}
+    settings = settings_from_env(tz, env)
+    assert settings.respond_hours_for("urgent") == 0.1
+    assert settings.respond_hours_for("many_or_vulnerable") == 0.75
+    assert settings.respond_hours_for("ordinary") == 1.0
+    with pytest.raises(ConfigError):
+        settings_from_env(tz, {"HALL_CASE_URGENT_RESPOND_HOURS": "0"})
