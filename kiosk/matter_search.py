@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from contract.catalog import Catalog
+from kiosk.cases import WINDOW_SERVICE
 
 MAX_RESULTS = 6
 _LETTERS = re.compile(r"^[a-z]+$")
@@ -37,8 +38,11 @@ def initials_of(name: str) -> str:
 
 @lru_cache(maxsize=4)
 def matters(catalog: Catalog) -> tuple[Matter, ...]:
-    """Every service the citizen could have come for (bundles are made of services)."""
-    return tuple(Matter(s.id, s.name, s.name_en, s.group) for s in catalog.services)
+    """Every service the citizen could have come for (bundles are made of services), but
+    the 办不成事 window's own item."""
+    return tuple(
+        Matter(s.id, s.name, s.name_en, s.group) for s in catalog.services if s.id != WINDOW_SERVICE
+    )
 
 
 @lru_cache(maxsize=4)

@@ -23,3 +23,10 @@ def test_characters_and_groups_find_the_matter() -> None:
     livelihood = in_group(catalog, "livelihood")
     assert livelihood and all(m.group == "livelihood" for m in livelihood)
     assert name_of(catalog, "hukou-transfer") == "户口迁移" and name_of(catalog, None) is None
+
+
+def test_the_case_window_itself_is_not_a_matter() -> None:
+    catalog = load_catalog()
+    assert all(
+        m.id != "unresolved-report" for m in search(catalog, "bbcs") + search(catalog, "办不成事")
+    )

@@ -174,6 +174,9 @@ class CaseFormScreen(ScreenBase):
                                    name="case_describe"))  # fmt: skip
         self._form(state, draft)
 
+    def _columns(self) -> int:
+        return 2 if self.flow.state.elder else 3  # 长辈版: larger buttons, fewer per row
+
     def _matter(self, draft: CaseDraft) -> None:
         catalog = self.flow.catalog
         name = matter_search.name_of(catalog, draft.item_id)
@@ -195,7 +198,7 @@ class CaseFormScreen(ScreenBase):
         for n, g in enumerate(shown):
             groups.addWidget(_toggle(self.local(g, "name"), self.group == g.id,  # type: ignore[arg-type]
                                      lambda i=g.id: self._browse(i), f"case_group_{g.id}"),
-                             n // 3, n % 3)  # fmt: skip
+                             n // self._columns(), n % self._columns())  # fmt: skip
         self.body.addLayout(groups)
         if self.group:
             self._matches(matter_search.in_group(catalog, self.group), draft)
@@ -205,7 +208,8 @@ class CaseFormScreen(ScreenBase):
         for n, m in enumerate(found):
             on = draft is not None and draft.item_id == m.id
             grid.addWidget(_toggle(m.name if self.zh() else m.name_en, on,  # type: ignore[arg-type]
-                                   lambda i=m.id: self._pick(i), f"matter_{m.id}"), n // 3, n % 3)  # fmt: skip
+                                   lambda i=m.id: self._pick(i), f"matter_{m.id}"),
+                           n // self._columns(), n % self._columns())  # fmt: skip
         self.body.addLayout(grid)
 
     def _typing(self, state: State) -> None:
