@@ -26,8 +26,10 @@ from contract.idnumber import compact_id_number, is_masked_name
 from contract.vocab import (
     CASE_DESCRIPTION_MAX,
     CASE_MAX_CATEGORIES,
+    CATALOG_ID_PATTERN,
     COMMENT_MAX,
     MAX_REASONS,
+    CaseSeverity,
     Level,
     PrecheckOverall,
     PrecheckStatus,
@@ -251,7 +253,23 @@ class CaseIn(BaseModel):
         max_length=CASE_MAX_CATEGORIES,
         description="GET /api/v1/cases/options",
     )
-    description: str = Field(min_length=1, max_length=CASE_DESCRIPTION_MAX)
+    description: str = Field(
+        min_length=1,
+        max_length=CASE_DESCRIPTION_MAX,
+        description="what went wrong, in the citizen's words; ID and phone numbers are scrubbed",
+    )
+    item_id: str | None = Field(
+        default=None,
+        max_length=64,
+        pattern=CATALOG_ID_PATTERN,
+        description="the matter (catalog item id, 事项库) that could not be done",
+    )
+    not_in_catalog: bool = Field(
+        default=False, description="the citizen said the matter is not in the catalog"
+    )
+    severity: CaseSeverity = Field(
+        default="ordinary", description="sets the response clock; urgent ones alert at once"
+    )
     phone: str = Field(max_length=20, description="mainland mobile, e.g. 13800138000", repr=False)
     privacy_consent: bool = Field(description="the citizen accepted the privacy notice")
     ticket_id: str | None = Field(
@@ -279,6 +297,7 @@ class CaseProgress(BaseModel):
     coordinated_at: dt.datetime | None
     closed_at: dt.datetime | None
     overdue: bool
+    handling_rated: bool = Field(default=False, description="the citizen rated the handling")
 
 
 class CaseCreated(CaseProgress):
@@ -286,6 +305,25 @@ class CaseCreated(CaseProgress):
 
     categories: list[str]
     phone_masked: str
+    item_id: str | None = None
+    not_in_catalog: bool = False
+    severity: CaseSeverity = "ordinary"
+
+
+class CaseHandlingRatingIn(BaseModel):
+    """The citizen rates how a closed case was handled: proven by the case number (in the
+    path) and the last 4 digits of the call-back phone number."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phone_tail: str = Field(pattern=r"^\d{4}$", description="last 4 digits", repr=False)
+    level: Level
+
+
+class CaseHandlingRated(BaseModel):
+    case_number: str
+    level: Level
+    rated_at: dt.datetime
 
 
 class CaseOptions(BaseModel):
@@ -293,6 +331,8 @@ class CaseOptions(BaseModel):
     categories: list[str]
     description_max: int
     respond_hours: float
+    severities: dict[str, str] = Field(default_factory=dict, description="level → 中文")
+    severity_respond_hours: dict[str, float] = Field(default_factory=dict)
     coordinate_working_days: int
     close_working_days: int
 

@@ -47,6 +47,19 @@ DEFAULT_CASE_CATEGORIES = (
 )
 """办不成事 category tags unless the hall configures its own (HALL_CASE_CATEGORIES)."""
 CASE_DESCRIPTION_MAX = 500
+CASE_OWN_WORDS_MAX = 200
+"""Characters the citizen may type at the kiosk to say what went wrong (in their own words)."""
+CaseSeverity = Literal["ordinary", "urgent", "many_or_vulnerable"]
+CASE_SEVERITIES: dict[str, str] = {
+    "ordinary": "一般",
+    "urgent": "紧急",
+    "many_or_vulnerable": "涉及多人或老幼病残孕等弱势群体",
+}
+"""办不成事 severity levels, with their Chinese wording; each has its own response clock
+(HALL_CASE_RESPOND_HOURS, HALL_CASE_URGENT_RESPOND_HOURS, HALL_CASE_MANY_RESPOND_HOURS)."""
+CASE_ALERT_SEVERITIES = ("urgent", "many_or_vulnerable")
+"""Severities that alert the supervisors at once (staff monitoring page) until taken."""
+CATALOG_ID_PATTERN = r"^[a-z][a-z0-9_-]*$"
 CASE_MAX_CATEGORIES = 5
 MOBILE_PATTERN = r"^1[3-9]\d{9}$"
 """Mainland China mobile numbers (a case's call-back number)."""

@@ -23,6 +23,24 @@ the key file's phone key, ``hall.keys``; bound to the case number), with its mas
 (138****8000, printed on the slip) and a keyed hash (HMAC-SHA256 with a key derived from
 the ID-hash key, ``hall.feedback``); closing the case deletes all three — nothing of the
 number is left to guess from.
+
+What went wrong (issue 17): the case names the matter — a catalog item id (事项库) or
+``not_in_catalog`` — and the citizen's own words (typed on the kiosk's keyboard; ID and
+phone numbers are scrubbed here, as in rating comments). The item id is checked for its
+form only, not against today's catalog: a case kept in a kiosk's outbox while the catalog
+changed must still arrive. The severity (``ordinary``, ``urgent``, ``many_or_vulnerable``)
+sets the response clock (``HALL_CASE_RESPOND_HOURS``, ``HALL_CASE_URGENT_RESPOND_HOURS``,
+``HALL_CASE_MANY_RESPOND_HOURS``); a case above ordinary alerts the supervisors at once on
+the staff monitoring page (``urgent_case_alerts``) until someone takes it.
+
+Rating how a closed case was handled (``POST …/{number}/handling-rating``, kiosk token):
+the citizen proves the case is theirs with its number and the last 4 digits of the
+call-back number. The number itself is erased when the case closes, so at intake the server
+keeps, apart from it, a keyed hash of the tail bound to the case number (HMAC-SHA256 with
+the phone-hash key, ``hash_tail``). Four digits are few: without the key the hash cannot be
+tested offline, and online the server allows ``TAIL_TRIES`` wrong tails per case, then
+refuses (429). The tail hash is deleted once the case is rated (one rating per case); the
+level and its time stay with the case.
 """
 
 from __future__ import annotations
@@ -41,11 +59,20 @@ from sqlalchemy import Engine, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from contract.api import CaseCreated, CaseIn, CaseOptions, CaseProgress
+from contract.api import (
+    CaseCreated,
+    CaseHandlingRated,
+    CaseHandlingRatingIn,
+    CaseIn,
+    CaseOptions,
+    CaseProgress,
+)
 from contract.vocab import (
+    CASE_ALERT_SEVERITIES,
     CASE_CONDITIONS,
     CASE_DESCRIPTION_MAX,
     CASE_MAX_CATEGORIES,
+    CASE_SEVERITIES,
     MOBILE_PATTERN,
 )
 from hall.auth import AnyPrincipal, KioskPrincipal, StaffPrincipal
@@ -96,6 +123,10 @@ class CaseDetail(CaseProgress):
     description: str
     phone_masked: str | None = Field(description="None once the case is closed (erased)")
     owner_id: int | None
+    handling_level: str | None = Field(default=None, description="the citizen's rating")
+    item_id: str | None = None
+    not_in_catalog: bool = False
+    severity: str = "ordinary"
     overdue_steps: list[Literal["respond", "coordinate", "close"]]
     events: list[CaseEventOut] | None = Field(default=None, description="single case only")
 
@@ -132,6 +163,16 @@ def mask_phone(phone: str) -> str:
 def hash_phone(key: bytes, phone: str) -> str:
     """HMAC-SHA256 (hex) of the normalized mobile, domain-separated from ID hashes."""
     return hmac.new(key, b"phone:" + phone.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def hash_tail(key: bytes, case_number: str, tail: str) -> str:
+    """HMAC-SHA256 (hex) of a phone's last 4 digits, bound to one case number."""
+    message = f"tail:{case_number}:{tail}".encode("ascii")
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+TAIL_TRIES = 5
+"""Wrong phone tails allowed per case before rating it is refused for good."""
 
 
 def format_case_number(prefix: str, day: dt.date, seq: int) -> str:
@@ -194,6 +235,7 @@ def _progress_fields(case: Case, now: dt.datetime, today: dt.date) -> dict[str, 
         "coordinated_at": _utc(case.coordinated_at),
         "closed_at": _utc(case.closed_at),
         "overdue": bool(overdue_steps(case, now, today)),
+        "handling_rated": case.handling_level is not None,
     }
 
 
@@ -207,6 +249,8 @@ def _detail(
         overlapping_duties=case.overlapping_duties, policy_room=case.policy_room,
         categories=json.loads(case.categories), description=case.description,
         phone_masked=case.phone_masked, owner_id=case.owner_id,
+        item_id=case.item_id, not_in_catalog=case.not_in_catalog, severity=case.severity,
+        handling_level=case.handling_level,
         overdue_steps=overdue_steps(case, now, today),
         events=None if events is None else [
             CaseEventOut(kind=e.kind, staff_id=e.staff_id, note=e.note, at=e.at.astimezone(dt.UTC))
@@ -220,6 +264,9 @@ def _created(case: Case, now: dt.datetime, today: dt.date) -> CaseCreated:
         **_progress_fields(case, now, today),
         categories=json.loads(case.categories),
         phone_masked=case.phone_masked or "",  # "" only for a retry of a case closed since
+        item_id=case.item_id,
+        not_in_catalog=case.not_in_catalog,
+        severity=case.severity,  # type: ignore[arg-type]
     )
 
 
@@ -252,6 +299,8 @@ def _screen(body: CaseIn, settings: FeedbackSettings) -> tuple[str, list[str]]:
             422, "unknown_category", "问题类别不在可选范围内：" + "、".join(unknown),
             allowed=list(settings.case_categories),
         )  # fmt: skip
+    if body.item_id is not None and body.not_in_catalog:
+        raise Rejected(422, "item_conflict", "请选择一个事项，或说明事项不在目录中，二者选一。")
     phone = normalize_phone(body.phone)
     if phone is None:
         raise Rejected(422, "invalid_phone", "请填写正确的11位手机号码，方便工作人员回访。")
@@ -305,13 +354,16 @@ def create_case(
             categories=json.dumps(categories, ensure_ascii=False), description=description,
             phone_masked=mask_phone(phone), phone_hash=hash_phone(phone_key, phone),
             status="submitted", submitted_at=submitted, received_at=now,
-            respond_due_at=submitted + dt.timedelta(hours=settings.case_respond_hours),
+            item_id=body.item_id, not_in_catalog=body.not_in_catalog, severity=body.severity,
+            respond_due_at=submitted
+            + dt.timedelta(hours=settings.respond_hours_for(body.severity)),
             coordinate_due_on=settings.calendar.add_working_days(
                 start_day, settings.case_coordinate_days
             ),
             close_due_on=settings.calendar.add_working_days(start_day, settings.case_close_days),
         )  # fmt: skip
         case.phone_ciphertext = keys.encrypt_phone(phone, case.case_number)
+        case.phone_tail_hash = hash_tail(phone_key, case.case_number, phone[-4:])
         session.add(case)
         session.flush()
         return case, True
@@ -326,8 +378,37 @@ def create_case(
         log.info("concurrent retry of case %s lost the race; returning it", found.case_number)
         return found, False
     if created:
-        log.info("case %s from kiosk %s", case.case_number, kiosk_id)
+        log.info("case %s from kiosk %s (%s)", case.case_number, kiosk_id, case.severity)
     return case, created
+
+
+# -- supervisor alerts --------------------------------------------------------------------
+def urgent_case_alerts(engine: Engine, now: dt.datetime) -> list[dict[str, str]]:
+    """Alerts for the staff monitoring page: every open case above ordinary severity that
+    nobody has taken yet, with its response deadline (no personal data)."""
+    query = (
+        select(Case)
+        .where(
+            Case.status == "submitted",
+            Case.owner_id.is_(None),
+            Case.severity.in_(CASE_ALERT_SEVERITIES),
+        )
+        .order_by(Case.respond_due_at, Case.id)
+        .limit(50)
+    )
+    with transaction(engine, readonly=True) as session:
+        cases = list(session.scalars(query))
+    alerts = []
+    for case in cases:
+        minutes = max(0, int((case.respond_due_at - now).total_seconds() // 60))
+        level = CASE_SEVERITIES.get(case.severity, case.severity)
+        alerts.append({
+            "group_id": f"case:{case.case_number}",
+            "text": f"{level}办不成事 {case.case_number} 待受理，{minutes} 分钟内须响应",
+            "text_en": f"{case.severity.replace('_', ' ')} unresolved-matter case"
+            f" {case.case_number} not taken; respond within {minutes} min",
+        })  # fmt: skip
+    return alerts
 
 
 # -- staff events -------------------------------------------------------------------------
@@ -398,6 +479,8 @@ def case_options(_who: AnyPrincipal, settings: Settings) -> CaseOptions:
         categories=list(settings.case_categories),
         description_max=DESCRIPTION_MAX,
         respond_hours=settings.case_respond_hours,
+        severities=CASE_SEVERITIES,
+        severity_respond_hours={s: settings.respond_hours_for(s) for s in CASE_SEVERITIES},
         coordinate_working_days=settings.case_coordinate_days,
         close_working_days=settings.case_close_days,
     )
@@ -412,7 +495,7 @@ def case_options(_who: AnyPrincipal, settings: Settings) -> CaseOptions:
         403: {"description": "not a kiosk token"},
         422: {
             "description": "code consent_required, no_acceptance_condition, category_required,"
-            " unknown_category, invalid_phone, description_required; or invalid body"
+            " unknown_category, item_conflict, invalid_phone, description_required; or invalid body"
         },
     },
 )
@@ -557,3 +640,47 @@ def post_event(
             return _detail(case, now, settings.local_day(now), events)
     except Rejected as exc:
         return exc.response()
+
+
+@router.post(
+    "/{case_number}/handling-rating",
+    response_model=CaseHandlingRated,
+    responses={
+        403: {"description": "code tail_mismatch (or not a kiosk token)"},
+        404: {"description": "no such case"},
+        409: {"description": "code not_closed, already_rated or not_ratable"},
+        429: {"description": "code too_many_tries"},
+    },
+)
+def rate_handling(
+    case_number: CaseNumber, body: CaseHandlingRatingIn, _kiosk: KioskPrincipal, request: Request
+) -> Any:
+    """The citizen rates how their closed case was handled (kiosk token; number + tail)."""
+    now = request_now(request)
+    key = _phone_key(request)
+    try:
+        with transaction(request.app.state.engine) as session:
+            case = _load(session, case_number, lock=True)
+            if case.handling_level is not None:
+                raise Rejected(409, "already_rated", "这件反映已经评价过了，谢谢您！")
+            if case.status != "closed":
+                raise Rejected(409, "not_closed", "反映办结后才能评价办理情况。")
+            if case.phone_tail_hash is None:
+                raise Rejected(409, "not_ratable", "这件反映无法在本机评价，请到窗口办理。")
+            if case.tail_failures >= TAIL_TRIES:
+                raise Rejected(429, "too_many_tries", "尝试次数过多，请到办不成事反映窗口评价。")
+            if not hmac.compare_digest(
+                case.phone_tail_hash, hash_tail(key, case.case_number, body.phone_tail)
+            ):
+                case.tail_failures += 1
+                failed = Rejected(403, "tail_mismatch", "手机号后四位不对，请核对。")
+            else:
+                case.handling_level, case.handling_rated_at = body.level, now
+                case.phone_tail_hash = None  # rated once: nothing of the number is left
+                failed = None
+        if failed is not None:
+            raise failed
+    except Rejected as exc:
+        return exc.response()
+    log.info("case %s: handling rated", case_number)
+    return CaseHandlingRated(case_number=case_number, level=body.level, rated_at=now)

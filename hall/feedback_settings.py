@@ -16,7 +16,9 @@ HALL_RATING_MAX_AGE_DAYS       oldest kiosk-reported rating time accepted, days 
 HALL_FOLLOWUP_PLAN_DAYS        差评: working days to verify and plan (核实)       3
 HALL_FOLLOWUP_RECTIFY_DAYS     差评: working days to rectify and answer          15
 HALL_CASE_CATEGORIES           办不成事 category tags (comma separated)            see below
-HALL_CASE_RESPOND_HOURS        办不成事: hours to first response                   1
+HALL_CASE_RESPOND_HOURS        办不成事: hours to first response (ordinary)        1
+HALL_CASE_URGENT_RESPOND_HOURS 办不成事 紧急: hours to first response               0.25
+HALL_CASE_MANY_RESPOND_HOURS   办不成事 涉及多人或弱势群体: hours to first response   0.5
 HALL_CASE_COORDINATE_DAYS      办不成事: working days to coordinate                3
 HALL_CASE_CLOSE_DAYS           办不成事: working days to close                     7
 HALL_WORK_CALENDAR, HALL_HOLIDAYS, HALL_MAKEUP_WORKDAYS: see ``hall.workdays``
@@ -79,10 +81,19 @@ class FeedbackSettings:
     case_categories: tuple[str, ...] = DEFAULT_CASE_CATEGORIES
     case_prefix: str = "BC"
     case_respond_hours: float = 1.0
+    case_urgent_respond_hours: float = 0.25
+    case_many_respond_hours: float = 0.5
     case_coordinate_days: int = 3
     case_close_days: int = 7
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+
+    def respond_hours_for(self, severity: str) -> float:
+        """The response clock of a case of this severity (contract.vocab.CASE_SEVERITIES)."""
+        return {
+            "urgent": self.case_urgent_respond_hours,
+            "many_or_vulnerable": self.case_many_respond_hours,
+        }.get(severity, self.case_respond_hours)
 
     def __post_init__(self) -> None:
         check_code_map(self.code_map)
@@ -112,6 +123,9 @@ class FeedbackSettings:
             raise ConfigError("follow-up rectify days must not be fewer than plan days")
         if self.case_close_days < self.case_coordinate_days:
             raise ConfigError("case close days must not be fewer than coordinate days")
+        for hours in (self.case_urgent_respond_hours, self.case_many_respond_hours):
+            if not 0 < hours <= 72:
+                raise ConfigError(f"case respond hours must be in (0, 72], got {hours}")
         if not 0 < self.case_respond_hours <= 72:
             raise ConfigError(
                 f"case respond hours must be in (0, 72], got {self.case_respond_hours}"
@@ -197,6 +211,8 @@ def settings_from_env(tz: ZoneInfo, env: Mapping[str, str] | None = None) -> Fee
         followup_rectify_days=_int(env, "HALL_FOLLOWUP_RECTIFY_DAYS", 15),
         case_categories=_split(env.get("HALL_CASE_CATEGORIES", "")) or DEFAULT_CASE_CATEGORIES,
         case_respond_hours=_float(env, "HALL_CASE_RESPOND_HOURS", 1.0),
+        case_urgent_respond_hours=_float(env, "HALL_CASE_URGENT_RESPOND_HOURS", 0.25),
+        case_many_respond_hours=_float(env, "HALL_CASE_MANY_RESPOND_HOURS", 0.5),
         case_coordinate_days=_int(env, "HALL_CASE_COORDINATE_DAYS", 3),
         case_close_days=_int(env, "HALL_CASE_CLOSE_DAYS", 7),
         calendar=calendar_from_env(env),

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -430,6 +431,18 @@ class Case(Base):
     responded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     coordinated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # what the citizen could not get done (issue 17): the catalog item, or "not in the
+    # catalog"; the severity that set the response clock (contract.vocab.CASE_SEVERITIES)
+    item_id: Mapped[str | None] = mapped_column(String(64))
+    not_in_catalog: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    severity: Mapped[str] = mapped_column(String(24), default="ordinary", server_default="ordinary")
+    # the citizen's rating of how the case was handled (after it closed): proven by the
+    # number and the phone's last 4 digits, kept only as a keyed hash bound to the number
+    # (hall.cases.hash_tail) — the phone itself is erased at close; the hash goes once rated
+    phone_tail_hash: Mapped[str | None] = mapped_column(String(64))
+    tail_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    handling_level: Mapped[str | None] = mapped_column(String(24))
+    handling_rated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class CaseEvent(Base):

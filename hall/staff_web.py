@@ -40,6 +40,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from sqlalchemy import select
 
 from hall.auth import Principal
+from hall.cases import urgent_case_alerts
 from hall.db import hash_token, transaction
 from hall.help import close_help_request, list_help_requests
 from hall.models import Staff
@@ -232,7 +233,9 @@ def page_data(request: Request) -> dict[str, Any]:
             {"group_id": a.group_id, "text": a.text, "text_en": a.text_en}
             for a in current_alerts(request.app, now)
         ]
-        + kiosk_paper_alerts(request.app, now),
+        + kiosk_paper_alerts(request.app, now)
+        # 办不成事 cases above ordinary severity, until someone takes them (issue 17)
+        + urgent_case_alerts(request.app.state.engine, now),
         "generated_at": now.isoformat(),
         "generated_text": _clock_text(now, now, tz),
         "summary": "；".join([*faults, summary_text(kiosks)]),

@@ -53,6 +53,8 @@ class CasesApi(Protocol):
 
     def case_options(self) -> dict[str, Any]: ...
 
+    def rate_case_handling(self, number: str, body: dict[str, Any]) -> dict[str, Any]: ...
+
     def issue_ticket(self, service_id: str, idempotency_key: str, holder: Any = None,
                      priority: bool = False, language: str = "zh") -> Ticket: ...  # fmt: skip
 
@@ -99,12 +101,16 @@ class CaseService:
 
     def create(self, key: str, draft: CaseDraft) -> tuple[dict[str, Any], Ticket | None]:
         body: dict[str, Any] = {c: c in draft.conditions for c in CASE_CONDITIONS}
+        own_words = draft.description.strip()
         body.update(
             categories=list(draft.categories),
-            # the owner records the details when calling back; the kiosk has no keyboard
-            description="自助终端提交："
-            + "、".join(draft.categories)
-            + "（详情由首接负责人回访时记录）",
+            # the citizen's own words (the server scrubs ID and phone numbers from them);
+            # when they wrote nothing, the owner records the details when calling back
+            description=own_words
+            or "自助终端提交：" + "、".join(draft.categories) + "（详情由首接负责人回访时记录）",
+            item_id=draft.item_id,
+            not_in_catalog=draft.not_in_catalog,
+            severity=draft.severity,
             phone=draft.phone,
             privacy_consent=draft.consent,
             submitted_at=self.now().isoformat(),
@@ -143,6 +149,11 @@ class CaseService:
             if exc.status == 404:
                 return None
             raise
+
+    def rate_handling(self, number: str, tail: str, level: str) -> dict[str, Any]:
+        """Rate how a closed case was handled; HallRejected (with its code) if refused. Sent
+        at once, not through the outbox: the citizen is told the answer at the kiosk."""
+        return self.hall.rate_case_handling(number, {"phone_tail": tail, "level": level})
 
     # -- used by the outbox sender -------------------------------------------------------------
     def send(self, message: Message) -> None:

@@ -220,6 +220,11 @@ class HallClient:
     def case_progress(self, number: str) -> dict[str, Any]:
         return self._dict("GET", f"/api/v1/cases/{number}", _api().CaseProgress)
 
+    def rate_case_handling(self, number: str, body: dict[str, Any]) -> dict[str, Any]:
+        """The citizen's rating of how a closed case was handled (number + phone tail)."""
+        path = f"/api/v1/cases/{number}/handling-rating"
+        return self._dict("POST", path, _api().CaseHandlingRated, _api().CaseHandlingRatingIn, body)
+
     def submit_precheck(self, ticket_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """材料预审: attach the pre-check's result (codes only) to a ticket this kiosk issued."""
         path = f"/api/v1/tickets/{ticket_id}/precheck"

@@ -77,6 +77,7 @@ class Problem(StrEnum):
     REASON_NEEDED = "reason_needed"  # rating: a bad review needs a reason
     CASE_INVALID = "case_invalid"  # detail: condition, category, phone, consent
     CASE_NOT_FOUND = "case_not_found"
+    CASE_RATING = "case_rating"  # detail: tail_format, tail_mismatch, too_many_tries, …
     NOTICE_PRINTER = "notice_printer"
     QR_UNREADABLE = "qr_unreadable"  # rating: detail no_page, no_qr, not_ticket, scanner
     NO_VISITS = "no_visits"  # rating: the card holder has no ticket today

@@ -81,12 +81,33 @@ def message_text(message: Message, language: str = "zh") -> str:
         return QCoreApplication.translate("Messages", "请至少选一项不满意的原因，我们好改进。")
     if p is Problem.CASE_INVALID:
         texts = {
+            "item": QCoreApplication.translate(
+                "Messages", "请先选择没有办成的事项，或点“事项不在目录中”。"
+            ),
             "condition": QCoreApplication.translate("Messages", "请至少选择一项受理条件。"),
             "category": QCoreApplication.translate("Messages", "请至少选择一个问题类别。"),
             "phone": QCoreApplication.translate("Messages", "手机号应为11位，以1开头，请核对。"),
             "consent": QCoreApplication.translate("Messages", "请阅读并同意手机号的使用说明。"),
         }
         return texts.get(message.detail, texts["condition"])
+    if p is Problem.CASE_RATING:
+        ratings = {
+            "tail_format": QCoreApplication.translate("Messages", "请输入手机号的后4位。"),
+            "tail_mismatch": QCoreApplication.translate(
+                "Messages", "手机号后四位不对，请核对回访电话。"
+            ),
+            "too_many_tries": QCoreApplication.translate(
+                "Messages", "尝试次数过多，请到办不成事反映窗口评价。"
+            ),
+            "already_rated": QCoreApplication.translate(
+                "Messages", "这件反映已经评价过了，谢谢您！"
+            ),
+            "not_closed": QCoreApplication.translate("Messages", "反映办结后才能评价办理情况。"),
+        }
+        return ratings.get(
+            message.detail,
+            QCoreApplication.translate("Messages", "这件反映无法在本机评价，请到窗口办理。"),
+        )
     if p is Problem.CASE_NOT_FOUND:
         return QCoreApplication.translate("Messages", "没有找到这个编号，请核对回执上的编号。")
     if p is Problem.PRINTER:

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from contract import vocab
 from kiosk import print_jobs
-from kiosk.hall_client import HallUnavailable
+from kiosk.hall_client import HallRejected, HallUnavailable
 from kiosk.journeys.ticket import TicketJourney
 from kiosk.tickets import Ticket
 from kiosk.visit import Message, Problem, Screen, Visit
@@ -23,6 +23,8 @@ CASE_CONDITIONS = tuple(vocab.CASE_CONDITIONS)
 CASE_CATEGORIES = vocab.DEFAULT_CASE_CATEGORIES
 """Built-in categories; the server's list (``GET /api/v1/cases/options``) replaces them."""
 PHONE = re.compile(vocab.MOBILE_PATTERN)
+SEVERITIES = tuple(vocab.CASE_SEVERITIES)
+DESCRIPTION_MAX = vocab.CASE_OWN_WORDS_MAX
 OPTIONS_REFRESH_S = 60.0  # ask the hall server for its categories at most this often
 
 
@@ -36,6 +38,14 @@ class CaseDraft:
     consent: bool = False
     result: dict[str, Any] | None = None
     query: dict[str, Any] | None = None  # progress looked up by case number
+    # what went wrong (issue 17): the matter (a catalog item, or not in the catalog), the
+    # citizen's own words (typed on the keyboard; optional) and the severity
+    item_id: str | None = None
+    not_in_catalog: bool = False
+    description: str = ""
+    severity: str = "ordinary"
+    reviewing: bool = False  # the summary is shown; 确认提交 sends it
+    rated: str | None = None  # the handling rating the server accepted (query screen)
 
 
 class CaseSink(Protocol):
@@ -47,6 +57,8 @@ class CaseSink(Protocol):
         ...
 
     def progress(self, number: str) -> dict[str, Any] | None: ...
+
+    def rate_handling(self, number: str, tail: str, level: str) -> dict[str, Any]: ...
 
 
 class CaseJourney:
@@ -78,7 +90,8 @@ class CaseJourney:
                 self.visit.republish()
 
     def toggle(self, field: str, value: str = "") -> None:
-        """Toggle a condition or a category; set the phone digits; toggle the consent."""
+        """Toggle a condition or a category; set the phone digits; toggle the consent; pick
+        the matter (``item``, ``not_in_catalog``), the severity, the own-words description."""
         v = self.visit
         draft = v.state.case
         if draft is None or v.state.busy:
@@ -95,7 +108,25 @@ class CaseJourney:
             draft = replace(draft, phone=value[:11])
         elif field == "consent":
             draft = replace(draft, consent=not draft.consent)
+        elif field == "item":
+            draft = replace(draft, item_id=value or None, not_in_catalog=False)
+        elif field == "not_in_catalog":
+            draft = replace(draft, item_id=None, not_in_catalog=True)
+        elif field == "severity" and value in SEVERITIES:
+            draft = replace(draft, severity=value)
+        elif field == "description":
+            draft = replace(draft, description=value[:DESCRIPTION_MAX])
+        draft = replace(draft, reviewing=False)  # changed: the summary is shown again
         v.update(case=draft, message=None)
+
+    def edit(self) -> None:
+        """Back from the summary to the form, everything kept."""
+        v = self.visit
+        draft = v.state.case
+        if draft is None or v.state.busy or draft.result is not None:
+            return
+        v.touch()
+        v.update(case=replace(draft, reviewing=False), message=None)
 
     def submit(self) -> None:
         """Checked here first (so nothing incomplete is sent), then created at the hall server
@@ -105,7 +136,8 @@ class CaseJourney:
         if draft is None or v.state.busy or draft.result is not None or self.sink is None:
             return
         problem = (
-            "condition" if not draft.conditions
+            "item" if draft.item_id is None and not draft.not_in_catalog
+            else "condition" if not draft.conditions
             else "category" if not draft.categories
             else "phone" if not PHONE.match(draft.phone)
             else "consent" if not draft.consent
@@ -113,6 +145,10 @@ class CaseJourney:
         )  # fmt: skip
         if problem:
             v.update(message=Message(Problem.CASE_INVALID, problem))
+            return
+        if not draft.reviewing:  # the summary first; the citizen confirms it
+            v.touch()
+            v.update(case=replace(draft, reviewing=True), message=None)
             return
         key = f"{v.state.session_id}:case"
         sink = self.sink
@@ -186,3 +222,38 @@ class CaseJourney:
             v.update(busy=None, message=Message(Problem.CASE_NOT_FOUND))
         else:
             v.update(busy=None, case=CaseDraft(query=result))
+
+    def rate_handling(self, tail: str, level: str) -> None:
+        """Rate how the closed case just looked up was handled: its number and the last 4
+        digits of the call-back phone prove it is the citizen's."""
+        v = self.visit
+        draft = v.state.case
+        progress = draft.query if draft else None
+        if self.sink is None or v.state.busy or progress is None or draft is None:
+            return
+        v.touch()
+        if not re.fullmatch(r"\d{4}", tail):
+            v.update(message=Message(Problem.CASE_RATING, "tail_format"))
+            return
+        if level not in vocab.LEVELS:
+            return
+        number = str(progress["case_number"])
+        sink = self.sink
+        v.update(busy="rating", message=None)
+        v.runner.submit(
+            lambda: sink.rate_handling(number, tail, level), v.for_this_visit(self._rated)
+        )
+
+    def _rated(self, result: Any) -> None:
+        v = self.visit
+        draft = v.state.case
+        if draft is None:
+            return
+        if isinstance(result, HallUnavailable):
+            v.update(busy=None, message=Message(Problem.HALL_DOWN))
+        elif isinstance(result, HallRejected):
+            v.update(busy=None, message=Message(Problem.CASE_RATING, result.code or "refused"))
+        elif isinstance(result, Exception):
+            v.update(busy=None, message=Message(Problem.CASE_RATING, "refused"))
+        else:
+            v.update(busy=None, case=replace(draft, rated=str(result.get("level"))))

@@ -131,6 +131,10 @@ def test_the_hall_routes_declare_the_contract_models(tmp_path: Path) -> None:
         ("/api/v1/ratings/options", "get"): (None, "RatingOptions"),
         ("/api/v1/cases/options", "get"): (None, "CaseOptions"),
         ("/api/v1/cases/{case_number}", "get"): (None, "CaseProgress"),
+        ("/api/v1/cases/{case_number}/handling-rating", "post"): (
+            "CaseHandlingRatingIn",
+            "CaseHandlingRated",
+        ),
         ("/api/v1/health", "get"): (None, "Health"),
     }
     for (path, method), (body, answer) in expected.items():
@@ -149,7 +153,17 @@ def test_the_hall_routes_declare_the_contract_models(tmp_path: Path) -> None:
 
     for module, names in (
         (hall.ratings, ("RatingIn", "RatingOut", "VisitQuery", "VisitOut", "RatingOptions")),
-        (hall.cases, ("CaseIn", "CaseProgress", "CaseCreated", "CaseOptions")),
+        (
+            hall.cases,
+            (
+                "CaseIn",
+                "CaseProgress",
+                "CaseCreated",
+                "CaseOptions",
+                "CaseHandlingRatingIn",
+                "CaseHandlingRated",
+            ),
+        ),  # fmt: skip
         (hall.help, ("HelpRequestIn", "HelpRequestOut")),
         (hall.monitoring, ("Heartbeat", "HeartbeatReply", "DeviceStates")),
         (hall.precheck, ("PrecheckIn", "PrecheckOut", "MaterialResult")),

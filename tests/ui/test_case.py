@@ -17,7 +17,10 @@ def test_case_intake_and_progress(qtbot: QtBot, window: MainWindow, core: KioskC
     click(qtbot, window, "tile_case")
     assert flow.state.screen is Screen.CASE_FORM
     click(qtbot, window, "case_submit")
-    assert flow.state.message == Message(Problem.CASE_INVALID, "condition")  # screening first
+    assert flow.state.message == Message(Problem.CASE_INVALID, "item")  # the matter first
+    click(qtbot, window, "case_not_in_catalog")
+    click(qtbot, window, "case_submit")
+    assert flow.state.message == Message(Problem.CASE_INVALID, "condition")  # screening next
     click(qtbot, window, "cond_overlapping_duties")
     click(qtbot, window, "cat_0")  # 跨部门协调
     for digit in "1380013800":  # one digit short
@@ -27,6 +30,8 @@ def test_case_intake_and_progress(qtbot: QtBot, window: MainWindow, core: KioskC
     assert flow.state.message == Message(Problem.CASE_INVALID, "phone")
     click(qtbot, window, "pkey_0")
     click(qtbot, window, "case_submit")
+    assert flow.state.case.reviewing  # the summary before anything is sent
+    click(qtbot, window, "case_confirm")
     qtbot.waitUntil(lambda: flow.state.screen is Screen.CASE_DONE and flow.state.printed,
                     timeout=10_000)  # fmt: skip
     case = flow.state.case.result

@@ -55,12 +55,14 @@ def core(
 
 def _fill_in(qtbot: QtBot, window: MainWindow) -> None:
     click(qtbot, window, "tile_case")
+    click(qtbot, window, "case_not_in_catalog")
     click(qtbot, window, "cond_tried_normal_channel")
     click(qtbot, window, "cat_1")  # 政策不明确
     for digit in "13800138000":
         click(qtbot, window, f"pkey_{digit}")
     click(qtbot, window, "case_consent")
     click(qtbot, window, "case_submit")
+    click(qtbot, window, "case_confirm")  # after the summary
 
 
 def test_case_kept_while_the_server_is_down_arrives_once(

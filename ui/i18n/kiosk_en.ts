@@ -44,6 +44,102 @@
         <translation>Sending…</translation>
     </message>
     <message>
+        <source>事项名称或拼音首字母，如 hk</source>
+        <translation>Name of the matter, or its pinyin initials (e.g. hk)</translation>
+    </message>
+    <message>
+        <source>说说哪里没办成（可不填，最多{n}字）</source>
+        <translation>What went wrong (optional, up to {n} characters)</translation>
+    </message>
+    <message>
+        <source>紧急程度：</source>
+        <translation>Urgency:</translation>
+    </message>
+    <message>
+        <source>一般</source>
+        <translation>Ordinary</translation>
+    </message>
+    <message>
+        <source>紧急</source>
+        <translation>Urgent</translation>
+    </message>
+    <message>
+        <source>涉及多人或老幼病残孕</source>
+        <translation>Many people, or elderly, young, sick, disabled or pregnant</translation>
+    </message>
+    <message>
+        <source>（可不填）</source>
+        <translation>(optional)</translation>
+    </message>
+    <message>
+        <source>哪里没办成：</source>
+        <translation>What went wrong: </translation>
+    </message>
+    <message>
+        <source>用键盘写（拼音、手写）</source>
+        <translation>Write with the keyboard (pinyin, handwriting)</translation>
+    </message>
+    <message>
+        <source>不在目录中</source>
+        <translation>Not in the catalog</translation>
+    </message>
+    <message>
+        <source>未选择</source>
+        <translation>Not chosen</translation>
+    </message>
+    <message>
+        <source>没有办成的事项：</source>
+        <translation>Matter not done: </translation>
+    </message>
+    <message>
+        <source>查找事项</source>
+        <translation>Find the matter</translation>
+    </message>
+    <message>
+        <source>事项不在目录中</source>
+        <translation>The matter is not in the catalog</translation>
+    </message>
+    <message>
+        <source>查找事项：输入名称或拼音首字母</source>
+        <translation>Find the matter: type its name or pinyin initials</translation>
+    </message>
+    <message>
+        <source>没有找到，可以换个说法，或选“事项不在目录中”。</source>
+        <translation>Nothing found. Try other words, or choose “The matter is not in the catalog”.</translation>
+    </message>
+    <message>
+        <source>请用自己的话说说哪里没办成</source>
+        <translation>Please say in your own words what went wrong</translation>
+    </message>
+    <message>
+        <source>请核对后提交</source>
+        <translation>Please check, then submit</translation>
+    </message>
+    <message>
+        <source>事项：</source>
+        <translation>Matter: </translation>
+    </message>
+    <message>
+        <source>问题类别：</source>
+        <translation>Categories: </translation>
+    </message>
+    <message>
+        <source>（未填写，回访时再说）</source>
+        <translation>(not written; tell us when we call back)</translation>
+    </message>
+    <message>
+        <source>回访电话：</source>
+        <translation>Call-back number: </translation>
+    </message>
+    <message>
+        <source>返回修改</source>
+        <translation>Go back and change</translation>
+    </message>
+    <message>
+        <source>确认提交</source>
+        <translation>Confirm and submit</translation>
+    </message>
+    <message>
         <source>提交</source>
         <translation>Submit</translation>
     </message>
@@ -90,6 +186,38 @@
     <message>
         <source>重新打印</source>
         <translation>Print again</translation>
+    </message>
+    <message>
+        <source>谢谢您对办理情况的评价！</source>
+        <translation>Thank you for rating how your case was handled!</translation>
+    </message>
+    <message>
+        <source>这件反映已经评价过了。</source>
+        <translation>This case has already been rated.</translation>
+    </message>
+    <message>
+        <source>评价办理情况：请输入回访手机号的后4位，再选择满意程度</source>
+        <translation>Rate how it was handled: type the last 4 digits of your call-back number, then choose</translation>
+    </message>
+    <message>
+        <source>非常满意</source>
+        <translation>Very satisfied</translation>
+    </message>
+    <message>
+        <source>满意</source>
+        <translation>Satisfied</translation>
+    </message>
+    <message>
+        <source>基本满意</source>
+        <translation>Basically satisfied</translation>
+    </message>
+    <message>
+        <source>不满意</source>
+        <translation>Dissatisfied</translation>
+    </message>
+    <message>
+        <source>非常不满意</source>
+        <translation>Very dissatisfied</translation>
     </message>
     <message>
         <source>完成</source>
@@ -690,6 +818,10 @@
         <translation>Please choose at least one reason, so that we can improve.</translation>
     </message>
     <message>
+        <source>请先选择没有办成的事项，或点“事项不在目录中”。</source>
+        <translation>Please choose the matter first, or tap “The matter is not in the catalog”.</translation>
+    </message>
+    <message>
         <source>请至少选择一项受理条件。</source>
         <translation>Please choose at least one acceptance condition.</translation>
     </message>
@@ -704,6 +836,30 @@
     <message>
         <source>请阅读并同意手机号的使用说明。</source>
         <translation>Please read and accept how the mobile number is used.</translation>
+    </message>
+    <message>
+        <source>请输入手机号的后4位。</source>
+        <translation>Please type the last 4 digits of your phone number.</translation>
+    </message>
+    <message>
+        <source>手机号后四位不对，请核对回访电话。</source>
+        <translation>The last 4 digits do not match. Please check your call-back number.</translation>
+    </message>
+    <message>
+        <source>尝试次数过多，请到办不成事反映窗口评价。</source>
+        <translation>Too many tries. Please rate it at the unresolved-matters window.</translation>
+    </message>
+    <message>
+        <source>这件反映已经评价过了，谢谢您！</source>
+        <translation>This case has already been rated. Thank you!</translation>
+    </message>
+    <message>
+        <source>反映办结后才能评价办理情况。</source>
+        <translation>You can rate the handling once the case is closed.</translation>
+    </message>
+    <message>
+        <source>这件反映无法在本机评价，请到窗口办理。</source>
+        <translation>This case cannot be rated here. Please ask at the window.</translation>
     </message>
     <message>
         <source>没有找到这个编号，请核对回执上的编号。</source>

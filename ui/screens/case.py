@@ -3,14 +3,21 @@ and the progress of a case by its number."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout
+from typing import TYPE_CHECKING
 
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit
+
+from kiosk import matter_search
 from kiosk.flow import Flow
+from kiosk.journeys.case import DESCRIPTION_MAX, CaseDraft
 from kiosk.visit import Message, Problem, State
 from ui.messages import message_text
 from ui.screens.base import ScreenBase
 from ui.widgets import button, clear_layout, label
+
+if TYPE_CHECKING:
+    from ui.keyboard import Keyboard
 
 
 def case_message_text(message: Message) -> str:
@@ -46,12 +53,209 @@ def _digits(screen: ScreenBase, value: str, on_change: object, prefix: str) -> Q
 
 
 class CaseFormScreen(ScreenBase):
+    """The matter (search by pinyin initials or characters, browse by window group, or "not
+    in the catalog"), severity, the citizen's own words (optional, on the keyboard), then the
+    acceptance conditions, categories, phone and consent; 提交 shows the summary first and
+    确认提交 sends it. One entry field above the body serves whatever is being typed (the
+    search or the description); the keyboard is built when first asked for."""
+
+    def __init__(self, flow: Flow) -> None:
+        super().__init__(flow)
+        self.entry = QLineEdit()
+        self.entry.setObjectName("case_entry")
+        self.entry.setStyleSheet(
+            "QLineEdit { border: 2px solid #0b5394; padding: 8px; min-height: 56px; }"
+        )
+        self.entry.hide()
+        self.entry.textChanged.connect(self._typed)
+        self.outer.insertWidget(1, self.entry)
+        self.keyboard: Keyboard | None = None
+        self.typing = ""  # "search" or "description" while the keyboard is open
+        self.search = ""
+        self.group = ""  # the window group being browsed
+
+    def reset(self) -> None:
+        """A visit ends (or the form opens anew): nothing typed is kept."""
+        super().reset()
+        self.typing, self.search, self.group = "", "", ""
+        self.entry.blockSignals(True)
+        self.entry.clear()
+        self.entry.blockSignals(False)
+        self.entry.hide()
+        if self.keyboard is not None:
+            self.keyboard.reset()
+            self.keyboard.hide()
+
+    def _type(self, what: str) -> None:
+        """Open the keyboard on the entry for the search or the description."""
+        draft = self.flow.state.case
+        if self.keyboard is None:
+            from ui.keyboard import Keyboard  # imported on first use: start-up stays as fast
+
+            self.keyboard = Keyboard()
+            self.keyboard.speak.connect(lambda text: self.read_back(text))
+            self.keyboard.close_requested.connect(self._done_typing)
+            self.outer.insertWidget(2, self.keyboard)  # under the entry
+        self.typing = what
+        limit = DESCRIPTION_MAX if what == "description" else 20
+        self.entry.blockSignals(True)
+        self.entry.setMaxLength(limit)
+        self.entry.setText(
+            self.search if what == "search" else (draft.description if draft else "")
+        )
+        self.entry.blockSignals(False)
+        self.entry.setPlaceholderText(
+            self.tr("事项名称或拼音首字母，如 hk") if what == "search"
+            else self.tr("说说哪里没办成（可不填，最多{n}字）").format(n=DESCRIPTION_MAX)
+        )  # fmt: skip
+        self.entry.show()
+        self.keyboard.attach(self.entry, limit)
+        self.keyboard.show()
+        self.flow.touch()
+        self.on_page()
+
+    def _typed(self, text: str) -> None:
+        if self.typing == "search":
+            self.search = text
+            self.flow.touch()
+            self.on_page()  # the matches follow the typing
+
+    def _done_typing(self) -> None:
+        what, self.typing = self.typing, ""
+        if self.keyboard is not None:
+            self.keyboard.hide()
+        self.entry.hide()
+        if what == "description":
+            self.flow.case.toggle("description", self.entry.text())  # re-renders
+        else:
+            self.on_page()
+
+    def _pick(self, item_id: str) -> None:
+        """A matter chosen (from the matches or a group): the search is done."""
+        self.search, self.group, self.typing = "", "", ""
+        if self.keyboard is not None:
+            self.keyboard.hide()
+        self.entry.hide()
+        self.flow.case.toggle("item", item_id)
+
+    def _browse(self, group_id: str) -> None:
+        self.group = "" if self.group == group_id else group_id
+        self.flow.touch()
+        self.on_page()
+
     def render(self, state: State) -> None:
         draft = state.case
         if draft is None:
             return
-        self.title.setText(self.tr("办不成事反映"))
         clear_layout(self.body)
+        if draft.reviewing:
+            self._summary(state, draft)
+            return
+        if self.typing:
+            self._typing(state)
+            return
+        self.entry.hide()
+        if self.keyboard is not None:
+            self.keyboard.hide()
+        self.title.setText(self.tr("办不成事反映"))
+        self._matter(draft)
+        self.body.addWidget(label(self.tr("紧急程度：")))
+        row = QHBoxLayout()
+        levels = [("ordinary", self.tr("一般")), ("urgent", self.tr("紧急")),
+                  ("many_or_vulnerable", self.tr("涉及多人或老幼病残孕"))]  # fmt: skip
+        for key, text in levels:
+            row.addWidget(_toggle(text, draft.severity == key,  # type: ignore[arg-type]
+                                  lambda k=key: self.flow.case.toggle("severity", k), f"sev_{key}"))  # fmt: skip
+        self.body.addLayout(row)
+        said = draft.description or self.tr("（可不填）")
+        self.body.addWidget(label(self.tr("哪里没办成：") + said, name="case_description"))
+        self.body.addWidget(button(self.tr("用键盘写（拼音、手写）"),
+                                   lambda: self._type("description"), role="secondary",
+                                   name="case_describe"))  # fmt: skip
+        self._form(state, draft)
+
+    def _columns(self) -> int:
+        return 2 if self.flow.state.elder else 3  # 长辈版: larger buttons, fewer per row
+
+    def _matter(self, draft: CaseDraft) -> None:
+        catalog = self.flow.catalog
+        name = matter_search.name_of(catalog, draft.item_id)
+        chosen = (
+            name if name is not None
+            else self.tr("不在目录中") if draft.not_in_catalog
+            else self.tr("未选择")
+        )  # fmt: skip
+        self.body.addWidget(label(self.tr("没有办成的事项：") + chosen, name="case_matter"))
+        row = QHBoxLayout()
+        row.addWidget(button(self.tr("查找事项"), lambda: self._type("search"), role="secondary",
+                             name="case_find_matter"))  # fmt: skip
+        row.addWidget(_toggle(self.tr("事项不在目录中"), draft.not_in_catalog,  # type: ignore[arg-type]
+                              lambda: self.flow.case.toggle("not_in_catalog"), "case_not_in_catalog"))  # fmt: skip
+        self.body.addLayout(row)
+        groups = QGridLayout()
+        with_matters = {m.group for m in matter_search.matters(catalog)}
+        shown = [g for g in catalog.groups if g.intake and not g.any_item and g.id in with_matters]
+        for n, g in enumerate(shown):
+            groups.addWidget(_toggle(self.local(g, "name"), self.group == g.id,  # type: ignore[arg-type]
+                                     lambda i=g.id: self._browse(i), f"case_group_{g.id}"),
+                             n // self._columns(), n % self._columns())  # fmt: skip
+        self.body.addLayout(groups)
+        if self.group:
+            self._matches(matter_search.in_group(catalog, self.group), draft)
+
+    def _matches(self, found: list[matter_search.Matter], draft: CaseDraft | None) -> None:
+        grid = QGridLayout()
+        for n, m in enumerate(found):
+            on = draft is not None and draft.item_id == m.id
+            grid.addWidget(_toggle(m.name if self.zh() else m.name_en, on,  # type: ignore[arg-type]
+                                   lambda i=m.id: self._pick(i), f"matter_{m.id}"),
+                           n // self._columns(), n % self._columns())  # fmt: skip
+        self.body.addLayout(grid)
+
+    def _typing(self, state: State) -> None:
+        if self.typing == "search":
+            self.title.setText(self.tr("查找事项：输入名称或拼音首字母"))
+            found = matter_search.search(self.flow.catalog, self.search)
+            if self.search and not found:
+                self.body.addWidget(label(self.tr("没有找到，可以换个说法，或选“事项不在目录中”。"),
+                                          role="muted", name="case_no_match"))  # fmt: skip
+            self._matches(found, state.case)
+        else:
+            self.title.setText(self.tr("请用自己的话说说哪里没办成"))
+        self.body.addWidget(button(self.tr("完成"), self._done_typing, name="case_typing_done"))
+
+    def _summary(self, state: State, draft: CaseDraft) -> None:
+        """What will be sent, for the citizen to check before 确认提交."""
+        self.entry.hide()
+        if self.keyboard is not None:
+            self.keyboard.hide()
+        self.title.setText(self.tr("请核对后提交"))
+        name = matter_search.name_of(self.flow.catalog, draft.item_id)
+        levels = {"ordinary": self.tr("一般"), "urgent": self.tr("紧急"),
+                  "many_or_vulnerable": self.tr("涉及多人或老幼病残孕")}  # fmt: skip
+        lines = [
+            self.tr("事项：") + (name or self.tr("不在目录中")),
+            self.tr("紧急程度：") + levels.get(draft.severity, draft.severity),
+            self.tr("问题类别：") + "、".join(draft.categories),
+            self.tr("哪里没办成：") + (draft.description or self.tr("（未填写，回访时再说）")),
+            self.tr("回访电话：") + (draft.phone[:3] + "****" + draft.phone[-4:]),
+        ]
+        self.body.addWidget(label("\n".join(lines), name="case_summary"))
+        if state.message:
+            self.body.addWidget(
+                label(case_message_text(state.message), role="warning", name="case_message")
+            )
+        row = QHBoxLayout()
+        back = button(self.tr("返回修改"), self.flow.case.edit, role="secondary", name="case_edit")
+        send = button(self.tr("正在提交…") if state.busy else self.tr("确认提交"),
+                      self.flow.case.submit, name="case_confirm")  # fmt: skip
+        back.setEnabled(state.busy is None)
+        send.setEnabled(state.busy is None)
+        row.addWidget(back)
+        row.addWidget(send)
+        self.body.addLayout(row)
+
+    def _form(self, state: State, draft: CaseDraft) -> None:
         self.body.addWidget(label(self.tr("受理条件（至少符合一项）：")))
         conditions = [
             ("tried_normal_channel", self.tr("已在正常窗口办理，仍没有办成")),
@@ -166,10 +370,17 @@ class CaseQueryScreen(ScreenBase):
     def __init__(self, flow: Flow) -> None:
         super().__init__(flow)
         self.typed = ""
+        self.tail = ""  # the phone's last 4 digits, to rate a closed case's handling
 
     def reset(self) -> None:
         super().reset()
         self.typed = ""
+        self.tail = ""
+
+    def _set_tail(self, value: str) -> None:
+        self.tail = value[:4]
+        self.flow.touch()
+        self.on_page()
 
     def _set(self, value: str) -> None:
         self.typed = value[:12]
@@ -197,6 +408,36 @@ class CaseQueryScreen(ScreenBase):
             text = self.tr("{number}：{status}").format(number=progress["case_number"],
                                                        status=progress["status_name"])  # fmt: skip
             self.body.addWidget(label(text, role="ok", name="case_status"))
+            if progress.get("status") == "closed":
+                self._rate(state)
         find = button(self.tr("查询"), lambda: self.flow.case.query(self.typed), name="case_query")
         find.setEnabled(state.busy is None and len(self.typed) == 12)
         self.body.addWidget(find)
+
+    def _rate(self, state: State) -> None:
+        """A closed case: the citizen may rate how it was handled (phone tail + a level)."""
+        draft = state.case
+        if draft is not None and draft.rated is not None:
+            self.body.addWidget(label(self.tr("谢谢您对办理情况的评价！"), role="ok",
+                                      name="case_rated"))  # fmt: skip
+            return
+        if draft is not None and draft.query and draft.query.get("handling_rated"):
+            self.body.addWidget(label(self.tr("这件反映已经评价过了。"), role="muted",
+                                      name="case_rated"))  # fmt: skip
+            return
+        self.body.addWidget(label(self.tr("评价办理情况：请输入回访手机号的后4位，再选择满意程度"),
+                                  name="case_rate_label"))  # fmt: skip
+        tail = label(self.tail or "____", role="entry", name="case_tail", wrap=False)
+        tail.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.body.addWidget(tail)
+        self.body.addLayout(_digits(self, self.tail, self._set_tail, "tkey"))
+        levels = [("very_satisfied", self.tr("非常满意")), ("satisfied", self.tr("满意")),
+                  ("basic", self.tr("基本满意")), ("dissatisfied", self.tr("不满意")),
+                  ("very_dissatisfied", self.tr("非常不满意"))]  # fmt: skip
+        row = QHBoxLayout()
+        for key, text in levels:
+            b = button(text, lambda k=key: self.flow.case.rate_handling(self.tail, k),
+                       role="secondary", name=f"hlevel_{key}")  # fmt: skip
+            b.setEnabled(state.busy is None and len(self.tail) == 4)
+            row.addWidget(b)
+        self.body.addLayout(row)
