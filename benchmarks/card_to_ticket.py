@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 from benchlib import percentile  # noqa: E402
 
+from hall.embedded import EmbeddedHallServer
 from kiosk.app import build_core
 from kiosk.settings import load_settings
 from kiosk.visit import Screen
@@ -42,7 +43,7 @@ def main() -> None:
         }
         settings = load_settings(environ=env)
         settings.printer.out_dir = Path(data) / "printed" if args.render else None
-        core = build_core(settings)
+        core = build_core(settings, hall_server=EmbeddedHallServer)
         if not args.render:
             core.printer.out_dir = None  # type: ignore[attr-defined]  # bytes only, no PNG
         try:

@@ -43,6 +43,7 @@ from benchlib import percentile  # noqa: E402
 from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
+from hall.embedded import EmbeddedHallServer
 from kiosk.app import build_core  # noqa: E402
 from kiosk.settings import load_settings  # noqa: E402
 from kiosk.visit import BUNDLES  # noqa: E402
@@ -85,7 +86,7 @@ def walk(data: str, pages: int, recorded: list[tuple[float, Any]] | None) -> dic
            "KIOSK_PRINTER__CONNECTION": "virtual", "KIOSK_VOICE__BACKEND": "recording"}  # fmt: skip
     app = application()
     runner = QtRunner()
-    core = build_core(load_settings(environ=env), runner)
+    core = build_core(load_settings(environ=env), runner, hall_server=EmbeddedHallServer)
     pre = core.flow.precheck
     assert pre is not None
     if recorded is not None:
@@ -188,7 +189,7 @@ def preview_walk(data: str, video: str | None, seconds: float) -> dict[str, Any]
                     "KIOSK_SCANNER__WIDTH": "1280", "KIOSK_SCANNER__HEIGHT": "720"})  # fmt: skip
     app = application()
     runner = QtRunner()
-    core = build_core(load_settings(environ=env), runner)
+    core = build_core(load_settings(environ=env), runner, hall_server=EmbeddedHallServer)
     core.hall.health()  # the embedded hall server has started (its imports hold the GIL):
     window = make_window(core)  # measure the kiosk in use, not its first seconds
     window.show()

@@ -19,6 +19,7 @@ import time
 import httpx
 from benchlib import percentile
 
+from hall.embedded import EmbeddedHallServer
 from kiosk.app import build_core
 from kiosk.settings import load_settings
 from kiosk.visit import Screen
@@ -33,7 +34,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as data:
         env = {"KIOSK_KIOSK__DATA_DIR": data, "KIOSK_CARD_READER__BACKEND": "virtual",
                "KIOSK_PRINTER__CONNECTION": "virtual", "KIOSK_VOICE__BACKEND": "recording"}  # fmt: skip
-        core = build_core(load_settings(environ=env))
+        core = build_core(load_settings(environ=env), hall_server=EmbeddedHallServer)
         flow = core.flow
         confirmed = threading.Event()
         flow.changed.connect(

@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
+from hall.embedded import EmbeddedHallServer
 from kiosk.app import build_core  # noqa: E402
 from kiosk.settings import load_settings  # noqa: E402
 from ui.app import application, make_window  # noqa: E402
@@ -54,7 +55,7 @@ def walk(real_voice: bool, data: str, rounds: int) -> dict[str, float]:
            "KIOSK_PRINTER__CONNECTION": "virtual", "KIOSK_VOICE__BACKEND": "recording"}  # fmt: skip
     app = application()
     runner = QtRunner()
-    core = build_core(load_settings(environ=env), runner)
+    core = build_core(load_settings(environ=env), runner, hall_server=EmbeddedHallServer)
     player = FirstChunk()
     if real_voice:  # swap in the real engine (the settings' espeak backend would be silent here)
         core.voice.close()

@@ -3,7 +3,9 @@
     python -m hall serve --host 0.0.0.0 --port 8080 --database-url URL [--workers N]
         [--no-access-log]
     python -m hall add-kiosk KIOSK_ID      # prints only the new token
-    python -m hall add-staff NAME          # prints only the new token
+    python -m hall add-staff NAME [--number 工号 [--password PW | prompt]] [--supervisor]
+                                           # prints only the new token
+    python -m hall add-evaluator COUNTER   # window evaluator's device token (/rate/)
     python -m hall migrate
     python -m hall verify-ratings          # exit 0 if the rating chain is intact, else 1
 
@@ -30,6 +32,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from contract.errors import ConfigError
 from hall.db import (
     DEFAULT_DATABASE_URL,
     DatabaseError,
@@ -39,7 +42,6 @@ from hall.db import (
     migrate,
 )
 from hall.rating_chain import verify_chain
-from kiosk.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +71,26 @@ def _parser() -> argparse.ArgumentParser:
 
     kiosk = sub.add_parser("add-kiosk", parents=[db], help="create or rotate a kiosk token")
     kiosk.add_argument("kiosk_id")
-    staff = sub.add_parser("add-staff", parents=[db], help="create a staff (counter) token")
+    staff = sub.add_parser(
+        "add-staff",
+        parents=[db],
+        help="create a member of staff: a token for machines, and with --number a counter sign-in",
+    )
     staff.add_argument("name")
+    staff.add_argument("--number", default=None, help="工号 to sign in at /counter/ with")
+    staff.add_argument(
+        "--password",
+        default=None,
+        help="sign-in password (at least 8 characters); without it, --number prompts for one",
+    )
+    staff.add_argument(
+        "--supervisor", action="store_true", help="may act on every counter's tickets"
+    )
+    evaluator = sub.add_parser(
+        "add-evaluator", parents=[db], help="create or rotate a window evaluator's token"
+    )
+    evaluator.add_argument("counter", help="the counter (window) number it stands at")
+    evaluator.add_argument("--catalog", default=None, help="services.toml (default: config/)")
     sub.add_parser("migrate", parents=[db], help="upgrade the database schema to the newest")
     sub.add_parser(
         "verify-ratings",
@@ -78,6 +98,15 @@ def _parser() -> argparse.ArgumentParser:
         help="recompute the rating hash chain; exit 1 naming the first bad record",
     )
     return parser
+
+
+def _prompt_password() -> str:
+    import getpass
+
+    first = getpass.getpass("password for the counter sign-in: ")
+    if getpass.getpass("the same password again: ") != first:
+        raise ValueError("the two passwords differ")
+    return first
 
 
 def _verify_ratings(database_url: str) -> int:
@@ -119,6 +148,8 @@ def _serve(args: argparse.Namespace) -> None:
         "port": args.port,
         "log_level": args.log_level,
         "access_log": not args.no_access_log,
+        # open board streams (SSE) never end by themselves: close them after 3 s
+        "timeout_graceful_shutdown": 3,
     }
     if args.workers <= 1:
         uvicorn.run(app, **common)  # type: ignore[arg-type]
@@ -139,7 +170,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(add_kiosk(args.database_url, args.kiosk_id))
         elif args.command == "add-staff":
             migrate(args.database_url)
-            print(add_staff(args.database_url, args.name))
+            password = args.password
+            if args.number is not None and password is None:
+                password = _prompt_password()
+            token = add_staff(
+                args.database_url,
+                args.name,
+                number=args.number,
+                password=password,
+                supervisor=args.supervisor,
+            )
+            print(token)
+        elif args.command == "add-evaluator":
+            from contract.catalog import DEFAULT_PATH, load_catalog
+            from hall.evaluator import add_evaluator
+
+            catalog = load_catalog(args.catalog or DEFAULT_PATH)
+            counters = {c for g in catalog.groups for c in g.counters}
+            migrate(args.database_url)
+            print(add_evaluator(args.database_url, args.counter, counters))
         elif args.command == "migrate":
             migrate(args.database_url)
         elif args.command == "verify-ratings":

@@ -9,6 +9,8 @@ kiosks' tickets at once on SQLite.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import gc
 import logging
@@ -19,36 +21,45 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import Depends, FastAPI, Request, Response, status
+from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from hall import __version__
+from contract.api import Health, TicketOut, TicketRequest
+from contract.catalog import DEFAULT_PATH as DEFAULT_CATALOG_PATH
+from contract.catalog import load_catalog
+from contract.errors import ConfigError
+from hall import __version__, queue_ops
+from hall.announcements import Announcer, warm_on_calls
+from hall.announcements import router as announcements_router
 from hall.auth import AnyPrincipal, StaffPrincipal, VerifiedKiosk
+from hall.board import router as board_router
 from hall.catalog_api import router as catalog_router
+from hall.counter_web import router as counter_web_router
 from hall.db import database_kind, make_engine, migrate
-from hall.events import EventHub
+from hall.evaluator import router as evaluator_router
+from hall.events import make_event_hub
 from hall.feedback import feedback_router
 from hall.help import router as help_router
 from hall.monitoring import router as monitoring_router
 from hall.numbering import DEFAULT_TIMEZONE
 from hall.precheck import router as precheck_router
 from hall.privacy import resolve_id_hash_key
-from hall.schemas import Health, TicketOut, TicketRequest
+from hall.schemas import CounterStatus, TransferRequest
 from hall.staff_web import router as staff_web_router
 from hall.tickets import (
+    CounterPaused,
     IdempotencyConflict,
     InvalidTransition,
     KioskNotAuthorized,
+    NotYourTicket,
     Queue,
     QueueError,
     TicketNotFound,
     UnknownCounter,
+    UnknownGroup,
     UnknownService,
 )
-from kiosk.catalog import DEFAULT_PATH as DEFAULT_CATALOG_PATH
-from kiosk.catalog import load_catalog
-from kiosk.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +71,15 @@ _ERROR_STATUS: dict[type[QueueError], int] = {
     TicketNotFound: status.HTTP_404_NOT_FOUND,
     InvalidTransition: status.HTTP_409_CONFLICT,
     IdempotencyConflict: status.HTTP_409_CONFLICT,
+    UnknownGroup: status.HTTP_422_UNPROCESSABLE_CONTENT,
+    NotYourTicket: status.HTTP_403_FORBIDDEN,
+    CounterPaused: status.HTTP_409_CONFLICT,
 }
+
+
+def error_status(exc: QueueError) -> int:
+    """The HTTP status of a queue error (also for the counter page's actions)."""
+    return _ERROR_STATUS.get(type(exc), status.HTTP_409_CONFLICT)
 
 
 def utc_now() -> dt.datetime:
@@ -119,12 +138,23 @@ def create_app(
         # frozen, a full garbage collection no longer walks them (≈100 ms, a latency spike
         # for every request in flight).
         gc.freeze()
+        _app.state.events.start()
+        wait_listening = getattr(_app.state.events, "wait_listening", None)
+        if wait_listening is not None:  # PostgreSQL: listen before the first request
+            await asyncio.to_thread(wait_listening, 5.0)
+        _app.state.announcer.start()
+        # every call and recall is synthesised at once, before the boards ask for it
+        warming = asyncio.create_task(warm_on_calls(_app))
         try:
             yield
         finally:
             gc.unfreeze()
+            warming.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await warming
         await _app.state.queue.aclose()
         await _app.state.events.aclose()
+        _app.state.announcer.close()
         engine.dispose()
 
     app = FastAPI(
@@ -137,7 +167,10 @@ def create_app(
     app.state.catalog = catalog
     app.state.clock = clock or utc_now
     app.state.queue = Queue(engine, catalog, tz, key)
-    app.state.events = EventHub()  # pushed to boards, counters, evaluators (hall/events.py)
+    # pushed to boards, counters, evaluators (hall/events.py): LISTEN/NOTIFY across the
+    # server processes on PostgreSQL, an in-process hub on SQLite
+    app.state.events = make_event_hub(engine)
+    app.state.announcer = Announcer.from_env(database_url)  # spoken calls (hall/announcements.py)
     _install_error_handlers(app)
     _add_routes(app)
     app.include_router(help_router)
@@ -146,6 +179,10 @@ def create_app(
     app.include_router(monitoring_router)
     app.include_router(catalog_router)
     app.include_router(staff_web_router)
+    app.include_router(counter_web_router)
+    app.include_router(board_router)
+    app.include_router(announcements_router)
+    app.include_router(evaluator_router)
     log.info("hall server ready: %s, catalog %s", database_kind(engine), catalog.version)
     return app
 
@@ -164,7 +201,7 @@ def app_from_env() -> FastAPI:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(QueueError)
     async def _queue_error(_request: Request, exc: QueueError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=_ERROR_STATUS[type(exc)])
+        return JSONResponse({"detail": str(exc)}, status_code=error_status(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -232,26 +269,104 @@ def _add_routes(app: FastAPI) -> None:
             404: {"description": "no such counter"},
         },
     )
-    def call_next(counter_id: str, staff: StaffPrincipal, queue: QueueDep, now: Now) -> Any:
-        """Call the next waiting ticket of this counter's window groups (staff token)."""
-        ticket = queue.call_next(counter_id, int(staff.id), now)
+    def call_next(counter_id: str, request: Request, staff: StaffPrincipal, now: Now) -> Any:
+        """Call the next waiting ticket of this counter's window groups (staff token), by
+        the call rule of ``hall.call_order``; 409 while the counter is paused."""
+        ticket = queue_ops.call_next(request.app, counter_id, int(staff.id), now)
         if ticket is None:
             return Response(status_code=status.HTTP_204_NO_CONTENT)
         return ticket
 
-    for action in ("recall", "no-show", "complete"):
+    @app.post(
+        f"{prefix}/counters/{{counter_id}}/call/{{ticket_id}}",
+        response_model=TicketOut,
+        tags=["counters"],
+        responses={
+            404: {"description": "no such counter or ticket"},
+            409: {"description": "not waiting, not this counter's queue, or counter paused"},
+        },
+    )
+    def call_chosen(
+        counter_id: str, ticket_id: str, request: Request, staff: StaffPrincipal, now: Now
+    ) -> TicketOut:
+        """指定叫号: call this waiting ticket of the counter's queues out of order (staff)."""
+        return queue_ops.call_ticket(request.app, counter_id, ticket_id, int(staff.id), now)
+
+    for paused, verb in ((True, "pause"), (False, "open")):
+        _add_counter_route(app, prefix, verb, paused)
+
+    @app.get(f"{prefix}/counters/{{counter_id}}", response_model=CounterStatus, tags=["counters"])
+    def counter_status(counter_id: str, _staff: StaffPrincipal, queue: QueueDep) -> Any:
+        """A counter: open or on break, who is on duty, the groups it calls (staff)."""
+        return queue.counter_status(counter_id)
+
+    for action in ("recall", "no-show", "complete", "hold", "resume"):
         _add_action_route(app, prefix, action)
+
+    @app.post(
+        f"{prefix}/tickets/{{ticket_id}}/transfer",
+        response_model=TicketOut,
+        tags=["counters"],
+        responses={
+            403: {"description": "another counter's ticket"},
+            404: {"description": "no such ticket or counter"},
+            409: {"description": "not called or held, or the target counter is paused"},
+            422: {"description": "unknown group, or not exactly one of to_group / to_counter"},
+        },
+    )
+    def transfer(
+        ticket_id: str, body: TransferRequest, request: Request, staff: StaffPrincipal, now: Now
+    ) -> TicketOut:
+        """转窗: send a called or held ticket to another group or a named counter; it keeps
+        its number, priority and original issue time, so it lands in order there."""
+        if (body.to_group is None) == (body.to_counter is None):
+            raise HTTPException(422, detail="give exactly one of to_group or to_counter")
+        return queue_ops.act(
+            request.app,
+            ticket_id,
+            "transfer",
+            int(staff.id),
+            now,
+            to_group=body.to_group,
+            to_counter=body.to_counter,
+            reason=body.reason,
+        )
+
+
+def _add_counter_route(app: FastAPI, prefix: str, verb: str, paused: bool) -> None:
+    def change(counter_id: str, request: Request, staff: StaffPrincipal, now: Now) -> Any:
+        return queue_ops.set_paused(request.app, counter_id, paused, int(staff.id), now)
+
+    change.__name__ = f"counter_{verb}"
+    change.__doc__ = (
+        "暂停服务: the counter calls nobody and takes no transfers (staff)."
+        if paused
+        else "恢复服务: the counter calls again (staff)."
+    )
+    app.post(
+        f"{prefix}/counters/{{counter_id}}/{verb}",
+        response_model=CounterStatus,
+        tags=["counters"],
+        responses={404: {"description": "no such counter"}},
+    )(change)
 
 
 def _add_action_route(app: FastAPI, prefix: str, action: str) -> None:
-    def act(ticket_id: str, staff: StaffPrincipal, queue: QueueDep, now: Now) -> TicketOut:
-        return queue.act(ticket_id, action, int(staff.id), now)
+    def act(ticket_id: str, request: Request, staff: StaffPrincipal, now: Now) -> TicketOut:
+        return queue_ops.act(request.app, ticket_id, action, int(staff.id), now)
 
     act.__name__ = f"ticket_{action.replace('-', '_')}"
-    act.__doc__ = f"{action} a called ticket (staff token); 409 if its state does not allow it."
+    act.__doc__ = (
+        f"{action} a ticket of your counter (staff token); 403 if another counter holds it,"
+        " 409 if its state does not allow it."
+    )
     app.post(
         f"{prefix}/tickets/{{ticket_id}}/{action}",
         response_model=TicketOut,
         tags=["counters"],
-        responses={404: {"description": "no such ticket"}, 409: {"description": "invalid state"}},
+        responses={
+            403: {"description": "another counter's ticket"},
+            404: {"description": "no such ticket"},
+            409: {"description": "invalid state"},
+        },
     )(act)

@@ -35,11 +35,18 @@ import re
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request, Response, status
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from contract.api import CaseCreated, CaseIn, CaseOptions, CaseProgress
+from contract.vocab import (
+    CASE_CONDITIONS,
+    CASE_DESCRIPTION_MAX,
+    CASE_MAX_CATEGORIES,
+    MOBILE_PATTERN,
+)
 from hall.auth import AnyPrincipal, KioskPrincipal, StaffPrincipal
 from hall.db import dialect_insert, run_transaction, transaction
 from hall.feedback_settings import FeedbackSettings, get_settings, request_now
@@ -50,16 +57,12 @@ log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"])
 
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
+MOBILE = re.compile(MOBILE_PATTERN)
 """Mainland China mobile numbers."""
 CASE_NUMBER_PATTERN = r"^[A-Z]{1,4}\d{8}-\d{4,}$"
-DESCRIPTION_MAX = 500
-MAX_CATEGORIES = 5
-CONDITIONS = {
-    "tried_normal_channel": "已通过正常渠道办理但未办成",
-    "overlapping_duties": "涉及多个部门职责交叉",
-    "policy_room": "政策有空间、可以探索办理",
-}
+DESCRIPTION_MAX = CASE_DESCRIPTION_MAX
+MAX_CATEGORIES = CASE_MAX_CATEGORIES
+CONDITIONS = CASE_CONDITIONS
 STATUS_NAMES = {
     "submitted": "已提交，待受理",
     "taken": "已受理",
@@ -71,55 +74,6 @@ EventKind = Literal["take", "respond", "coordinate", "close"]
 
 
 # -- bodies -------------------------------------------------------------------------------
-class CaseIn(BaseModel):
-    """A 办不成事 report from a kiosk (through its outbox; retries repeat the key)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    idempotency_key: str = Field(min_length=1, max_length=100)
-    tried_normal_channel: bool = False
-    overlapping_duties: bool = False
-    policy_room: bool = False
-    categories: list[str] = Field(
-        default_factory=list, max_length=MAX_CATEGORIES, description="GET /api/v1/cases/options"
-    )
-    description: str = Field(min_length=1, max_length=DESCRIPTION_MAX)
-    phone: str = Field(max_length=20, description="mainland mobile, e.g. 13800138000", repr=False)
-    privacy_consent: bool = Field(description="the citizen accepted the privacy notice")
-    ticket_id: str | None = Field(
-        default=None, max_length=36, description="the 办不成事 window ticket, if one was issued"
-    )
-    submitted_at: AwareDatetime | None = Field(
-        default=None, description="when the citizen submitted (kiosk clock); default: received"
-    )
-    kiosk_id: str | None = None
-
-
-class CaseProgress(BaseModel):
-    """What anyone with the case number may see: status and times, no personal data."""
-
-    case_number: str
-    status: Literal["submitted", "taken", "responded", "coordinating", "closed"]
-    status_name: str
-    submitted_at: dt.datetime
-    owner_assigned: bool
-    respond_due_at: dt.datetime
-    coordinate_due_on: dt.date
-    close_due_on: dt.date
-    taken_at: dt.datetime | None
-    responded_at: dt.datetime | None
-    coordinated_at: dt.datetime | None
-    closed_at: dt.datetime | None
-    overdue: bool
-
-
-class CaseCreated(CaseProgress):
-    """The intake answer: progress plus what the kiosk prints on the slip."""
-
-    categories: list[str]
-    phone_masked: str
-
-
 class CaseEventOut(BaseModel):
     kind: str
     staff_id: int
@@ -156,15 +110,6 @@ class CaseEventIn(BaseModel):
 class CaseContact(BaseModel):
     case_number: str
     phone: str
-
-
-class CaseOptions(BaseModel):
-    conditions: dict[str, str]
-    categories: list[str]
-    description_max: int
-    respond_hours: float
-    coordinate_working_days: int
-    close_working_days: int
 
 
 # -- helpers ------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The central service catalog: kiosks fetch the catalog the server loaded.
 
 ``GET /api/v1/catalog`` answers the validated catalog as JSON (the same shape as
-``config/services.toml``, defaults filled in, so ``kiosk.catalog.Catalog.model_validate``
+``config/services.toml``, defaults filled in, so ``contract.catalog.Catalog.model_validate``
 reads it back), with a strong ETag: a SHA-256 of the canonical JSON. A kiosk keeps its
 last good copy and sends ``If-None-Match``; an unchanged catalog costs a 304 and no body.
 The heartbeat answer carries the same ``catalog_version`` and ``catalog_etag`` so a kiosk
@@ -17,8 +17,8 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response, status
 
+from contract.catalog import Catalog
 from hall.auth import AnyPrincipal
-from kiosk.catalog import Catalog
 
 router = APIRouter(prefix="/api/v1", tags=["catalog"])
 

@@ -506,16 +506,47 @@ def add_kiosk(database_url: str, kiosk_id: str) -> str:
     return token
 
 
-def add_staff(database_url: str, name: str) -> str:
-    """Register a member of staff (a counter login) and return their new token."""
+def add_staff(
+    database_url: str,
+    name: str,
+    *,
+    number: str | None = None,
+    password: str | None = None,
+    supervisor: bool = False,
+) -> str:
+    """Register a member of staff and return their new bearer token (for machines).
+
+    With ``number`` (工号) and ``password`` they can also sign in at the counter page
+    (``/counter/``); the password is stored as a salted scrypt hash
+    (``hall.staff_accounts``). A 工号 that exists already is a ValueError.
+    """
+    from hall.staff_accounts import hash_password
+
     if not name or len(name) > 100:
         raise ValueError("staff name must be 1 to 100 characters")
+    if number is not None and not (number.isascii() and number.isalnum() and len(number) <= 32):
+        raise ValueError("staff number (工号) must be 1 to 32 letters or digits")
+    if password is not None and number is None:
+        raise ValueError("a password needs a staff number (--number) to sign in with")
+    password_hash = hash_password(password) if password is not None else None
     token = new_token()
     engine = make_engine(database_url)
     try:
         with _connect_errors(database_url), transaction(engine) as session:
+            if number is not None and session.scalar(
+                select(Staff.id).where(Staff.number == number)
+            ):
+                raise ValueError(f"staff number {number} exists already")
             session.add(
-                Staff(name=name, token_hash=hash_token(token), created_at=dt.datetime.now(dt.UTC))
+                Staff(
+                    name=name,
+                    token_hash=hash_token(token),
+                    created_at=dt.datetime.now(dt.UTC),
+                    number=number,
+                    password_hash=password_hash,
+                    supervisor=supervisor,
+                    failed_logins=0,
+                )
             )
     finally:
         engine.dispose()

@@ -35,35 +35,19 @@ import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
 
+from contract.errors import ConfigError
+from contract.vocab import (
+    DEFAULT_CASE_CATEGORIES,
+    DEFAULT_RATING_REASONS,
+    LEVELS,
+)
 from hall.workdays import WorkCalendar, calendar_from_env
-from kiosk.errors import ConfigError
 
 log = logging.getLogger(__name__)
-
-Level = Literal["very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatisfied"]
-LEVELS: tuple[Level, ...] = (
-    "very_satisfied",
-    "satisfied",
-    "basic",
-    "dissatisfied",
-    "very_dissatisfied",
-)
-BAD_LEVELS: frozenset[str] = frozenset({"dissatisfied", "very_dissatisfied"})
-"""差评: need reasons, get a follow-up (核实、整改、反馈)."""
-GOOD_LEVELS: frozenset[str] = frozenset({"very_satisfied", "satisfied", "basic"})
-"""Count as satisfied in the satisfaction rate."""
-LEVEL_NAMES_ZH: dict[str, str] = {
-    "very_satisfied": "非常满意",
-    "satisfied": "满意",
-    "basic": "基本满意",
-    "dissatisfied": "不满意",
-    "very_dissatisfied": "非常不满意",
-}
 
 CODE_PRESETS: dict[str, dict[str, int]] = {
     # GB/T 39046 national data standard.
@@ -72,16 +56,7 @@ CODE_PRESETS: dict[str, dict[str, int]] = {
     "provincial": {level: 5 - i for i, level in enumerate(LEVELS)},
 }
 
-DEFAULT_REASONS = ("态度", "效率", "一次性告知不到位", "多次跑动", "环境", "其他")
-DEFAULT_CASE_CATEGORIES = (
-    "跨部门协调",
-    "政策不明确",
-    "历史遗留问题",
-    "证明材料",
-    "系统平台问题",
-    "办理时限",
-    "其他",
-)
+DEFAULT_REASONS = DEFAULT_RATING_REASONS
 DEFAULT_DIVISION_CODE = "000000"
 _DIVISION = re.compile(r"^\d{6}$")
 MAX_TAG_CHARS = 20

@@ -6,32 +6,14 @@ import datetime as dt
 from typing import Literal
 
 from fastapi import APIRouter, HTTPException, Request, status
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from contract.api import HelpRequestIn, HelpRequestOut
 from hall.auth import KioskPrincipal, StaffPrincipal
 from hall.db import transaction
 from hall.models import HelpRequest
 
 router = APIRouter(prefix="/api/v1/help-requests", tags=["help"])
-
-
-class HelpRequestIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    kiosk_id: str | None = Field(default=None, description="must match the token's kiosk if given")
-    screen: str = Field(max_length=32, pattern=r"^[a-z_]+$", description="where the citizen is")
-    elder: bool = False
-
-
-class HelpRequestOut(BaseModel):
-    id: int
-    kiosk_id: str
-    screen: str
-    elder: bool
-    status: Literal["open", "closed"]
-    created_at: dt.datetime
-    closed_at: dt.datetime | None
 
 
 def _out(row: HelpRequest) -> HelpRequestOut:

@@ -29,6 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from contract.vocab import LEVELS, RATING_TARGETS
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -37,9 +39,15 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-TICKET_STATUSES = ("waiting", "called", "completed", "no_show")
+TICKET_STATUSES = ("waiting", "called", "completed", "no_show", "held")
+"""``held`` (挂起): the counter set the citizen aside; ``resume`` puts them back at the head
+of the queue, for the counter that held them (``hall.tickets``)."""
 NO_RESET_PERIOD = "perpetual"
 """Numbering period of groups with ``daily_reset = false``: their numbers never restart."""
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -92,6 +100,14 @@ class Staff(Base):
     name: Mapped[str] = mapped_column(String(100))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # Counter workstation sign-in (hall.staff_accounts): 工号 + salted scrypt password hash.
+    number: Mapped[str | None] = mapped_column(String(32))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    supervisor: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_staff_number", "number", unique=True),)
 
 
 class ServerSecret(Base):
@@ -125,7 +141,9 @@ class Ticket(Base):
     __table_args__ = (
         UniqueConstraint("kiosk_id", "idempotency_key", name="uq_tickets_kiosk_idempotency"),
         UniqueConstraint("prefix", "period", "seq", name="uq_tickets_number"),
-        CheckConstraint("status IN ('waiting', 'called', 'completed', 'no_show')", name="status"),
+        CheckConstraint(
+            "status IN ('waiting', 'called', 'completed', 'no_show', 'held')", name="status"
+        ),
         Index("ix_tickets_queue", "window_group", "period", "status", "priority", "seq"),
         Index("ix_tickets_service_times", "window_group", "status", "completed_at"),
     )
@@ -152,6 +170,68 @@ class Ticket(Base):
     called_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     no_show_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Queue operations (hall.tickets): 转窗 keeps number, priority and issued_at;
+    # ``target_counter`` reserves a waiting ticket for one counter (转窗 to a named counter,
+    # or 恢复 after 挂起); ``front_at`` puts a resumed ticket at the head of the queue.
+    transferred_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    transfer_count: Mapped[int] = mapped_column(Integer, default=0)
+    target_counter: Mapped[str | None] = mapped_column(String(16))
+    held_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    front_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+QUEUE_ACTION_KINDS = (
+    "call", "recall", "no_show", "complete", "transfer", "hold", "resume", "pause", "open",
+    "sign_in", "sign_out",
+)  # fmt: skip
+
+
+class CounterState(Base):
+    """A counter (窗口) as staff left it: on break (``paused``) or open, and who is on duty."""
+
+    __tablename__ = "counter_state"
+
+    counter_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class QueueAction(Base):
+    """Every queue action with its staff member, counter and time (append-only), so ratings
+    and statistics go to the right window. ``detail`` holds codes (target group or
+    counter) and the staff's short reason for a transfer — never citizen data."""
+
+    __tablename__ = "queue_actions"
+    __table_args__ = (
+        CheckConstraint(_in("kind", QUEUE_ACTION_KINDS), name="kind"),
+        Index("ix_queue_actions_counter", "counter_id", "at"),
+        Index("ix_queue_actions_ticket", "ticket_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    ticket_id: Mapped[str | None] = mapped_column(ForeignKey("tickets.id"))
+    counter_id: Mapped[str | None] = mapped_column(String(16))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    detail: Mapped[str | None] = mapped_column(String(300))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class CounterSession(Base):
+    """A signed-in counter workstation (``/counter/``): the cookie's SHA-256 digest, bound to
+    one staff member and one counter; logging out revokes it here, server-side."""
+
+    __tablename__ = "counter_sessions"
+    __table_args__ = (Index("ix_counter_sessions_staff", "staff_id"),)
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    counter_id: Mapped[str] = mapped_column(String(16))
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class HelpRequest(Base):
@@ -178,15 +258,10 @@ class HelpRequest(Base):
 
 
 # -- 好差评 ratings, their follow-ups, 办不成事 cases (hall.ratings, hall.followups, hall.cases)
-RATING_LEVELS = ("very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatisfied")
-RATING_TARGETS = ("ticket", "self_service_area")
+RATING_LEVELS: tuple[str, ...] = LEVELS
 FOLLOWUP_STATUSES = ("open", "verified", "rectified", "closed")
 CASE_STATUSES = ("submitted", "taken", "responded", "coordinating", "closed")
 CASE_EVENT_KINDS = ("take", "respond", "coordinate", "close", "contact_viewed")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
 class RatingChainHead(Base):
@@ -387,3 +462,17 @@ class Precheck(Base):
     materials: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     checked_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class Evaluator(Base):
+    """A window evaluator (现场评价器): a tablet bound to one counter by a device token
+    (``python -m hall add-evaluator COUNTER``). Its ratings are stored as the kiosk row of
+    the same id (``ratings.kiosk_id``), a row whose own token is never handed out, so the
+    evaluator token can do nothing a kiosk does; the monitoring page does not list it."""
+
+    __tablename__ = "evaluators"
+
+    id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"), primary_key=True)
+    counter: Mapped[str] = mapped_column(String(16), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

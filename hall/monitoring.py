@@ -26,31 +26,24 @@ import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Annotated, Literal, TypeVar
+from typing import Literal, TypeVar
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request, status
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from contract.api import DeviceStates, Heartbeat, HeartbeatReply
+from contract.errors import ConfigError
 from hall.auth import KioskPrincipal, StaffPrincipal
 from hall.catalog_api import catalog_payload
 from hall.db import dialect_insert, transaction
-from hall.models import Kiosk
+from hall.models import Evaluator, Kiosk
 from hall.models_monitoring import KioskProblemEvent, KioskStatus
-from kiosk.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
 KioskState = Literal["ok", "problem", "lost", "never_seen"]
-CardReaderState = Literal["ok", "offline", "sam_fault", "unknown"]
-PrinterState = Literal["ok", "near_end", "paper_out", "cover_open", "offline", "error", "unknown"]
-CameraState = Literal["ok", "missing", "unknown"]
-VoiceState = Literal["ok", "silent", "unknown"]
-AlertCode = Annotated[
-    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")
-]
-
 DEVICE_NAMES: dict[str, str] = {
     "card_reader": "读卡器",
     "printer": "打印机",
@@ -152,43 +145,6 @@ router = APIRouter(prefix="/api/v1/kiosks", tags=["monitoring"], lifespan=_lifes
 
 
 # -- request and response bodies ----------------------------------------------------------
-class DeviceStates(BaseModel):
-    """Each device's state as the kiosk sees it; a device not sent is ``unknown``."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    card_reader: CardReaderState = "unknown"
-    printer: PrinterState = "unknown"
-    camera: CameraState = "unknown"
-    voice: VoiceState = "unknown"
-
-
-class Heartbeat(BaseModel):
-    """What a kiosk reports every ``interval_s`` seconds. Unknown fields are ignored so an
-    older server accepts a newer kiosk."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    version: str = Field(max_length=64, description="kiosk software version")
-    interval_s: float = Field(
-        ge=0.5, le=3600, description="seconds until the next heartbeat (the kiosk's setting)"
-    )
-    devices: DeviceStates = Field(default_factory=DeviceStates)
-    outbox_backlog: int = Field(default=0, ge=0, description="records waiting for upload")
-    alerts: list[AlertCode] = Field(
-        default_factory=list, max_length=32, description='short codes, e.g. "printer:paper_out"'
-    )
-    catalog_version: str | None = Field(
-        default=None, max_length=64, description="version of the catalog the kiosk uses"
-    )
-
-
-class HeartbeatReply(BaseModel):
-    catalog_version: str = Field(description="the server's catalog version")
-    catalog_etag: str = Field(description="ETag of GET /api/v1/catalog (quoted)")
-    problems: list[str] = Field(description="problems the server derived, as staff see them")
-
-
 class KioskOut(BaseModel):
     """One kiosk as staff see it. Device fields are None until the first heartbeat."""
 
@@ -394,11 +350,22 @@ def list_kiosks(app: FastAPI, now: dt.datetime) -> list[KioskOut]:
     query = (
         select(Kiosk.id, KioskStatus)
         .outerjoin(KioskStatus, KioskStatus.kiosk_id == Kiosk.id)
+        .where(Kiosk.id.not_in(select(Evaluator.id)))  # window evaluators are not kiosks
         .order_by(Kiosk.id)
     )
     with transaction(app.state.engine, readonly=True) as session:
         rows = session.execute(query).all()
     return [kiosk_view(kiosk_id, row, now, settings, version) for kiosk_id, row in rows]
+
+
+def hall_faults(app: FastAPI) -> list[str]:
+    """Faults of the hall server itself, for the staff page (this process's view): the
+    spoken calls' voice engine (``hall.announcements``)."""
+    faults = []
+    announcer = getattr(app.state, "announcer", None)
+    if announcer is not None and announcer.fault:
+        faults.append(announcer.fault)
+    return faults
 
 
 def _now(request: Request) -> dt.datetime:

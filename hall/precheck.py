@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from contract.api import MaterialResult, PrecheckIn, PrecheckOut
 from hall.auth import KioskPrincipal, StaffPrincipal
 from hall.db import transaction
 from hall.models import Precheck, Ticket
@@ -32,50 +33,7 @@ from hall.numbering import service_day
 
 router = APIRouter(prefix="/api/v1", tags=["precheck"])
 
-Overall = Literal["complete", "can_queue_with_rongque", "core_missing"]
-Status = Literal["present_fine", "present_unreadable", "wrong_document", "missing"]
-DocType = Literal[
-    "id_card_front", "id_card_back", "household_register", "business_license",
-    "marriage_certificate", "birth_certificate", "real_estate_certificate",
-    "application_form", "other",
-]  # fmt: skip
 READY = ("complete", "can_queue_with_rongque")  # counted as 一次性备齐 (core all there)
-
-
-class MaterialResult(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    index: int = Field(ge=0, le=99, description="position in the item's checklist")
-    doc_type: DocType
-    status: Status
-    core: bool
-
-
-class PrecheckIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    service_id: str = Field(max_length=64, pattern=r"^[a-z][a-z0-9_-]*$")
-    overall: Overall
-    pages: int = Field(ge=0, le=200)
-    engine: str = Field(max_length=16, pattern=r"^[a-z_]+$")
-    kiosk_id: str | None = Field(default=None, description="must match the token's kiosk")
-    checked_at: dt.datetime
-    materials: list[MaterialResult] = Field(max_length=60)
-
-
-class PrecheckOut(BaseModel):
-    ticket_id: str
-    ticket_number: str
-    kiosk_id: str
-    service_id: str
-    service_day: dt.date
-    overall: Overall
-    ready: bool  # complete or complete with 容缺
-    pages: int
-    engine: str
-    materials: list[MaterialResult]
-    checked_at: dt.datetime
-    received_at: dt.datetime
 
 
 class RateRow(BaseModel):

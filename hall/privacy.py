@@ -8,15 +8,16 @@ in the ``server_secrets`` table so that every server process hashes alike.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import os
 
 from sqlalchemy import Engine
 
+from contract.errors import ConfigError
+from contract.idnumber import is_masked_name, keyed_hash
 from hall.db import get_or_create_secret
-from kiosk.errors import ConfigError
+
+__all__ = ["hash_id_number", "is_masked_name", "resolve_id_hash_key"]
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +41,5 @@ def resolve_id_hash_key(engine: Engine, explicit: bytes | None = None) -> bytes:
     return key
 
 
-def normalize_id_number(id_number: str) -> str:
-    """Same person, same hash: strip spaces and upper-case the check letter (x → X)."""
-    return "".join(id_number.split()).upper()
-
-
-def hash_id_number(key: bytes, id_number: str) -> str:
-    """HMAC-SHA256 of the normalized ID number, hex (64 characters)."""
-    digest = hmac.new(key, normalize_id_number(id_number).encode("utf-8"), hashlib.sha256)
-    return digest.hexdigest()
-
-
-def is_masked_name(name: str) -> bool:
-    """A masked name as printed (张*, 欧阳**, J*** S****) or a single character."""
-    return "*" in name or len(name) <= 1
+hash_id_number = keyed_hash
+"""HMAC-SHA256 of the compacted ID number, hex: the construction is the contract's."""

@@ -2,7 +2,7 @@
 
 Rules (PRODUCT.md, 国办发〔2019〕51号):
 
-- five levels, stored as neutral names (``hall.feedback_settings.LEVELS``); a bad review
+- five levels, stored as neutral names (``contract.vocab.LEVELS``); a bad review
   (不满意, 非常不满意) needs at least one reason from the hall's list, else 422;
 - one rating per visit (一次一评): a second rating of the same ticket gets 409, while a
   retry with the same ``idempotency_key`` gets the first result back (200);
@@ -35,28 +35,30 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field
 from sqlalchemy import Connection, Engine, Row, and_, bindparam, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from hall.auth import AnyPrincipal, KioskPrincipal, StaffPrincipal, VerifiedKiosk
-from hall.db import run_transaction, transaction
-from hall.feedback_settings import (
+from contract.api import RatingIn, RatingOptions, RatingOut, VisitOut, VisitQuery
+from contract.vocab import (
     BAD_LEVELS,
-    CODE_PRESETS,
+    COMMENT_MAX,
     GOOD_LEVELS,
     LEVEL_NAMES_ZH,
     LEVELS,
+)
+from hall.auth import AnyPrincipal, KioskPrincipal, StaffPrincipal, VerifiedKiosk
+from hall.db import run_transaction, transaction
+from hall.feedback_settings import (
+    CODE_PRESETS,
     FeedbackSettings,
-    Level,
     get_settings,
     request_now,
 )
 from hall.models import Kiosk, Rating, RatingFollowup, Ticket
 from hall.privacy import hash_id_number
 from hall.rating_chain import append_rating
-from hall.schemas import Holder
 from hall.tickets import KioskNotAuthorized
 
 log = logging.getLogger(__name__)
@@ -65,8 +67,6 @@ router = APIRouter(prefix="/api/v1/ratings", tags=["ratings"])
 
 SERVED_STATUSES = frozenset({"called", "completed"})
 """A ticket can be rated once it reached a window."""
-MAX_REASONS = 10
-COMMENT_MAX = 200
 
 _ID_LIKE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 _MOBILE_LIKE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
@@ -105,117 +105,6 @@ def scrub_text(text: str) -> str:
 
 
 # -- request and response bodies ----------------------------------------------------------
-class RatingIn(BaseModel):
-    """A citizen's rating, sent by a kiosk (through its outbox; retries repeat the key)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    idempotency_key: str = Field(
-        min_length=1, max_length=100, description="unique per kiosk and rating; retries repeat it"
-    )
-    target: Literal["ticket", "self_service_area"] = "ticket"
-    ticket_id: str | None = Field(
-        default=None, max_length=36, description="from the ticket's QR code (target ticket)"
-    )
-    ticket_number: str | None = Field(
-        default=None,
-        pattern=r"^[A-Za-z]{1,8}\d{1,6}$",
-        description="typed by the citizen, e.g. B042 (target ticket; instead of ticket_id)",
-    )
-    service_day: dt.date | None = Field(
-        default=None,
-        description="with ticket_number: the ticket's day (default: the day of rated_at)",
-    )
-    level: Level
-    reasons: list[str] = Field(
-        default_factory=list,
-        max_length=MAX_REASONS,
-        description="from GET /api/v1/ratings/options; at least one for a bad review",
-    )
-    comment: str | None = Field(default=None, max_length=COMMENT_MAX)
-    rating_count: Literal[1, 2] = Field(
-        default=1, description="1 first rating; 2 the follow-up rating after a bad review"
-    )
-    rated_at: AwareDatetime | None = Field(
-        default=None, description="when the citizen rated (kiosk clock); default: received"
-    )
-    kiosk_id: str | None = Field(default=None, description="must match the token's kiosk if given")
-
-    @model_validator(mode="after")
-    def _target_fields(self) -> RatingIn:
-        if self.target == "ticket":
-            if (self.ticket_id is None) == (self.ticket_number is None):
-                raise ValueError("target 'ticket' needs exactly one of ticket_id, ticket_number")
-        else:
-            if self.ticket_id or self.ticket_number or self.service_day:
-                raise ValueError("target 'self_service_area' takes no ticket")
-            if self.rating_count != 1:
-                raise ValueError("the self-service area is rated once (rating_count 1)")
-        return self
-
-
-class RatingOut(BaseModel):
-    """A stored rating as the kiosk sees it (no rater, no staff id)."""
-
-    id: str
-    seq: int = Field(description="position in the tamper-evident chain")
-    hash: str = Field(description="SHA-256 of the record; a receipt")
-    target: Literal["ticket", "self_service_area"]
-    ticket_id: str | None
-    ticket_number: str | None
-    level: Level
-    reasons: list[str]
-    comment: str | None
-    rating_count: int
-    rated_at: dt.datetime
-    received_at: dt.datetime
-    counter: str | None
-    service_id: str | None
-    kiosk_id: str
-    channel: str
-    followup_id: int | None = Field(description="set for a bad review (核实、整改、反馈)")
-
-
-class VisitQuery(BaseModel):
-    """Find the visits a citizen may rate: by ID card, typed number or QR (ticket id)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    holder: Holder | None = Field(default=None, description="card read: today's tickets")
-    ticket_number: str | None = Field(default=None, pattern=r"^[A-Za-z]{1,8}\d{1,6}$")
-    service_day: dt.date | None = None
-    ticket_id: str | None = Field(default=None, max_length=36)
-
-    @model_validator(mode="after")
-    def _one_way(self) -> VisitQuery:
-        given = [v for v in (self.holder, self.ticket_number, self.ticket_id) if v is not None]
-        if len(given) != 1:
-            raise ValueError("give exactly one of holder, ticket_number, ticket_id")
-        return self
-
-
-class VisitOut(BaseModel):
-    ticket_id: str
-    number: str
-    service_day: dt.date
-    service_id: str
-    service_name: str
-    counter: str | None
-    status: str
-    issued_at: dt.datetime
-    rating_state: Literal["rateable", "not_served", "rated", "followup_rateable"] = Field(
-        description="rateable: POST a rating; followup_rateable: POST with rating_count 2"
-    )
-
-
-class RatingOptions(BaseModel):
-    levels: list[dict[str, str]]
-    bad_levels: list[str]
-    reasons: list[str]
-    comment_max: int
-    division_code: str
-
-
 class LevelCounts(BaseModel):
     key: str | None = Field(description="window, service id, staff id or ISO day; null: none")
     total: int

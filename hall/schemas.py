@@ -1,91 +1,36 @@
-"""Request and response bodies of the HTTP API (pydantic 2); they are the OpenAPI schema."""
+"""Request and response bodies only the hall's own pages use (counters), and re-exports.
+
+The bodies the kiosk exchanges with the hall are the shared contract: ``contract.api``
+(re-exported here so that hall modules and branches in flight keep importing
+``hall.schemas``; new code imports ``contract.api``).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from hall.privacy import is_masked_name, normalize_id_number
+from contract.api import Health, Holder, TicketOut, TicketRequest
 
-_ID_NUMBER = re.compile(r"^[0-9A-Z]{6,32}$")
+__all__ = ["CounterStatus", "Health", "Holder", "TicketOut", "TicketRequest", "TransferRequest"]
 
 
-class Holder(BaseModel):
-    """Who the ticket is for. The ID number is hashed on arrival and never stored."""
+class TransferRequest(BaseModel):
+    """转窗: to another window group or to one named counter, with a short reason."""
 
     model_config = ConfigDict(extra="forbid")
 
-    id_number: str = Field(
-        description="ID or permit number as read from the card; hashed at once, never stored",
-        repr=False,
-    )
-    masked_name: str = Field(
-        default="",
-        max_length=32,
-        description="masked as printed, e.g. 张* (never the full name); empty when the number was typed",
+    to_group: str | None = Field(default=None, min_length=1, max_length=64)
+    to_counter: str | None = Field(default=None, min_length=1, max_length=16)
+    reason: str = Field(
+        default="", max_length=100, description="why (staff's words, no personal data)"
     )
 
-    @field_validator("id_number")
-    @classmethod
-    def _id_number_shape(cls, value: str) -> str:
-        if not _ID_NUMBER.match(normalize_id_number(value)):
-            raise ValueError(
-                "must be 6 to 32 letters or digits, as read from the card (not masked)"
-            )
-        return value
 
-    @field_validator("masked_name")
-    @classmethod
-    def _masked(cls, value: str) -> str:
-        if not is_masked_name(value):
-            raise ValueError("must be masked with '*' (e.g. 张*); a plain name is not accepted")
-        return value
-
-
-class TicketRequest(BaseModel):
-    """A kiosk asks for a ticket. Retries reuse the same ``idempotency_key``."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    service_id: str = Field(min_length=1, max_length=64, description="item or bundle id")
-    idempotency_key: str = Field(
-        min_length=1, max_length=100, description="unique per kiosk and ticket; retries repeat it"
-    )
-    holder: Holder | None = None
-    priority: bool = Field(default=False, description="绿色通道: called before other tickets")
-    language: Literal["zh", "en"] = "zh"
-
-
-class TicketOut(BaseModel):
-    """A ticket as kiosks, counters and display boards see it."""
-
-    id: str
-    number: str = Field(description="prefix + at least 3 digits, e.g. A001")
-    service_id: str
-    service_name: str
-    window_group: str = Field(description="window group id, e.g. 'market'")
-    window_group_name: str
-    location: str
-    service_day: dt.date = Field(description="the hall-local day the number belongs to")
-    people_ahead: int = Field(description="waiting tickets called before this one")
-    estimated_wait_s: int = Field(description="estimated wait, seconds")
-    issued_at: dt.datetime
-    status: Literal["waiting", "called", "completed", "no_show"]
-    priority: bool
-    language: Literal["zh", "en"]
-    masked_name: str | None
-    kiosk_id: str
-    counter: str | None = None
-    called_at: dt.datetime | None = None
-    completed_at: dt.datetime | None = None
-    recall_count: int = 0
-
-
-class Health(BaseModel):
-    status: Literal["ok"]
-    version: str
-    database: Literal["sqlite", "postgresql"]
-    catalog_version: str
+class CounterStatus(BaseModel):
+    counter_id: str
+    paused: bool
+    staff_id: int | None
+    groups: list[str]
+    changed_at: dt.datetime | None

@@ -49,6 +49,7 @@ from hall.monitoring import (
     PROBLEM_TEXTS,
     KioskOut,
     duration_zh,
+    hall_faults,
     list_kiosks,
 )
 from hall.numbering import DEFAULT_TIMEZONE
@@ -223,12 +224,13 @@ def page_data(request: Request) -> dict[str, Any]:
     now = _now(request)
     tz = _hall_tz()
     kiosks = list_kiosks(request.app, now)
+    faults = hall_faults(request.app)
     helps = list_help_requests(Principal("staff", "0"), request, "open")
     return {
         "generated_at": now.isoformat(),
         "generated_text": _clock_text(now, now, tz),
-        "summary": summary_text(kiosks),
-        "alarm": any(k.state in ("problem", "lost") for k in kiosks),
+        "summary": "；".join([*faults, summary_text(kiosks)]),
+        "alarm": bool(faults) or any(k.state in ("problem", "lost") for k in kiosks),
         "kiosks": [kiosk_row(k, now, tz) for k in kiosks],
         "help_requests": [
             {

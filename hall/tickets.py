@@ -43,10 +43,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import anyio.to_thread
-from sqlalchemy import Connection, Engine, bindparam, func, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from contract.api import TicketOut, TicketRequest
+from contract.catalog import Bundle, Catalog, Service, WindowGroup
+from hall import call_order
 from hall.db import (
     RETRY_SQLSTATES,
     AsyncPgPool,
@@ -55,7 +58,7 @@ from hall.db import (
     run_connection_transaction,
     transaction,
 )
-from hall.models import Kiosk, Ticket
+from hall.models import NO_RESET_PERIOD, CounterState, Kiosk, QueueAction, Staff, Ticket
 from hall.numbering import (
     PG_FORMAT_NUMBER_SQL,
     PG_NEXT_SEQ_CTE,
@@ -65,8 +68,6 @@ from hall.numbering import (
     service_day,
 )
 from hall.privacy import hash_id_number
-from hall.schemas import TicketOut, TicketRequest
-from kiosk.catalog import Bundle, Catalog, Service, WindowGroup
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,18 @@ class IdempotencyConflict(QueueError):
     pass
 
 
+class UnknownGroup(QueueError):
+    """A transfer names a window group the catalog does not have."""
+
+
+class NotYourTicket(QueueError):
+    """Only the counter that holds a ticket (or a supervisor) may act on it: 403."""
+
+
+class CounterPaused(QueueError):
+    """The counter is on break (暂停服务): it calls nobody and takes no transfers: 409."""
+
+
 class KioskNotAuthorized(QueueError):
     """The kiosk token given to ``issue`` no longer matches (rotated): 401."""
 
@@ -122,6 +135,9 @@ TRANSITIONS = {
     "recall": _Transition(frozenset({"called"}), "called"),
     "no-show": _Transition(frozenset({"called"}), "no_show"),
     "complete": _Transition(frozenset({"called"}), "completed"),
+    "hold": _Transition(frozenset({"called"}), "held"),
+    "resume": _Transition(frozenset({"held"}), "waiting"),
+    "transfer": _Transition(frozenset({"called", "held"}), "waiting"),
 }
 """Staff actions on a called ticket; anything else is an invalid transition (409)."""
 
@@ -146,6 +162,7 @@ _VIEW_COLUMNS = (
     _T.c.completed_at,
     _T.c.recall_count,
     _T.c.issued_at,
+    _T.c.transferred_at,
 )
 """What ``describe`` needs of a ticket row."""
 _VIEW_NAMES = tuple(c.name for c in _VIEW_COLUMNS)
@@ -651,7 +668,10 @@ class Queue:
             if conn is None:
                 with connection_transaction(self.engine, readonly=True) as own:
                     return self.describe(ticket, own)
-            ahead = self._people_ahead(conn, ticket)
+            if getattr(ticket, "transferred_at", None) is not None:
+                ahead = self._ahead_by_rule(conn, ticket)
+            else:
+                ahead = self._people_ahead(conn, ticket)
             if ahead:
                 group = self._groups.get(ticket.window_group)
                 durations = self._service_durations(conn, group.id) if group else []
@@ -695,7 +715,11 @@ class Queue:
             people_ahead=ahead,
             estimated_wait_s=wait_s,
             issued_at=ticket.issued_at.astimezone(dt.UTC),
-            status=ticket.status,
+            status=(
+                "transferred"
+                if ticket.status == "waiting" and getattr(ticket, "transferred_at", None)
+                else ticket.status
+            ),
             priority=ticket.priority,
             language=ticket.language,
             masked_name=ticket.masked_name,
@@ -705,6 +729,33 @@ class Queue:
             completed_at=_utc(ticket.completed_at),
             recall_count=ticket.recall_count,
         )
+
+    def _ahead_by_rule(self, conn: Connection | Session, ticket: Any) -> int:
+        """People ahead of a transferred ticket in its new group, by the call rule (its
+        number's sequence belongs to another prefix, so the index ranges do not apply)."""
+        group = self._groups.get(ticket.window_group)
+        period = numbering_period(group.daily_reset, ticket.service_day) if group else None
+        rows = conn.execute(
+            select(
+                _T.c.id, _T.c.priority, _T.c.issued_at, _T.c.seq, _T.c.front_at,
+                _T.c.target_counter,
+            ).where(
+                _T.c.window_group == ticket.window_group,
+                _T.c.period.in_({ticket.service_day.isoformat(), NO_RESET_PERIOD}),
+                _T.c.status == "waiting",
+                or_(_T.c.period == period, _T.c.service_day == ticket.service_day),
+            )
+        ).all()  # fmt: skip
+        candidates = [
+            call_order.Candidate(r.id, ticket.window_group, bool(r.priority), r.issued_at,
+                                 r.seq, r.front_at, r.target_counter)
+            for r in rows
+        ]  # fmt: skip
+        mine = next((c for c in candidates if c.id == ticket.id), None)
+        if mine is None:
+            return 0
+        key = call_order.order_key(mine)
+        return sum(1 for c in candidates if call_order.order_key(c) < key)
 
     @staticmethod
     def _people_ahead(conn: Connection | Session, ticket: Any) -> int:
@@ -747,78 +798,351 @@ class Queue:
 
     # -- counters -----------------------------------------------------------------------
     def counter_groups(self, counter_id: str) -> list[WindowGroup]:
-        groups = [g for g in self.catalog.groups if counter_id in g.counters]
+        """The groups this counter calls from (``hall.call_order.counter_scope``)."""
+        groups = call_order.counter_scope(self.catalog, counter_id)
         if not groups:
-            raise UnknownCounter(f"unknown counter {counter_id!r}")
+            raise UnknownCounter(f"unknown counter {counter_id!r} (no window group lists it)")
         return groups
+
+    def _waiting_query(self, group: WindowGroup, day: dt.date, counter_id: str) -> Any:
+        """Waiting tickets of a group today that this counter may call, in calling order
+        (the SQL form of ``call_order.order_key``). Transferred-in tickets keep their own
+        numbering period, so the group's period OR today's service day selects them."""
+        return (
+            select(Ticket)
+            .where(
+                Ticket.window_group == group.id,
+                # Numbering periods are a day or "perpetual": the IN keeps the look-up on
+                # the index ix_tickets_queue instead of the group's whole history.
+                Ticket.period.in_({day.isoformat(), NO_RESET_PERIOD}),
+                Ticket.status == "waiting",
+                or_(
+                    Ticket.period == numbering_period(group.daily_reset, day),
+                    Ticket.service_day == day,
+                ),
+                or_(Ticket.target_counter.is_(None), Ticket.target_counter == counter_id),
+            )
+            .order_by(
+                Ticket.front_at.is_(None),
+                Ticket.front_at,
+                Ticket.priority.desc(),
+                Ticket.issued_at,
+                Ticket.seq,
+            )
+        )
+
+    @staticmethod
+    def _candidate(t: Ticket) -> call_order.Candidate:
+        return call_order.Candidate(
+            id=t.id,
+            window_group=t.window_group,
+            priority=t.priority,
+            issued_at=t.issued_at,
+            seq=t.seq,
+            front_at=t.front_at,
+            target_counter=t.target_counter,
+        )
+
+    def waiting_for(self, counter_id: str, now: dt.datetime, limit: int = 100) -> list[Ticket]:
+        """This counter's waiting list in calling order (detached rows; at most ``limit``)."""
+        groups = self.counter_groups(counter_id)
+        day = service_day(now, self.tz)
+        with transaction(self.engine, readonly=True) as session:
+            rows = [
+                t
+                for g in groups
+                for t in session.scalars(self._waiting_query(g, day, counter_id).limit(limit))
+            ]
+            session.expunge_all()
+        by_id = {t.id: t for t in rows}
+        ordered = call_order.in_order((self._candidate(t) for t in rows), counter_id)
+        return [by_id[c.id] for c in ordered[:limit]]
+
+    def counter_paused(self, session: Session, counter_id: str) -> bool:
+        state = session.get(CounterState, counter_id)
+        return bool(state is not None and state.paused)
+
+    def _bind_counter(
+        self, session: Session, counter_id: str, staff_id: int, now: dt.datetime
+    ) -> CounterState:
+        """The counter's state row, now with this member of staff on duty."""
+        state = session.get(CounterState, counter_id)
+        if state is None:
+            state = CounterState(counter_id=counter_id, paused=False, changed_at=now)
+            session.add(state)
+        if state.staff_id != staff_id:
+            state.staff_id = staff_id
+            state.changed_at = now
+        return state
+
+    @staticmethod
+    def _log(
+        session: Session,
+        kind: str,
+        staff_id: int,
+        now: dt.datetime,
+        *,
+        ticket_id: str | None = None,
+        counter_id: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        session.add(
+            QueueAction(
+                kind=kind,
+                ticket_id=ticket_id,
+                counter_id=counter_id,
+                staff_id=staff_id,
+                detail=detail,
+                at=now,
+            )
+        )
+
+    def _check_open(self, session: Session, counter_id: str) -> None:
+        if self.counter_paused(session, counter_id):
+            raise CounterPaused(
+                f"counter {counter_id} is on break (暂停服务); open it first (恢复服务)"
+            )
 
     def call_next(self, counter_id: str, staff_id: int, now: dt.datetime) -> TicketOut | None:
         """Call the next waiting ticket for this counter, or None when nobody waits.
 
-        The ticket is claimed with a conditional UPDATE (still waiting?), so two counters
-        calling at once never get the same ticket: the loser simply picks again.
+        The order is ``hall.call_order``'s rule. The ticket is claimed with a conditional
+        UPDATE (still waiting?), so two counters calling at once never get the same
+        ticket: the loser simply picks again. CounterPaused while the counter is on break.
         """
         groups = self.counter_groups(counter_id)
         day = service_day(now, self.tz)
         for _ in range(_CALL_ATTEMPTS):
             with transaction(self.engine) as session:
+                self._check_open(session, counter_id)
                 heads = [
-                    self._head(session, g, numbering_period(g.daily_reset, day)) for g in groups
+                    t
+                    for g in groups
+                    for t in session.scalars(self._waiting_query(g, day, counter_id).limit(1))
                 ]
-                candidates = [t for t in heads if t is not None]
-                if not candidates:
+                chosen_c = call_order.pick((self._candidate(t) for t in heads), counter_id)
+                if chosen_c is None:
                     return None
-                chosen = min(candidates, key=lambda t: (not t.priority, t.issued_at, t.seq))
-                claimed = session.scalar(
-                    update(Ticket)
-                    .where(Ticket.id == chosen.id, Ticket.status == "waiting")
-                    .values(status="called", counter=counter_id, staff_id=staff_id, called_at=now)
-                    .returning(Ticket.id)
-                )
-                if claimed is not None:
-                    session.refresh(chosen)
-            if claimed is not None:
+                chosen = next(t for t in heads if t.id == chosen_c.id)
+                claimed = self._claim(session, chosen, counter_id, staff_id, now)
+            if claimed:
                 log.info("counter %s called %s", counter_id, chosen.number)
                 return self.describe(chosen)
         raise InvalidTransition("too many concurrent calls; try again")
 
-    @staticmethod
-    def _head(session: Session, group: WindowGroup, period: str) -> Ticket | None:
-        return session.scalar(
-            select(Ticket)
-            .where(
-                Ticket.window_group == group.id,
-                Ticket.period == period,
-                Ticket.status == "waiting",
+    def _claim(
+        self, session: Session, ticket: Ticket, counter_id: str, staff_id: int, now: dt.datetime
+    ) -> bool:
+        claimed = session.scalar(
+            update(Ticket)
+            .where(Ticket.id == ticket.id, Ticket.status == "waiting")
+            .values(
+                status="called",
+                counter=counter_id,
+                staff_id=staff_id,
+                called_at=now,
+                target_counter=None,
+                front_at=None,
             )
-            .order_by(Ticket.priority.desc(), Ticket.seq)
-            .limit(1)
+            .returning(Ticket.id)
         )
+        if claimed is None:
+            return False
+        self._bind_counter(session, counter_id, staff_id, now)
+        self._log(session, "call", staff_id, now, ticket_id=ticket.id, counter_id=counter_id)
+        session.refresh(ticket)
+        return True
 
-    def act(self, ticket_id: str, action: str, staff_id: int, now: dt.datetime) -> TicketOut:
-        """recall / no-show / complete a called ticket; 409-worthy if its state forbids it."""
-        rule = TRANSITIONS[action]
-        values: dict[str, object] = {"status": rule.to, "staff_id": staff_id}
-        if action == "recall":
-            values["recall_count"] = Ticket.recall_count + 1
-        elif action == "complete":
-            values["completed_at"] = now
-        elif action == "no-show":
-            values["no_show_at"] = now
+    def call_ticket(
+        self, counter_id: str, ticket_id: str, staff_id: int, now: dt.datetime
+    ) -> TicketOut:
+        """指定叫号: call this waiting ticket at this counter, out of the usual order.
+
+        It must be waiting in a queue this counter calls from, and not reserved for
+        another counter (InvalidTransition otherwise)."""
+        groups = {g.id for g in self.counter_groups(counter_id)}
         with transaction(self.engine) as session:
+            self._check_open(session, counter_id)
+            ticket = session.get(Ticket, ticket_id)
+            if ticket is None:
+                raise TicketNotFound(f"no ticket {ticket_id!r}")
+            if ticket.status != "waiting":
+                raise InvalidTransition(
+                    f"cannot call ticket {ticket.number}: it is {ticket.status}, not waiting"
+                )
+            if ticket.window_group not in groups:
+                raise InvalidTransition(
+                    f"ticket {ticket.number} waits for group {ticket.window_group},"
+                    f" which counter {counter_id} does not serve"
+                )
+            if ticket.target_counter not in (None, counter_id):
+                raise InvalidTransition(
+                    f"ticket {ticket.number} is reserved for counter {ticket.target_counter}"
+                )
+            if not self._claim(session, ticket, counter_id, staff_id, now):
+                raise InvalidTransition(f"ticket {ticket.number} was just called elsewhere")
+        log.info("counter %s called %s (chosen)", counter_id, ticket.number)
+        return self.describe(ticket)
+
+    def _authorize(self, session: Session, ticket: Ticket, staff_id: int) -> None:
+        """Only the counter that holds the ticket may act on it: the staff member who
+        called it, whoever is now on duty at its counter, or a supervisor."""
+        if ticket.staff_id == staff_id:
+            return
+        if ticket.counter is not None:
+            state = session.get(CounterState, ticket.counter)
+            if state is not None and state.staff_id == staff_id:
+                return
+        staff = session.get(Staff, staff_id)
+        if staff is not None and staff.supervisor:
+            return
+        where = f"counter {ticket.counter}" if ticket.counter else "another counter"
+        raise NotYourTicket(f"ticket {ticket.number} is held by {where}, not by you")
+
+    def act(
+        self,
+        ticket_id: str,
+        action: str,
+        staff_id: int,
+        now: dt.datetime,
+        *,
+        to_group: str | None = None,
+        to_counter: str | None = None,
+        reason: str | None = None,
+    ) -> TicketOut:
+        """recall / no-show / complete / hold / resume / transfer a ticket, as its counter.
+
+        Checks, with nothing changed on failure: TicketNotFound, NotYourTicket (another
+        counter's ticket), InvalidTransition (its state forbids it), and for a transfer
+        UnknownGroup / UnknownCounter / CounterPaused. The acting staff member is recorded
+        on the ticket (a later rating goes to them) and in ``queue_actions``.
+        """
+        rule = TRANSITIONS[action]
+        values: dict[str, object] = {"status": rule.to}
+        detail = None
+        if action in ("transfer", "resume"):
+            values.update(counter=None, called_at=None, held_at=None, front_at=None)
+        if action == "transfer":
+            detail, values = self._transfer_values(to_group, to_counter, reason, now, values)
+        with transaction(self.engine) as session:
+            ticket = session.get(Ticket, ticket_id)
+            if ticket is None:
+                raise TicketNotFound(f"no ticket {ticket_id!r}")
+            if ticket.status not in rule.allowed_from:
+                raise InvalidTransition(
+                    f"cannot {action} ticket {ticket.number}: it is {ticket.status}"
+                )
+            self._authorize(session, ticket, staff_id)
+            target = values.get("target_counter")
+            if isinstance(target, str):
+                self._check_open(session, target)
+            counter = ticket.counter
+            if action == "recall":
+                values["recall_count"] = Ticket.recall_count + 1
+            elif action == "complete":
+                values["completed_at"] = now
+            elif action == "no-show":
+                values["no_show_at"] = now
+            elif action == "hold":
+                values["held_at"] = now
+            elif action == "resume":
+                values.update(front_at=now, target_counter=counter)
+            if action not in ("transfer", "resume"):
+                values["staff_id"] = staff_id
             changed = session.scalar(
                 update(Ticket)
                 .where(Ticket.id == ticket_id, Ticket.status.in_(rule.allowed_from))
                 .values(**values)
                 .returning(Ticket.id)
             )
-            ticket = session.get(Ticket, ticket_id)
-            if ticket is None:
-                raise TicketNotFound(f"no ticket {ticket_id!r}")
             if changed is None:
                 raise InvalidTransition(
                     f"cannot {action} ticket {ticket.number}: it is {ticket.status}"
                 )
+            self._log(
+                session,
+                action.replace("-", "_"),
+                staff_id,
+                now,
+                ticket_id=ticket_id,
+                counter_id=counter,
+                detail=detail,
+            )
             session.refresh(ticket)
         log.info("ticket %s: %s by staff %s", ticket.number, action, staff_id)
         return self.describe(ticket)
+
+    def _transfer_values(
+        self,
+        to_group: str | None,
+        to_counter: str | None,
+        reason: str | None,
+        now: dt.datetime,
+        values: dict[str, object],
+    ) -> tuple[str, dict[str, object]]:
+        if (to_group is None) == (to_counter is None):
+            raise InvalidTransition("a transfer names either to_group or to_counter")
+        if to_counter is not None:
+            own = [g for g in self.catalog.groups if to_counter in g.counters]
+            if not own:
+                raise UnknownCounter(f"unknown counter {to_counter!r}")
+            group = own[0]
+            where = f"counter:{to_counter}"
+        else:
+            found = self._groups.get(to_group or "")
+            if found is None:
+                raise UnknownGroup(
+                    f"unknown window group {to_group!r}; groups: {', '.join(self._groups)}"
+                )
+            group = found
+            where = f"group:{group.id}"
+        values = {
+            **values,
+            "window_group": group.id,
+            "target_counter": to_counter,
+            "transferred_at": now,
+            "transfer_count": Ticket.transfer_count + 1,
+        }
+        return f"{where} {reason or ''}".strip(), values
+
+    def set_paused(
+        self, counter_id: str, paused: bool, staff_id: int, now: dt.datetime
+    ) -> dict[str, Any]:
+        """暂停服务 / 恢复服务; the counter's state as ``counter_status`` gives it."""
+        self.counter_groups(counter_id)
+        with transaction(self.engine) as session:
+            state = self._bind_counter(session, counter_id, staff_id, now)
+            if state.paused != paused:
+                state.paused = paused
+                state.changed_at = now
+            self._log(session, "pause" if paused else "open", staff_id, now, counter_id=counter_id)
+        log.info("counter %s %s by staff %s", counter_id, "paused" if paused else "open", staff_id)
+        return self.counter_status(counter_id)
+
+    def sign_in(
+        self, counter_id: str, staff_id: int, now: dt.datetime, *, out: bool = False
+    ) -> None:
+        """The counter page's sign-in (on duty at this counter) or sign-out, logged."""
+        self.counter_groups(counter_id)
+        with transaction(self.engine) as session:
+            if out:
+                state = session.get(CounterState, counter_id)
+                if state is not None and state.staff_id == staff_id:
+                    state.staff_id = None
+                    state.changed_at = now
+            else:
+                self._bind_counter(session, counter_id, staff_id, now)
+            kind = "sign_out" if out else "sign_in"
+            self._log(session, kind, staff_id, now, counter_id=counter_id)
+
+    def counter_status(self, counter_id: str) -> dict[str, Any]:
+        groups = self.counter_groups(counter_id)
+        with transaction(self.engine, readonly=True) as session:
+            state = session.get(CounterState, counter_id)
+            return {
+                "counter_id": counter_id,
+                "paused": bool(state and state.paused),
+                "staff_id": state.staff_id if state else None,
+                "groups": [g.id for g in groups],
+                "changed_at": _utc(state.changed_at) if state else None,
+            }

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kiosk.errors import ConfigError
+from contract.errors import ConfigError
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,8 @@ import os
 import sys
 from pathlib import Path
 
-from kiosk.errors import ConfigError
+from contract.errors import ConfigError
+from hall.embedded import EmbeddedHallServer  # the one place the kiosk knows the hall package
 from kiosk.settings import load_settings
 
 
@@ -87,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         from ui.app import run_screenshots
 
         try:
-            return run_screenshots(settings, args.screenshots.resolve())
+            return run_screenshots(settings, args.screenshots.resolve(), EmbeddedHallServer)
         except ConfigError as exc:
             print(f"kiosk: cannot start: {exc}", file=sys.stderr)
             return 2
@@ -103,8 +104,13 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if demo_dir is not None:
-            return run_demo(settings, demo_dir.resolve())
-        return run_kiosk(settings, windowed=args.windowed, exit_after_start=args.exit_after_start)
+            return run_demo(settings, demo_dir.resolve(), EmbeddedHallServer)
+        return run_kiosk(
+            settings,
+            windowed=args.windowed,
+            exit_after_start=args.exit_after_start,
+            hall_server=EmbeddedHallServer,
+        )
     except ConfigError as exc:
         print(f"kiosk: cannot start: {exc}", file=sys.stderr)
         return 2

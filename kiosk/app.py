@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from contract.catalog import Catalog
+from contract.errors import ConfigError
 from devices.idcard.base import CardReader, SamProbe, create_card_reader
 from devices.idcard.card import IdCard
 from devices.printer.base import (
@@ -26,10 +28,8 @@ from devices.printer.connection import parse_connection
 from devices.scanner.base import Scanner, create_scanner
 from kiosk import __version__
 from kiosk.cases import CaseService
-from kiosk.catalog import Catalog
 from kiosk.catalog_sync import CatalogSwapper, CatalogSync, initial_catalog
-from kiosk.embedded import EmbeddedHall, EmbeddedHallServer
-from kiosk.errors import ConfigError
+from kiosk.embedded import EmbeddedHall, HallServerFactory
 from kiosk.flow import Flow
 from kiosk.guide import Guide
 from kiosk.hall_client import HallClient
@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 class KioskCore:
     settings: Settings
     catalog: Catalog
-    hall: HallClient | EmbeddedHall
+    hall: HallClient  # an EmbeddedHall in embedded mode
     reader: CardReader
     printer: Printer
     scanner: Scanner
@@ -377,12 +377,18 @@ def subscribe_reader(reader: CardReader, flow: Flow, runner: Runner) -> None:
 
 
 def build_core(
-    settings: Settings, runner: Runner | None = None, start_hall: bool = True
+    settings: Settings,
+    runner: Runner | None = None,
+    start_hall: bool = True,
+    *,
+    hall_server: HallServerFactory | None = None,
 ) -> KioskCore:
     """Open every device and connect to the hall server; raises ConfigError/DeviceError.
 
-    ``start_hall=False`` leaves the embedded server to start on its first use or on
-    ``core.hall.start()`` — the UI does that once the home screen is shown.
+    ``hall_server`` makes the in-process hall server of ``hall.mode = "embedded"``; the
+    composition root gives it (``hall.embedded.EmbeddedHallServer``) — the core does not
+    know the hall package. ``start_hall=False`` leaves the embedded server to start on its
+    first use or on ``core.hall.start()`` — the UI does that once the home screen is shown.
     """
     runner = runner or ImmediateRunner()
     data_dir = settings.data_dir
@@ -392,9 +398,14 @@ def build_core(
     )
     data_dir.mkdir(parents=True, exist_ok=True)
 
-    hall: HallClient | EmbeddedHall
+    hall: HallClient
     if settings.hall.mode == "embedded":
-        server = EmbeddedHallServer(data_dir, settings.kiosk.catalog, settings.kiosk.id)
+        if hall_server is None:
+            raise ConfigError(
+                "hall.mode = 'embedded': this start has no in-process hall server (the"
+                " composition root, python -m kiosk, provides one); use mode 'remote'"
+            )
+        server = hall_server(data_dir, settings.kiosk.catalog, settings.kiosk.id)
         hall = EmbeddedHall(server, settings.hall.timeout_s)
         if start_hall:
             hall.start()

@@ -31,8 +31,8 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
-from kiosk.catalog import Catalog, load_catalog
-from kiosk.errors import describe_validation_error
+from contract.catalog import Catalog, load_catalog
+from contract.errors import describe_validation_error
 from kiosk.visit import Screen
 
 log = logging.getLogger(__name__)

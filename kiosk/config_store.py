@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from kiosk.errors import ConfigError
+from contract.errors import ConfigError
 from kiosk.settings import ENV_PREFIX, Settings, load_settings
 
 PREVIOUS_SUFFIX = ".previous"

@@ -1,21 +1,9 @@
-"""Errors of the kiosk core that the composition root reports to a person."""
+"""Errors the composition root reports to a person; kept once in ``contract.errors``.
 
-from __future__ import annotations
+Re-exported here so that kiosk modules (and branches in flight) keep importing
+``kiosk.errors``; new code imports ``contract.errors``.
+"""
 
-from pydantic import ValidationError
+from contract.errors import ConfigError, describe_validation_error
 
-
-class ConfigError(Exception):
-    """A settings or catalog file is wrong. The message names file, key and what is allowed."""
-
-
-def describe_validation_error(exc: ValidationError) -> str:
-    """Turn pydantic's report into lines of ``key.path: what is wrong (got value)``."""
-    lines = []
-    for err in exc.errors():
-        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        msg = err["msg"].removeprefix("Value error, ")
-        got = err.get("input")
-        shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
-        lines.append(f"{key}: {msg}{shown}")
-    return "; ".join(lines)
+__all__ = ["ConfigError", "describe_validation_error"]

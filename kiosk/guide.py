@@ -58,6 +58,14 @@ class Guide:
         self.voice.say(text)
         return True
 
+    def read_back(self, text: str) -> bool:
+        """Say characters the citizen just chose on the on-screen keyboard (when voice is
+        on); the screen's announcement stays what 重听 repeats. Never logged."""
+        if not self.speaking_enabled or not text.strip():
+            return False
+        self.voice.say(text)
+        return True
+
     def repeat(self) -> bool:
         """重听: say the last announcement again."""
         if self.muted:

@@ -1,21 +1,38 @@
 """The kiosk's client of the hall server (HTTP, bearer token).
 
+Requests are built with the shared contract's models (``contract.api``) and answers are
+validated with them, so the kiosk and the server cannot drift apart silently.
+
 Every failure becomes one of two errors the flow can explain: ``HallUnavailable`` (network,
-timeout, server error — try again or ask staff) or ``HallRejected`` (the server refused
-the request; its detail is for staff logs).
+timeout, server error, an answer outside the contract — try again or ask staff) or
+``HallRejected`` (the server refused the request, or would have: a body outside the
+contract is not sent; its detail is for staff logs).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from kiosk.identity import Holder
 from kiosk.tickets import Ticket
 
+if TYPE_CHECKING:
+    from contract import api
+
 log = logging.getLogger(__name__)
+
+
+def _api() -> Any:
+    """``contract.api``, imported on the first call (on a worker thread): building its
+    models takes 20-40 ms that the kiosk's start to the home screen should not wait for."""
+    from contract import api
+
+    return api
 
 
 class HallError(Exception):
@@ -38,21 +55,37 @@ class HallRejected(HallError):
 
 class HallClient:
     def __init__(self, base_url: str, token: str, timeout_s: float = 3.0) -> None:
-        self.base_url = base_url.rstrip("/")
-        self._http = httpx.Client(
-            base_url=self.base_url,
+        self.timeout_s = timeout_s
+        self._base_url = base_url.rstrip("/")
+        self._http: httpx.Client | None = self._open(base_url, token) if base_url else None
+
+    def _open(self, base_url: str, token: str) -> httpx.Client:
+        return httpx.Client(
+            base_url=base_url.rstrip("/"),
             headers={"Authorization": f"Bearer {token}"},
-            timeout=timeout_s,
+            timeout=self.timeout_s,
         )
 
+    @property
+    def base_url(self) -> str:
+        return self._base_url
+
+    def _connection(self) -> httpx.Client:
+        """The HTTP connection; a subclass may wait for its server here (``EmbeddedHall``)."""
+        if self._http is None:
+            raise HallUnavailable("no hall server address")
+        return self._http
+
     def close(self) -> None:
-        self._http.close()
+        if self._http is not None:
+            self._http.close()
 
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        http = self._connection()
         try:
-            response = self._http.request(method, path, **kwargs)
+            response = http.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
-            log.warning("hall server %s unreachable: %s", self.base_url, type(exc).__name__)
+            log.warning("hall server %s unreachable: %s", self._base_url, type(exc).__name__)
             raise HallUnavailable(f"{type(exc).__name__}: {exc}") from exc
         if response.status_code >= 500:
             raise HallUnavailable(f"server error {response.status_code}")
@@ -65,9 +98,39 @@ class HallClient:
             raise HallRejected(response.status_code, detail, code)
         return response
 
+    def _call(
+        self,
+        method: str,
+        path: str,
+        answer: type[BaseModel] | TypeAdapter[Any],
+        request: type[BaseModel] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> Any:
+        """One request whose body is built with the contract's ``request`` model and whose
+        answer is validated with ``answer``; returns the validated answer."""
+        payload = None
+        if request is not None:
+            try:
+                model = request.model_validate(body or {})
+            except ValidationError as exc:  # what the server would refuse: not sent
+                raise HallRejected(422, _where(exc), "invalid_request") from None
+            payload = model.model_dump(mode="json", exclude_unset=True)
+        response = self._request(method, path, json=payload)
+        try:
+            if isinstance(answer, TypeAdapter):
+                return answer.validate_python(response.json())
+            return answer.model_validate(response.json())
+        except (ValidationError, ValueError) as exc:
+            log.warning("hall server %s answered outside the contract on %s", self._base_url, path)
+            raise HallUnavailable(f"answer outside the contract: {_where(exc)}") from None
+
+    def _dict(self, method: str, path: str, answer: type[BaseModel], request: type[BaseModel]
+              | None = None, body: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+        model: BaseModel = self._call(method, path, answer, request, body)
+        return model.model_dump(mode="json")
+
     def health(self) -> dict[str, Any]:
-        body: dict[str, Any] = self._request("GET", "/api/v1/health").json()
-        return body
+        return self._dict("GET", "/api/v1/health", _api().Health)
 
     def issue_ticket(
         self,
@@ -84,14 +147,15 @@ class HallClient:
             "language": language,
         }
         if holder is not None:
-            body["holder"] = {"id_number": holder.id_number, "masked_name": holder.masked_name}
-        return Ticket.from_api(self._request("POST", "/api/v1/tickets", json=body).json())
+            body["holder"] = _holder(holder)
+        out = self._call("POST", "/api/v1/tickets", _api().TicketOut, _api().TicketRequest, body)
+        return Ticket.from_api(out.model_dump(mode="json"))
 
     def request_help(self, kiosk_id: str, screen: str, elder: bool) -> dict[str, Any]:
         """呼叫工作人员: staff see the request (kiosk, screen) and close it when done."""
         body = {"kiosk_id": kiosk_id, "screen": screen, "elder": elder}
-        result: dict[str, Any] = self._request("POST", "/api/v1/help-requests", json=body).json()
-        return result
+        path = "/api/v1/help-requests"
+        return self._dict("POST", path, _api().HelpRequestOut, _api().HelpRequestIn, body)
 
     def find_visits(
         self,
@@ -105,51 +169,60 @@ class HallClient:
         be rated. The holder's ID number goes in the POST body only (the server hashes it)."""
         body: dict[str, Any]
         if holder is not None:
-            body = {"holder": {"id_number": holder.id_number, "masked_name": holder.masked_name}}
+            body = {"holder": _holder(holder)}
         elif ticket_id is not None:
             body = {"ticket_id": ticket_id}
         else:
             body = {"ticket_number": ticket_number}
-        visits: list[dict[str, Any]] = self._request(
-            "POST", "/api/v1/ratings/visits", json=body
-        ).json()
-        return visits
+        visits = self._call("POST", "/api/v1/ratings/visits", _visits(), _api().VisitQuery, body)
+        return [v.model_dump(mode="json") for v in visits]
 
     def submit_rating(self, body: dict[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = self._request("POST", "/api/v1/ratings", json=body).json()
-        return result
+        return self._dict("POST", "/api/v1/ratings", _api().RatingOut, _api().RatingIn, body)
 
     def rating_options(self) -> dict[str, Any]:
         """Levels, reasons and the comment's length limit the hall server accepts."""
-        options: dict[str, Any] = self._request("GET", "/api/v1/ratings/options").json()
-        return options
+        return self._dict("GET", "/api/v1/ratings/options", _api().RatingOptions)
 
     def case_options(self) -> dict[str, Any]:
         """Acceptance conditions, categories and time limits of 办不成事 cases."""
-        options: dict[str, Any] = self._request("GET", "/api/v1/cases/options").json()
-        return options
+        return self._dict("GET", "/api/v1/cases/options", _api().CaseOptions)
 
     def heartbeat(self, kiosk_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """Device states for the hall's monitoring; the answer names the catalog version."""
-        answer: dict[str, Any] = self._request(
-            "POST", f"/api/v1/kiosks/{kiosk_id}/heartbeat", json=body
-        ).json()
-        return answer
+        path = f"/api/v1/kiosks/{kiosk_id}/heartbeat"
+        return self._dict("POST", path, _api().HeartbeatReply, _api().Heartbeat, body)
 
     def create_case(self, body: dict[str, Any]) -> dict[str, Any]:
-        case: dict[str, Any] = self._request("POST", "/api/v1/cases", json=body).json()
-        return case
+        return self._dict("POST", "/api/v1/cases", _api().CaseCreated, _api().CaseIn, body)
 
     def case_progress(self, number: str) -> dict[str, Any]:
-        progress: dict[str, Any] = self._request("GET", f"/api/v1/cases/{number}").json()
-        return progress
+        return self._dict("GET", f"/api/v1/cases/{number}", _api().CaseProgress)
 
     def submit_precheck(self, ticket_id: str, body: dict[str, Any]) -> dict[str, Any]:
         """材料预审: attach the pre-check's result (codes only) to a ticket this kiosk issued."""
-        result: dict[str, Any] = self._request(
-            "POST", f"/api/v1/tickets/{ticket_id}/precheck", json=body
-        ).json()
-        return result
+        path = f"/api/v1/tickets/{ticket_id}/precheck"
+        return self._dict("POST", path, _api().PrecheckOut, _api().PrecheckIn, body)
 
     def get_ticket(self, ticket_id: str) -> Ticket:
-        return Ticket.from_api(self._request("GET", f"/api/v1/tickets/{ticket_id}").json())
+        out = self._call("GET", f"/api/v1/tickets/{ticket_id}", _api().TicketOut)
+        return Ticket.from_api(out.model_dump(mode="json"))
+
+
+@functools.cache
+def _visits() -> TypeAdapter[list[api.VisitOut]]:
+    return TypeAdapter(list[_api().VisitOut])
+
+
+def _holder(holder: Holder) -> dict[str, str]:
+    """The card holder as the API takes it: the number (hashed on arrival) and masked name."""
+    return {"id_number": holder.id_number, "masked_name": holder.masked_name}
+
+
+def _where(exc: ValidationError | ValueError) -> str:
+    """Which fields were wrong and why — never their values (they may be personal data)."""
+    if not isinstance(exc, ValidationError):
+        return "not JSON"
+    return "; ".join(
+        ".".join(str(p) for p in err["loc"]) + ": " + err["msg"] for err in exc.errors()
+    )[:300]

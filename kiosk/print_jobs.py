@@ -90,4 +90,9 @@ def ticket_print(catalog: Catalog, ticket: Ticket, language: str) -> TicketPrint
         qr_data=ticket.qr_data,
         masked_name=ticket.masked_name,
         priority=ticket.priority,
+        footer=(
+            f"请留意叫号。{catalog.missed_call_rule}"
+            if zh
+            else f"Listen for your number. {catalog.missed_call_rule_en}"
+        ),
     )

@@ -23,7 +23,7 @@ from pydantic import (
     field_validator,
 )
 
-from kiosk.errors import ConfigError
+from contract.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FILE = ROOT / "config" / "kiosk.toml"

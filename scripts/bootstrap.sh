@@ -9,6 +9,8 @@ KIOSK_DEBS=(
   fonts-noto-cjk                                   # Chinese glyphs on screen and on tickets
   tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng   # OCR (pre-check; glyph test)
   espeak-ng alsa-utils                             # speech synthesis and playback (aplay)
+  librime1 rime-data-luna-pinyin rime-prelude rime-essay   # pinyin input (Rime, ime/rime.py)
+  libzinnia0 tegaki-zinnia-simplified-chinese      # handwriting input (Zinnia, ime/handwriting.py)
   libgl1 libegl1 libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-0   # Qt at run time
   libxkbcommon0 libxkbcommon-x11-0 libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0
   libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1

@@ -10,6 +10,7 @@ from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
 from kiosk.app import KioskCore, build_core
+from kiosk.embedded import HallServerFactory
 from kiosk.settings import Settings
 from ui import theme
 from ui.main_window import MainWindow
@@ -54,10 +55,15 @@ def add_staff_panel(window: MainWindow, core: KioskCore) -> None:
     install_staff_panel(window, core)  # long press on the top-left corner, then the PIN
 
 
-def run_kiosk(settings: Settings, windowed: bool = False, exit_after_start: bool = False) -> int:
+def run_kiosk(
+    settings: Settings,
+    windowed: bool = False,
+    exit_after_start: bool = False,
+    hall_server: HallServerFactory | None = None,
+) -> int:
     app = application()
     runner = QtRunner()
-    core = build_core(settings, runner, start_hall=False)
+    core = build_core(settings, runner, start_hall=False, hall_server=hall_server)
     try:
         window = make_window(core, staff_panel=False)
         window.resize(1280, 900)
@@ -90,13 +96,15 @@ def run_kiosk(settings: Settings, windowed: bool = False, exit_after_start: bool
         core.close()
 
 
-def run_demo(settings: Settings, out_dir: Path) -> int:
+def run_demo(
+    settings: Settings, out_dir: Path, hall_server: HallServerFactory | None = None
+) -> int:
     from ui.demo import Demo
 
     app = application()
     runner = QtRunner()
     settings.printer.out_dir = out_dir / "printed"
-    core = build_core(settings, runner)
+    core = build_core(settings, runner, hall_server=hall_server)
     try:
         report = Demo(app, core, runner, out_dir).run()
     finally:
@@ -109,14 +117,16 @@ def run_demo(settings: Settings, out_dir: Path) -> int:
     return 0
 
 
-def run_screenshots(settings: Settings, out_dir: Path) -> int:
+def run_screenshots(
+    settings: Settings, out_dir: Path, hall_server: HallServerFactory | None = None
+) -> int:
     """Render every screen and overlay, both modes, both languages, to PNG in ``out_dir``."""
     from ui.tour import save_screenshots
 
     app = application()
     runner = QtRunner()
     settings.printer.out_dir = out_dir / "printed"
-    core = build_core(settings, runner)
+    core = build_core(settings, runner, hall_server=hall_server)
     try:
         window = make_window(core)
         window.resize(1280, 960)

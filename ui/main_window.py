@@ -118,6 +118,7 @@ class MainWindow(QMainWindow):
         for screen in self.screens.values():
             screen.on_page = lambda: self.render(self.flow.state, force_announce=True)
             self.stack.addWidget(screen)
+            screen.read_back = self._read_back  # the on-screen keyboard's chosen characters
         col.addWidget(self.stack, 1)
 
         self.footer = footer = QFrame()
@@ -323,6 +324,10 @@ class MainWindow(QMainWindow):
             )
         else:
             self.overlay.dismiss()
+
+    def _read_back(self, text: str) -> None:
+        if self.guide is not None:
+            self.guide.read_back(text)
 
     def announcement(self) -> str:
         """What the voice says now: the overlay if one asks, else the screen."""

@@ -33,11 +33,12 @@ class Metrics:
     number_pt: int
     min_text_pt: int  # what the audit demands of every text
     min_target_px: int  # what the audit demands of every button
-    page_size: int  # choices per page on the choose screens (at most six in 长辈版)
+    page_size: int  # choices per page on the choose screens: pages, not a scroll area that hides
+    # choices below the fold (the 大综窗 lists every item); at most four in 长辈版
 
 
 NORMAL = Metrics(body_pt=20, title_pt=30, tile_pt=28, number_pt=96, min_text_pt=18,
-                 min_target_px=44, page_size=100)  # fmt: skip
+                 min_target_px=44, page_size=12)  # fmt: skip
 ELDER = Metrics(body_pt=28, title_pt=40, tile_pt=36, number_pt=140, min_text_pt=26,
                 min_target_px=60, page_size=4)  # fmt: skip
 

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from contract import vocab
 from kiosk import print_jobs
 from kiosk.hall_client import HallUnavailable
 from kiosk.journeys.ticket import TicketJourney
@@ -18,11 +19,10 @@ from kiosk.visit import Message, Problem, Screen, Visit
 
 log = logging.getLogger(__name__)
 
-CASE_CONDITIONS = ("tried_normal_channel", "overlapping_duties", "policy_room")
-CASE_CATEGORIES = ("跨部门协调", "政策不明确", "历史遗留问题", "证明材料", "系统平台问题",
-                   "办理时限", "其他")  # as the hall server's default list  # fmt: skip
+CASE_CONDITIONS = tuple(vocab.CASE_CONDITIONS)
+CASE_CATEGORIES = vocab.DEFAULT_CASE_CATEGORIES
 """Built-in categories; the server's list (``GET /api/v1/cases/options``) replaces them."""
-PHONE = re.compile(r"^1[3-9]\d{9}$")
+PHONE = re.compile(vocab.MOBILE_PATTERN)
 OPTIONS_REFRESH_S = 60.0  # ask the hall server for its categories at most this often
 
 

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from contract import vocab
 from devices.idcard.card import IdCard
 from kiosk.hall_client import HallError, HallUnavailable
 from kiosk.identity import Holder
@@ -17,13 +18,13 @@ from kiosk.visit import Message, Problem, Screen, Visit
 
 log = logging.getLogger(__name__)
 
-LEVELS = ("very_satisfied", "satisfied", "basic", "dissatisfied", "very_dissatisfied")
-BAD_LEVELS = ("dissatisfied", "very_dissatisfied")  # 差评: reasons required, followed up
+LEVELS = vocab.LEVELS
+BAD_LEVELS = vocab.BAD_LEVELS  # 差评: reasons required, followed up
 
-RATING_REASONS = ("态度", "效率", "一次性告知不到位", "多次跑动", "环境", "其他")
+RATING_REASONS = vocab.DEFAULT_RATING_REASONS
 """Reasons of a bad review as the hall server's default list; the server's own list
 (``GET /api/v1/ratings/options``, HALL_RATING_REASONS) replaces it when it answers."""
-RATING_COMMENT_MAX = 200  # characters; the hall server's COMMENT_MAX (hall/ratings.py)
+RATING_COMMENT_MAX = vocab.COMMENT_MAX  # characters
 COMMENT_PHRASES = ("等候时间太长", "工作人员不在窗口", "材料要求前后不一致", "系统故障没办成")
 """Quick phrases a citizen taps for the optional comment of a bad review (sent in Chinese)."""
 

@@ -90,7 +90,7 @@ class TicketJourney:
             return list(catalog.bundles)
         if group_id is None:
             return []
-        return list(catalog.services_in(group_id))
+        return list(catalog.tile_services(group_id))
 
     def materials(self) -> list[Material]:
         entry = self.entry

@@ -28,9 +28,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kiosk.catalog import DEFAULT_PATH, load_catalog
-from kiosk.errors import ConfigError
-from kiosk.identity import InvalidIdNumber, normalize_id_number
+from contract.catalog import DEFAULT_PATH, load_catalog
+from contract.errors import ConfigError
+from contract.idnumber import InvalidIdNumber, parse_id_number
 from kiosk.precheck import ocr, pipeline, verdict
 
 
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.holder_id:
         try:
-            args.holder_id = normalize_id_number(args.holder_id)
+            args.holder_id = parse_id_number(args.holder_id)
         except InvalidIdNumber as exc:
             print(f"--holder-id: not a valid ID number ({exc})", file=sys.stderr)
             return 2

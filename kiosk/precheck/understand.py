@@ -8,7 +8,7 @@ misread by one character still counts, for a little less); below a minimum score
 is ``other``. Key fields are read next to their printed labels (to the right on the same
 row, else on the line below), and checked where a check exists:
 
-- ID numbers (GB 11643) with ``kiosk.identity.normalize_id_number`` — a number whose check
+- ID numbers (GB 11643) with ``contract.idnumber.parse_id_number`` — a number whose check
   character fails is not reported as read;
 - unified social credit codes (GB 32100): 18 characters from
   ``0123456789ABCDEFGHJKLMNPQRTUWXY``, check character C18 = 31 − (Σ value × weight mod 31),
@@ -26,9 +26,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, get_args
 
+from contract.catalog import DocType
+from contract.idnumber import InvalidIdNumber, parse_id_number
 from devices.idcard.card import mask_id, mask_name
-from kiosk.catalog import DocType
-from kiosk.identity import InvalidIdNumber, normalize_id_number
 from kiosk.precheck.ocr import Box, TextLine
 
 log = logging.getLogger(__name__)
@@ -191,7 +191,7 @@ def is_credit_code(code: str) -> bool:
 def valid_id(number: str) -> str | None:
     """The canonical ID number, or None if it fails GB 11643 (length, date, check)."""
     try:
-        return normalize_id_number(number)
+        return parse_id_number(number)
     except InvalidIdNumber:
         return None
 

@@ -23,12 +23,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from kiosk.catalog import Bundle, Catalog, Material, Service
+from contract.catalog import Bundle, Catalog, Material, Service
+from contract.vocab import PrecheckOverall, PrecheckStatus
 
-Status = Literal["present_fine", "present_unreadable", "wrong_document", "missing"]
-Overall = Literal["complete", "can_queue_with_rongque", "core_missing"]
+Status = PrecheckStatus
+Overall = PrecheckOverall
 
 DOC_NAMES: dict[str, tuple[str, str]] = {
     "id_card_front": ("居民身份证（人像面）", "ID card (photo side)"),

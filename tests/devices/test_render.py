@@ -182,8 +182,6 @@ def test_truncated_commands(data: bytes) -> None:
     assert render(data).image.width == 576
 
 
-
-
 def test_font_is_found() -> None:
     path, _ = find_cjk_font()
     assert path.exists()

@@ -19,10 +19,10 @@ from hall_support import ID_HASH_KEY, FakeClock, Hall, fresh_pg_database
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.exc import IntegrityError
 
+from contract.api import TicketRequest
 from hall.app import create_app
 from hall.auth import TokenCache, token_cache
 from hall.db import SqliteWriter, add_kiosk, add_staff, hash_token, make_engine, migrate
-from hall.schemas import TicketRequest
 from hall.testing import (
     ServerProcess,
     _parse_response,

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from hall_support import Hall
 
+from contract.catalog import Catalog
+from contract.errors import ConfigError
 from hall.db import add_kiosk
 from hall.monitoring import MonitoringSettings
-from kiosk.catalog import Catalog
-from kiosk.errors import ConfigError
 
 ALL_OK = {"card_reader": "ok", "printer": "ok", "camera": "ok", "voice": "ok"}
 

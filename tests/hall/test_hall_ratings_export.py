@@ -12,11 +12,12 @@ from fastapi.testclient import TestClient
 from hall_support import ID_HASH_KEY, SHANGHAI, FakeClock
 from ratings_support import FEEDBACK_ENV, FeedbackHall, fb_fixture  # noqa: F401
 
+from contract.errors import ConfigError
+from contract.vocab import LEVELS
 from hall.app import create_app
 from hall.db import add_kiosk, add_staff, migrate
-from hall.feedback_settings import CODE_PRESETS, LEVELS
+from hall.feedback_settings import CODE_PRESETS
 from hall.workdays import WorkCalendar
-from kiosk.errors import ConfigError
 
 NATIONAL = {"very_satisfied": 1, "satisfied": 2, "basic": 3, "dissatisfied": 4,
             "very_dissatisfied": 5}  # fmt: skip

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from contract.errors import ConfigError
 from hall.workdays import WorkCalendar, calendar_from_env, parse_dates
-from kiosk.errors import ConfigError
 
 FRI = dt.date(2026, 11, 27)
 SAT = dt.date(2026, 11, 28)

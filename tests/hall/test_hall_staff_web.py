@@ -82,8 +82,10 @@ def test_a_forged_or_expired_cookie_is_refused(hall: Hall) -> None:
         "garbage",
     ]
     for value in forged:
+        hall.client.cookies.clear()  # the forged cookie alone, not beside the server's own
         hall.client.cookies.set(COOKIE_NAME, value, path="/staff")
         assert hall.client.get("/staff/kiosks.json").status_code == 401, value
+    hall.client.cookies.clear()
     hall.client.cookies.set(COOKIE_NAME, good, path="/staff")
     assert hall.client.get("/staff/kiosks.json").status_code == 200
     hall.clock.advance(seconds=SESSION_TTL_S + 1)

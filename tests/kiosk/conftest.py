@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from kiosk_fakes import FakeClock, FakeIssuer, RecordingPrinter
 
-from kiosk.catalog import Catalog, load_catalog
+from contract.catalog import Catalog, load_catalog
 from kiosk.flow import Flow
 from kiosk.runner import ImmediateRunner
 from kiosk.visit import FlowConfig

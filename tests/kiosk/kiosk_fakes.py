@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from contract.catalog import Catalog
 from devices.idcard.card import IdCard
 from devices.printer.base import PrintJob
 from devices.printer.virtual import VirtualPrinter
-from kiosk.catalog import Catalog
 from kiosk.identity import Holder
 from kiosk.tickets import Ticket
 

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from hall.embedded import EmbeddedHallServer
 from kiosk.cases import CaseService
-from kiosk.embedded import EmbeddedHall, EmbeddedHallServer
+from kiosk.embedded import EmbeddedHall
 from kiosk.hall_client import HallRejected
 from kiosk.journeys.case import CaseDraft
 from kiosk.outbox import Dispatcher, Outbox, OutboxSender

@@ -1,4 +1,4 @@
-"""kiosk/catalog.py and config/services.toml: the shipped catalog, bundle materials, and
+"""contract/catalog.py and config/services.toml: the shipped catalog, bundle materials, and
 malformed catalogs stopping start-up with the file and the key named."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.catalog import DEFAULT_PATH, Bundle, Catalog, Service, load_catalog
-from kiosk.errors import ConfigError
+from contract.catalog import DEFAULT_PATH, Bundle, Catalog, Service, load_catalog
+from contract.errors import ConfigError
 
 SIX_GROUPS = ["项目建设", "市场准入", "民生服务", "大综窗", "出件", "办不成事反映"]
 
@@ -330,3 +330,16 @@ def test_shipped_catalog_broken_by_one_edit(tmp_path: Path) -> None:
     path.write_text(text.replace('group = "market"', 'group = "markt"', 1), encoding="utf-8")
     msg = load_error(path)
     assert "'markt'" in msg and "business-license" in msg
+
+
+def test_the_any_item_tile_lists_every_item_its_counters_call(catalog: Catalog) -> None:
+    tile = [s.id for s in catalog.tile_services("general")]
+    own = [s.id for s in catalog.services_in("general")]
+    assert tile[: len(own)] == own  # its own items first
+    shared = {g.id for g in catalog.groups if g.served_by_any_item}
+    assert set(tile) == {s.id for s in catalog.services if s.group in shared}
+    assert {"business-license", "hukou-transfer", "construction-permit"} <= set(tile)
+    assert "result-pickup" not in tile and "unresolved-report" not in tile
+    assert len(tile) == len(set(tile))
+    # Other groups' tiles are unchanged.
+    assert catalog.tile_services("market") == catalog.services_in("market")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from hall.embedded import EmbeddedHallServer
 from kiosk.app import build_core
 from kiosk.settings import load_settings
 from voice.espeak import EspeakVoice
@@ -15,7 +16,7 @@ def test_no_sound_card_means_silent_and_staff_are_told(kiosk_env: dict[str, str]
     if present:
         pytest.skip("this machine has a sound card")
     settings = load_settings(environ={**kiosk_env, "KIOSK_VOICE__BACKEND": "espeak"})
-    core = build_core(settings)
+    core = build_core(settings, hall_server=EmbeddedHallServer)
     try:
         assert isinstance(core.voice, EspeakVoice)
         assert not core.voice.available

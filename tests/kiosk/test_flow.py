@@ -17,8 +17,8 @@ from kiosk_fakes import (
     invented_card,
 )
 
+from contract.catalog import Bundle, Catalog
 from devices.printer.layout import TicketPrint
-from kiosk.catalog import Bundle, Catalog
 from kiosk.flow import Flow
 from kiosk.hall_client import HallRejected, HallUnavailable
 from kiosk.visit import BUNDLES, Message, Problem, Purpose, Screen

@@ -8,6 +8,7 @@ import time
 import httpx
 
 from hall.db import add_staff
+from hall.embedded import EmbeddedHallServer
 from kiosk.app import build_core
 from kiosk.settings import load_settings
 
@@ -16,7 +17,7 @@ INTERVAL_S = 0.5
 
 def test_paper_out_reaches_the_hall_within_two_heartbeats(kiosk_env: dict[str, str]) -> None:
     settings = load_settings(environ={**kiosk_env, "KIOSK_HALL__HEARTBEAT_S": str(INTERVAL_S)})
-    core = build_core(settings)
+    core = build_core(settings, hall_server=EmbeddedHallServer)
     try:
         url = f"{core.hall.base_url}/api/v1/kiosks"  # waits until the embedded server is up
         staff = add_staff(core.hall.server.database_url, "monitor")  # type: ignore[union-attr]

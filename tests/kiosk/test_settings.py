@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.errors import ConfigError
+from contract.errors import ConfigError
 from kiosk.settings import DEFAULT_FILE, ROOT, Settings, load_settings
 
 

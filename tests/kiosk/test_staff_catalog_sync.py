@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.catalog import DEFAULT_PATH, Catalog, load_catalog
+from contract.catalog import DEFAULT_PATH, Catalog, load_catalog
+from hall.embedded import EmbeddedHallServer
 from kiosk.catalog_sync import (
     CatalogSwapper,
     CatalogSync,
@@ -18,7 +19,6 @@ from kiosk.catalog_sync import (
     last_good_path,
     read_last_good,
 )
-from kiosk.embedded import EmbeddedHallServer
 from kiosk.flow import Flow
 from kiosk.visit import Screen
 
@@ -118,7 +118,7 @@ def test_staff_remote_kiosk_starts_on_its_last_good_copy_then_takes_the_servers(
     write_last_good(settings.data_dir, old, '"old"')
     served = load_catalog().model_copy(update={"version": "2026.12-served"})
     serve(server, served)
-    core = build_core(settings)
+    core = build_core(settings, hall_server=EmbeddedHallServer)
     try:
         assert core.catalog_source in ("last_good", "server")
         deadline = time.monotonic() + 10

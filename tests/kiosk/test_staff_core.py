@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from contract.errors import ConfigError
+from hall.embedded import EmbeddedHallServer
 from kiosk.app import build_core
 from kiosk.config_store import ConfigStore
-from kiosk.errors import ConfigError
 from kiosk.settings import load_settings
 from kiosk.staff import MAX_ATTEMPTS, PinStore, StaffGate, corner_hit, pin_problem
 
@@ -106,7 +107,7 @@ def test_staff_site_file_in_the_data_dir_is_read_at_start(tmp_path: Path) -> Non
 
 def test_staff_apply_switches_reader_voice_and_timeouts_and_names_restarts() -> None:
     settings = load_settings()
-    core = build_core(settings, start_hall=False)
+    core = build_core(settings, start_hall=False, hall_server=EmbeddedHallServer)
     try:
         old_reader, old_voice = core.reader, core.voice
         new = settings.model_copy(deep=True)
@@ -142,7 +143,7 @@ def test_staff_apply_switches_reader_voice_and_timeouts_and_names_restarts() -> 
 
 def test_staff_apply_keeps_the_old_reader_when_the_new_one_cannot_open() -> None:
     settings = load_settings()
-    core = build_core(settings, start_hall=False)
+    core = build_core(settings, start_hall=False, hall_server=EmbeddedHallServer)
     try:
         old_reader = core.reader
         new = settings.model_copy(deep=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.catalog import load_catalog
+from contract.catalog import load_catalog
 from kiosk.precheck.verdict import PageSummary, slip_lines, spoken_summary, verdict_for
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from pytestqt.qtbot import QtBot
 
+from hall.embedded import EmbeddedHallServer
 from kiosk.app import KioskCore, build_core
 from kiosk.precheck import synth
 from kiosk.settings import load_settings
@@ -28,7 +29,7 @@ def runner(qapp: object) -> Iterator[QtRunner]:
 
 @pytest.fixture
 def core(runner: QtRunner) -> Iterator[KioskCore]:
-    c = build_core(load_settings(), runner)
+    c = build_core(load_settings(), runner, hall_server=EmbeddedHallServer)
     yield c
     c.close()
 

@@ -16,6 +16,7 @@ from uihelpers import click, text_of
 
 from devices.printer.render import render
 from hall.db import add_kiosk, add_staff, migrate
+from hall.embedded import EmbeddedHallServer
 from hall.testing import ServerProcess, free_port
 from kiosk.app import KioskCore, build_core
 from kiosk.settings import load_settings
@@ -46,7 +47,7 @@ def core(
     monkeypatch.setenv("KIOSK_HALL__URL", f"http://127.0.0.1:{port}")
     monkeypatch.setenv("KIOSK_HALL__TOKEN", add_kiosk(hall_db, "kiosk-07"))
     monkeypatch.setenv("KIOSK_HALL__TIMEOUT_S", "1")
-    c = build_core(load_settings(), runner)
+    c = build_core(load_settings(), runner, hall_server=EmbeddedHallServer)
     c.flow.case.sink.confirm_s = 1.0  # type: ignore[union-attr]  # the citizen's wait, shortened
     yield c
     c.close()

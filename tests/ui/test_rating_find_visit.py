@@ -19,6 +19,7 @@ from pytestqt.qtbot import QtBot
 from uihelpers import click, find_button, text_of
 
 from hall.db import add_staff
+from hall.embedded import EmbeddedHallServer
 from kiosk.app import KioskCore, build_core
 from kiosk.settings import load_settings
 from kiosk.visit import Message, Problem, Screen
@@ -39,7 +40,7 @@ def scans(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def core(runner: QtRunner, scans: Path) -> Iterator[KioskCore]:
-    c = build_core(load_settings(), runner)
+    c = build_core(load_settings(), runner, hall_server=EmbeddedHallServer)
     yield c
     c.close()
 

@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 from uihelpers import click, find_button
 
 from hall.db import add_staff
+from hall.embedded import EmbeddedHallServer
 from kiosk.app import KioskCore, build_core
 from kiosk.journeys.case import CASE_CATEGORIES
 from kiosk.journeys.rating import RATING_REASONS
@@ -26,7 +27,7 @@ CATEGORIES = ("跨部门协调", "证照办理", "其他")
 def core(runner: QtRunner, monkeypatch: pytest.MonkeyPatch) -> Iterator[KioskCore]:
     monkeypatch.setenv("HALL_RATING_REASONS", ",".join(REASONS))
     monkeypatch.setenv("HALL_CASE_CATEGORIES", ",".join(CATEGORIES))
-    c = build_core(load_settings(), runner)
+    c = build_core(load_settings(), runner, hall_server=EmbeddedHallServer)
     yield c
     c.close()
 

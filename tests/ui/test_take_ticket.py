@@ -14,6 +14,7 @@ from kiosk.identity import check_char
 from kiosk.visit import Message, Problem, Screen
 from ui.main_window import MainWindow
 from ui.messages import invalid_id_text, message_text
+from ui.screens.base import spoken_lines
 
 
 def _server_ticket(core: KioskCore, ticket_id: str) -> dict:
@@ -56,8 +57,14 @@ def test_card_ticket_printed_number_matches_server(
     assert server["number"] in printed.text.replace(" ", "")
     assert flow.state.print_job.png_path.exists()
 
+    # One rule for a missed call, from the catalog: printed, shown and spoken alike.
+    rule = flow.catalog.missed_call_rule
+    assert rule.rstrip("。") in "".join(printed.text.split())
     click(qtbot, window, "finish")
     assert flow.state.screen is Screen.THANKS
+    assert text_of(window, "missed_call_rule") == rule
+    spoken = "".join(spoken_lines(window.current_screen()))  # what the voice reads here
+    assert rule in spoken
     click(qtbot, window, "thanks_home")
     assert (
         flow.state.screen is Screen.HOME and flow.state.ticket is None and flow.state.holder is None

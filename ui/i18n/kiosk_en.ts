@@ -351,6 +351,13 @@
     </message>
 </context>
 <context>
+    <name>HandwritingPad</name>
+    <message>
+        <source>手写板：请用手指在这里写一个字</source>
+        <translation>Writing pad: write one character here with your finger</translation>
+    </message>
+</context>
+<context>
     <name>HomeScreen</name>
     <message>
         <source>您好！请选择要办理的业务</source>
@@ -417,6 +424,109 @@
     <message>
         <source>{group}：请选择事项</source>
         <translation>{group}: choose an item</translation>
+    </message>
+</context>
+<context>
+    <name>Keyboard</name>
+    <message>
+        <source>屏幕键盘：拼音、手写、字母和数字</source>
+        <translation>On-screen keyboard: pinyin, handwriting, letters and digits</translation>
+    </message>
+    <message>
+        <source>拼音</source>
+        <translation>Pinyin</translation>
+    </message>
+    <message>
+        <source>手写</source>
+        <translation>Handwriting</translation>
+    </message>
+    <message>
+        <source>ABC/123</source>
+        <translation>ABC/123</translation>
+    </message>
+    <message>
+        <source>字母和数字</source>
+        <translation>Letters and digits</translation>
+    </message>
+    <message>
+        <source>收起键盘</source>
+        <translation>Close keyboard</translation>
+    </message>
+    <message>
+        <source>上一页候选字</source>
+        <translation>Previous candidates</translation>
+    </message>
+    <message>
+        <source>下一页候选字</source>
+        <translation>More candidates</translation>
+    </message>
+    <message>
+        <source>撤销一笔</source>
+        <translation>Undo stroke</translation>
+    </message>
+    <message>
+        <source>重写</source>
+        <translation>Rewrite</translation>
+    </message>
+    <message>
+        <source>逗号</source>
+        <translation>Comma</translation>
+    </message>
+    <message>
+        <source>句号</source>
+        <translation>Full stop</translation>
+    </message>
+    <message>
+        <source>问号</source>
+        <translation>Question mark</translation>
+    </message>
+    <message>
+        <source>叹号</source>
+        <translation>Exclamation mark</translation>
+    </message>
+    <message>
+        <source>顿号</source>
+        <translation>Enumeration comma</translation>
+    </message>
+    <message>
+        <source>空格</source>
+        <translation>Space</translation>
+    </message>
+    <message>
+        <source>删除</source>
+        <translation>Delete</translation>
+    </message>
+    <message>
+        <source>拼音（不可用）</source>
+        <translation>Pinyin (unavailable)</translation>
+    </message>
+    <message>
+        <source>手写（不可用）</source>
+        <translation>Handwriting (unavailable)</translation>
+    </message>
+    <message>
+        <source>已到字数上限（{n}字）</source>
+        <translation>Limit reached ({n} characters)</translation>
+    </message>
+    <message>
+        <source>第{n}个：{text}</source>
+        <translation>Choice {n}: {text}</translation>
+    </message>
+    <message>
+        <source>中文输入正在准备，请稍等；现在可以输入字母和数字。</source>
+        <translation>Chinese input is getting ready; letters and digits work now.</translation>
+    </message>
+    <message>
+        <source>中文输入暂时不能用，请用字母和数字键。</source>
+        <translation>Chinese input is not available now; please use the letter and digit keys.</translation>
+    </message>
+    <message>
+        <source>拼音输入暂时不能用，可以用手写。</source>
+        <translation>Pinyin is not available now; you can write by hand.</translation>
+    </message>
+    <message>
+        <source>手写输入暂时不能用，可以用拼音。</source>
+        <translation>Handwriting is not available now; you can use pinyin.</translation>
     </message>
 </context>
 <context>
@@ -802,7 +912,7 @@
     </message>
     <message>
         <source>还没有设置工作人员密码。请管理员在本机终端运行 python -m kiosk --staff-setup，24 小时内在这里设置。</source>
-        <translation>No staff PIN is set yet. An administrator runs python -m kiosk --staff-setup on this kiosk's console; then set it here within 24 hours.</translation>
+        <translation>No staff PIN is set yet. An administrator runs python -m kiosk --staff-setup on this kiosk&apos;s console; then set it here within 24 hours.</translation>
     </message>
 </context>
 <context>
@@ -1178,6 +1288,10 @@
         <translation>Please tell us what was wrong (choose one or more)</translation>
     </message>
     <message>
+        <source>请写下您的意见</source>
+        <translation>Please write your comment</translation>
+    </message>
+    <message>
         <source>态度</source>
         <translation>Attitude</translation>
     </message>
@@ -1236,6 +1350,10 @@
     <message>
         <source>提交评价</source>
         <translation>Submit rating</translation>
+    </message>
+    <message>
+        <source>用键盘写（拼音、手写）</source>
+        <translation>Write with the keyboard (pinyin, handwriting)</translation>
     </message>
     <message>
         <source>差评会由专人核实、整改并回复。</source>
@@ -1429,8 +1547,8 @@
         <translation>Thank you</translation>
     </message>
     <message>
-        <source>请留意大厅屏幕和广播叫号。过号请到服务台咨询。</source>
-        <translation>Watch the hall screens and listen for your number. If you miss it, ask at the help desk.</translation>
+        <source>请留意大厅屏幕和广播叫号。</source>
+        <translation>Watch the hall screens and listen for your number.</translation>
     </message>
     <message>
         <source>返回首页</source>

@@ -82,6 +82,8 @@ class ScreenBase(QWidget):
         self.flow = flow
         self.page = 0  # 长辈版 shows choices a few at a time
         self.on_page: Callable[[], None] = lambda: None  # set by the window: re-render, speak
+        # set by the window: the voice guide reads back characters chosen on the keyboard
+        self.read_back: Callable[[str], None] = lambda text: None
         self.outer = QVBoxLayout(self)
         self.outer.setContentsMargins(40, 24, 40, 24)
         self.outer.setSpacing(18)
@@ -106,7 +108,7 @@ class ScreenBase(QWidget):
         self.page = 0
 
     def paginate(self, items: Sequence[T]) -> list[T]:
-        """The choices of the current page (all of them in normal mode)."""
+        """The choices of the current page."""
         size = self.page_size()
         pages = max(1, -(-len(items) // size))
         self.page = max(0, min(self.page, pages - 1))

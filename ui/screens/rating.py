@@ -3,6 +3,8 @@ the five levels with faces, reasons and an optional comment for a bad review, th
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QCoreApplication, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout
@@ -20,6 +22,9 @@ from kiosk.visit import Message, Problem, State
 from ui.messages import message_text
 from ui.screens.base import ScreenBase
 from ui.widgets import button, clear_layout, label
+
+if TYPE_CHECKING:
+    from ui.keyboard import Keyboard
 
 REASONS = RATING_REASONS  # built in; the flow holds the hall server's list once fetched
 
@@ -210,11 +215,30 @@ class RateReasonsScreen(ScreenBase):
         self.tail.setSpacing(16)
         self.outer.insertWidget(2, self.comment)
         self.outer.insertLayout(3, self.tail)
+        # the on-screen keyboard (拼音/手写/ABC) for the comment: built when first asked for
+        self.keyboard: Keyboard | None = None
 
     def reset(self) -> None:
         super().reset()
         self.comment.clear()
         self.comment.setMaxLength(self.flow.rating.comment_max)
+        if self.keyboard is not None:
+            self.keyboard.reset()  # nothing half typed outlives the visit
+            self.keyboard.hide()
+
+    def _show_keyboard(self, show: bool) -> None:
+        if self.keyboard is None:
+            from ui.keyboard import Keyboard  # imported on first use: start-up stays as fast
+
+            self.keyboard = Keyboard()
+            self.keyboard.speak.connect(lambda text: self.read_back(text))
+            self.keyboard.close_requested.connect(lambda: self._show_keyboard(False))
+            self.outer.insertWidget(3, self.keyboard)  # under the comment field
+        if show:
+            self.keyboard.attach(self.comment, self.flow.rating.comment_max)
+        self.keyboard.setVisible(show)
+        self.flow.touch()
+        self.on_page()  # re-render: while typing, only the comment and 提交 are shown
 
     def render(self, state: State) -> None:
         draft = state.rating
@@ -223,6 +247,16 @@ class RateReasonsScreen(ScreenBase):
         clear_layout(self.tail)
         reasons = draft.reasons if draft else ()
         phrases = draft.phrases if draft else ()
+        typing = self.keyboard is not None and self.keyboard.isVisibleTo(self)
+        if typing and not state.elder:  # typing the comment
+            self.title.setText(self.tr("请写下您的意见"))
+            if state.message:
+                self.tail.addWidget(label(rating_message_text(state.message), role="warning",
+                                          name="rating_message"))  # fmt: skip
+            self.tail.addWidget(button(self.tr("提交评价"), self._submit, name="rating_submit"))
+            return
+        if self.keyboard is not None:
+            self.keyboard.hide()
         names = {"态度": self.tr("态度"), "效率": self.tr("效率"),
                  "一次性告知不到位": self.tr("一次性告知不到位"), "多次跑动": self.tr("多次跑动"),
                  "环境": self.tr("环境"), "其他": self.tr("其他")}  # fmt: skip
@@ -261,6 +295,9 @@ class RateReasonsScreen(ScreenBase):
                 self.tr("其他意见（可不填，最多{n}字）：").format(n=self.flow.rating.comment_max),
                 name="rating_comment_label"))  # fmt: skip
             self.comment.setPlaceholderText(self.tr("在这里输入"))
+            self.body.addWidget(button(self.tr("用键盘写（拼音、手写）"),
+                                       lambda: self._show_keyboard(True), role="secondary",
+                                       name="rating_open_keyboard"))  # fmt: skip
         if state.message:
             self.tail.addWidget(
                 label(rating_message_text(state.message), role="warning", name="rating_message")

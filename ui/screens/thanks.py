@@ -15,10 +15,14 @@ class ThanksScreen(ScreenBase):
         super().__init__(flow)
         self.hint = label("")
         self.body.addWidget(self.hint)
+        self.rule = label("", name="missed_call_rule")
+        self.body.addWidget(self.rule)
         self.home_button = button("", self.flow.home, name="thanks_home")
         self.body.addWidget(self.home_button)
 
     def render(self, state: State) -> None:
         self.title.setText(self.tr("感谢使用"))
-        self.hint.setText(self.tr("请留意大厅屏幕和广播叫号。过号请到服务台咨询。"))
+        self.hint.setText(self.tr("请留意大厅屏幕和广播叫号。"))
+        catalog = self.flow.catalog  # the missed-call rule is the hall's, from the catalog
+        self.rule.setText(catalog.missed_call_rule if self.zh() else catalog.missed_call_rule_en)
         self.home_button.setText(self.tr("返回首页"))

@@ -1,0 +1,8 @@
+"""What the kiosk and the hall server must agree on, kept once: the service catalog and its
+loader errors, the request and response bodies of the hall API, the rating and case
+vocabularies and limits, ID-number validation and the keyed hash.
+
+Pure: pydantic models, constants and functions. No Qt, no FastAPI, no SQLAlchemy, no HTTP;
+the only I/O is ``contract.catalog.load_catalog`` reading the file it is given. It imports
+none of ``kiosk``, ``hall``, ``ui``, ``devices``, ``voice`` (import-linter checks this).
+"""

@@ -1,0 +1,102 @@
+"""A bad review's comment written on the on-screen keyboard in pinyin (and by hand) reaches
+the real hall server with the rating; the keyboard forgets it all when the visit ends."""
+
+from __future__ import annotations
+
+import httpx
+from pytestqt.qtbot import QtBot
+from test_accessibility import audit
+from test_keyboard import draw
+from uihelpers import click, find_button
+
+from hall.db import add_staff
+from kiosk.app import KioskCore
+from kiosk.visit import Screen
+from ui.keyboard import PINYIN
+from ui.main_window import MainWindow
+from ui.screens.rating import RateReasonsScreen
+
+
+def test_a_comment_typed_in_pinyin_arrives_with_the_rating(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
+    flow = core.flow
+    spoken: list[str] = []
+    screen = window.screens[Screen.RATE_REASONS]
+    assert isinstance(screen, RateReasonsScreen)
+    assert screen.keyboard is None  # not built at start-up: the kiosk starts as fast as before
+
+    click(qtbot, window, "tile_rating")
+    click(qtbot, window, "rate_self_service")
+    click(qtbot, window, "level_very_dissatisfied")
+    assert flow.state.screen is Screen.RATE_REASONS
+    click(qtbot, window, "reason_0")  # 态度
+    assert screen.keyboard is None  # the keyboard waits to be asked for
+    click(qtbot, window, "rating_open_keyboard")
+    kb = screen.keyboard
+    assert kb is not None
+    kb.speak.connect(spoken.append)
+    qtbot.waitUntil(lambda: kb.isVisible() and kb.ready, timeout=60_000)
+    assert kb.mode == PINYIN
+    assert "屏幕键盘" in window.announcement()  # read as one thing, not forty keys
+
+    guide = window.guide
+    assert guide is not None
+    guide.normal_mode = True  # the hall turned voice on: chosen words are read back
+    said_before = guide.last
+    for ch in "banbuchengshi":
+        click(qtbot, kb, f"kb_key_{ch}")
+    click(qtbot, kb, "kb_cand_0")
+    qtbot.waitUntil(lambda: "办不成事" in guide.voice.spoken, timeout=5000)  # type: ignore[attr-defined]
+    assert guide.last == said_before  # 重听 still repeats the screen, not the typing
+    guide.normal_mode = False
+    click(qtbot, kb, "kb_punct_0")  # ，
+    click(qtbot, kb, "kb_mode_handwriting")
+    draw(qtbot, kb, "大")
+    top = [b.text() for b in kb.candidate_buttons if b.isVisible()]
+    click(qtbot, kb, f"kb_cand_{top.index('大')}")
+    assert screen.comment.text() == "办不成事，大"
+    assert spoken == ["办不成事", "，", "大"]  # the keyboard offers each choice
+    assert "大" not in guide.voice.spoken  # type: ignore[attr-defined]  # voice off: not said
+
+    click(qtbot, window, "rating_submit")
+    qtbot.waitUntil(lambda: flow.state.rating.result == "confirmed", timeout=10_000)
+    token = add_staff(core.hall.server.database_url, "window-16")  # type: ignore[union-attr]
+    auth = {"Authorization": f"Bearer {token}"}
+    exported = httpx.get(f"{core.hall.base_url}/api/v1/ratings/export?format=json",
+                         headers=auth).json()  # fmt: skip
+    [record] = exported
+    assert record["satisfaction"] == "非常不满意" and record["text"] == "办不成事，大"
+
+    # the next visit: nothing of this one's typing is left
+    click(qtbot, window, "rating_home")
+    click(qtbot, window, "tile_rating")
+    click(qtbot, window, "rate_self_service")
+    click(qtbot, window, "level_very_dissatisfied")
+    assert screen.comment.text() == "" and not kb.isVisible()
+    assert kb.field is None and not kb.composition.composing and kb.pad.strokes == []
+
+
+def test_the_rating_screen_with_the_keyboard_open_passes_the_audit(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
+    """The accessibility audit of the whole window (tests/ui/test_accessibility.py) with
+    the keyboard open in both Chinese modes: everything fits, nothing is squeezed."""
+    click(qtbot, window, "tile_rating")
+    click(qtbot, window, "rate_self_service")
+    click(qtbot, window, "level_very_dissatisfied")
+    click(qtbot, window, "rating_open_keyboard")
+    screen = window.screens[Screen.RATE_REASONS]
+    assert isinstance(screen, RateReasonsScreen) and screen.keyboard is not None
+    kb = screen.keyboard
+    qtbot.waitUntil(lambda: kb.isVisible() and kb.ready, timeout=60_000)
+    for ch in "shebaoka":
+        click(qtbot, kb, f"kb_key_{ch}")
+    # the screen re-rendered for typing: its new 提交 button shown (and the old one gone)
+    qtbot.waitUntil(lambda: find_button(window, "rating_submit") is not None)
+    assert audit("rating_keyboard_pinyin", window, elder=False) == []
+    click(qtbot, kb, "kb_mode_handwriting")
+    draw(qtbot, kb, "口")
+    assert audit("rating_keyboard_handwriting", window, elder=False) == []
+    assert screen.comment.isVisible() and find_button(window, "rating_submit") is not None
+    assert window.current_screen().title.text() == "请写下您的意见"  # typing the comment
