@@ -42,6 +42,7 @@ from hall.events import make_event_hub
 from hall.feedback import feedback_router
 from hall.help import router as help_router
 from hall.monitoring import router as monitoring_router
+from hall.offline import router as offline_router
 from hall.numbering import DEFAULT_TIMEZONE
 from hall.precheck import router as precheck_router
 from hall.privacy import resolve_id_hash_key
@@ -177,6 +178,7 @@ def create_app(
     app.include_router(precheck_router)
     app.include_router(feedback_router(app))
     app.include_router(monitoring_router)
+    app.include_router(offline_router)
     app.include_router(catalog_router)
     app.include_router(staff_web_router)
     app.include_router(counter_web_router)

@@ -19,6 +19,7 @@ class Ticket:
     issued_at: dt.datetime
     priority: bool = False
     masked_name: str = ""
+    offline: bool = False  # issued by the kiosk from its number lease (``kiosk.offline``)
 
     @classmethod
     def from_api(cls, body: dict[str, Any]) -> Ticket:
@@ -40,5 +41,6 @@ class Ticket:
 
     @property
     def qr_data(self) -> str:
-        """What the ticket's QR carries: the ticket id, for status look-up and rating."""
+        """What the ticket's QR carries: the ticket id, for status look-up and rating (an
+        offline ticket's id is its outbox key; it has no server id until it is synced)."""
         return f"HALLTICKET:{self.id}"
