@@ -142,9 +142,11 @@ class HallClient:
         priority: bool = False,
         language: str = "zh",
         connect_timeout_s: float | None = None,
+        read_timeout_s: float | None = None,
     ) -> Ticket:
-        """``connect_timeout_s``: give up connecting sooner than ``timeout_s`` (the offline
-        issuer's fast failover: an unreachable server costs the citizen at most that)."""
+        """``connect_timeout_s``/``read_timeout_s``: give up sooner than ``timeout_s`` (the
+        offline issuer's fast failover: an unreachable or hung server costs the citizen at
+        most that before a ticket from the reserve)."""
         body: dict[str, Any] = {
             "service_id": service_id,
             "idempotency_key": idempotency_key,
@@ -153,9 +155,11 @@ class HallClient:
         }
         if holder is not None:
             body["holder"] = _holder(holder)
-        timeout = (
-            httpx.Timeout(self.timeout_s, connect=connect_timeout_s) if connect_timeout_s else None
-        )
+        timeout = None
+        if connect_timeout_s or read_timeout_s:
+            timeout = httpx.Timeout(
+                self.timeout_s, connect=connect_timeout_s, read=read_timeout_s or self.timeout_s
+            )
         out = self._call(
             "POST", "/api/v1/tickets", _api().TicketOut, _api().TicketRequest, body, timeout
         )

@@ -12,8 +12,10 @@ and putting the offline ticket into the outbox happen in ONE transaction
 a number is never issued twice and an issued ticket is never lost.
 
 ``OfflineIssuer`` is what the ticket journey issues through: the hall server first (with a
-short connect timeout), and on ``HallUnavailable`` — or at once when the kiosk already
-knows it is offline — a ticket from the reserve. Such a ticket says so on paper
+short connect timeout, 0.75 s, and a short answer timeout, 1 s), and on ``HallUnavailable``
+— or at once when the kiosk already knows it is offline — a ticket from the reserve. (A
+server that answers later than 1 s may have issued a ticket nobody holds: it is called and
+marked 过号 like any citizen who left; the citizen holds a valid offline number.) Such a ticket says so on paper
 ("离线取号"); it has no people-ahead count. The outbox delivers it to
 ``POST /api/v1/tickets/offline`` exactly once (idempotent by its key) with its real issue
 time; the server queues it by that time.
@@ -164,6 +166,7 @@ class OfflineIssuer:
         catalog: Callable[[], Catalog],
         *,
         connect_timeout_s: float = 0.75,
+        read_timeout_s: float = 1.0,
         now: Callable[[], dt.datetime] = _utc_now,
         alert: Callable[[str], None] = lambda code: None,
         kick: Callable[[], None] = lambda: None,
@@ -172,6 +175,7 @@ class OfflineIssuer:
         self.reserve = reserve
         self.catalog = catalog
         self.connect_timeout_s = connect_timeout_s
+        self.read_timeout_s = read_timeout_s
         self.now = now
         self.alert = alert
         self.kick = kick
@@ -196,6 +200,7 @@ class OfflineIssuer:
                 ticket = self.hall.issue_ticket(
                     service_id, idempotency_key, holder, priority, language,
                     connect_timeout_s=self.connect_timeout_s,
+                    read_timeout_s=self.read_timeout_s if self.reserve is not None else None,
                 )  # fmt: skip
             except ReserveExhausted:
                 raise
