@@ -42,8 +42,8 @@ from hall.events import make_event_hub
 from hall.feedback import feedback_router
 from hall.help import router as help_router
 from hall.monitoring import router as monitoring_router
-from hall.offline import router as offline_router
 from hall.numbering import DEFAULT_TIMEZONE
+from hall.offline import router as offline_router
 from hall.precheck import router as precheck_router
 from hall.privacy import resolve_id_hash_key
 from hall.schemas import CounterStatus, TransferRequest

@@ -57,7 +57,7 @@ def lease_numbers(
     queue: Queue = app.state.queue
     group = next((g for g in queue.catalog.groups if g.id == group_id), None)
     if group is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail="unknown window group")
+        raise HTTPException(422, detail="unknown window group")
     day = service_day(now, queue.tz)
     period = numbering_period(group.daily_reset, day)
     with transaction(app.state.engine) as session:
@@ -117,15 +117,17 @@ def insert_offline(
         if not lease.first_seq <= req.seq <= lease.last_seq:
             raise HTTPException(status.HTTP_409_CONFLICT, detail="number outside the lease")
         entry = next(
-            (e for e in (*queue.catalog.services, *queue.catalog.bundles) if e.id == req.service_id),
+            (
+                e
+                for e in (*queue.catalog.services, *queue.catalog.bundles)
+                if e.id == req.service_id
+            ),
             None,
         )
         if entry is None or entry.group != lease.window_group:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_ENTITY, detail="service not of the lease's group"
-            )
+            raise HTTPException(422, detail="service not of the lease's group")
         if req.issued_at > now + MAX_CLOCK_SKEW:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail="issued in the future")
+            raise HTTPException(422, detail="issued in the future")
         if service_day(req.issued_at, queue.tz) != lease.service_day:
             raise HTTPException(status.HTTP_409_CONFLICT, detail="lease of another day")
         ticket = Ticket(

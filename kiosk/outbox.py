@@ -99,9 +99,7 @@ class Outbox:
         with self._lock:
             return self.put_in(self._db, kind, key, payload)
 
-    def put_in(
-        self, db: sqlite3.Connection, kind: str, key: str, payload: dict[str, Any]
-    ) -> bool:
+    def put_in(self, db: sqlite3.Connection, kind: str, key: str, payload: dict[str, Any]) -> bool:
         """``put`` inside a transaction of ``transaction()`` (with what else it changes)."""
         text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
         if _PLAIN_ID.search(text):
@@ -155,7 +153,7 @@ class Outbox:
         return [Message(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5]) for r in rows]
 
     def state(self, key: str) -> str | None:
-        """"waiting" (not yet confirmed), "dead" (refused for good) or None (not stored:
+        """ "waiting" (not yet confirmed), "dead" (refused for good) or None (not stored:
         never put, or confirmed and removed)."""
         with self._lock:
             row = self._db.execute("SELECT dead FROM outbox WHERE key = ?", (key,)).fetchone()
