@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from kiosk.catalog import Catalog
+from contract.catalog import Catalog
 from kiosk.events import Event
 from kiosk.journeys.case import CaseJourney, CaseSink
 from kiosk.journeys.help import HelpJourney

@@ -145,7 +145,7 @@ def test_the_any_item_tile_pages_through_every_item(
     """The 大综窗 lists every item: in pages with 上一页/下一页, not below the fold."""
     click(qtbot, window, "tile_ticket")
     click(qtbot, window, "group_general")
-    everything = [s.id for s in core.flow.entries()]
+    everything = [s.id for s in core.flow.ticket.entries()]
     assert len(everything) > 12  # more than a page: the test means something
     seen: list[str] = []
 

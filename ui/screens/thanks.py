@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kiosk.flow import Flow
 from kiosk.visit import State
+from ui.language import local
 from ui.screens.base import ScreenBase
 from ui.widgets import button, label
 
@@ -24,5 +25,5 @@ class ThanksScreen(ScreenBase):
         self.title.setText(self.tr("感谢使用"))
         self.hint.setText(self.tr("请留意大厅屏幕和广播叫号。"))
         catalog = self.flow.catalog  # the missed-call rule is the hall's, from the catalog
-        self.rule.setText(catalog.missed_call_rule if self.zh() else catalog.missed_call_rule_en)
+        self.rule.setText(local(catalog, "missed_call_rule", self.flow.language))
         self.home_button.setText(self.tr("返回首页"))

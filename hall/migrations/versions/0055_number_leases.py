@@ -1,7 +1,7 @@
 """Number leases: blocks of queue numbers a kiosk issues offline tickets from (issue 14).
 
 Revision ID: 0055
-Revises: 0045
+Revises: 0050
 Create Date: 2026-12-02
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from hall.models import UTCDateTime
 
 revision: str = "0055"
-down_revision: str | None = "0045"
+down_revision: str | None = "0050"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
