@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import socket
@@ -51,6 +52,7 @@ def _figures(samples: list[float]) -> dict[str, Any]:
 
 def run(samples: int) -> dict[str, Any]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    logging.basicConfig(level=logging.ERROR)  # every offline sample logs the refused connection
     from kiosk.app import build_core
     from kiosk.settings import load_settings
 
@@ -92,6 +94,7 @@ def run(samples: int) -> dict[str, Any]:
         out["killed_unaware"] = _figures(unaware)
         out["offline_known"] = _figures([citizen() for _ in range(samples)])
         with socket.socket() as hung:  # accepts (the backlog), never answers
+            hung.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             hung.bind(("127.0.0.1", port))
             hung.listen(64)
             stalled = []
