@@ -27,6 +27,7 @@ from kiosk.offline import KIND
 from kiosk.settings import load_settings
 from kiosk.visit import Screen
 from ui.main_window import MainWindow
+from ui.messages import message_text
 from ui.runner import QtRunner
 
 
@@ -118,3 +119,24 @@ def test_server_killed_confirm_prints_an_offline_ticket_that_syncs_once_in_order
     assert len(rows) == 1  # arrived once
     stored = dt.datetime.fromisoformat(rows[0][0]).replace(tzinfo=dt.UTC)
     assert abs(stored - ticket.issued_at) < dt.timedelta(milliseconds=1)  # its real time
+
+
+def test_reserve_exhausted_the_citizen_is_told_plainly_and_staff_alerted(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
+    """No server ever reached (so nothing leased): no ticket, a plain reason, the help
+    desk, and a staff alert — within the same 2 s."""
+    flow = core.flow
+    click(qtbot, window, "tile_ticket")
+    click(qtbot, window, "group_market")
+    click(qtbot, window, "entry_business-license")
+    core.present_virtual_card(core.virtual_cards()[0][0])
+    qtbot.waitUntil(lambda: flow.state.screen is Screen.NOTICE)
+    started = time.monotonic()
+    click(qtbot, window, "confirm_notice")
+    qtbot.waitUntil(lambda: flow.state.message is not None, timeout=2_000)
+    assert time.monotonic() - started < 2.0
+    assert flow.state.message.detail == "reserve_exhausted" and flow.state.ticket is None
+    shown = message_text(flow.state.message)
+    assert "备用号码也已用完" in shown and "服务台" in shown
+    qtbot.waitUntil(lambda: "offline:reserve_exhausted" in [c for _, c in core.alerts])
