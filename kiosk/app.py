@@ -465,7 +465,10 @@ def build_core(
     outbox = Outbox(data_dir / "outbox.sqlite3")
     ratings = RatingService(hall, outbox, scan=scanner.capture)
     cases = CaseService(hall, outbox)
-    reserve = Reserve(outbox) if settings.hall.offline_block else None
+    # offline tickets need a server that can be gone while the kiosk runs: remote mode only
+    # (the embedded server lives and dies with this process)
+    offline = settings.hall.mode == "remote" and settings.hall.offline_block > 0
+    reserve = Reserve(outbox) if offline else None
     issuer = OfflineIssuer(
         hall, reserve, lambda: flow.visit.catalog,
         connect_timeout_s=settings.hall.offline_connect_s,

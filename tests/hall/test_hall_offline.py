@@ -82,3 +82,16 @@ def test_offline_numbers_are_checked_against_the_kiosks_own_lease(hall: Hall) ->
     _offline(hall, lease, 2, now, "theirs", token=other, expect=409)  # not kiosk-2's lease
     _offline(hall, lease, 2, now - dt.timedelta(days=1), "day-before", expect=409)
     _offline(hall, lease, 2, now + dt.timedelta(hours=2), "future", expect=422)
+
+
+def test_monitoring_shows_a_kiosk_issuing_offline_and_its_backlog(hall: Hall) -> None:
+    """The kiosk's heartbeat (kiosk/heartbeat.py offline_alerts) on the staff's list."""
+    body = {"version": "0.1.0", "interval_s": 10, "outbox_backlog": 3,
+            "alerts": ["offline:issuing", "offline:backlog", "offline:reserve_exhausted"]}  # fmt: skip
+    resp = hall.client.post("/api/v1/kiosks/kiosk-1/heartbeat", json=body, headers=hall.kiosk())
+    assert resp.status_code == 200, resp.text
+    [kiosk] = hall.client.get("/api/v1/kiosks", headers=hall.staff()).json()
+    assert kiosk["state"] == "problem" and kiosk["outbox_backlog"] == 3
+    assert "连不上叫号服务器，正在离线取号（用预留号码）" in kiosk["problems"]
+    assert "离线号票待补传到服务器" in kiosk["problems"]
+    assert "离线预留号码已用完，群众被引导到服务台取号" in kiosk["problems"]
