@@ -5,13 +5,38 @@ issue time, and counters call it like any other. Real app on a real SQLite file.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from hall_support import Hall
+import pytest
+from fastapi.testclient import TestClient
+from hall_support import ID_HASH_KEY, FakeClock, Hall, fresh_pg_database
 
-from hall.db import add_kiosk
+from hall.app import create_app
+from hall.db import add_kiosk, add_staff, migrate
 
 MARKET = "business-license"  # group market, prefix B, counters 5–9
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def hall(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> Iterator[Hall]:
+    """The conftest's ``hall``, on SQLite and on PostgreSQL (its own issuing fast path
+    increments the same sequence row a lease advances)."""
+
+    def run(db_url: str) -> Iterator[Hall]:
+        migrate(db_url)
+        kiosk_token = add_kiosk(db_url, "kiosk-1")
+        staff_token = add_staff(db_url, "王*")
+        app = create_app(db_url, clock=clock, id_hash_key=ID_HASH_KEY, migrate_schema=False)
+        with TestClient(app) as client:
+            yield Hall(client, tmp_path, db_url, clock, kiosk_token, staff_token)
+
+    if request.param == "sqlite":
+        yield from run(f"sqlite:///{tmp_path / 'hall.sqlite3'}")
+    else:
+        with fresh_pg_database("hall_offline") as url:
+            yield from run(url)
 
 
 def _lease(hall: Hall, size: int = 10, kiosk: str = "kiosk-1", token: str | None = None,
