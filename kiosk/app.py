@@ -478,6 +478,12 @@ def build_core(
     dispatch = Dispatcher({"rating": ratings.send, "case": cases.send, KIND: issuer.send})
     sender = OutboxSender(outbox, dispatch, interval_s=settings.hall.outbox_retry_s)
     ratings.kick = cases.kick = issuer.kick = sender.kick
+
+    def server_back() -> None:  # the keeper saw the server again: sync at once
+        outbox.retry_now()
+        sender.kick()
+
+    issuer.back = server_back
     flow.rating.sink = ratings
     flow.case.sink = cases
     flow.precheck = make_precheck(settings, flow, scanner)

@@ -170,7 +170,10 @@ class OfflineIssuer:
         now: Callable[[], dt.datetime] = _utc_now,
         alert: Callable[[str], None] = lambda code: None,
         kick: Callable[[], None] = lambda: None,
+        back: Callable[[], None] = lambda: None,
     ) -> None:
+        """``kick``: deliver the outbox now (a ticket was put); ``back``: the server is
+        reachable again — make every waiting message due (no backoff left to sit out)."""
         self.hall = hall
         self.reserve = reserve
         self.catalog = catalog
@@ -179,13 +182,16 @@ class OfflineIssuer:
         self.now = now
         self.alert = alert
         self.kick = kick
+        self.back = back
         self.online: bool | None = None  # None: not known yet
         self.issued_offline = 0  # since start, for staff
 
     def set_online(self, online: bool) -> None:
-        if online != self.online:
+        was, self.online = self.online, online
+        if online != was:
             log.info("hall server %s", "reachable" if online else "unreachable: issuing offline")
-        self.online = online
+        if online and was is False:
+            self.back()
 
     def issue_ticket(
         self,
