@@ -129,6 +129,22 @@ def test_two_kiosks_offline_at_once_never_issue_a_number_twice(
             )
 
 
+def test_the_reserve_is_topped_up_when_half_is_used(
+    kiosks: tuple[Kiosk, Kiosk, int], hall_db: str
+) -> None:
+    a, _b, port = kiosks
+    with ServerProcess(hall_db, port=port):
+        a.keeper.round()
+        today = a.keeper.now().astimezone(a.reserve.timezone()).date()
+        assert a.reserve.remaining("market", today) == 6
+        for n in range(3):
+            a.issuer.issue_offline(MARKET, f"visit-{n}")
+        assert a.keeper.top_up() == 0  # half left: enough
+        a.issuer.issue_offline(MARKET, "visit-3")
+        assert a.keeper.top_up() == 1  # less than half: one more block
+        assert a.reserve.remaining("market", today) == 2 + 6
+
+
 def test_a_day_change_while_offline_never_uses_the_old_days_lease(
     kiosks: tuple[Kiosk, Kiosk, int], hall_db: str
 ) -> None:
