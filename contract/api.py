@@ -120,6 +120,12 @@ class OfflineTicketRequest(BaseModel):
     issued_at: AwareDatetime
     priority: bool = False
     language: Literal["zh", "en"] = "zh"
+    replaces_key: str | None = Field(
+        default=None,
+        max_length=100,
+        description="the key the kiosk first tried online: a ticket the server issued for it"
+        " after the kiosk gave up waiting is nobody's and leaves the queue (过号)",
+    )
 
 
 class TicketOut(BaseModel):

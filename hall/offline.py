@@ -14,7 +14,9 @@ them while this server was unreachable.
   (``uq_tickets_number``).
 
 Offline tickets carry no holder (no name, no ID hash): the kiosk keeps no personal data
-in its outbox.
+in its outbox. ``replaces_key``: the kiosk's online attempt for the same citizen timed out;
+if the server did issue that ticket after all, nobody holds it, and it leaves the queue
+as 过号 when the offline ticket arrives.
 """
 
 from __future__ import annotations
@@ -154,9 +156,24 @@ def insert_offline(
             session.flush()
         except IntegrityError:
             raise HTTPException(status.HTTP_409_CONFLICT, detail="number already used") from None
+        if req.replaces_key:
+            _withdraw_ghost(session, kiosk_id, req.replaces_key, now)
         out = queue.describe(ticket, session)
     log.info("offline ticket %s from kiosk %s joined the queue", out.number, kiosk_id)
     return out, True
+
+
+def _withdraw_ghost(session: Any, kiosk_id: str, key: str, now: dt.datetime) -> None:
+    """The kiosk gave up waiting for the server's answer to ``key`` and issued offline; if
+    the server did issue that ticket, nobody holds it: still waiting, it leaves the queue
+    as 过号 (no counter calls it)."""
+    ghost = session.scalars(
+        select(Ticket).where(Ticket.kiosk_id == kiosk_id, Ticket.idempotency_key == key)
+    ).first()
+    if ghost is not None and ghost.status == "waiting":
+        ghost.status = "no_show"
+        ghost.no_show_at = now
+        log.info("ticket %s of kiosk %s was never handed out: 过号", ghost.number, kiosk_id)
 
 
 @router.post(

@@ -14,8 +14,9 @@ a number is never issued twice and an issued ticket is never lost.
 ``OfflineIssuer`` is what the ticket journey issues through: the hall server first (with a
 short connect timeout, 0.75 s, and a short answer timeout, 1 s), and on ``HallUnavailable``
 — or at once when the kiosk already knows it is offline — a ticket from the reserve. (A
-server that answers later than 1 s may have issued a ticket nobody holds: it is called and
-marked 过号 like any citizen who left; the citizen holds a valid offline number.) Such a ticket says so on paper
+server that answers later than 1 s may have issued a ticket nobody holds: it is
+withdrawn (过号) when the offline ticket arrives — ``replaces_key``; the citizen holds a
+valid offline number.) Such a ticket says so on paper
 ("离线取号"); it has no people-ahead count. The outbox delivers it to
 ``POST /api/v1/tickets/offline`` exactly once (idempotent by its key) with its real issue
 time; the server queues it by that time.
@@ -65,7 +66,7 @@ CREATE TABLE IF NOT EXISTS number_leases (
 """
 
 _REQUEST_FIELDS = ("idempotency_key", "service_id", "lease_id", "seq", "issued_at", "priority",
-                   "language")  # fmt: skip
+                   "language", "replaces_key")  # fmt: skip
 
 
 class ReserveExhausted(HallUnavailable):
@@ -230,8 +231,8 @@ class OfflineIssuer:
         day = now.astimezone(self.reserve.timezone()).date()
         key = server_key(visit_key)
         payload = {"idempotency_key": key, "service_id": entry.id, "window_group": entry.group,
-                   "issued_at": now.isoformat(), "priority": priority,
-                   "language": language}  # fmt: skip
+                   "issued_at": now.isoformat(), "priority": priority, "language": language,
+                   "replaces_key": visit_key[:100]}  # fmt: skip
         stored = self.reserve.take(entry.group, day, key, payload)
         if stored is None:
             log.error("offline: no leased number of group %s left for %s", entry.group, day)
@@ -244,7 +245,7 @@ class OfflineIssuer:
 
     # -- the outbox's sender of KIND -------------------------------------------------------
     def send(self, message: Message) -> None:
-        body = {k: message.payload[k] for k in _REQUEST_FIELDS}
+        body = {k: message.payload[k] for k in _REQUEST_FIELDS if k in message.payload}
         try:
             self.hall.send_offline_ticket(body)
         except HallRejected as exc:  # refused for good: a dead letter staff see

@@ -120,3 +120,19 @@ def test_monitoring_shows_a_kiosk_issuing_offline_and_its_backlog(hall: Hall) ->
     assert "连不上叫号服务器，正在离线取号（用预留号码）" in kiosk["problems"]
     assert "离线号票待补传到服务器" in kiosk["problems"]
     assert "离线预留号码已用完，群众被引导到服务台取号" in kiosk["problems"]
+
+
+def test_a_ticket_the_kiosk_gave_up_waiting_for_leaves_the_queue(hall: Hall) -> None:
+    """The server issued it, the answer came too late, the citizen got an offline ticket:
+    the server's ticket is nobody's and is not called."""
+    lease = _lease(hall, 3)
+    ghost = hall.issue(MARKET, idempotency_key="visit-1:business-license")
+    body = {"idempotency_key": "off-1", "service_id": MARKET, "lease_id": lease["lease_id"],
+            "seq": lease["first_seq"], "issued_at": hall.clock.now.isoformat(),
+            "replaces_key": "visit-1:business-license"}  # fmt: skip
+    resp = hall.client.post("/api/v1/tickets/offline", json=body, headers=hall.kiosk())
+    assert resp.status_code == 201, resp.text
+    gone = hall.client.get(f"/api/v1/tickets/{ghost['id']}", headers=hall.staff()).json()
+    assert gone["status"] == "no_show"
+    assert hall.call_next("5")["id"] == resp.json()["id"]
+    assert hall.call_next("6") is None
