@@ -85,6 +85,51 @@ class TicketRequest(BaseModel):
     language: Literal["zh", "en"] = "zh"
 
 
+class NumberLeaseRequest(BaseModel):
+    """A kiosk asks for a block of numbers of one window group, to issue offline tickets
+    from while the hall server is unreachable (``POST /api/v1/kiosks/{id}/number-leases``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    window_group: str = Field(min_length=1, max_length=64)
+    size: int = Field(ge=1, le=200, description="how many numbers")
+
+
+class NumberLeaseOut(BaseModel):
+    """Numbers ``first_seq``…``last_seq`` of ``prefix``/``period`` are this kiosk's alone;
+    they may be used on ``service_day`` only (the hall's local day, zone ``timezone``)."""
+
+    lease_id: int
+    window_group: str
+    prefix: str
+    period: str
+    service_day: dt.date
+    first_seq: int
+    last_seq: int
+    timezone: str
+
+
+class OfflineTicketRequest(BaseModel):
+    """A ticket a kiosk issued offline from a lease, delivered when the server is back.
+    Idempotent by (kiosk, ``idempotency_key``); ``issued_at`` is when the citizen got it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    idempotency_key: str = Field(min_length=1, max_length=100)
+    service_id: str = Field(min_length=1, max_length=64, description="item or bundle id")
+    lease_id: int = Field(ge=1)
+    seq: int = Field(ge=1, le=1_000_000)
+    issued_at: AwareDatetime
+    priority: bool = False
+    language: Literal["zh", "en"] = "zh"
+    replaces_key: str | None = Field(
+        default=None,
+        max_length=100,
+        description="the key the kiosk first tried online: a ticket the server issued for it"
+        " after the kiosk gave up waiting is nobody's and leaves the queue (过号)",
+    )
+
+
 class TicketOut(BaseModel):
     """A ticket as kiosks, counters and display boards see it."""
 

@@ -47,6 +47,7 @@ from hall.help import router as help_router
 from hall.keys import resolve_keys
 from hall.monitoring import router as monitoring_router
 from hall.numbering import DEFAULT_TIMEZONE
+from hall.offline import router as offline_router
 from hall.phone import install as install_phone
 from hall.phone import router as phone_router
 from hall.phone import with_public_url
@@ -200,6 +201,7 @@ def create_app(
     app.include_router(precheck_router)
     app.include_router(feedback_router(app))
     app.include_router(monitoring_router)
+    app.include_router(offline_router)
     app.include_router(catalog_router)
     app.include_router(staff_web_router)
     app.include_router(counter_web_router)

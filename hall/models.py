@@ -139,6 +139,28 @@ class TicketSequence(Base):
     last_seq: Mapped[int] = mapped_column(Integer)
 
 
+class NumberLease(Base):
+    """A block of queue numbers leased to a kiosk for offline issuing (``hall.offline``).
+
+    The group's sequence was advanced past ``last_seq`` in the transaction that inserted
+    this row, so the server never issues these numbers itself; the kiosk may use them on
+    ``service_day`` only. A number comes back as an offline ticket at most once
+    (``uq_tickets_number``)."""
+
+    __tablename__ = "number_leases"
+    __table_args__ = (Index("ix_number_leases_kiosk", "kiosk_id", "service_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id"))
+    window_group: Mapped[str] = mapped_column(String(64))
+    prefix: Mapped[str] = mapped_column(String(8))
+    period: Mapped[str] = mapped_column(String(10))
+    service_day: Mapped[dt.date] = mapped_column(Date)
+    first_seq: Mapped[int] = mapped_column(Integer)
+    last_seq: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
 class Ticket(Base):
     """A queue ticket. ``period`` is the numbering period: ISO service day or 'perpetual'."""
 

@@ -80,6 +80,9 @@ PROBLEM_TEXTS: dict[str, str] = {
     "catalog:fetch_failed": "无法获取服务目录，正在使用旧版本",
     "disk:low": "终端磁盘空间不足",
     "clock:skew": "终端时间不准",
+    "offline:issuing": "连不上叫号服务器，正在离线取号（用预留号码）",
+    "offline:backlog": "离线号票待补传到服务器",
+    "offline:reserve_exhausted": "离线预留号码已用完，群众被引导到服务台取号",
 }
 """Problem code → sentence for staff. A device problem's code is ``device:state``; a
 kiosk's alert with the same code is the same problem. ``unknown`` states are not problems

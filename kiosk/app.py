@@ -35,6 +35,7 @@ from kiosk.guide import Guide
 from kiosk.hall_client import HallClient
 from kiosk.heartbeat import Heartbeat
 from kiosk.journeys.precheck import PrecheckJourney
+from kiosk.offline import KIND, OfflineIssuer, Reserve, ReserveKeeper
 from kiosk.outbox import Dispatcher, Outbox, OutboxSender
 from kiosk.private_files import private_dir
 from kiosk.rating import RatingService
@@ -63,6 +64,8 @@ class KioskCore:
     outbox: Outbox
     sender: OutboxSender
     heartbeat: Heartbeat | None = None
+    issuer: OfflineIssuer | None = None  # tickets: the hall server, else the number reserve
+    keeper: ReserveKeeper | None = None  # leases numbers while online (offline_block > 0)
     precheck: PrecheckJourney | None = None  # 材料预审; None when [precheck] enabled = false
     alerts: list[tuple[dt.datetime, str]] = field(default_factory=list)  # for staff, newest last
     catalog_source: str = "file"  # "file", "last_good" or "server" (remote hall mode)
@@ -249,6 +252,10 @@ class KioskCore:
             self.flow.case.sink.hall = client  # type: ignore[attr-defined]
         if self.heartbeat is not None:
             self.heartbeat.post = client.heartbeat
+        if self.issuer is not None:
+            self.issuer.hall = client
+        if self.keeper is not None:
+            self.keeper.hall = client
         if self.catalog_sync is not None:
             self.catalog_sync.stop()
             self.catalog_sync = None
@@ -284,6 +291,8 @@ class KioskCore:
         self._closed = True
         if self.heartbeat is not None:
             self.heartbeat.stop()
+        if self.keeper is not None:
+            self.keeper.stop()
         if self.catalog_sync is not None:
             self.catalog_sync.stop()
         if self.precheck is not None:
@@ -460,9 +469,25 @@ def build_core(
     outbox = Outbox(data_dir / "outbox.sqlite3")
     ratings = RatingService(hall, outbox, scan=scanner.capture)
     cases = CaseService(hall, outbox)
-    dispatch = Dispatcher({"rating": ratings.send, "case": cases.send})
+    # offline tickets need a server that can be gone while the kiosk runs: remote mode only
+    # (the embedded server lives and dies with this process)
+    offline = settings.hall.mode == "remote" and settings.hall.offline_block > 0
+    reserve = Reserve(outbox) if offline else None
+    issuer = OfflineIssuer(
+        hall, reserve, lambda: flow.visit.catalog,
+        connect_timeout_s=settings.hall.offline_connect_s,
+        alert=lambda code: runner.post(lambda: core.alert_staff(code)),
+    )  # fmt: skip
+    flow.ticket.issuer = issuer
+    dispatch = Dispatcher({"rating": ratings.send, "case": cases.send, KIND: issuer.send})
     sender = OutboxSender(outbox, dispatch, interval_s=settings.hall.outbox_retry_s)
-    ratings.kick = cases.kick = sender.kick
+    ratings.kick = cases.kick = issuer.kick = sender.kick
+
+    def server_back() -> None:  # the keeper saw the server again: sync at once
+        outbox.retry_now()
+        sender.kick()
+
+    issuer.back = server_back
     flow.rating.sink = ratings
     flow.case.sink = cases
     flow.precheck = make_precheck(settings, flow, scanner)
@@ -479,6 +504,11 @@ def build_core(
     core._start_catalog_sync(settings, catalog_etag)
     core.heartbeat = Heartbeat(core, hall.heartbeat, settings.hall.heartbeat_s, __version__)
     core.heartbeat.start()
+    core.issuer = issuer
+    if reserve is not None:
+        core.keeper = ReserveKeeper(hall, reserve, issuer, lambda: flow.visit.catalog,
+                                    settings.kiosk.id, settings.hall.offline_block)  # fmt: skip
+        core.keeper.start()
     flow.staff_alert.connect(core.alert_staff)
     if not voice.available:
         core.alert_staff("voice:silent")

@@ -126,6 +126,7 @@ class HallClient:
         answer: type[BaseModel] | TypeAdapter[Any],
         request: type[BaseModel] | None = None,
         body: dict[str, Any] | None = None,
+        timeout: httpx.Timeout | None = None,
     ) -> Any:
         """One request whose body is built with the contract's ``request`` model and whose
         answer is validated with ``answer``; returns the validated answer."""
@@ -136,7 +137,8 @@ class HallClient:
             except ValidationError as exc:  # what the server would refuse: not sent
                 raise HallRejected(422, _where(exc), "invalid_request") from None
             payload = model.model_dump(mode="json", exclude_unset=True)
-        response = self._request(method, path, json=payload)
+        extra: dict[str, Any] = {"timeout": timeout} if timeout is not None else {}
+        response = self._request(method, path, json=payload, **extra)
         try:
             if isinstance(answer, TypeAdapter):
                 return answer.validate_python(response.json())
@@ -160,7 +162,12 @@ class HallClient:
         holder: Holder | None = None,
         priority: bool = False,
         language: str = "zh",
+        connect_timeout_s: float | None = None,
+        read_timeout_s: float | None = None,
     ) -> Ticket:
+        """``connect_timeout_s``/``read_timeout_s``: give up sooner than ``timeout_s`` (the
+        offline issuer's fast failover: an unreachable or hung server costs the citizen at
+        most that before a ticket from the reserve)."""
         body: dict[str, Any] = {
             "service_id": service_id,
             "idempotency_key": idempotency_key,
@@ -169,7 +176,27 @@ class HallClient:
         }
         if holder is not None:
             body["holder"] = _holder(holder)
-        out = self._call("POST", "/api/v1/tickets", _api().TicketOut, _api().TicketRequest, body)
+        timeout = None
+        if connect_timeout_s or read_timeout_s:
+            timeout = httpx.Timeout(
+                self.timeout_s, connect=connect_timeout_s, read=read_timeout_s or self.timeout_s
+            )
+        out = self._call(
+            "POST", "/api/v1/tickets", _api().TicketOut, _api().TicketRequest, body, timeout
+        )
+        return Ticket.from_api(out.model_dump(mode="json"))
+
+    def lease_numbers(self, kiosk_id: str, window_group: str, size: int) -> dict[str, Any]:
+        """A block of today's numbers of ``window_group`` for offline issuing."""
+        body = {"window_group": window_group, "size": size}
+        path = f"/api/v1/kiosks/{kiosk_id}/number-leases"
+        return self._dict("POST", path, _api().NumberLeaseOut, _api().NumberLeaseRequest, body)
+
+    def send_offline_ticket(self, body: dict[str, Any]) -> Ticket:
+        """An offline ticket to the server's queue (idempotent by its key)."""
+        out = self._call(
+            "POST", "/api/v1/tickets/offline", _api().TicketOut, _api().OfflineTicketRequest, body
+        )
         return Ticket.from_api(out.model_dump(mode="json"))
 
     def request_help(self, kiosk_id: str, screen: str, elder: bool) -> dict[str, Any]:

@@ -36,6 +36,16 @@ def device_states(core: Any) -> dict[str, str]:
     }
 
 
+def offline_alerts(core: Any) -> list[str]:
+    """``offline:issuing`` while tickets come from the number reserve (``kiosk.offline``);
+    ``offline:backlog`` while offline tickets wait to reach the hall server."""
+    issuer = getattr(core, "issuer", None)
+    codes = ["offline:issuing"] if issuer is not None and issuer.online is False else []
+    if core.outbox.backlog("offline_ticket"):
+        codes.append("offline:backlog")
+    return codes
+
+
 class Heartbeat:
     def __init__(self, core: Any, post: Callable[[str, dict[str, Any]], dict[str, Any]],
                  interval_s: float, version: str) -> None:  # fmt: skip
@@ -54,7 +64,7 @@ class Heartbeat:
             "interval_s": self.interval_s,
             "devices": device_states(self.core),
             "outbox_backlog": self.core.outbox.backlog(),
-            "alerts": [code for _, code in self.core.alerts[-10:]],
+            "alerts": [code for _, code in self.core.alerts[-10:]] + offline_alerts(self.core),
             "catalog_version": self.core.catalog.version,
         }
 

@@ -15,19 +15,20 @@ here until the server confirms — or refuses it for good, when the dead letter 
 the masked number — and never logged (see ``kiosk.cases``). ``secure_delete`` and a WAL
 checkpoint after each delivery round leave no old copy in the file's free pages or log.
 
-Kinds: ``rating`` (``kiosk.rating``) and ``case`` (``kiosk.cases``); ``Dispatcher`` hands each
-message to the sender of its kind, so offline tickets can join later.
+Kinds: ``rating`` (``kiosk.rating``), ``case`` (``kiosk.cases``) and ``offline_ticket``
+(``kiosk.offline``); ``Dispatcher`` hands each message to the sender of its kind.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,16 +99,35 @@ class Outbox:
     # -- writing ----------------------------------------------------------------------------
     def put(self, kind: str, key: str, payload: dict[str, Any]) -> bool:
         """Store a message durably. False if a message with this key is already stored."""
+        with self._lock:
+            return self.put_in(self._db, kind, key, payload)
+
+    def put_in(self, db: sqlite3.Connection, kind: str, key: str, payload: dict[str, Any]) -> bool:
+        """``put`` inside a transaction of ``transaction()`` (with what else it changes)."""
         text = json.dumps(payload, ensure_ascii=False, sort_keys=True)
         if _PLAIN_ID.search(text):
             raise ValueError("outbox payloads must not contain a plain ID number")
+        cursor = db.execute(
+            "INSERT OR IGNORE INTO outbox (kind, key, payload, created_at, next_attempt_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (kind, key, text, self.clock(), self.clock()),
+        )
+        return cursor.rowcount == 1
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One durable transaction on the outbox's database (``BEGIN IMMEDIATE`` … ``COMMIT``,
+        synchronous=FULL): other tables kept in the same file (``kiosk.offline``'s number
+        leases) change together with the messages put with ``put_in`` — all or nothing,
+        also under ``kill -9``."""
         with self._lock:
-            cursor = self._db.execute(
-                "INSERT OR IGNORE INTO outbox (kind, key, payload, created_at, next_attempt_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (kind, key, text, self.clock(), self.clock()),
-            )
-            return cursor.rowcount == 1
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     # -- reading ----------------------------------------------------------------------------
     def due(self, limit: int = 20) -> list[Message]:
@@ -119,10 +139,13 @@ class Outbox:
             ).fetchall()
         return [Message(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5]) for r in rows]
 
-    def backlog(self) -> int:
-        """Messages not yet confirmed by the server (staff see this number)."""
+    def backlog(self, kind: str | None = None) -> int:
+        """Messages (of ``kind``) not yet confirmed by the server (staff see this number)."""
+        sql, args = "SELECT count(*) FROM outbox WHERE dead = 0", ()
+        if kind is not None:
+            sql, args = sql + " AND kind = ?", (kind,)
         with self._lock:
-            return int(self._db.execute("SELECT count(*) FROM outbox WHERE dead = 0").fetchone()[0])
+            return int(self._db.execute(sql, args).fetchone()[0])
 
     def dead_letters(self) -> list[Message]:
         with self._lock:

@@ -91,8 +91,11 @@ def ticket_print(catalog: Catalog, ticket: Ticket, language: str) -> TicketPrint
         masked_name=ticket.masked_name,
         priority=ticket.priority,
         footer=(
-            f"请留意叫号。{catalog.missed_call_rule}"
-            if zh
-            else f"Listen for your number. {catalog.missed_call_rule_en}"
+            ("离线取号 · " if zh else "Issued offline · ") * ticket.offline
+            + (
+                f"请留意叫号。{catalog.missed_call_rule}"
+                if zh
+                else f"Listen for your number. {catalog.missed_call_rule_en}"
+            )
         ),
     )

@@ -69,6 +69,10 @@ class HallSection(_Section):
     heartbeat_s: float = Field(default=15.0, ge=0.5, le=600, description="heartbeat interval, s")
     # remote mode: fetch the central catalog (GET /api/v1/catalog, ETag) this often; 0: only at start
     catalog_sync_s: float = Field(default=300.0, ge=0, le=86400, description="catalog check, s")
+    # offline tickets (kiosk/offline.py): numbers leased per window group, topped up when
+    # half used; 0 turns offline issuing off (the citizen is sent to the help desk instead)
+    offline_block: int = Field(default=20, ge=0, le=200, description="numbers per lease")
+    offline_connect_s: float = Field(default=0.75, gt=0, le=10, description="connect timeout")
 
 
 class CardReaderSection(_Section):

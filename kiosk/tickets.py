@@ -20,6 +20,7 @@ class Ticket:
     priority: bool = False
     masked_name: str = ""
     public_url: str = ""  # the signed link to the citizen's phone page (HALL_PUBLIC_URL)
+    offline: bool = False  # issued by the kiosk from its number lease (``kiosk.offline``)
 
     @classmethod
     def from_api(cls, body: dict[str, Any]) -> Ticket:
@@ -44,5 +45,6 @@ class Ticket:
     def qr_data(self) -> str:
         """What the ticket's QR carries: the server's signed link to the citizen's live page
         (``<hall public address>/t/<id>/<signature>``), which the kiosk's scanner also
-        reads for a rating; ``HALLTICKET:<id>`` when the hall has no public address."""
+        reads for a rating; ``HALLTICKET:<id>`` when the hall has no public address (and for
+        an offline ticket, whose id is its outbox key until it is synced)."""
         return self.public_url or f"HALLTICKET:{self.id}"

@@ -49,6 +49,17 @@ def message_text(message: Message, language: str = "zh") -> str:
     p = message.problem
     if p is Problem.INVALID_ID:
         return invalid_id_text(message.detail)
+    if p is Problem.HALL_DOWN and message.detail == "reserve_exhausted":
+        return QCoreApplication.translate(
+            "Messages",
+            "暂时连不上叫号系统，本机的备用号码也已用完，没有取到号。"
+            "请到服务台，工作人员会帮您取号（已通知工作人员）。",
+        )
+    if p is Problem.HALL_DOWN and message.detail in ("query", "visits"):
+        return QCoreApplication.translate(
+            "Messages",
+            "暂时连不上叫号系统，离线时查不到办件进度和今天的号票。请稍后再试，或到服务台咨询。",
+        )
     if p is Problem.HALL_DOWN:
         return QCoreApplication.translate(
             "Messages",

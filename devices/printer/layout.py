@@ -357,8 +357,11 @@ def write_ticket(
     w.align("left")
     w.label("办理窗口：", ticket.window_group)
     w.label("窗口位置：", ticket.location)
-    w.line(f"前面还有 {max(0, ticket.people_ahead)} 人")
-    w.line(f"预计等待约 {max(0, ticket.estimated_wait_min)} 分钟")
+    if ticket.people_ahead < 0:  # not known (a ticket issued offline): never a guess
+        w.line("前面人数：请看大厅屏幕")
+    else:
+        w.line(f"前面还有 {ticket.people_ahead} 人")
+        w.line(f"预计等待约 {max(0, ticket.estimated_wait_min)} 分钟")
     w.label("取号时间：", _time(ticket.issued_at))
     if ticket.masked_name:
         w.label("姓名：", ticket.masked_name)

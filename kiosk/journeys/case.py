@@ -216,8 +216,8 @@ class CaseJourney:
 
     def _found(self, result: Any) -> None:
         v = self.visit
-        if isinstance(result, HallUnavailable):
-            v.update(busy=None, message=Message(Problem.HALL_DOWN))
+        if isinstance(result, HallUnavailable):  # progress is the server's: not offline
+            v.update(busy=None, message=Message(Problem.HALL_DOWN, "query"))
         elif isinstance(result, Exception) or result is None:
             v.update(busy=None, message=Message(Problem.CASE_NOT_FOUND))
         else:

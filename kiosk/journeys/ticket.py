@@ -68,6 +68,9 @@ class TicketJourney:
         self.visit = visit
         self.issued: Event[Ticket] = Event()
         self.precheck: Precheck | None = None  # 材料预审, wired by kiosk/flow.py if enabled
+        # what tickets are issued through: the hall client, or kiosk.offline.OfflineIssuer
+        # (an offline ticket from the number reserve when the server cannot be reached)
+        self.issuer: TicketIssuer | None = None
         visit.add_part("ticket", None)
         visit.add_part("printed", False)
         visit.add_part("print_job", None)  # the last PrintJob (virtual printer: its PNG)
@@ -239,9 +242,9 @@ class TicketJourney:
         key = f"{s.session_id}:{entry.id}"
         v.update(busy="issuing", message=None)
         priority = s.priority is not None
-        hall, language = v.hall, v.language
+        issuer, language = self.issuer or v.hall, v.language
         v.runner.submit(
-            lambda: hall.issue_ticket(entry.id, key, holder, priority, language),
+            lambda: issuer.issue_ticket(entry.id, key, holder, priority, language),
             self._ticket_issued,
         )
 
@@ -249,7 +252,8 @@ class TicketJourney:
         v = self.visit
         if isinstance(result, HallUnavailable):
             log.warning("hall server unavailable: %s", result)
-            v.update(busy=None, message=Message(Problem.HALL_DOWN))
+            # code "reserve_exhausted" (kiosk.offline): no offline number left either
+            v.update(busy=None, message=Message(Problem.HALL_DOWN, getattr(result, "code", "")))
             return
         if isinstance(result, HallRejected):
             log.warning("hall server refused the ticket: %s", result)

@@ -790,6 +790,14 @@
         <translation>The card was not read. Please lay it flat on the reader and try again.</translation>
     </message>
     <message>
+        <source>暂时连不上叫号系统，本机的备用号码也已用完，没有取到号。请到服务台，工作人员会帮您取号（已通知工作人员）。</source>
+        <translation>The queue system cannot be reached and this kiosk&apos;s spare numbers are used up, so no ticket was issued. Please go to the help desk; staff will give you a ticket (they have been told).</translation>
+    </message>
+    <message>
+        <source>暂时连不上叫号系统，离线时查不到办件进度和今天的号票。请稍后再试，或到服务台咨询。</source>
+        <translation>The queue system cannot be reached: case progress and today's tickets cannot be looked up offline. Please try again later, or ask at the help desk.</translation>
+    </message>
+    <message>
         <source>暂时连不上叫号系统，没有取到号。请点“重试”，或到服务台请工作人员帮您取号。</source>
         <translation>The queue system cannot be reached right now; no number was taken. Tap “Try again”, or ask the staff at the help desk for a number.</translation>
     </message>
@@ -1732,6 +1740,10 @@
     <message>
         <source>请到：{name}，{where}</source>
         <translation>Go to: {name}, {where}</translation>
+    </message>
+    <message>
+        <source>离线取号：网络恢复后自动登记，请看大厅屏幕留意叫号</source>
+        <translation>Issued offline: registered automatically when the network is back. Watch the hall&apos;s screens for your number.</translation>
     </message>
     <message>
         <source>前面还有 {n} 人，预计等待约 {m} 分钟</source>

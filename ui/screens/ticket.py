@@ -82,11 +82,14 @@ class TicketScreen(ScreenBase):
                 name=self.local(group, "name"), where=self.local(group, "location")
             )
         )
-        self.wait.setText(
-            self.tr("前面还有 {n} 人，预计等待约 {m} 分钟").format(
-                n=t.people_ahead, m=t.estimated_wait_min
+        if t.offline:  # issued from the kiosk's number reserve: no count to show
+            self.wait.setText(self.tr("离线取号：网络恢复后自动登记，请看大厅屏幕留意叫号"))
+        else:
+            self.wait.setText(
+                self.tr("前面还有 {n} 人，预计等待约 {m} 分钟").format(
+                    n=t.people_ahead, m=t.estimated_wait_min
+                )
             )
-        )
         if t.qr_data != self._qr_data:
             self.qr.setPixmap(qr_pixmap(t.qr_data))
             self._qr_data = t.qr_data

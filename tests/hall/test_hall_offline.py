@@ -1,0 +1,138 @@
+"""Number leases and offline tickets on the hall server (issue 14): a leased block is never
+issued by the server nor leased again; an offline ticket joins the queue once, by its real
+issue time, and counters call it like any other. Real app on a real SQLite file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from hall_support import ID_HASH_KEY, FakeClock, Hall, fresh_pg_database
+
+from hall.app import create_app
+from hall.db import add_kiosk, add_staff, migrate
+
+MARKET = "business-license"  # group market, prefix B, counters 5–9
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def hall(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> Iterator[Hall]:
+    """The conftest's ``hall``, on SQLite and on PostgreSQL (its own issuing fast path
+    increments the same sequence row a lease advances)."""
+
+    def run(db_url: str) -> Iterator[Hall]:
+        migrate(db_url)
+        kiosk_token = add_kiosk(db_url, "kiosk-1")
+        staff_token = add_staff(db_url, "王*")
+        app = create_app(db_url, clock=clock, id_hash_key=ID_HASH_KEY, migrate_schema=False)
+        with TestClient(app) as client:
+            yield Hall(client, tmp_path, db_url, clock, kiosk_token, staff_token)
+
+    if request.param == "sqlite":
+        yield from run(f"sqlite:///{tmp_path / 'hall.sqlite3'}")
+    else:
+        with fresh_pg_database("hall_offline") as url:
+            yield from run(url)
+
+
+def _lease(hall: Hall, size: int = 10, kiosk: str = "kiosk-1", token: str | None = None,
+           expect: int = 201) -> dict[str, Any]:  # fmt: skip
+    resp = hall.client.post(f"/api/v1/kiosks/{kiosk}/number-leases",
+                            json={"window_group": "market", "size": size},
+                            headers=hall.kiosk(token))  # fmt: skip
+    assert resp.status_code == expect, resp.text
+    return resp.json()
+
+
+def _offline(hall: Hall, lease: dict[str, Any], seq: int, issued_at: dt.datetime,
+             key: str, token: str | None = None, expect: int = 201) -> dict[str, Any]:  # fmt: skip
+    body = {"idempotency_key": key, "service_id": MARKET, "lease_id": lease["lease_id"],
+            "seq": seq, "issued_at": issued_at.isoformat()}  # fmt: skip
+    resp = hall.client.post("/api/v1/tickets/offline", json=body, headers=hall.kiosk(token))
+    assert resp.status_code == expect, resp.text
+    return resp.json()
+
+
+def test_a_leased_block_is_never_issued_by_the_server_nor_leased_twice(hall: Hall) -> None:
+    assert hall.issue(MARKET)["number"] == "B001"
+    first = _lease(hall, 10)
+    assert (first["prefix"], first["first_seq"], first["last_seq"]) == ("B", 2, 11)
+    assert first["service_day"] == "2026-11-23" and first["timezone"] == "Asia/Shanghai"
+    assert hall.issue(MARKET)["number"] == "B012"
+    second = _lease(hall, 5)
+    assert (second["first_seq"], second["last_seq"]) == (13, 17)
+    assert hall.issue(MARKET)["number"] == "B018"
+
+
+def test_lease_is_only_for_the_kiosk_itself_and_bounded(hall: Hall) -> None:
+    _lease(hall, kiosk="kiosk-2", expect=403)
+    _lease(hall, size=0, expect=422)
+    _lease(hall, size=1000, expect=422)
+    resp = hall.client.post("/api/v1/kiosks/kiosk-1/number-leases",
+                            json={"window_group": "market", "size": 5},
+                            headers=hall.staff())  # fmt: skip
+    assert resp.status_code == 403
+
+
+def test_offline_ticket_arrives_once_with_its_issue_time_and_is_called_in_order(
+    hall: Hall,
+) -> None:
+    lease = _lease(hall, 10)
+    issued_offline = hall.clock.now  # 09:00, while the server was unreachable
+    hall.clock.advance(minutes=5)
+    online = hall.issue(MARKET)  # 09:05, issued by the server after it came back
+    offline = _offline(hall, lease, lease["first_seq"], issued_offline, "off-1")
+    assert offline["number"] == "B001" and offline["status"] == "waiting"
+    assert dt.datetime.fromisoformat(offline["issued_at"]) == issued_offline
+    assert online["number"] == "B011"
+    again = _offline(hall, lease, lease["first_seq"], issued_offline, "off-1", expect=200)
+    assert again["id"] == offline["id"]  # resent after a crash: the same ticket
+    # the citizen who waited offline is not sent to the back
+    assert hall.call_next("5")["id"] == offline["id"]
+    assert hall.call_next("6")["id"] == online["id"]
+    assert hall.call_next("7") is None
+
+
+def test_offline_numbers_are_checked_against_the_kiosks_own_lease(hall: Hall) -> None:
+    lease = _lease(hall, 3)
+    now = hall.clock.now
+    _offline(hall, lease, 4, now, "outside", expect=409)  # not in B001…B003
+    _offline(hall, lease, 1, now, "first")
+    _offline(hall, lease, 1, now, "same-number-other-key", expect=409)  # never twice
+    other = add_kiosk(hall.db_url, "kiosk-2")
+    _offline(hall, lease, 2, now, "theirs", token=other, expect=409)  # not kiosk-2's lease
+    _offline(hall, lease, 2, now - dt.timedelta(days=1), "day-before", expect=409)
+    _offline(hall, lease, 2, now + dt.timedelta(hours=2), "future", expect=422)
+
+
+def test_monitoring_shows_a_kiosk_issuing_offline_and_its_backlog(hall: Hall) -> None:
+    """The kiosk's heartbeat (kiosk/heartbeat.py offline_alerts) on the staff's list."""
+    body = {"version": "0.1.0", "interval_s": 10, "outbox_backlog": 3,
+            "alerts": ["offline:issuing", "offline:backlog", "offline:reserve_exhausted"]}  # fmt: skip
+    resp = hall.client.post("/api/v1/kiosks/kiosk-1/heartbeat", json=body, headers=hall.kiosk())
+    assert resp.status_code == 200, resp.text
+    [kiosk] = hall.client.get("/api/v1/kiosks", headers=hall.staff()).json()
+    assert kiosk["state"] == "problem" and kiosk["outbox_backlog"] == 3
+    assert "连不上叫号服务器，正在离线取号（用预留号码）" in kiosk["problems"]
+    assert "离线号票待补传到服务器" in kiosk["problems"]
+    assert "离线预留号码已用完，群众被引导到服务台取号" in kiosk["problems"]
+
+
+def test_a_ticket_the_kiosk_gave_up_waiting_for_leaves_the_queue(hall: Hall) -> None:
+    """The server issued it, the answer came too late, the citizen got an offline ticket:
+    the server's ticket is nobody's and is not called."""
+    lease = _lease(hall, 3)
+    ghost = hall.issue(MARKET, idempotency_key="visit-1:business-license")
+    body = {"idempotency_key": "off-1", "service_id": MARKET, "lease_id": lease["lease_id"],
+            "seq": lease["first_seq"], "issued_at": hall.clock.now.isoformat(),
+            "replaces_key": "visit-1:business-license"}  # fmt: skip
+    resp = hall.client.post("/api/v1/tickets/offline", json=body, headers=hall.kiosk())
+    assert resp.status_code == 201, resp.text
+    gone = hall.client.get(f"/api/v1/tickets/{ghost['id']}", headers=hall.staff()).json()
+    assert gone["status"] == "no_show"
+    assert hall.call_next("5")["id"] == resp.json()["id"]
+    assert hall.call_next("6") is None

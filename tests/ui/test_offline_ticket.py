@@ -1,0 +1,142 @@
+"""Offline tickets through the real window (issue 14): the hall server is killed, a citizen
+taps 确认取号 and holds a printed ticket within 2 s, marked 离线取号; the server comes back,
+the ticket arrives once with its issue time, and a counter calls it before a citizen who
+came later."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from pytestqt.qtbot import QtBot
+from uihelpers import click, text_of
+
+from devices.printer.render import render
+from hall.db import add_kiosk, add_staff, migrate
+from hall.embedded import EmbeddedHallServer
+from hall.testing import ServerProcess, free_port
+from kiosk.app import KioskCore, build_core
+from kiosk.offline import KIND
+from kiosk.settings import load_settings
+from kiosk.visit import Screen
+from ui.main_window import MainWindow
+from ui.messages import message_text
+from ui.runner import QtRunner
+
+
+@pytest.fixture
+def hall_db(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'hall.sqlite3'}"
+    migrate(url)
+    return url
+
+
+@pytest.fixture
+def port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def token(hall_db: str) -> str:
+    return add_kiosk(hall_db, "kiosk-07")
+
+
+@pytest.fixture
+def core(
+    runner: QtRunner, hall_db: str, port: int, token: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[KioskCore]:
+    monkeypatch.setenv("KIOSK_KIOSK__ID", "kiosk-07")
+    monkeypatch.setenv("KIOSK_HALL__MODE", "remote")
+    monkeypatch.setenv("KIOSK_HALL__URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("KIOSK_HALL__TOKEN", token)
+    monkeypatch.setenv("KIOSK_HALL__OUTBOX_RETRY_S", "0.5")
+    c = build_core(load_settings(), runner, hall_server=EmbeddedHallServer)
+    yield c
+    c.close()
+
+
+def test_server_killed_confirm_prints_an_offline_ticket_that_syncs_once_in_order(
+    qtbot: QtBot, window: MainWindow, core: KioskCore, hall_db: str, port: int, token: str,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    flow = core.flow
+    assert core.keeper is not None
+    server = ServerProcess(hall_db, port=port).start()
+    try:
+        core.keeper.round()  # the keeper's thread does this every 2 s; now, for the test
+        today = dt.datetime.now(dt.UTC).astimezone(core.keeper.reserve.timezone()).date()
+        assert core.keeper.reserve.remaining("market", today) >= 10
+        assert server.pid is not None
+        os.kill(server.pid, signal.SIGKILL)  # the hall server is gone, nobody told the kiosk
+        server.stop()
+
+        click(qtbot, window, "tile_ticket")
+        click(qtbot, window, "group_market")
+        click(qtbot, window, "entry_business-license")
+        core.present_virtual_card(core.virtual_cards()[0][0])
+        qtbot.waitUntil(lambda: flow.state.screen is Screen.NOTICE)  # the notice as usual
+        started = time.monotonic()
+        click(qtbot, window, "confirm_notice")
+        qtbot.waitUntil(lambda: flow.state.printed, timeout=2_000)
+        assert time.monotonic() - started < 2.0
+    finally:
+        server.stop()
+    ticket = flow.state.ticket
+    assert ticket is not None and ticket.offline and ticket.number.startswith("B")
+    assert text_of(window, "ticket_number") == ticket.number
+    paper = "".join(render(flow.state.print_job.data, core.printer.paper_width_mm).text.split())
+    assert ticket.number in paper and "离线取号" in paper
+    assert "前面还有" not in paper  # no count it cannot know
+    assert core.outbox.backlog(KIND) == 1
+    assert "offline:issuing" in core.heartbeat.body()["alerts"]  # type: ignore[union-attr]
+    assert "offline:backlog" in core.heartbeat.body()["alerts"]  # type: ignore[union-attr]
+
+    with ServerProcess(hall_db, port=port) as server:
+        kiosk = {"Authorization": f"Bearer {token}"}
+        later = httpx.post(f"{server.base_url}/api/v1/tickets", headers=kiosk,
+                           json={"service_id": "business-license",
+                                 "idempotency_key": "came-later"}).json()  # fmt: skip
+        # nothing nudged: the keeper sees the server again (every 2 s) and the outbox
+        # sends at once, whatever backoff the failed attempts had reached
+        qtbot.waitUntil(lambda: core.outbox.backlog() == 0, timeout=10_000)
+        assert core.outbox.dead_letters() == []
+        staff = {"Authorization": f"Bearer {add_staff(hall_db, '王*')}"}
+        first = httpx.post(f"{server.base_url}/api/v1/counters/5/call-next", headers=staff)
+        second = httpx.post(f"{server.base_url}/api/v1/counters/6/call-next", headers=staff)
+    assert first.json()["number"] == ticket.number  # waited offline, not sent to the back
+    assert second.json()["number"] == later["number"]
+    with sqlite3.connect(tmp_path / "hall.sqlite3") as conn:
+        rows = conn.execute(
+            "SELECT issued_at FROM tickets WHERE number = ?", (ticket.number,)
+        ).fetchall()
+    assert len(rows) == 1  # arrived once
+    stored = dt.datetime.fromisoformat(rows[0][0]).replace(tzinfo=dt.UTC)
+    assert abs(stored - ticket.issued_at) < dt.timedelta(milliseconds=1)  # its real time
+
+
+def test_reserve_exhausted_the_citizen_is_told_plainly_and_staff_alerted(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
+    """No server ever reached (so nothing leased): no ticket, a plain reason, the help
+    desk, and a staff alert — within the same 2 s."""
+    flow = core.flow
+    click(qtbot, window, "tile_ticket")
+    click(qtbot, window, "group_market")
+    click(qtbot, window, "entry_business-license")
+    core.present_virtual_card(core.virtual_cards()[0][0])
+    qtbot.waitUntil(lambda: flow.state.screen is Screen.NOTICE)
+    started = time.monotonic()
+    click(qtbot, window, "confirm_notice")
+    qtbot.waitUntil(lambda: flow.state.message is not None, timeout=2_000)
+    assert time.monotonic() - started < 2.0
+    assert flow.state.message.detail == "reserve_exhausted" and flow.state.ticket is None
+    shown = message_text(flow.state.message)
+    assert "备用号码也已用完" in shown and "服务台" in shown
+    qtbot.waitUntil(lambda: "offline:reserve_exhausted" in [c for _, c in core.alerts])
