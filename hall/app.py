@@ -29,6 +29,7 @@ from contract.api import Health, TicketOut, TicketRequest
 from contract.catalog import DEFAULT_PATH as DEFAULT_CATALOG_PATH
 from contract.catalog import load_catalog
 from contract.errors import ConfigError
+from contract.fields import CounterId, TicketId
 from hall import __version__, queue_ops
 from hall.announcements import Announcer, warm_on_calls
 from hall.announcements import router as announcements_router
@@ -172,6 +173,7 @@ def create_app(
     app.state.events = make_event_hub(engine)
     app.state.announcer = Announcer.from_env(database_url)  # spoken calls (hall/announcements.py)
     _install_error_handlers(app)
+    _declare_error_bodies(app)
     _add_routes(app)
     app.include_router(help_router)
     app.include_router(precheck_router)
@@ -211,6 +213,28 @@ def _install_error_handlers(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         return JSONResponse({"detail": errors}, status_code=422)
+
+
+def _declare_error_bodies(app: FastAPI) -> None:
+    """Declare the 422 body as the routes send it: the validation errors (a list of
+    ``{loc, msg, type}``), or a rule's refusal (``{"detail": "message", "code": ...}``)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        invalid = schema.get("components", {}).get("schemas", {}).get("HTTPValidationError")
+        if invalid is not None:
+            listed = invalid["properties"]["detail"]
+            invalid["properties"]["detail"] = {
+                "anyOf": [listed, {"type": "string", "maxLength": 2000}],
+                "title": "Detail",
+            }
+            invalid["properties"]["code"] = {"type": "string", "title": "Code"}
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _add_routes(app: FastAPI) -> None:
@@ -256,7 +280,7 @@ def _add_routes(app: FastAPI) -> None:
         return ticket
 
     @app.get(f"{prefix}/tickets/{{ticket_id}}", response_model=TicketOut, tags=["tickets"])
-    def read_ticket(ticket_id: str, _who: AnyPrincipal, queue: QueueDep) -> TicketOut:
+    def read_ticket(ticket_id: TicketId, _who: AnyPrincipal, queue: QueueDep) -> TicketOut:
         """A ticket with its live position in the queue."""
         return queue.get(ticket_id)
 
@@ -269,7 +293,7 @@ def _add_routes(app: FastAPI) -> None:
             404: {"description": "no such counter"},
         },
     )
-    def call_next(counter_id: str, request: Request, staff: StaffPrincipal, now: Now) -> Any:
+    def call_next(counter_id: CounterId, request: Request, staff: StaffPrincipal, now: Now) -> Any:
         """Call the next waiting ticket of this counter's window groups (staff token), by
         the call rule of ``hall.call_order``; 409 while the counter is paused."""
         ticket = queue_ops.call_next(request.app, counter_id, int(staff.id), now)
@@ -287,7 +311,11 @@ def _add_routes(app: FastAPI) -> None:
         },
     )
     def call_chosen(
-        counter_id: str, ticket_id: str, request: Request, staff: StaffPrincipal, now: Now
+        counter_id: CounterId,
+        ticket_id: TicketId,
+        request: Request,
+        staff: StaffPrincipal,
+        now: Now,
     ) -> TicketOut:
         """指定叫号: call this waiting ticket of the counter's queues out of order (staff)."""
         return queue_ops.call_ticket(request.app, counter_id, ticket_id, int(staff.id), now)
@@ -296,7 +324,7 @@ def _add_routes(app: FastAPI) -> None:
         _add_counter_route(app, prefix, verb, paused)
 
     @app.get(f"{prefix}/counters/{{counter_id}}", response_model=CounterStatus, tags=["counters"])
-    def counter_status(counter_id: str, _staff: StaffPrincipal, queue: QueueDep) -> Any:
+    def counter_status(counter_id: CounterId, _staff: StaffPrincipal, queue: QueueDep) -> Any:
         """A counter: open or on break, who is on duty, the groups it calls (staff)."""
         return queue.counter_status(counter_id)
 
@@ -315,7 +343,11 @@ def _add_routes(app: FastAPI) -> None:
         },
     )
     def transfer(
-        ticket_id: str, body: TransferRequest, request: Request, staff: StaffPrincipal, now: Now
+        ticket_id: TicketId,
+        body: TransferRequest,
+        request: Request,
+        staff: StaffPrincipal,
+        now: Now,
     ) -> TicketOut:
         """转窗: send a called or held ticket to another group or a named counter; it keeps
         its number, priority and original issue time, so it lands in order there."""
@@ -334,7 +366,7 @@ def _add_routes(app: FastAPI) -> None:
 
 
 def _add_counter_route(app: FastAPI, prefix: str, verb: str, paused: bool) -> None:
-    def change(counter_id: str, request: Request, staff: StaffPrincipal, now: Now) -> Any:
+    def change(counter_id: CounterId, request: Request, staff: StaffPrincipal, now: Now) -> Any:
         return queue_ops.set_paused(request.app, counter_id, paused, int(staff.id), now)
 
     change.__name__ = f"counter_{verb}"
@@ -352,7 +384,7 @@ def _add_counter_route(app: FastAPI, prefix: str, verb: str, paused: bool) -> No
 
 
 def _add_action_route(app: FastAPI, prefix: str, action: str) -> None:
-    def act(ticket_id: str, request: Request, staff: StaffPrincipal, now: Now) -> TicketOut:
+    def act(ticket_id: TicketId, request: Request, staff: StaffPrincipal, now: Now) -> TicketOut:
         return queue_ops.act(request.app, ticket_id, action, int(staff.id), now)
 
     act.__name__ = f"ticket_{action.replace('-', '_')}"

@@ -41,6 +41,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from contract.api import CaseCreated, CaseIn, CaseOptions, CaseProgress
+from contract.fields import text
 from contract.vocab import (
     CASE_CONDITIONS,
     CASE_DESCRIPTION_MAX,
@@ -102,8 +103,8 @@ class CaseEventIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: EventKind
-    note: str | None = Field(
-        default=None, max_length=500, description="required for respond, coordinate, close"
+    note: text(500) | None = Field(
+        default=None, description="required for respond, coordinate, close"
     )
 
 

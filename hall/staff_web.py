@@ -39,6 +39,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from contract.fields import RowId
 from hall.auth import Principal
 from hall.db import get_or_create_secret, hash_token, transaction
 from hall.help import close_help_request, list_help_requests
@@ -420,7 +421,7 @@ def logout() -> Response:
 
 
 @router.post("/help-requests/{request_id}/close")
-def staff_close_help(request_id: int, request: Request) -> Response:
+def staff_close_help(request_id: RowId, request: Request) -> Response:
     who = read_session(request)
     if who is None:
         return JSONResponse({"detail": "login required"}, status_code=401, headers=_NO_STORE)
