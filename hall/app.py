@@ -46,6 +46,7 @@ from hall.monitoring import router as monitoring_router
 from hall.numbering import DEFAULT_TIMEZONE
 from hall.precheck import router as precheck_router
 from hall.privacy import resolve_id_hash_key
+from hall.ratelimit import Limit, RateLimits, limits_from_env
 from hall.schemas import CounterStatus, TransferRequest
 from hall.staff_web import router as staff_web_router
 from hall.tickets import (
@@ -115,11 +116,14 @@ def create_app(
     clock: Clock | None = None,
     timezone: str | None = None,
     migrate_schema: bool = True,
+    rate_limits: dict[str, Limit] | bool | None = None,
 ) -> FastAPI:
     """Build the hall server app on one database.
 
     ``timezone`` (default env HALL_TIMEZONE or Asia/Shanghai) decides the service day.
     ``migrate_schema`` upgrades the schema first (a no-op when already at head).
+    ``rate_limits`` (hall/ratelimit.py): None — the defaults unless HALL_RATE_LIMITS=off;
+    False — none; a dict — those limits over the defaults.
     Raises ConfigError (catalog, key, time zone) or hall.db.DatabaseError.
     """
     catalog = load_catalog(catalog_path or DEFAULT_CATALOG_PATH)
@@ -174,6 +178,12 @@ def create_app(
     app.state.announcer = Announcer.from_env(database_url)  # spoken calls (hall/announcements.py)
     _install_error_handlers(app)
     _declare_error_bodies(app)
+    if rate_limits is None:
+        rate_limits = limits_from_env() is not None
+    if rate_limits is not False:
+        app.add_middleware(
+            RateLimits, limits=rate_limits if isinstance(rate_limits, dict) else None
+        )
     _add_routes(app)
     app.include_router(help_router)
     app.include_router(precheck_router)
