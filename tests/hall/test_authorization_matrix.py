@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.routing import iter_route_contexts
-from hall_support import ID_HASH_KEY
+from hall_support import ID_HASH_KEY, staff_login
 
 from hall.app import create_app
 from hall.db import add_kiosk, add_staff, migrate
@@ -231,7 +231,7 @@ def test_a_staff_session_opens_the_staff_page_routes(
 ) -> None:
     """The positive side of ``staff_page``: signed in with the staff token, they answer."""
     with httpx.Client(base_url=server.base_url, timeout=10) as client:
-        resp = client.post("/staff/login", data={"token": tokens["staff"]})
+        resp = staff_login(client, tokens["staff"])
         assert resp.status_code == 303 and resp.headers["location"] == "/staff/"
         cookie = {"Cookie": resp.headers["set-cookie"].split(";", 1)[0]}
         for (method, path), rule in RULES.items():

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from hall_support import ID_HASH_KEY, FakeClock
+from hall_support import ID_HASH_KEY, FakeClock, staff_login
 
 from hall.app import create_app
 from hall.db import add_kiosk, add_staff, migrate
@@ -64,13 +64,13 @@ def test_staff_token_login_locks_out_after_five_wrong_tokens(tokens_and_app) -> 
     assert DEFAULT_LIMITS["staff_login_fail"].capacity == 5
     with TestClient(app, client=("10.0.0.9", 40000), follow_redirects=False) as guesser:
         for n in range(5):
-            wrong = guesser.post("/staff/login", data={"token": f"guess-{n}"})
+            wrong = staff_login(guesser, f"guess-{n}")
             assert wrong.status_code == 401
         # locked: even the right token is refused now, with the time to wait
-        locked = guesser.post("/staff/login", data={"token": tokens["staff"]})
+        locked = staff_login(guesser, tokens["staff"])
         assert _retry_after(locked) >= 60
     with TestClient(app, client=("10.0.0.10", 40000), follow_redirects=False) as colleague:
-        ok = colleague.post("/staff/login", data={"token": tokens["staff"]})
+        ok = staff_login(colleague, tokens["staff"])
         assert ok.status_code == 303 and ok.headers["location"] == "/staff/"
 
 
