@@ -21,8 +21,8 @@ from benchlib import percentile  # noqa: E402
 
 from hall.embedded import EmbeddedHallServer
 from kiosk.app import build_core
-from kiosk.flow import Screen
 from kiosk.settings import load_settings
+from kiosk.visit import Screen
 
 
 def main() -> None:
@@ -56,13 +56,13 @@ def main() -> None:
             ) as http:
                 for i in range(runs + 5):
                     flow.home()
-                    flow.take_number()
-                    flow.choose_group("market")
-                    flow.choose_entry("business-license")
+                    flow.ticket.take_number()
+                    flow.ticket.choose_group("market")
+                    flow.ticket.choose_entry("business-license")
                     start = time.perf_counter()
                     core.present_virtual_card(card)
                     assert flow.state.screen is Screen.NOTICE
-                    flow.confirm_notice()
+                    flow.ticket.confirm_notice()
                     elapsed = time.perf_counter() - start
                     if not flow.state.printed:
                         raise RuntimeError(f"run {i}: not printed ({flow.state.message})")

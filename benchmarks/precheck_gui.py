@@ -45,8 +45,8 @@ from PySide6.QtTest import QTest  # noqa: E402
 
 from hall.embedded import EmbeddedHallServer
 from kiosk.app import build_core  # noqa: E402
-from kiosk.flow import BUNDLES  # noqa: E402
 from kiosk.settings import load_settings  # noqa: E402
+from kiosk.visit import BUNDLES  # noqa: E402
 from ui.app import application, make_window  # noqa: E402
 from ui.runner import QtRunner  # noqa: E402
 from ui.tour import settle  # noqa: E402
@@ -121,11 +121,11 @@ def walk(data: str, pages: int, recorded: list[tuple[float, Any]] | None) -> dic
         last[0] = clock.elapsed()
         timer.start()
         walk_start = time.perf_counter()
-        flow.open_precheck()
+        flow.ticket.open_precheck()
         settle(app)
-        flow.choose_group(BUNDLES)
+        flow.ticket.choose_group(BUNDLES)
         settle(app)
-        flow.choose_entry("newborn-bundle")
+        flow.ticket.choose_entry("newborn-bundle")
         settle(app)
         phase[0] = gaps
         gui_cpu = time.thread_time()  # the GUI thread's own CPU: not inflated by other load
@@ -207,9 +207,9 @@ def preview_walk(data: str, video: str | None, seconds: float) -> dict[str, Any]
     timer.timeout.connect(tick)
     try:
         flow = core.flow
-        flow.open_precheck()
-        flow.choose_group("general")
-        flow.choose_entry("social-security-card")
+        flow.ticket.open_precheck()
+        flow.ticket.choose_group("general")
+        flow.ticket.choose_entry("social-security-card")
         settle(app)
         preview = window.current_screen().preview  # type: ignore[attr-defined]
         cpu = time.thread_time()

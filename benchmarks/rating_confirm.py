@@ -21,8 +21,8 @@ from benchlib import percentile
 
 from hall.embedded import EmbeddedHallServer
 from kiosk.app import build_core
-from kiosk.flow import Screen
 from kiosk.settings import load_settings
+from kiosk.visit import Screen
 
 
 def main() -> None:
@@ -46,11 +46,11 @@ def main() -> None:
             with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as http:
                 for i in range(runs + 5):
                     flow.home()
-                    flow.open_rating()
-                    flow.rate_self_service()
+                    flow.rating.open()
+                    flow.rating.rate_self_service()
                     confirmed.clear()
                     start = time.perf_counter()
-                    flow.choose_level("satisfied")
+                    flow.rating.choose_level("satisfied")
                     if not confirmed.wait(10):
                         raise RuntimeError(f"run {i}: not confirmed ({flow.state.rating})")
                     elapsed = time.perf_counter() - start

@@ -83,17 +83,17 @@ def walk(real_voice: bool, data: str, rounds: int) -> dict[str, float]:
     step_cpu: list[float] = []  # GUI thread CPU per screen change: not inflated by other load
     flow = core.flow
     try:
-        flow.set_elder(True)
+        flow.visit.set_elder(True)
         for _ in range(rounds):
-            for step in (flow.take_number, lambda: flow.choose_group("general"),
-                         lambda: flow.choose_entry("social-security-card"), flow.back, flow.back,
+            for step in (flow.ticket.take_number, lambda: flow.ticket.choose_group("general"),
+                         lambda: flow.ticket.choose_entry("social-security-card"), flow.back, flow.back,
                          flow.home):  # fmt: skip
                 before = len(player.starts)
                 changed = time.perf_counter()
                 cpu = time.thread_time()
                 step()
                 if flow.state.screen.value == "home":
-                    flow.set_elder(True)
+                    flow.visit.set_elder(True)
                 settle(app)
                 step_cpu.append((time.thread_time() - cpu) * 1000)
                 deadline = time.perf_counter() + 5

@@ -9,28 +9,37 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from contract.catalog import Catalog
 from contract.errors import ConfigError
-from devices.idcard.base import CardReader, create_card_reader
-from devices.printer.base import Printer, create_printer_from_connection, new_dummy
+from devices.idcard.base import CardReader, SamProbe, create_card_reader
+from devices.idcard.card import IdCard
+from devices.printer.base import (
+    Printer,
+    PrinterStatus,
+    PrintJob,
+    create_printer_from_connection,
+    new_dummy,
+)
 from devices.printer.connection import parse_connection
 from devices.scanner.base import Scanner, create_scanner
 from kiosk import __version__
 from kiosk.cases import CaseService
 from kiosk.catalog_sync import CatalogSwapper, CatalogSync, initial_catalog
 from kiosk.embedded import EmbeddedHall, HallServerFactory
-from kiosk.flow import Flow, FlowConfig
+from kiosk.flow import Flow
 from kiosk.guide import Guide
 from kiosk.hall_client import HallClient
 from kiosk.heartbeat import Heartbeat
+from kiosk.journeys.precheck import PrecheckJourney
 from kiosk.outbox import Dispatcher, Outbox, OutboxSender
-from kiosk.precheck_flow import PrecheckFlow
 from kiosk.rating import RatingService
 from kiosk.runner import ImmediateRunner, Runner
 from kiosk.settings import Settings
+from kiosk.visit import FlowConfig
 from voice.base import Voice, create_voice
 
 if TYPE_CHECKING:
@@ -53,7 +62,7 @@ class KioskCore:
     outbox: Outbox
     sender: OutboxSender
     heartbeat: Heartbeat | None = None
-    precheck: PrecheckFlow | None = None  # 材料预审; None when [precheck] enabled = false
+    precheck: PrecheckJourney | None = None  # 材料预审; None when [precheck] enabled = false
     alerts: list[tuple[dt.datetime, str]] = field(default_factory=list)  # for staff, newest last
     catalog_source: str = "file"  # "file", "last_good" or "server" (remote hall mode)
     catalog_sync: CatalogSync | None = None
@@ -79,19 +88,43 @@ class KioskCore:
 
     def virtual_cards(self) -> list[tuple[str, str]]:
         """(name, label) of the cards a virtual reader can present; empty for real readers."""
-        names = getattr(self.reader, "card_names", None)
-        if names is None:
+        reader = self.reader
+        if not reader.can_present:
             return []
-        cards = getattr(self.reader, "cards", {})
-        return [(n, cards[n].masked_name if n in cards else n) for n in names()]
+        cards = reader.cards
+        return [(n, cards[n].masked_name if n in cards else n) for n in reader.card_names()]
 
     def present_virtual_card(self, name: str) -> None:
         """Demo and training: put a virtual card on the virtual reader (lifting the last one)."""
-        present = getattr(self.reader, "present", None)
-        if present is None:
+        if not self.reader.can_present:
             raise RuntimeError("the card reader is not virtual")
-        self.reader.remove()  # type: ignore[attr-defined]
-        present(name)
+        self.reader.remove()
+        self.reader.present(name)
+
+    # -- devices for the staff panel (it reaches them only through these) -----------------
+    def card_reader_status(self) -> tuple[str, str]:
+        """The reader's state ("ok", "offline", "sam_fault", "closed") and its detail."""
+        return self.reader.state, self.reader.state_detail
+
+    def watch_cards(self, on_card: Callable[[IdCard], None]) -> Callable[[], None]:
+        """Staff test read: ``on_card`` hears the cards of the current reader (on the
+        reader's thread) until the returned function is called."""
+        reader = self.reader
+        reader.subscribe(on_card)
+        return lambda: reader.unsubscribe(on_card)
+
+    def printer_status(self) -> PrinterStatus:
+        return self.printer.status()
+
+    def print_test_ticket(self, job: Any) -> PrintJob:
+        return self.printer.print_ticket(job)
+
+    def reset_printer_roll(self) -> bool:
+        """A new paper roll: False when this printer keeps no roll counter."""
+        if not self.printer.counts_roll:
+            return False
+        self.printer.reset_roll()
+        return True
 
     # -- the staff panel: new settings without a restart ---------------------------------
     def apply(self, new: Settings) -> dict[str, list[str]]:
@@ -123,7 +156,7 @@ class KioskCore:
             printer = make_printer(new)
             printer.open()
             previous, self.printer = self.printer, printer
-            self.flow.printer = printer  # the next ticket prints on the new connection
+            self.flow.visit.printer = printer  # the next ticket prints on the new connection
             previous.close()
             applied.append("printer")
         if changed("card_reader"):
@@ -145,7 +178,7 @@ class KioskCore:
             previous_scanner, self.scanner = self.scanner, scanner
             if self.precheck is not None:
                 self.precheck.scanner = scanner  # the next page is taken with the new one
-            ratings = self.flow.ratings
+            ratings = self.flow.rating.sink
             if ratings is not None and getattr(ratings, "scan", None) is not None:
                 ratings.scan = scanner.capture  # type: ignore[attr-defined]  # QR of a ticket
             previous_scanner.close()
@@ -198,33 +231,21 @@ class KioskCore:
         if changed("staff"):
             applied.append("staff")
 
-    def probe_card_reader(self) -> object:
-        """Staff test: SAM status and SAM id, asked with the reader paused (run off the GUI
-        thread). Returns ``kiosk.staff.SamProbe``; virtual readers have no SAM."""
-        from kiosk.staff import SamProbe, probe_sam
-
-        reader = self.reader
-        inner = getattr(reader, "reader", None)  # the simulator's serial reader
-        serial_reader = inner if inner is not None else reader
-        url = getattr(serial_reader, "url", "")
-        if not url:
-            return SamProbe("virtual")
-        serial_reader.close()
-        try:
-            return probe_sam(url, self.settings.card_reader.baud)
-        finally:
-            serial_reader.open()
+    def probe_card_reader(self) -> SamProbe:
+        """Staff test: SAM status and SAM id through the reader's own transport, the reader
+        paused meanwhile (run off the GUI thread); virtual readers have no SAM."""
+        return self.reader.probe()
 
     def _switch_hall(self, new: Settings) -> None:
         """A remote hall server's new address or token: every user of the client switches."""
         h = new.hall
         client = HallClient(h.url, h.token, h.timeout_s)
         previous, self.hall = self.hall, client
-        self.flow.hall = client
-        if self.flow.ratings is not None:
-            self.flow.ratings.hall = client  # type: ignore[attr-defined]
-        if self.flow.cases is not None:
-            self.flow.cases.hall = client  # type: ignore[attr-defined]
+        self.flow.visit.hall = client
+        if self.flow.rating.sink is not None:
+            self.flow.rating.sink.hall = client  # type: ignore[attr-defined]
+        if self.flow.case.sink is not None:
+            self.flow.case.sink.hall = client  # type: ignore[attr-defined]
         if self.heartbeat is not None:
             self.heartbeat.post = client.heartbeat
         if self.catalog_sync is not None:
@@ -286,7 +307,7 @@ def make_scanner(settings: Settings) -> Scanner:
     return create_scanner("folder", folder=folder, repeat=c.repeat)
 
 
-def make_precheck(settings: Settings, flow: Flow, scanner: Scanner) -> PrecheckFlow | None:
+def make_precheck(settings: Settings, flow: Flow, scanner: Scanner) -> PrecheckJourney | None:
     """The pre-check sub-flow; its OCR worker process starts on first use or at warm-up."""
     c = settings.precheck
     if not c.enabled:
@@ -299,8 +320,8 @@ def make_precheck(settings: Settings, flow: Flow, scanner: Scanner) -> PrecheckF
             PrecheckOptions(engine=c.engine, ocr_threads=c.ocr_threads), workers=c.workers
         )
 
-    return PrecheckFlow(
-        flow,
+    return PrecheckJourney(
+        flow.visit,
         scanner,
         worker,
         engine=c.engine,
@@ -350,11 +371,9 @@ def make_printer(settings: Settings) -> Printer:
 
 
 def subscribe_reader(reader: CardReader, flow: Flow, runner: Runner) -> None:
-    """Cards (and, for readers of real bytes, read failures) go to the flow's thread."""
-    reader.subscribe(lambda card: runner.post(lambda: flow.card_presented(card)))
-    subscribe_errors = getattr(reader, "subscribe_errors", None)
-    if subscribe_errors is not None:
-        subscribe_errors(lambda error: runner.post(lambda: flow.card_failed(error)))
+    """Cards and read failures (typed errors) go to the flow's thread."""
+    reader.subscribe(lambda card: runner.post(lambda: flow.visit.card_presented(card)))
+    reader.subscribe_errors(lambda error: runner.post(lambda: flow.visit.card_failed(error)))
 
 
 def build_core(
@@ -440,10 +459,10 @@ def build_core(
     dispatch = Dispatcher({"rating": ratings.send, "case": cases.send})
     sender = OutboxSender(outbox, dispatch, interval_s=settings.hall.outbox_retry_s)
     ratings.kick = cases.kick = sender.kick
-    flow.ratings = ratings
-    flow.cases = cases
+    flow.rating.sink = ratings
+    flow.case.sink = cases
     flow.precheck = make_precheck(settings, flow, scanner)
-    ratings.on_settled = lambda key, outcome: runner.post(lambda: flow.rating_settled(key, outcome))
+    ratings.on_settled = lambda key, outcome: runner.post(lambda: flow.rating.settled(key, outcome))
     sender.start()
     guide = Guide(voice, normal_mode=settings.voice.enabled)
     flow.changed.connect(guide.follow)

@@ -35,8 +35,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from kiosk.flow import CASE_CONDITIONS, CaseDraft
 from kiosk.hall_client import HallError, HallRejected
+from kiosk.journeys.case import CASE_CONDITIONS, CaseDraft
 from kiosk.outbox import Message, Outbox, Undeliverable
 from kiosk.tickets import Ticket
 

@@ -33,7 +33,7 @@ from pydantic import ValidationError
 
 from contract.catalog import Catalog, load_catalog
 from contract.errors import describe_validation_error
-from kiosk.flow import Screen
+from kiosk.visit import Screen
 
 log = logging.getLogger(__name__)
 

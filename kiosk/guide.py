@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from kiosk.flow import Screen, State
+from kiosk.visit import Screen, State
 from voice.base import Voice
 
 log = logging.getLogger(__name__)

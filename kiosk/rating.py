@@ -21,9 +21,9 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from devices.errors import DeviceError, DeviceTimeout
-from kiosk.flow import RatingDraft, ScanFailed, Visit
 from kiosk.hall_client import HallRejected, HallUnavailable
 from kiosk.identity import Holder
+from kiosk.journeys.rating import RatingDraft, ScanFailed, TodaysTicket
 from kiosk.outbox import Message, Outbox, Undeliverable
 from kiosk.qr import QrError, ticket_id_from_image
 
@@ -101,13 +101,16 @@ class RatingService:
             raise ScanFailed("unknown_ticket")
         return _visit_result(visits[0])
 
-    def visits_of(self, holder: Holder) -> list[Visit]:
+    def visits_of(self, holder: Holder) -> list[TodaysTicket]:
         """The card holder's tickets of today, oldest first."""
         return [
-            Visit(ticket_id=str(v["ticket_id"]), number=str(v["number"]),
-                  service_id=str(v.get("service_id", "")),
-                  service_name=str(v.get("service_name", "")),
-                  state=str(v.get("rating_state", "rateable")))  # fmt: skip
+            TodaysTicket(
+                ticket_id=str(v["ticket_id"]),
+                number=str(v["number"]),
+                service_id=str(v.get("service_id", "")),
+                service_name=str(v.get("service_name", "")),
+                state=str(v.get("rating_state", "rateable")),
+            )  # fmt: skip
             for v in self.hall.find_visits(holder=holder)
         ]
 

@@ -127,7 +127,7 @@ class ScannerSection(_Section):
 
 
 class PrecheckSection(_Section):
-    """材料预审 (kiosk/precheck_flow.py): the OCR engine and its worker process."""
+    """材料预审 (kiosk/journeys/precheck.py): the OCR engine and its worker process."""
 
     enabled: bool = True  # the 材料预审 tile on the home screen and the button on the notice
     engine: Literal["rapidocr", "tesseract"] = "rapidocr"  # see the README for why RapidOCR

@@ -198,7 +198,7 @@ class PinStore:
 class StaffGate:
     """Open/closed state of the panel and its idle timer (``clock``: monotonic seconds).
 
-    While open, ``flow.staff_mode`` is True and the citizen's visit has been ended, so no
+    While open, ``flow.rating.staff_mode`` is True and the citizen's visit has been ended, so no
     citizen flow continues under the panel.
     """
 
@@ -233,7 +233,7 @@ class StaffGate:
 
     def _open(self) -> None:
         self.flow.home()  # end the citizen's visit: its data is wiped, nothing continues
-        self.flow.staff_mode = True
+        self.flow.rating.staff_mode = True
         self.is_open = True
         self._last = self.clock()
 
@@ -247,7 +247,7 @@ class StaffGate:
         if not self.is_open:
             return
         self.is_open = False
-        self.flow.staff_mode = False
+        self.flow.rating.staff_mode = False
         self.flow.home()
         log.info("staff panel closed")
 
@@ -275,40 +275,6 @@ def serial_ports() -> list[PortInfo]:
         vid_pid = f"{info.vid:04x}:{info.pid:04x}" if info.vid is not None and info.pid else ""
         ports.append(PortInfo(info.device, info.description or "", vid_pid))
     return ports
-
-
-@dataclass(frozen=True)
-class SamProbe:
-    status: str  # "ok", "sam_fault", "no_answer"
-    sam_id: str = ""  # hex groups of the SAM id answer
-
-
-def probe_sam(url: str, baud: int, timeout_s: float = 1.0) -> SamProbe:
-    """SAM status and SAM id, asked on a port nobody else holds (the reader is paused)."""
-    import serial
-
-    from devices.idcard import protocol as p
-
-    def ask(port: Any, command: tuple[int, int]) -> Any:
-        decoder = p.FrameDecoder()
-        port.reset_input_buffer()
-        port.write(p.encode_command(*command))
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            frames = decoder.feed(port.read(decoder.bytes_wanted()))
-            if frames:
-                return frames[0]
-        return None
-
-    with serial.serial_for_url(url, baudrate=baud, timeout=0.05) as port:
-        status = ask(port, p.SAM_STATUS)
-        if status is None:
-            return SamProbe("no_answer")
-        if status.sw3 != p.SW_OK:
-            return SamProbe("sam_fault")
-        ident = ask(port, p.SAM_ID)
-        data = bytes(ident.data) if ident is not None and ident.sw3 == p.SW_OK else b""
-        return SamProbe("ok", " ".join(data[i : i + 4].hex() for i in range(0, len(data), 4)))
 
 
 def card_summary(card: Any) -> dict[str, str]:
@@ -341,7 +307,7 @@ def camera_test(image_bytes: bytes) -> dict[str, Any]:
 def ocr_test(image_bytes: bytes, precheck: Any, timeout_s: float = 120.0) -> dict[str, Any]:
     """Staff test of the pre-check's OCR on one capture: document type, confidence, quality
     flags, which key fields were read (names only — never their values) and the times.
-    ``precheck``: the kiosk's ``PrecheckFlow`` (None when the pre-check is switched off)."""
+    ``precheck``: the kiosk's ``PrecheckJourney`` (None when the pre-check is switched off)."""
     if precheck is None:
         raise RuntimeError("the pre-check is switched off ([precheck] enabled = false)")
     started = time.perf_counter()

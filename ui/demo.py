@@ -19,8 +19,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from kiosk.app import KioskCore
-from kiosk.flow import Screen
 from kiosk.identity import check_char
+from kiosk.visit import Screen
 from ui.main_window import MainWindow
 from ui.runner import QtRunner
 
@@ -46,9 +46,13 @@ class Demo:
         self.shots: list[str] = []
         self.tickets: list[dict[str, Any]] = []
         self.timings: dict[str, float] = {}
-        from ui.app import make_window
+        from ui.staff.panel import install_staff_panel
 
-        self.window: MainWindow = make_window(core)
+        # as ui.app.make_window does (ui.app imports this module: no import circle)
+        self.window: MainWindow = MainWindow(
+            core.flow, core.guide, core.virtual_cards(), core.present_virtual_card
+        )
+        install_staff_panel(self.window, core)
         self.window.resize(1280, 960)
         self.window.show()
 

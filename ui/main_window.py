@@ -21,9 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.flow import Flow, Problem, Screen, State
+from kiosk.flow import Flow
 from kiosk.guide import Guide
+from kiosk.visit import Problem, Screen, State
 from ui import theme
+from ui.language import local
 from ui.screens.base import ScreenBase, spoken_lines
 from ui.screens.case import CaseDoneScreen, CaseFormScreen, CaseQueryScreen
 from ui.screens.groups import GroupsScreen
@@ -132,7 +134,7 @@ class MainWindow(QMainWindow):
         for b in (self.repeat_button, self.softer_button, self.louder_button, self.mute_button):
             frow.addWidget(b)
         frow.addStretch(1)
-        self.help_button = button("", flow.call_staff, role="secondary", name="call_staff")
+        self.help_button = button("", flow.help.call_staff, role="secondary", name="call_staff")
         frow.addWidget(self.help_button)
         self.home_button = button("", flow.home, role="secondary", name="home")
         frow.addWidget(self.home_button)
@@ -148,6 +150,10 @@ class MainWindow(QMainWindow):
         self.timer.setInterval(1000)
         self.timer.timeout.connect(self._tick)
         self.timer.start()
+        self.restyle_timer = QTimer(self)
+        self.restyle_timer.setSingleShot(True)
+        self.restyle_timer.setInterval(0)
+        self.restyle_timer.timeout.connect(self._restyle)
         self.announce_timer = QTimer(self)
         self.announce_timer.setSingleShot(True)
         self.announce_timer.setInterval(ANNOUNCE_SETTLE_MS)
@@ -171,10 +177,10 @@ class MainWindow(QMainWindow):
         self.set_language("en" if self.flow.language == "zh" else "zh")
 
     def set_language(self, language: str) -> None:
-        self.flow.set_language(language)  # re-renders through flow.changed
+        self.flow.visit.set_language(language)  # re-renders through flow.changed
 
     def _toggle_elder(self) -> None:
-        self.flow.set_elder(not self.flow.state.elder)
+        self.flow.visit.set_elder(not self.flow.state.elder)
 
     def _repeat(self) -> None:
         if self.guide is not None:
@@ -205,13 +211,23 @@ class MainWindow(QMainWindow):
                 app.installTranslator(self.translator)
 
     def _apply_mode(self, elder: bool) -> None:
-        """长辈版 or normal: sizes come from the style sheet. Restyling a widget tree costs
-        ~1 ms per widget, so only what is on show is restyled now (header, footer,
-        overlay); each screen is restyled when it is next shown (``_style``)."""
+        """长辈版 or normal: sizes come from the style sheet; the widgets stay. Restyling a
+        widget tree costs ~1 ms per widget, so only what is on show is restyled (header,
+        footer, overlay, the current screen; another screen when it is next shown), and
+        once per turn of the event loop: a visit ending (normal) and the next starting in
+        长辈版 at once restyles nothing."""
         if elder == self._elder:
             return
+        first = self._elder is None
         self._elder = elder
-        for part in (self.header, self.footer, self.overlay):
+        if first:
+            for part in (self.header, self.footer, self.overlay):
+                self._style(part)
+        elif not self.restyle_timer.isActive():
+            self.restyle_timer.start()
+
+    def _restyle(self) -> None:
+        for part in (self.header, self.footer, self.overlay, self.stack.currentWidget()):
             self._style(part)
 
     def _style(self, part: QWidget) -> None:
@@ -225,7 +241,7 @@ class MainWindow(QMainWindow):
         self._apply_mode(state.elder)
         cat = self.flow.catalog
         zh = self.flow.language == "zh"
-        self.hall_label.setText(cat.hall_name if zh else cat.hall_name_en)
+        self.hall_label.setText(local(cat, "hall_name", self.flow.language))
         self.elder_button.setText(self.tr("返回标准版") if state.elder else "长辈版")
         self.elder_button.setAccessibleName(self.tr("返回标准版") if state.elder else "长辈版")
         self.language_button.setText("English" if zh else "中文")
@@ -250,7 +266,8 @@ class MainWindow(QMainWindow):
         self.repeat_button.setEnabled(not muted)
 
         screen = self.screens[state.screen]
-        self._style(screen)
+        if not self.restyle_timer.isActive():  # else styled with the others, once
+            self._style(screen)
         if state.screen is not self._screen:
             screen.reset()
             self._screen = state.screen
@@ -275,7 +292,9 @@ class MainWindow(QMainWindow):
         if state.idle_prompt:
             self.overlay.present(
                 "idle",
-                self.tr("您还在吗？{s} 秒后将返回首页").format(s=self.flow.idle_seconds_left()),
+                self.tr("您还在吗？{s} 秒后将返回首页").format(
+                    s=self.flow.visit.idle_seconds_left()
+                ),
                 [(self.tr("继续办理"), self.flow.touch, "idle_continue")],
             )
         elif state.elder_offer:
@@ -283,21 +302,25 @@ class MainWindow(QMainWindow):
                 "elder_offer",
                 self.tr("您好！要不要换成长辈版？字更大，还有语音提示。"),
                 [
-                    (self.tr("使用长辈版"), lambda: self.flow.set_elder(True), "elder_accept"),
-                    (self.tr("不用了"), self.flow.decline_elder, "elder_decline"),
+                    (
+                        self.tr("使用长辈版"),
+                        lambda: self.flow.visit.set_elder(True),
+                        "elder_accept",
+                    ),
+                    (self.tr("不用了"), self.flow.visit.decline_elder, "elder_decline"),
                 ],
             )
         elif state.help == "sent":
             self.overlay.present(
                 "help_sent",
                 self.tr("已通知工作人员，请在这里稍候，马上有人来帮您。"),
-                [(self.tr("知道了"), self.flow.dismiss_help, "help_ok")],
+                [(self.tr("知道了"), self.flow.help.dismiss, "help_ok")],
             )
         elif state.help == "failed":
             self.overlay.present(
                 "help_failed",
                 self.tr("呼叫没有发出去。请向大厅里的工作人员招手，或到服务台。"),
-                [(self.tr("知道了"), self.flow.dismiss_help, "help_ok")],
+                [(self.tr("知道了"), self.flow.help.dismiss, "help_ok")],
             )
         else:
             self.overlay.dismiss()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
-from kiosk.flow import Message, Problem
+from kiosk.visit import Message, Problem
 
 
 def _t(text: str) -> str:
@@ -25,23 +25,27 @@ def invalid_id_text(code: str) -> str:
     return texts.get(code, texts["check"])
 
 
-def card_error_text(kind: str) -> str:
-    if kind == "CardAuthError":
+def card_error_text(code: str, device_text: str = "") -> str:
+    """A card reader's failure by its code (devices/errors.py ``error_code``); a code the
+    screen has no words of its own for shows the device's words (``device_text``)."""
+    if code == "card_auth":
         return QCoreApplication.translate(
             "Messages", "这张证件没有通过验证。请到服务台，工作人员会帮您办理。"
         )
-    if kind == "UnknownCardType":
+    if code == "unknown_card":
         return QCoreApplication.translate(
             "Messages", "读卡器认不出这张证件。请输入证件号码，或到服务台。"
         )
-    if kind in ("SamError", "CommandRejected", "FrameError"):
+    if code in ("sam_fault", "command_rejected", "frame"):
         return QCoreApplication.translate(
             "Messages", "读卡器暂时不能用，已通知工作人员。请改为输入身份证号。"
         )
+    if code not in ("card_read", "card", "no_card") and device_text:
+        return device_text
     return QCoreApplication.translate("Messages", "没有读出身份证。请把身份证放平，重新放一次。")
 
 
-def message_text(message: Message) -> str:
+def message_text(message: Message, language: str = "zh") -> str:
     p = message.problem
     if p is Problem.INVALID_ID:
         return invalid_id_text(message.detail)
@@ -59,7 +63,8 @@ def message_text(message: Message) -> str:
             "Messages", "这个事项需要登记身份，请刷身份证或输入身份证号。"
         )
     if p is Problem.CARD:
-        return card_error_text(message.detail)
+        device_text = message.text_zh if language == "zh" else message.text_en
+        return card_error_text(message.detail, device_text)
     if p is Problem.TICKET_NOT_FOUND:
         if message.detail == "not_served":
             return QCoreApplication.translate(

@@ -15,8 +15,9 @@ from PySide6.QtWidgets import QApplication
 
 from devices.scanner import page as pagelib
 from kiosk.app import KioskCore
-from kiosk.flow import Flow, Screen
+from kiosk.flow import Flow
 from kiosk.precheck.pipeline import PageResult
+from kiosk.visit import Screen
 from ui.main_window import ANNOUNCE_SETTLE_MS, MainWindow
 
 
@@ -65,28 +66,28 @@ def tour(app: QApplication, window: MainWindow, core: KioskCore) -> Iterator[str
 
             def start() -> None:
                 flow.home()
-                flow.set_language(language)  # noqa: B023 (used at once)
-                flow.set_elder(elder)  # noqa: B023
+                flow.visit.set_language(language)  # noqa: B023 (used at once)
+                flow.visit.set_elder(elder)  # noqa: B023
 
             start()
             settle(app)
             yield f"{tag}-home"
-            flow.take_number()
+            flow.ticket.take_number()
             settle(app)
             yield f"{tag}-groups"
-            flow.choose_group("general")
+            flow.ticket.choose_group("general")
             settle(app)
             yield f"{tag}-items"
-            flow.choose_entry("social-security-card")
+            flow.ticket.choose_entry("social-security-card")
             settle(app)
             yield f"{tag}-identify"
-            flow.submit_typed_id("123")
+            flow.ticket.submit_typed_id("123")
             settle(app)
             yield f"{tag}-identify-invalid"
             core.present_virtual_card(adult)
             settle(app, lambda: flow.state.screen is Screen.NOTICE)
             yield f"{tag}-notice"
-            flow.confirm_notice()
+            flow.ticket.confirm_notice()
             settle(app, lambda: flow.state.screen is Screen.TICKET and flow.state.busy is None)
             yield f"{tag}-ticket"
             flow.finish()
@@ -94,30 +95,30 @@ def tour(app: QApplication, window: MainWindow, core: KioskCore) -> Iterator[str
             yield f"{tag}-thanks"
             # 评价 and 办不成事反映
             start()
-            flow.open_rating()
+            flow.rating.open()
             settle(app)
             yield f"{tag}-rate-find"
-            flow.rate_self_service()
+            flow.rating.rate_self_service()
             settle(app)
             yield f"{tag}-rate-level"
-            flow.choose_level("dissatisfied")
+            flow.rating.choose_level("dissatisfied")
             settle(app)
             yield f"{tag}-rate-reasons"
             start()
-            flow.open_case()
+            flow.case.open()
             settle(app)
             yield f"{tag}-case-form"
             start()
-            flow.open_case_query()
+            flow.case.open_query()
             settle(app)
             yield f"{tag}-case-query"
             # 材料预审: capture (empty), a blurred page's advice, the verdict
             pre = flow.precheck
             if pre is not None:
                 start()
-                flow.open_precheck()
-                flow.choose_group("livelihood")
-                flow.choose_entry("newborn-bundle")
+                flow.ticket.open_precheck()
+                flow.ticket.choose_group("livelihood")
+                flow.ticket.choose_entry("newborn-bundle")
                 settle(app)
                 yield f"{tag}-precheck"
                 pre.show_page(_blurred_page())  # as analysed: the tour needs no OCR process
@@ -128,21 +129,21 @@ def tour(app: QApplication, window: MainWindow, core: KioskCore) -> Iterator[str
                 yield f"{tag}-precheck-result"
             # overlays: the 长辈版 offer (normal mode), help, "are you still there?"
             start()
-            flow.take_number()
-            flow.choose_group("general")
-            flow.choose_entry("social-security-card")
+            flow.ticket.take_number()
+            flow.ticket.choose_group("general")
+            flow.ticket.choose_entry("social-security-card")
             core.present_virtual_card("elderly")
             settle(app, lambda: flow.state.screen is Screen.NOTICE)
             if not elder:
                 yield f"{tag}-elder-offer"
-                flow.decline_elder()
-            flow.call_staff()
+                flow.visit.decline_elder()
+            flow.help.call_staff()
             settle(app, lambda: flow.state.help in ("sent", "failed"))
             yield f"{tag}-help"
-            flow.dismiss_help()
-            real_clock = flow.clock
+            flow.help.dismiss()
+            real_clock = flow.visit.clock
             frozen = real_clock()
-            flow.clock = lambda: frozen  # noqa: B023 (restored below)
+            flow.visit.clock = lambda: frozen  # noqa: B023 (restored below)
             try:
                 flow.touch()
                 frozen += flow.config.inactivity_s * flow.config.elder_timeout_factor + 1
@@ -150,7 +151,7 @@ def tour(app: QApplication, window: MainWindow, core: KioskCore) -> Iterator[str
                 settle(app, lambda: flow.state.idle_prompt)
                 yield f"{tag}-idle"
             finally:
-                flow.clock = real_clock
+                flow.visit.clock = real_clock
                 flow.home()
 
 

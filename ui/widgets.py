@@ -38,6 +38,16 @@ def label(text: str = "", role: str = "", name: str = "", wrap: bool = True) -> 
     return lab
 
 
+def set_role(widget: QWidget, role: str) -> None:
+    """Change a widget's style role in place (re-polished only when it changes)."""
+    if (widget.property("role") or "") == role:
+        return
+    widget.setProperty("role", role or None)
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)
+
+
 def clear_layout(layout: QLayout) -> None:
     while layout.count():
         item = layout.takeAt(0)

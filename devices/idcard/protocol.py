@@ -179,6 +179,7 @@ class ReaderError(DeviceError):
     the citizen cannot fix it (the kiosk should call staff rather than ask to retry).
     """
 
+    error_code: ClassVar[str] = "card_read"
     message_zh: ClassVar[str] = "读卡出错，请重新放一次身份证"
     message_en: ClassVar[str] = "The card could not be read. Please place it again."
     for_staff: ClassVar[bool] = False
@@ -191,12 +192,16 @@ class ReaderError(DeviceError):
 class NoCardError(ReaderError, CardError):
     """0x80: no card on the reader."""
 
+    error_code = "no_card"
+
     message_zh = "请把身份证放在读卡区"
     message_en = "Please place your ID card on the reader."
 
 
 class CardReadError(ReaderError, CardError):
     """0x41, 0x81, 0x3F, 0x47, 0x37: the card moved or lies badly; placing it again helps."""
+
+    error_code = "card_read"
 
     message_zh = "请把身份证放平，重新放一次"
     message_en = "Please lay the card flat on the reader and place it again."
@@ -205,12 +210,16 @@ class CardReadError(ReaderError, CardError):
 class UnknownCardType(ReaderError, CardError):
     """0x40: not a card this reader can read (bank card, transport card …)."""
 
+    error_code = "unknown_card"
+
     message_zh = "无法识别这张卡，请使用身份证或居住证"
     message_en = "This card cannot be read. Please use an ID card or residence permit."
 
 
 class CardAuthError(ReaderError, CardError):
     """0x31, 0x32, 0x33: card and SAM did not authenticate each other (or data check)."""
+
+    error_code = "card_auth"
 
     message_zh = "证件验证未通过，请重新放一次；仍不行请到人工窗口"
     message_en = (
@@ -221,6 +230,8 @@ class CardAuthError(ReaderError, CardError):
 class SamError(ReaderError, DeviceUnavailable):
     """0x60, 0x66: the reader's security module failed or is not authorised (staff)."""
 
+    error_code = "sam_fault"
+
     message_zh = "读卡器暂时不能使用，请联系工作人员"
     message_en = "The card reader is out of order. Please ask a member of staff."
     for_staff = True
@@ -229,12 +240,16 @@ class SamError(ReaderError, DeviceUnavailable):
 class CommandRejected(ReaderError, ProtocolError):
     """0x10, 0x11, 0x21, 0x23, 0x24, or an unknown status: the reader refused our frame."""
 
+    error_code = "command_rejected"
+
     message_zh = "读卡器通信出错，请重新放一次身份证"
     message_en = "The card reader had a communication error. Please place the card again."
 
 
 class FrameError(ReaderError, ProtocolError):
     """The answer was corrupt, of the wrong shape, or its text could not be parsed."""
+
+    error_code = "frame"
 
     message_zh = "读卡出错，请重新放一次身份证"
     message_en = "The card could not be read. Please place it again."

@@ -38,14 +38,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
 
 import serial
 
 from devices.errors import CardError, DeviceError, DeviceTimeout, DeviceUnavailable
 from devices.idcard import protocol as p
-from devices.idcard.base import CardReader, ReaderState
-from devices.idcard.card import IdCard
+from devices.idcard.base import CardReader, ReaderState, SamProbe
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +63,8 @@ READ_SLICE_S = 0.05  # the port's read timeout: how often the thread looks at th
 
 class ReaderTimeout(p.ReaderError, DeviceTimeout):
     """The reader did not answer a command in time."""
+
+    error_code = "reader_timeout"
 
     message_zh = "读卡器没有响应，请稍候再试"
     message_en = "The card reader is not responding. Please try again in a moment."
@@ -115,8 +115,6 @@ class SerialCardReader(CardReader):
             "disconnects": 0,
             "bad_frames": 0,
         }
-        self.last_error: DeviceError | None = None
-        self._on_error: list[Callable[[DeviceError], None]] = []
         self._port: serial.SerialBase | None = None
         self._decoder = p.FrameDecoder()
         self._stop = threading.Event()
@@ -128,16 +126,6 @@ class SerialCardReader(CardReader):
 
     # ------------------------------------------------------------------ public API
 
-    def subscribe_errors(self, on_error: Callable[[DeviceError], None]) -> None:
-        """Also report failures (typed errors with ``message_zh``/``message_en``)."""
-        with self._lock:
-            self._on_error.append(on_error)
-
-    def unsubscribe_all(self) -> None:
-        super().unsubscribe_all()
-        with self._lock:
-            self._on_error.clear()
-
     def recheck(self) -> None:
         """Staff action: check the SAM again after a "sam_fault" (e.g. after a reset)."""
         self._wake.set()
@@ -146,6 +134,31 @@ class SerialCardReader(CardReader):
     def card_present(self) -> bool:
         """True while a card that was read (or given up on) lies on the reader."""
         return self._card_on
+
+    def probe(self) -> SamProbe:
+        """Staff test: SAM status and SAM id through this reader's own port and frames. The
+        polling thread is paused meanwhile (the reader is closed and opened again)."""
+        was_open = self.is_open
+        if was_open:
+            self.close()
+        self._stop.clear()
+        try:
+            if not self._connect():
+                return SamProbe("no_answer")
+            try:
+                status = self._command(p.SAM_STATUS)
+                if status.sw3 != p.SW_OK:
+                    return SamProbe("sam_fault")
+                ident = self._command(p.SAM_ID)
+            except (p.ReaderError, *_PORT_ERRORS):
+                return SamProbe("no_answer")
+            finally:
+                self._drop_port()
+            data = bytes(ident.data) if ident.sw3 == p.SW_OK else b""
+            return SamProbe("ok", " ".join(data[i : i + 4].hex() for i in range(0, len(data), 4)))
+        finally:
+            if was_open:
+                self.open()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -176,38 +189,8 @@ class SerialCardReader(CardReader):
         log.info("card reader %s%s", state, f": {detail}" if detail else "")
         self._emit_state(state, detail)
 
-    # Listeners run on the reader thread; one listener's bug must neither stop the thread
-    # (nor close()) nor keep the other listeners from hearing the news.
-
-    def _emit_state(self, state: ReaderState, detail: str = "") -> None:
-        self.state, self.state_detail = state, detail
-        with self._lock:
-            listeners = list(self._on_state)
-        for listener in listeners:
-            try:
-                listener(state, detail)
-            except Exception:
-                log.exception("card reader state listener failed")
-
-    def _report(self, error: DeviceError) -> None:
-        self.last_error = error
-        with self._lock:
-            listeners = list(self._on_error)
-        for listener in listeners:
-            try:
-                listener(error)
-            except Exception:
-                log.exception("card reader error listener failed")
-
-    def _emit_card(self, card: IdCard) -> None:
-        log.info("card read: %r", card)  # masked repr
-        with self._lock:
-            listeners = list(self._on_card)
-        for listener in listeners:
-            try:
-                listener(card)
-            except Exception:
-                log.exception("card listener failed")
+    # Listeners run on the reader thread; the fan-out (devices/base.py Listeners) logs a
+    # failing listener so it neither stops the thread nor silences the others.
 
     # ------------------------------------------------------------------ the port
 
@@ -283,7 +266,7 @@ class SerialCardReader(CardReader):
                 resp = self._command(p.SAM_STATUS)
             except ReaderTimeout as exc:
                 self.stats["timeouts"] += 1
-                self._report(exc)
+                self.report(exc)
                 self._drop_port()
                 self._set_state("offline", f"reader does not answer on {self.url}: {exc}")
                 return
@@ -292,7 +275,7 @@ class SerialCardReader(CardReader):
                 return
             except p.FrameError as exc:  # a corrupt answer: ask again
                 self.stats["protocol_errors"] += 1
-                self._report(exc)
+                self.report(exc)
                 error = exc
                 continue
             if resp.sw3 == p.SW_OK:
@@ -302,7 +285,7 @@ class SerialCardReader(CardReader):
             log.warning("SAM check %d/%d: %s", attempt, self.sam_attempts, error)
             if attempt < self.sam_attempts and self._stop.wait(self.reconnect_min_s):
                 raise _Stopped
-        self._report(error)
+        self.report(error)
         self._set_state("sam_fault", f"{error} — the reader needs service")
 
     def _lost(self, exc: BaseException) -> None:
@@ -358,12 +341,12 @@ class SerialCardReader(CardReader):
         except _PORT_ERRORS as exc:
             self._lost(exc)
         except p.SamError as exc:
-            self._report(exc)
+            self.report(exc)
             self._check_sam()
         except ReaderTimeout as exc:
             self.stats["timeouts"] += 1
             self._timeouts += 1
-            self._report(exc)
+            self.report(exc)
             log.warning("card reader: %s", exc)
             if self._timeouts >= self.offline_after_timeouts:
                 self._drop_port()
@@ -371,7 +354,7 @@ class SerialCardReader(CardReader):
         except CardError as exc:
             self.stats["card_errors"] += 1
             self._read_failures += 1
-            self._report(exc)
+            self.report(exc)
             log.warning(
                 "card read failed (%d/%d): %s", self._read_failures, self.read_attempts, exc
             )
@@ -379,7 +362,7 @@ class SerialCardReader(CardReader):
                 self._card_on = True  # give up on this placement until the card is lifted
         except DeviceError as exc:  # ProtocolError: corrupt or wrong-shaped answer
             self.stats["protocol_errors"] += 1
-            self._report(exc)
+            self.report(exc)
             log.warning("card reader: %s", exc)
 
     def _read_card(self) -> None:

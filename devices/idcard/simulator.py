@@ -68,9 +68,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devices.errors import DeviceError, DeviceUnavailable
+from devices.errors import DeviceUnavailable
 from devices.idcard import protocol as p
-from devices.idcard.base import CardReader
+from devices.idcard.base import CardReader, SamProbe
 from devices.idcard.card import IdCard
 from devices.idcard.reader import SerialCardReader
 from devices.idcard.virtual import load_card
@@ -692,6 +692,8 @@ class SimulatedCardReader(CardReader):
     unchanged, but every card goes through the real bytes, pacing and decoder.
     """
 
+    can_present = True
+
     def __init__(
         self,
         cards_dir: str | Path = DEFAULT_CARDS,
@@ -706,28 +708,16 @@ class SimulatedCardReader(CardReader):
         self.poll_interval_s = poll_interval_s
         self.command_timeout_s = command_timeout_s
         self.reader: SerialCardReader | None = None
-        self._on_error: list[Callable[[DeviceError], None]] = []
-
-    def subscribe_errors(self, on_error: Callable[[DeviceError], None]) -> None:
-        """Failures with citizen messages, as ``SerialCardReader.subscribe_errors``."""
-        with self._lock:
-            self._on_error.append(on_error)
-
-    def unsubscribe_all(self) -> None:
-        super().unsubscribe_all()
-        with self._lock:
-            self._on_error.clear()
-
-    def _forward_error(self, error: DeviceError) -> None:
-        with self._lock:
-            listeners = list(self._on_error)
-        for listener in listeners:
-            listener(error)
 
     def recheck(self) -> None:
         """Staff action after "sam_fault" (see ``SerialCardReader.recheck``)."""
         if self.reader is not None:
             self.reader.recheck()
+
+    def probe(self) -> SamProbe:
+        """The SAM test through the serial reader's own transport (the simulator answers)."""
+        reader = self.reader
+        return reader.probe() if reader is not None else SamProbe("no_answer")
 
     @property
     def cards(self) -> dict[str, IdCard]:
@@ -745,7 +735,7 @@ class SimulatedCardReader(CardReader):
             command_timeout_s=self.command_timeout_s,
         )
         reader.subscribe(self._emit_card, self._emit_state)
-        reader.subscribe_errors(self._forward_error)
+        reader.subscribe_errors(self.report)
         try:
             reader.open()
         except BaseException:

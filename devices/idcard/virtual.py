@@ -125,6 +125,8 @@ def load_card(path: str | Path) -> IdCard:
 class VirtualCardReader(CardReader):
     """Reads imaginary cards from ``cards_dir``; ``present``/``remove`` place and lift them."""
 
+    can_present = True
+
     def __init__(self, cards_dir: str | Path) -> None:
         super().__init__()
         self.cards_dir = Path(cards_dir).expanduser()

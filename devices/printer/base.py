@@ -109,9 +109,15 @@ Writer = Callable[[Any], None]  # writes onto an escpos.escpos.Escpos object
 
 
 class Printer(Device):
+    """Capabilities: ``status()``, ``run_job`` (and the ticket/notice jobs built on it),
+    failures as typed errors (``subscribe_errors``, from ``Device``), and a paper-roll
+    counter where the backend keeps one (``counts_roll``, ``reset_roll``)."""
+
     kind = "printer"
     #: False for printers without native QR (``GS ( k``): the QR code is sent as an image.
     native_qr: bool = True
+    #: True where the backend counts the paper used (a new roll: ``reset_roll``).
+    counts_roll: bool = False
 
     def __init__(self, paper_width_mm: int = 80) -> None:
         super().__init__()
@@ -121,6 +127,9 @@ class Printer(Device):
 
     def status(self) -> PrinterStatus:
         raise NotImplementedError
+
+    def reset_roll(self) -> None:
+        """A new paper roll is in: the counter starts again (no counter: nothing to do)."""
 
     def run_job(self, name: str, write: Writer) -> PrintJob:
         """Write one job onto this backend's escpos object and send it. Raises PrinterError."""

@@ -68,6 +68,8 @@ class StreamPrinter(Printer):
             real printer's output is paper).
     """
 
+    counts_roll = True
+
     @property
     def description(self) -> str:
         """The connection in words, for messages ("network printer 10.0.0.5:9100")."""

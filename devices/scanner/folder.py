@@ -30,6 +30,10 @@ class FolderScanner(Scanner):
         if not self.folder.is_dir():
             raise DeviceUnavailable(f"scanner folder does not exist: {self.folder}")
 
+    def taken(self) -> frozenset[Path]:
+        """The pages captured so far (a demo removes the files it put here once taken)."""
+        return frozenset(self._taken)
+
     def pending(self) -> list[Path]:
         """Pages not taken yet, oldest first (files still being written excluded)."""
         now = time.time()

@@ -9,8 +9,9 @@ import pytest
 from kiosk_fakes import FakeClock, FakeIssuer, RecordingPrinter
 
 from contract.catalog import Catalog, load_catalog
-from kiosk.flow import Flow, FlowConfig
+from kiosk.flow import Flow
 from kiosk.runner import ImmediateRunner
+from kiosk.visit import FlowConfig
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,8 @@ import pytest
 from hall.embedded import EmbeddedHallServer
 from kiosk.cases import CaseService
 from kiosk.embedded import EmbeddedHall
-from kiosk.flow import CaseDraft
 from kiosk.hall_client import HallRejected
+from kiosk.journeys.case import CaseDraft
 from kiosk.outbox import Dispatcher, Outbox, OutboxSender
 from kiosk.settings import load_settings
 

@@ -1,4 +1,4 @@
-"""kiosk/flow.py: the citizen's visit, driven with the real catalog, a fake clock, an in-memory
+"""kiosk/flow.py (the visit core and its journeys): the citizen's visit, driven with the real catalog, a fake clock, an in-memory
 ticket issuer and the virtual printer (see kiosk_fakes.py)."""
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from kiosk_fakes import (
 
 from contract.catalog import Bundle, Catalog
 from devices.printer.layout import TicketPrint
-from kiosk.flow import BUNDLES, Flow, Message, Problem, Purpose, Screen
+from kiosk.flow import Flow
 from kiosk.hall_client import HallRejected, HallUnavailable
+from kiosk.visit import BUNDLES, Message, Problem, Purpose, Screen
 
 ITEM = "business-license"  # 市场准入, prefix B, needs identity
 ITEM_GROUP = "market"
@@ -33,21 +34,21 @@ OTHER_ID = "11010519491231002X"
 
 
 def to_identify(flow: Flow, group: str = ITEM_GROUP, entry: str = ITEM) -> None:
-    flow.take_number()
-    flow.choose_group(group)
-    flow.choose_entry(entry)
+    flow.ticket.take_number()
+    flow.ticket.choose_group(group)
+    flow.ticket.choose_entry(entry)
     assert flow.state.screen is Screen.IDENTIFY
 
 
 def to_notice(flow: Flow, group: str = ITEM_GROUP, entry: str = ITEM) -> None:
     to_identify(flow, group, entry)
-    flow.card_presented(invented_card())
+    flow.visit.card_presented(invented_card())
     assert flow.state.screen is Screen.NOTICE
 
 
 def to_ticket(flow: Flow, group: str = ITEM_GROUP, entry: str = ITEM) -> None:
     to_notice(flow, group, entry)
-    flow.confirm_notice()
+    flow.ticket.confirm_notice()
     assert flow.state.screen is Screen.TICKET
 
 
@@ -70,29 +71,29 @@ def test_full_visit_by_card(
     seen: list[Screen] = []
     flow.changed.connect(lambda st: seen.append(st.screen))
     issued: list[Any] = []
-    flow.ticket_issued.connect(issued.append)
+    flow.ticket.issued.connect(issued.append)
     assert flow.state.screen is Screen.HOME
     session = flow.state.session_id
 
-    flow.take_number()
+    flow.ticket.take_number()
     assert (flow.state.screen, flow.state.purpose) == (Screen.GROUPS, Purpose.TICKET)
 
-    flow.choose_group(ITEM_GROUP)
+    flow.ticket.choose_group(ITEM_GROUP)
     assert flow.state.screen is Screen.ITEMS and flow.state.group_id == ITEM_GROUP
-    assert [e.id for e in flow.entries()] == [s.id for s in catalog.services_in(ITEM_GROUP)]
+    assert [e.id for e in flow.ticket.entries()] == [s.id for s in catalog.services_in(ITEM_GROUP)]
 
-    flow.choose_entry(ITEM)
+    flow.ticket.choose_entry(ITEM)
     assert flow.state.screen is Screen.IDENTIFY and flow.state.entry_id == ITEM
-    assert flow.may_skip_identity() is False
+    assert flow.ticket.may_skip_identity() is False
 
-    flow.card_presented(invented_card())
+    flow.visit.card_presented(invented_card())
     assert flow.state.screen is Screen.NOTICE
     holder = flow.state.holder
     assert holder is not None and holder.source == "card" and holder.masked_name == "王**"
-    assert flow.materials() == list(catalog.entry(ITEM).materials)  # type: ignore[union-attr]
+    assert flow.ticket.materials() == list(catalog.entry(ITEM).materials)  # type: ignore[union-attr]
     assert issuer.calls == []  # nothing asked before the citizen confirms
 
-    flow.confirm_notice()
+    flow.ticket.confirm_notice()
     s = flow.state
     assert s.screen is Screen.TICKET
     assert s.ticket is not None and s.ticket.number == "B001"
@@ -138,12 +139,12 @@ def test_next_visit_gets_the_next_number(flow: Flow, issuer: FakeIssuer) -> None
 # -- typed ID numbers ---------------------------------------------------------------------
 def test_typed_id_valid(flow: Flow, issuer: FakeIssuer) -> None:
     to_identify(flow)
-    assert flow.submit_typed_id("11010519491231002x") is True
+    assert flow.ticket.submit_typed_id("11010519491231002x") is True
     s = flow.state
     assert s.screen is Screen.NOTICE and s.message is None
     assert s.holder is not None and s.holder.source == "typed"
     assert s.holder.id_number == "11010519491231002X"
-    flow.confirm_notice()
+    flow.ticket.confirm_notice()
     assert issuer.calls[0].holder == s.holder
 
 
@@ -160,7 +161,7 @@ def test_typed_id_invalid(
     flow: Flow, issuer: FakeIssuer, printer: Any, raw: str, code: str
 ) -> None:
     to_identify(flow)
-    assert flow.submit_typed_id(raw) is False
+    assert flow.ticket.submit_typed_id(raw) is False
     s = flow.state
     assert s.screen is Screen.IDENTIFY
     assert s.message == Message(Problem.INVALID_ID, code)
@@ -172,16 +173,16 @@ def test_typed_id_invalid(
 def test_typed_id_future_birth_uses_the_flows_clock(flow: Flow, issuer: FakeIssuer) -> None:
     # the fake wall clock says 2026-11-20; a number born 2027-01-01 is impossible today
     to_identify(flow)
-    assert flow.submit_typed_id("110105202701011238") is False
+    assert flow.ticket.submit_typed_id("110105202701011238") is False
     assert flow.state.message == Message(Problem.INVALID_ID, "date")
-    assert flow.submit_typed_id("110105202611201230") is True  # born "today": fine
+    assert flow.ticket.submit_typed_id("110105202611201230") is True  # born "today": fine
     assert issuer.calls == []
 
 
 def test_card_after_a_typing_error_clears_the_message(flow: Flow) -> None:
     to_identify(flow)
-    flow.submit_typed_id("123")
-    flow.card_presented(invented_card())
+    flow.ticket.submit_typed_id("123")
+    flow.visit.card_presented(invented_card())
     assert flow.state.screen is Screen.NOTICE and flow.state.message is None
 
 
@@ -190,7 +191,7 @@ def test_card_tap_is_activity(flow: Flow, clock: FakeClock) -> None:
     clock.advance(90)
     flow.poll()
     assert flow.state.idle_prompt is True
-    flow.card_presented(invented_card())
+    flow.visit.card_presented(invented_card())
     assert flow.state.idle_prompt is False and flow.state.screen is Screen.NOTICE
     clock.advance(89)
     flow.poll()
@@ -199,9 +200,9 @@ def test_card_tap_is_activity(flow: Flow, clock: FakeClock) -> None:
 
 def test_invalid_then_valid_clears_the_message(flow: Flow) -> None:
     to_identify(flow)
-    flow.submit_typed_id("123")
+    flow.ticket.submit_typed_id("123")
     assert flow.state.message is not None
-    flow.submit_typed_id(OTHER_ID)
+    flow.ticket.submit_typed_id(OTHER_ID)
     assert flow.state.screen is Screen.NOTICE and flow.state.message is None
 
 
@@ -211,10 +212,10 @@ def test_skip_identity_where_allowed(
 ) -> None:
     assert catalog.allows_anonymous(catalog.entry(ANON_ITEM))
     to_identify(flow, ANON_GROUP, ANON_ITEM)
-    assert flow.may_skip_identity() is True
-    flow.skip_identity()
+    assert flow.ticket.may_skip_identity() is True
+    flow.ticket.skip_identity()
     assert flow.state.screen is Screen.NOTICE and flow.state.holder is None
-    flow.confirm_notice()
+    flow.ticket.confirm_notice()
     assert flow.state.ticket is not None and flow.state.ticket.number == "D001"
     assert issuer.calls[0].holder is None
     assert printer.ticket_prints[0].masked_name == ""
@@ -225,8 +226,8 @@ def test_skip_identity_refused_where_not_allowed(
     flow: Flow, issuer: FakeIssuer, group: str, entry: str
 ) -> None:
     to_identify(flow, group, entry)
-    assert flow.may_skip_identity() is False
-    flow.skip_identity()
+    assert flow.ticket.may_skip_identity() is False
+    flow.ticket.skip_identity()
     assert flow.state.screen is Screen.IDENTIFY
     assert flow.state.message is not None
     assert issuer.calls == []
@@ -234,18 +235,18 @@ def test_skip_identity_refused_where_not_allowed(
 
 # -- bundles ------------------------------------------------------------------------------
 def test_bundle_ticket(flow: Flow, catalog: Catalog, issuer: FakeIssuer, printer: Any) -> None:
-    flow.take_number()
-    flow.choose_group(BUNDLES)
+    flow.ticket.take_number()
+    flow.ticket.choose_group(BUNDLES)
     assert flow.state.screen is Screen.ITEMS
-    assert [e.id for e in flow.entries()] == [b.id for b in catalog.bundles]
-    flow.choose_entry(BUNDLE)
+    assert [e.id for e in flow.ticket.entries()] == [b.id for b in catalog.bundles]
+    flow.ticket.choose_entry(BUNDLE)
     bundle = catalog.entry(BUNDLE)
     assert isinstance(bundle, Bundle)
-    flow.card_presented(invented_card())
-    assert flow.materials() == catalog.materials_for(bundle)
-    names = [m.name for m in flow.materials()]
+    flow.visit.card_presented(invented_card())
+    assert flow.ticket.materials() == catalog.materials_for(bundle)
+    names = [m.name for m in flow.ticket.materials()]
     assert len(names) == len(set(names))
-    flow.confirm_notice()
+    flow.ticket.confirm_notice()
     assert issuer.calls[0].service_id == BUNDLE
     ticket = flow.state.ticket
     assert ticket is not None and ticket.number == "C001" and ticket.window_group == "livelihood"
@@ -259,17 +260,17 @@ def test_bundle_ticket(flow: Flow, catalog: Catalog, issuer: FakeIssuer, printer
 def test_guide_shows_notice_without_identify(
     flow: Flow, catalog: Catalog, issuer: FakeIssuer, printer: Any
 ) -> None:
-    flow.open_guide()
+    flow.ticket.open_guide()
     assert (flow.state.screen, flow.state.purpose) == (Screen.GROUPS, Purpose.GUIDE)
-    flow.choose_group(ITEM_GROUP)
-    flow.choose_entry(ITEM)
+    flow.ticket.choose_group(ITEM_GROUP)
+    flow.ticket.choose_entry(ITEM)
     assert flow.state.screen is Screen.NOTICE and flow.state.holder is None
     before = flow.state
-    flow.confirm_notice()
+    flow.ticket.confirm_notice()
     assert flow.state == before  # nothing happens: no ticket from the guide
     assert issuer.calls == [] and printer.ticket_prints == []
 
-    flow.print_notice()
+    flow.ticket.print_notice()
     assert flow.state.busy is None and flow.state.message is None
     [notice] = printer.notice_prints
     entry = catalog.entry(ITEM)
@@ -280,18 +281,18 @@ def test_guide_shows_notice_without_identify(
     assert notice.time_limit == entry.time_limit and notice.fee == entry.fee
     assert catalog.group(ITEM_GROUP).location in notice.where
 
-    flow.continue_to_ticket()
+    flow.ticket.continue_to_ticket()
     assert (flow.state.screen, flow.state.purpose) == (Screen.IDENTIFY, Purpose.TICKET)
     assert flow.state.entry_id == ITEM
-    flow.card_presented(invented_card())
-    flow.confirm_notice()
+    flow.visit.card_presented(invented_card())
+    flow.ticket.confirm_notice()
     assert flow.state.screen is Screen.TICKET and len(issuer.calls) == 1
 
 
 def test_notice_printer_failure(flow: Flow, printer: Any) -> None:
     to_notice(flow)
     printer.set_state("cover_open")
-    flow.print_notice()
+    flow.ticket.print_notice()
     s = flow.state
     assert s.screen is Screen.NOTICE and s.busy is None
     assert s.message is not None and s.message.problem is Problem.NOTICE_PRINTER
@@ -301,7 +302,7 @@ def test_notice_printer_failure(flow: Flow, printer: Any) -> None:
 def test_hall_down_stays_on_notice(flow: Flow, issuer: FakeIssuer, printer: Any) -> None:
     to_notice(flow)
     issuer.fail_before.append(HallUnavailable("connection refused"))
-    flow.confirm_notice()
+    flow.ticket.confirm_notice()
     s = flow.state
     assert s.screen is Screen.NOTICE
     assert s.message is not None and s.message.problem is Problem.HALL_DOWN
@@ -313,9 +314,9 @@ def test_hall_down_stays_on_notice(flow: Flow, issuer: FakeIssuer, printer: Any)
 def test_retry_after_hall_down_reuses_the_idempotency_key(flow: Flow, issuer: FakeIssuer) -> None:
     to_notice(flow)
     issuer.fail_before += [HallUnavailable("timeout"), HallUnavailable("timeout")]
-    flow.confirm_notice()
-    flow.confirm_notice()
-    flow.confirm_notice()
+    flow.ticket.confirm_notice()
+    flow.ticket.confirm_notice()
+    flow.ticket.confirm_notice()
     assert flow.state.screen is Screen.TICKET and flow.state.message is None
     assert len(issuer.calls) == 3
     assert len({c.idempotency_key for c in issuer.calls}) == 1
@@ -326,9 +327,9 @@ def test_lost_answer_then_retry_gives_the_same_number(flow: Flow, issuer: FakeIs
     """The server issued B001 but the answer never arrived: the retry must not make B002."""
     to_notice(flow)
     issuer.fail_after.append(HallUnavailable("read timeout"))
-    flow.confirm_notice()
+    flow.ticket.confirm_notice()
     assert flow.state.message == Message(Problem.HALL_DOWN)
-    flow.confirm_notice()
+    flow.ticket.confirm_notice()
     assert flow.state.ticket is not None and flow.state.ticket.number == "B001"
     assert issuer.numbers_issued == ["B001"]
 
@@ -338,11 +339,11 @@ def test_retry_after_going_back_and_tapping_again_keeps_the_key(
 ) -> None:
     to_notice(flow)
     issuer.fail_before.append(HallUnavailable("timeout"))
-    flow.confirm_notice()
+    flow.ticket.confirm_notice()
     flow.back()
     assert flow.state.screen is Screen.IDENTIFY
-    flow.card_presented(invented_card())
-    flow.confirm_notice()
+    flow.visit.card_presented(invented_card())
+    flow.ticket.confirm_notice()
     assert len({c.idempotency_key for c in issuer.calls}) == 1
     assert issuer.numbers_issued == ["B001"]
 
@@ -350,7 +351,7 @@ def test_retry_after_going_back_and_tapping_again_keeps_the_key(
 def test_hall_rejected(flow: Flow, issuer: FakeIssuer) -> None:
     to_notice(flow)
     issuer.fail_before.append(HallRejected(409, "service closed today"))
-    flow.confirm_notice()
+    flow.ticket.confirm_notice()
     s = flow.state
     assert s.screen is Screen.NOTICE and s.busy is None
     assert s.message == Message(Problem.HALL_REJECTED, "409")
@@ -359,7 +360,7 @@ def test_hall_rejected(flow: Flow, issuer: FakeIssuer) -> None:
 def test_unexpected_issuer_error_is_reported_not_raised(flow: Flow, issuer: FakeIssuer) -> None:
     to_notice(flow)
     issuer.fail_before.append(RuntimeError("bug in the client"))
-    flow.confirm_notice()
+    flow.ticket.confirm_notice()
     s = flow.state
     assert s.screen is Screen.NOTICE and s.busy is None
     assert s.message == Message(Problem.HALL_DOWN, "RuntimeError")
@@ -369,9 +370,9 @@ def test_double_tap_while_issuing_asks_once(make_flow: Any, issuer: FakeIssuer) 
     runner = DeferredRunner()
     flow = make_flow(runner)
     to_identify(flow)
-    flow.card_presented(invented_card())
-    flow.confirm_notice()
-    flow.confirm_notice()
+    flow.visit.card_presented(invented_card())
+    flow.ticket.confirm_notice()
+    flow.ticket.confirm_notice()
     assert flow.state.busy == "issuing"
     assert len(runner.pending) == 1
     runner.run_all()
@@ -383,8 +384,8 @@ def test_back_and_home_ignored_while_issuing(make_flow: Any, clock: FakeClock) -
     runner = DeferredRunner()
     flow = make_flow(runner)
     to_identify(flow)
-    flow.card_presented(invented_card())
-    flow.confirm_notice()
+    flow.visit.card_presented(invented_card())
+    flow.ticket.confirm_notice()
     session = flow.state.session_id
     flow.back()
     flow.home()
@@ -402,7 +403,7 @@ def test_printer_failure_still_shows_the_ticket_and_reprint_keeps_the_number(
 ) -> None:
     to_notice(flow)
     printer.set_state("paper_out")
-    flow.confirm_notice()
+    flow.ticket.confirm_notice()
     s = flow.state
     assert s.screen is Screen.TICKET
     assert s.ticket is not None and s.ticket.number == "B001"
@@ -412,7 +413,7 @@ def test_printer_failure_still_shows_the_ticket_and_reprint_keeps_the_number(
     assert printer.jobs == []
 
     printer.set_state("ok")
-    flow.reprint()
+    flow.ticket.reprint()
     s = flow.state
     assert s.printed is True and s.message is None and s.busy is None
     assert len(issuer.calls) == 1
@@ -425,8 +426,8 @@ def test_reprint_failing_again_keeps_the_ticket(
 ) -> None:
     to_notice(flow)
     printer.set_state("paper_out")
-    flow.confirm_notice()
-    flow.reprint()
+    flow.ticket.confirm_notice()
+    flow.ticket.reprint()
     assert flow.state.ticket is not None and flow.state.ticket.number == "B001"
     assert flow.state.message is not None and flow.state.message.problem is Problem.PRINTER
     assert len(issuer.calls) == 1
@@ -435,14 +436,14 @@ def test_reprint_failing_again_keeps_the_ticket(
 def test_reprint_without_a_ticket_does_nothing(flow: Flow, printer: Any) -> None:
     to_notice(flow)
     before = flow.state
-    flow.reprint()
+    flow.ticket.reprint()
     assert flow.state == before and printer.ticket_prints == []
 
 
 # -- inactivity ---------------------------------------------------------------------------
 def test_inactivity_prompt_touch_and_grace(flow: Flow, clock: FakeClock) -> None:
-    flow.take_number()
-    flow.choose_group(ITEM_GROUP)
+    flow.ticket.take_number()
+    flow.ticket.choose_group(ITEM_GROUP)
     session = flow.state.session_id
 
     clock.advance(89.9)
@@ -452,7 +453,7 @@ def test_inactivity_prompt_touch_and_grace(flow: Flow, clock: FakeClock) -> None
     flow.poll()
     assert flow.state.idle_prompt is True
     assert flow.state.screen is Screen.ITEMS
-    assert flow.idle_seconds_left() == 30
+    assert flow.visit.idle_seconds_left() == 30
 
     flow.touch()  # one tap answers "still there?"
     assert flow.state.idle_prompt is False and flow.state.idle_deadline is None
@@ -467,7 +468,7 @@ def test_inactivity_prompt_touch_and_grace(flow: Flow, clock: FakeClock) -> None
         clock.advance(1)
         flow.poll()
         assert flow.state.screen is Screen.ITEMS
-    assert flow.idle_seconds_left() == 1
+    assert flow.visit.idle_seconds_left() == 1
     clock.advance(0.9)
     flow.poll()
     assert flow.state.screen is Screen.ITEMS
@@ -490,18 +491,18 @@ def test_grace_is_at_least_20_seconds_after_the_prompt(flow: Flow, clock: FakeCl
 
 def test_a_long_gap_between_polls_still_prompts_first(flow: Flow, clock: FakeClock) -> None:
     """A poll that comes late (busy GUI) must ask first, not jump straight home."""
-    flow.take_number()
+    flow.ticket.take_number()
     clock.advance(500)
     flow.poll()
     assert flow.state.screen is Screen.GROUPS and flow.state.idle_prompt is True
 
 
 def test_an_action_cancels_the_prompt(flow: Flow, clock: FakeClock) -> None:
-    flow.take_number()
+    flow.ticket.take_number()
     clock.advance(90)
     flow.poll()
     assert flow.state.idle_prompt is True
-    flow.choose_group(ITEM_GROUP)
+    flow.ticket.choose_group(ITEM_GROUP)
     assert flow.state.idle_prompt is False and flow.state.screen is Screen.ITEMS
     clock.advance(60)
     flow.poll()
@@ -540,14 +541,14 @@ def test_thanks_goes_home_after_thanks_s_only(flow: Flow, clock: FakeClock) -> N
 # -- back() from each screen --------------------------------------------------------------
 def test_back_from_groups_goes_home_with_a_new_session(flow: Flow) -> None:
     session = flow.state.session_id
-    flow.take_number()
+    flow.ticket.take_number()
     flow.back()
     assert_wiped(flow, session)
 
 
 def test_back_from_items(flow: Flow) -> None:
-    flow.take_number()
-    flow.choose_group(ITEM_GROUP)
+    flow.ticket.take_number()
+    flow.ticket.choose_group(ITEM_GROUP)
     flow.back()
     assert flow.state.screen is Screen.GROUPS and flow.state.purpose is Purpose.TICKET
 
@@ -556,7 +557,7 @@ def test_back_from_identify(flow: Flow) -> None:
     to_identify(flow)
     flow.back()
     assert flow.state.screen is Screen.ITEMS and flow.state.group_id == ITEM_GROUP
-    assert [e.id for e in flow.entries()][0] == ITEM
+    assert [e.id for e in flow.ticket.entries()][0] == ITEM
 
 
 def test_back_from_notice_forgets_the_holder(flow: Flow) -> None:
@@ -568,9 +569,9 @@ def test_back_from_notice_forgets_the_holder(flow: Flow) -> None:
 
 
 def test_back_from_guide_notice_goes_to_items(flow: Flow) -> None:
-    flow.open_guide()
-    flow.choose_group(ITEM_GROUP)
-    flow.choose_entry(ITEM)
+    flow.ticket.open_guide()
+    flow.ticket.choose_group(ITEM_GROUP)
+    flow.ticket.choose_entry(ITEM)
     flow.back()
     assert flow.state.screen is Screen.ITEMS and flow.state.purpose is Purpose.GUIDE
 
@@ -598,7 +599,7 @@ def test_back_from_home_stays_home(flow: Flow) -> None:
 def test_back_clears_a_message(flow: Flow, issuer: FakeIssuer) -> None:
     to_notice(flow)
     issuer.fail_before.append(HallUnavailable("x"))
-    flow.confirm_notice()
+    flow.ticket.confirm_notice()
     flow.back()
     assert flow.state.message is None
 
@@ -606,29 +607,29 @@ def test_back_clears_a_message(flow: Flow, issuer: FakeIssuer) -> None:
 # -- cards outside the identify screen ----------------------------------------------------
 def test_card_on_home_is_ignored(flow: Flow) -> None:
     before = flow.state
-    flow.card_presented(invented_card())
+    flow.visit.card_presented(invented_card())
     assert flow.state == before
 
 
 @pytest.mark.parametrize("where", ["groups", "items", "notice", "ticket", "thanks", "guide"])
 def test_card_outside_identify_is_ignored(flow: Flow, issuer: FakeIssuer, where: str) -> None:
     if where == "guide":
-        flow.open_guide()
-        flow.choose_group(ITEM_GROUP)
-        flow.choose_entry(ITEM)
+        flow.ticket.open_guide()
+        flow.ticket.choose_group(ITEM_GROUP)
+        flow.ticket.choose_entry(ITEM)
     else:
-        flow.take_number()
+        flow.ticket.take_number()
         if where != "groups":
-            flow.choose_group(ITEM_GROUP)
+            flow.ticket.choose_group(ITEM_GROUP)
         if where in ("notice", "ticket", "thanks"):
-            flow.choose_entry(ITEM)
-            flow.card_presented(invented_card())
+            flow.ticket.choose_entry(ITEM)
+            flow.visit.card_presented(invented_card())
         if where in ("ticket", "thanks"):
-            flow.confirm_notice()
+            flow.ticket.confirm_notice()
         if where == "thanks":
             flow.finish()
     before = flow.state
-    flow.card_presented(invented_card(OTHER_NAME, OTHER_ID))
+    flow.visit.card_presented(invented_card(OTHER_NAME, OTHER_ID))
     assert flow.state == before
     assert all(c.holder is None or c.holder.id_number != OTHER_ID for c in issuer.calls)
 
@@ -661,7 +662,7 @@ def test_printed_bytes_hold_no_full_name_or_number(flow: Flow, printer: Any) -> 
 
 
 def test_english_visit(flow: Flow, catalog: Catalog, issuer: FakeIssuer, printer: Any) -> None:
-    flow.set_language("en")
+    flow.visit.set_language("en")
     to_ticket(flow)
     assert issuer.calls[0].language == "en"
     tp = printer.ticket_prints[0]
@@ -675,10 +676,10 @@ def test_no_personal_data_in_state_repr_or_logs(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     to_identify(flow)
-    flow.submit_typed_id("110105194912310020")  # a wrong one is not logged either
-    flow.card_presented(invented_card())
-    flow.confirm_notice()
-    flow.card_presented(invented_card())  # ignored, and logged without data
+    flow.ticket.submit_typed_id("110105194912310020")  # a wrong one is not logged either
+    flow.visit.card_presented(invented_card())
+    flow.ticket.confirm_notice()
+    flow.visit.card_presented(invented_card())  # ignored, and logged without data
     text = repr(flow.state)
     flow.finish()
     clock.advance(8)
@@ -699,8 +700,8 @@ def test_no_personal_data_in_state_repr_or_logs(
 # -- regressions of bugs found in review ---------------------------------------------
 def test_confirm_outside_notice_issues_nothing(flow: Flow, issuer: FakeIssuer) -> None:
     to_identify(flow)
-    flow.submit_typed_id("123")  # rejected: still on IDENTIFY, no holder
-    flow.confirm_notice()  # a stale tap
+    flow.ticket.submit_typed_id("123")  # rejected: still on IDENTIFY, no holder
+    flow.ticket.confirm_notice()  # a stale tap
     assert issuer.calls == []
     assert flow.state.screen is Screen.IDENTIFY
 
@@ -711,8 +712,8 @@ def test_late_print_failure_does_not_reach_the_next_visit(
     runner = DeferredRunner()
     flow = make_flow(runner)
     to_identify(flow)
-    flow.card_presented(invented_card())
-    flow.confirm_notice()
+    flow.visit.card_presented(invented_card())
+    flow.ticket.confirm_notice()
     runner.run_next()  # ticket issued; the print job is now pending
     assert flow.state.busy == "printing"
     flow.finish()
@@ -726,7 +727,7 @@ def test_late_print_failure_does_not_reach_the_next_visit(
 
 
 def test_language_resets_for_the_next_citizen(flow: Flow, clock: FakeClock) -> None:
-    flow.set_language("en")
+    flow.visit.set_language("en")
     to_ticket(flow)
     flow.finish()
     clock.advance(8)

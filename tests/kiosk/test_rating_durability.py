@@ -27,7 +27,7 @@ KIOSK = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from kiosk.flow import RatingDraft
+    from kiosk.journeys.rating import RatingDraft
     from kiosk.hall_client import HallClient
     from kiosk.outbox import Outbox, OutboxSender
     from kiosk.rating import RatingService

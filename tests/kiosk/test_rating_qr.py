@@ -78,11 +78,12 @@ def test_a_scanned_ticket_the_server_refuses_is_not_blamed_on_the_scanner(
     citizen hears that the system refused it, and staff get no false scanner alarm."""
     from hall.embedded import EmbeddedHallServer
     from kiosk.catalog import load_catalog
-    from kiosk.flow import Flow, Problem, Screen
+    from kiosk.flow import Flow
     from kiosk.hall_client import HallClient
     from kiosk.rating import RatingService
     from kiosk.runner import ImmediateRunner
     from kiosk.settings import load_settings
+    from kiosk.visit import Problem, Screen
 
     settings = load_settings()
     server = EmbeddedHallServer(tmp_path, settings.kiosk.catalog, "kiosk-07")
@@ -94,11 +95,11 @@ def test_a_scanned_ticket_the_server_refuses_is_not_blamed_on_the_scanner(
     outbox = Outbox(tmp_path / "outbox.sqlite3")
     try:
         flow = Flow(load_catalog(settings.kiosk.catalog), hall, Dummy(), ImmediateRunner())  # type: ignore[arg-type]
-        flow.ratings = RatingService(hall, outbox, scan=lambda: page)
+        flow.rating.sink = RatingService(hall, outbox, scan=lambda: page)
         alerts: list[str] = []
         flow.staff_alert.connect(alerts.append)
-        flow.open_rating()
-        flow.scan_ticket_for_rating()
+        flow.rating.open()
+        flow.rating.scan_ticket()
         assert flow.state.screen is Screen.RATE_FIND
         assert flow.state.message is not None
         assert flow.state.message.problem is Problem.HALL_REJECTED

@@ -19,7 +19,8 @@ from kiosk.catalog_sync import (
     last_good_path,
     read_last_good,
 )
-from kiosk.flow import Flow, Screen
+from kiosk.flow import Flow
+from kiosk.visit import Screen
 
 
 @pytest.fixture
@@ -94,7 +95,7 @@ def test_staff_catalog_swaps_only_on_the_home_screen(flow: Flow) -> None:
     new = flow.catalog.model_copy(update={"version": "swapped"})
     swapper = CatalogSwapper(flow)
     flow.changed.connect(swapper.flow_changed)
-    flow.take_number()
+    flow.ticket.take_number()
     swapper.offer(new)
     assert flow.catalog.version != "swapped" and swapper.pending is new  # mid-visit: waits
     flow.back()  # groups → home: the visit is over
@@ -133,8 +134,8 @@ def test_staff_remote_kiosk_starts_on_its_last_good_copy_then_takes_the_servers(
         new.hall.token = add_kiosk(server.database_url, "kiosk-8")
         old_client, old_sync = core.hall, core.catalog_sync
         assert "hall" in core.apply(new)["applied"]
-        assert core.hall is not old_client and core.flow.hall is core.hall
-        assert core.flow.ratings.hall is core.hall and core.flow.cases.hall is core.hall
+        assert core.hall is not old_client and core.flow.visit.hall is core.hall
+        assert core.flow.rating.sink.hall is core.hall and core.flow.case.sink.hall is core.hall
         assert core.heartbeat.post == core.hall.heartbeat
         assert core.catalog_sync is not old_sync and core.catalog_sync is not None
         assert core.hall.health()["status"] == "ok"

@@ -59,12 +59,12 @@ def test_staff_gate_ends_the_visit_and_sets_staff_mode(flow, tmp_path: Path) -> 
     store = PinStore(tmp_path)
     store.set_pin("480271", "480271")
     gate = StaffGate(store, flow, idle_s=60, clock=lambda: 0.0)
-    flow.take_number()
+    flow.ticket.take_number()
     assert not gate.enter("999999").ok and not getattr(flow, "staff_mode", False)
     assert gate.enter("480271").ok
-    assert flow.staff_mode is True and flow.state.screen.value == "home"
+    assert flow.rating.staff_mode is True and flow.state.screen.value == "home"
     gate.close()
-    assert flow.staff_mode is False
+    assert flow.rating.staff_mode is False
 
 
 def test_staff_save_is_validated_atomic_and_keeps_the_previous_copy(tmp_path: Path) -> None:
@@ -125,16 +125,16 @@ def test_staff_apply_switches_reader_voice_and_timeouts_and_names_restarts() -> 
         assert sorted(outcome["restart"]) == ["kiosk.id", "precheck"]
         # every user of the camera takes the next page with the new one
         assert core.precheck is not None and core.precheck.scanner is core.scanner
-        assert core.flow.ratings.scan == core.scanner.capture  # type: ignore[union-attr]
+        assert core.flow.rating.sink.scan == core.scanner.capture  # type: ignore[union-attr]
         assert not old_reader.is_open and core.reader.is_open
         assert type(core.reader).__name__ == "VirtualCardReader"
         assert core.voice is old_voice and core.voice.volume == 0.3 and core.guide.normal_mode
         assert core.flow.config.inactivity_s == 40 and core.flow.config.elder_default
         assert core.heartbeat is not None and core.heartbeat.interval_s == 30
         # the new reader reaches the flow: a card on the identify screen identifies
-        core.flow.take_number()
-        core.flow.choose_group("market")
-        core.flow.choose_entry("business-license")
+        core.flow.ticket.take_number()
+        core.flow.ticket.choose_group("market")
+        core.flow.ticket.choose_entry("business-license")
         core.present_virtual_card(core.virtual_cards()[0][0])
         assert core.flow.state.screen.value == "notice"
     finally:
@@ -155,7 +155,7 @@ def test_staff_apply_keeps_the_old_reader_when_the_new_one_cannot_open() -> None
         assert core.reader is old_reader and old_reader.is_open
         assert core.settings.card_reader == settings.card_reader
         assert core.settings.printer.connection == "virtual"  # switched, and remembered
-        assert type(core.flow.printer).__name__ == "VirtualPrinter"
+        assert type(core.flow.visit.printer).__name__ == "VirtualPrinter"
     finally:
         core.close()
 

@@ -7,7 +7,7 @@ from uihelpers import click, text_of
 
 from devices.idcard.simulator import SimulatedCardReader
 from kiosk.app import KioskCore
-from kiosk.flow import Message, Problem, Screen
+from kiosk.visit import Message, Problem, Screen
 from ui.main_window import MainWindow
 from ui.messages import card_error_text
 
@@ -22,9 +22,9 @@ def test_a_failed_read_is_explained_and_the_next_read_works(
     reader.simulator.inject("readfail")
     reader.present("resident")
     qtbot.waitUntil(lambda: core.flow.state.message is not None, timeout=10_000)
-    assert core.flow.state.message == Message(Problem.CARD, "CardReadError")
+    assert core.flow.state.message == Message(Problem.CARD, "card_read")
     assert core.flow.state.screen is Screen.IDENTIFY
-    qtbot.waitUntil(lambda: text_of(window, "identify_message") == card_error_text("CardReadError"))
+    qtbot.waitUntil(lambda: text_of(window, "identify_message") == card_error_text("card_read"))
 
     reader.remove()
     reader.present("resident")  # placed again: read properly this time
@@ -34,3 +34,11 @@ def test_a_failed_read_is_explained_and_the_next_read_works(
     shown = text_of(window.current_screen(), "holder")
     assert holder.masked_name in shown and holder.masked_id in shown
     assert holder.name not in shown and holder.id_number not in shown
+
+
+def test_a_code_the_screen_has_no_words_for_shows_the_devices_words(qapp: object) -> None:
+    from devices.idcard.reader import ReaderTimeout
+
+    shown = card_error_text(ReaderTimeout.error_code, ReaderTimeout.message_zh)
+    assert shown == ReaderTimeout.message_zh
+    assert card_error_text("card_read", "ignored") == card_error_text("card_read")

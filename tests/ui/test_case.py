@@ -8,7 +8,7 @@ from uihelpers import click, text_of
 
 from devices.printer.render import render
 from kiosk.app import KioskCore
-from kiosk.flow import Message, Problem, Screen
+from kiosk.visit import Message, Problem, Screen
 from ui.main_window import MainWindow
 
 

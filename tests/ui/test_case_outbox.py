@@ -19,8 +19,8 @@ from hall.db import add_kiosk, add_staff, migrate
 from hall.embedded import EmbeddedHallServer
 from hall.testing import ServerProcess, free_port
 from kiosk.app import KioskCore, build_core
-from kiosk.flow import Screen
 from kiosk.settings import load_settings
+from kiosk.visit import Screen
 from ui.main_window import MainWindow
 from ui.runner import QtRunner
 
@@ -48,7 +48,7 @@ def core(
     monkeypatch.setenv("KIOSK_HALL__TOKEN", add_kiosk(hall_db, "kiosk-07"))
     monkeypatch.setenv("KIOSK_HALL__TIMEOUT_S", "1")
     c = build_core(load_settings(), runner, hall_server=EmbeddedHallServer)
-    c.flow.cases.confirm_s = 1.0  # type: ignore[union-attr]  # the citizen's wait, shortened
+    c.flow.case.sink.confirm_s = 1.0  # type: ignore[union-attr]  # the citizen's wait, shortened
     yield c
     c.close()
 

@@ -8,7 +8,7 @@ from pytestqt.qtbot import QtBot
 from uihelpers import click, find_button
 
 from kiosk.app import KioskCore
-from kiosk.flow import Screen
+from kiosk.visit import Screen
 from ui.main_window import MainWindow
 from ui.screens.base import spoken_label
 from voice.base import RecordingVoice
@@ -90,7 +90,7 @@ def test_elder_mode_is_offered_to_an_older_card_holder(
     assert flow.state.elder and flow.state.screen is Screen.NOTICE
     # timeouts are three times longer in 长辈版
     now = [0.0]
-    flow.clock = lambda: now[0]
+    flow.visit.clock = lambda: now[0]
     flow.touch()
     now[0] += flow.config.inactivity_s * 2
     flow.poll()

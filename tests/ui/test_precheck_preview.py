@@ -10,16 +10,16 @@ from pytestqt.qtbot import QtBot
 from uihelpers import click, visible
 
 from kiosk.app import KioskCore
-from kiosk.flow import Screen
+from kiosk.visit import Screen
 from ui.main_window import MainWindow
 from ui.screens.precheck import PrecheckScreen
 
 
 def _capture_screen(window: MainWindow, core: KioskCore) -> PrecheckScreen:
     flow = core.flow
-    flow.open_precheck()
-    flow.choose_group("general")
-    flow.choose_entry("social-security-card")
+    flow.ticket.open_precheck()
+    flow.ticket.choose_group("general")
+    flow.ticket.choose_entry("social-security-card")
     assert flow.state.screen is Screen.PRECHECK
     screen = window.current_screen()
     assert isinstance(screen, PrecheckScreen)

@@ -13,8 +13,8 @@ from uihelpers import click, find_button, text_of, visible
 
 from hall.db import add_staff
 from kiosk.app import KioskCore
-from kiosk.flow import Screen
 from kiosk.precheck.verdict import spoken_summary
+from kiosk.visit import Screen
 from ui.main_window import MainWindow
 from ui.runner import QtRunner
 from voice.base import RecordingVoice

@@ -8,7 +8,7 @@ from pytestqt.qtbot import QtBot
 from uihelpers import click, find_button, text_of
 
 from kiosk.app import KioskCore
-from kiosk.flow import Problem, Screen
+from kiosk.visit import Problem, Screen
 from ui.main_window import MainWindow
 from voice.base import RecordingVoice
 

@@ -8,7 +8,7 @@ from uihelpers import click, text_of
 
 from hall.db import add_staff
 from kiosk.app import KioskCore
-from kiosk.flow import Message, Problem, Screen
+from kiosk.visit import Message, Problem, Screen
 from ui.main_window import MainWindow
 
 
@@ -83,7 +83,7 @@ def test_self_service_area_rating_kept_when_the_server_is_down(
 ) -> None:
     core.hall.stop_server()  # type: ignore[union-attr]
     now = [0.0]
-    core.flow.clock = lambda: now[0]
+    core.flow.visit.clock = lambda: now[0]
     click(qtbot, window, "tile_rating")
     click(qtbot, window, "rate_self_service")
     click(qtbot, window, "level_very_satisfied")

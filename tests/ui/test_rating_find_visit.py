@@ -21,8 +21,8 @@ from uihelpers import click, find_button, text_of
 from hall.db import add_staff
 from hall.embedded import EmbeddedHallServer
 from kiosk.app import KioskCore, build_core
-from kiosk.flow import Message, Problem, Screen
 from kiosk.settings import load_settings
+from kiosk.visit import Message, Problem, Screen
 from ui.main_window import MainWindow
 from ui.runner import QtRunner
 from ui.screens.rating import rating_message_text

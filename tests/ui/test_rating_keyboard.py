@@ -11,7 +11,7 @@ from uihelpers import click, find_button
 
 from hall.db import add_staff
 from kiosk.app import KioskCore
-from kiosk.flow import Screen
+from kiosk.visit import Screen
 from ui.keyboard import PINYIN
 from ui.main_window import MainWindow
 from ui.screens.rating import RateReasonsScreen

@@ -13,7 +13,8 @@ from uihelpers import click, find_button
 from hall.db import add_staff
 from hall.embedded import EmbeddedHallServer
 from kiosk.app import KioskCore, build_core
-from kiosk.flow import CASE_CATEGORIES, RATING_REASONS
+from kiosk.journeys.case import CASE_CATEGORIES
+from kiosk.journeys.rating import RATING_REASONS
 from kiosk.settings import load_settings
 from ui.main_window import MainWindow
 from ui.runner import QtRunner
@@ -35,9 +36,9 @@ def test_rating_reasons_and_case_categories_come_from_the_server(
     qtbot: QtBot, window: MainWindow, core: KioskCore
 ) -> None:
     flow = core.flow
-    assert flow.rating_reasons == RATING_REASONS  # built in until the server answered
+    assert flow.rating.reasons == RATING_REASONS  # built in until the server answered
     click(qtbot, window, "tile_rating")
-    qtbot.waitUntil(lambda: flow.rating_reasons == REASONS, timeout=10_000)
+    qtbot.waitUntil(lambda: flow.rating.reasons == REASONS, timeout=10_000)
     click(qtbot, window, "rate_self_service")
     click(qtbot, window, "level_dissatisfied")
     qtbot.waitUntil(lambda: find_button(window, "reason_1") is not None)
@@ -54,7 +55,7 @@ def test_rating_reasons_and_case_categories_come_from_the_server(
 
     click(qtbot, window, "rating_home")
     click(qtbot, window, "tile_case")
-    qtbot.waitUntil(lambda: flow.case_categories == CATEGORIES, timeout=10_000)
+    qtbot.waitUntil(lambda: flow.case.categories == CATEGORIES, timeout=10_000)
     qtbot.waitUntil(lambda: find_button(window, "cat_1") is not None)
     assert find_button(window, "cat_1").text() == "证照办理"
     assert find_button(window, "cat_3") is None
@@ -65,10 +66,10 @@ def test_built_in_lists_stay_while_the_server_is_down(
 ) -> None:
     flow = core.flow
     core.hall.stop_server()  # type: ignore[union-attr]
-    pending = core.flow.runner.pending  # type: ignore[attr-defined]
+    pending = core.flow.visit.runner.pending  # type: ignore[attr-defined]
     click(qtbot, window, "tile_case")
     click(qtbot, window, "home")
     click(qtbot, window, "tile_rating")
-    qtbot.waitUntil(lambda: core.flow.runner.pending == pending, timeout=10_000)  # type: ignore[attr-defined]
-    assert flow.rating_reasons == RATING_REASONS and flow.case_categories == CASE_CATEGORIES
+    qtbot.waitUntil(lambda: core.flow.visit.runner.pending == pending, timeout=10_000)  # type: ignore[attr-defined]
+    assert flow.rating.reasons == RATING_REASONS and flow.case.categories == CASE_CATEGORIES
     assert find_button(window, "rate_self_service") is not None

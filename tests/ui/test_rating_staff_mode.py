@@ -1,4 +1,4 @@
-"""Staff can never rate: while the staff panel has ``flow.staff_mode`` set, every rating
+"""Staff can never rate: while the staff panel has ``flow.rating.staff_mode`` set, every rating
 action refuses and the screen says why; nothing reaches the outbox."""
 
 from __future__ import annotations
@@ -7,14 +7,14 @@ from pytestqt.qtbot import QtBot
 from uihelpers import click, find_button, text_of
 
 from kiosk.app import KioskCore
-from kiosk.flow import Message, Problem, Screen
+from kiosk.visit import Message, Problem, Screen
 from ui.main_window import MainWindow
 
 
 def test_rating_refused_in_staff_mode(qtbot: QtBot, window: MainWindow, core: KioskCore) -> None:
     flow = core.flow
     core.hall.stop_server()  # type: ignore[union-attr]  # anything submitted would stay queued
-    flow.staff_mode = True
+    flow.rating.staff_mode = True
     click(qtbot, window, "tile_rating")
     assert flow.state.screen is Screen.RATE_FIND
     assert flow.state.message == Message(Problem.STAFF_MODE) and flow.state.rating is None
@@ -26,28 +26,28 @@ def test_rating_refused_in_staff_mode(qtbot: QtBot, window: MainWindow, core: Ki
     qtbot.waitUntil(lambda: "工作人员模式下不能评价" in window.last_announcement, timeout=5000)
 
     # the actions themselves refuse, whatever calls them
-    flow.rate_self_service()
-    flow.find_ticket_for_rating("A001")
-    flow.scan_ticket_for_rating()
+    flow.rating.rate_self_service()
+    flow.rating.find_ticket("A001")
+    flow.rating.scan_ticket()
     core.present_virtual_card("resident")
     qtbot.wait(300)
     assert flow.state.screen is Screen.RATE_FIND and flow.state.rating is None
     assert flow.state.busy is None
 
     # staff mode switched on while a rating is under way: the level is not taken
-    flow.staff_mode = False
+    flow.rating.staff_mode = False
     click(qtbot, window, "home")
     click(qtbot, window, "tile_rating")
     click(qtbot, window, "rate_self_service")
     assert flow.state.screen is Screen.RATE_LEVEL
-    flow.staff_mode = True
+    flow.rating.staff_mode = True
     click(qtbot, window, "level_very_satisfied")
     assert flow.state.screen is Screen.RATE_FIND  # the staff-mode notice, not the thank-you
     assert flow.state.message == Message(Problem.STAFF_MODE) and flow.state.rating is None
-    flow.submit_rating()
+    flow.rating.submit()
     assert core.outbox.backlog() == 0 and core.outbox.dead_letters() == []
 
-    flow.staff_mode = False  # the panel closed: citizens rate again
+    flow.rating.staff_mode = False  # the panel closed: citizens rate again
     click(qtbot, window, "home")
     click(qtbot, window, "tile_rating")
     click(qtbot, window, "rate_self_service")

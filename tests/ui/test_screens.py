@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from uihelpers import click, find_button
 
 from kiosk.app import KioskCore
-from kiosk.flow import Screen
+from kiosk.visit import Screen
 from ui.main_window import MainWindow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,7 +95,7 @@ def test_inactivity_asks_first_and_waits_at_least_20_s(
 ) -> None:
     flow = core.flow
     now = [1000.0]
-    flow.clock = lambda: now[0]
+    flow.visit.clock = lambda: now[0]
     click(qtbot, window, "tile_ticket")
     now[0] += flow.config.inactivity_s + 1
     window._tick()
@@ -145,7 +145,7 @@ def test_the_any_item_tile_pages_through_every_item(
     """The 大综窗 lists every item: in pages with 上一页/下一页, not below the fold."""
     click(qtbot, window, "tile_ticket")
     click(qtbot, window, "group_general")
-    everything = [s.id for s in core.flow.entries()]
+    everything = [s.id for s in core.flow.ticket.entries()]
     assert len(everything) > 12  # more than a page: the test means something
     seen: list[str] = []
 

@@ -18,8 +18,8 @@ from uihelpers import click, text_of
 
 from kiosk.__main__ import main as kiosk_main
 from kiosk.app import KioskCore
-from kiosk.flow import Screen
 from kiosk.staff import LOCKOUT_S, PinStore
+from kiosk.visit import Screen
 from ui.main_window import MainWindow
 
 PIN = "480271"
@@ -76,10 +76,10 @@ def test_staff_short_press_does_nothing_long_press_asks_for_the_pin(
     qtbot.waitUntil(
         lambda: text_of(window, "staff_title") != "" and window.staff_panel.gate.is_open
     )
-    assert core.flow.staff_mode is True
+    assert core.flow.rating.staff_mode is True
     assert core.flow.state.screen is Screen.HOME  # the visit underneath was ended
     click(qtbot, window, "staff_close")
-    assert not window.staff_panel.isVisible() and core.flow.staff_mode is False
+    assert not window.staff_panel.isVisible() and core.flow.rating.staff_mode is False
 
 
 def test_staff_first_pin_needs_the_setup_command_on_the_kiosk(
@@ -173,7 +173,7 @@ def test_staff_panel_closes_itself_when_idle(
     t[0] += 1
     window.staff_panel.tick()
     assert not window.staff_panel.isVisible()
-    assert core.flow.staff_mode is False and not gate.is_open
+    assert core.flow.rating.staff_mode is False and not gate.is_open
 
 
 def test_staff_printer_change_is_used_by_the_next_ticket_without_restart(
@@ -196,7 +196,7 @@ def test_staff_printer_change_is_used_by_the_next_ticket_without_restart(
     }
     assert not old.is_open
     new = core.printer
-    assert type(new).__name__ == "VirtualPrinter" and core.flow.printer is new
+    assert type(new).__name__ == "VirtualPrinter" and core.flow.visit.printer is new
     click(qtbot, window, "staff_close")
 
     flow = core.flow
@@ -331,8 +331,8 @@ def test_staff_reader_page_stops_listening_when_replaced(
     open_panel(qtbot, window, core)
     tab(window, "reader")
     page = window.staff_panel.pages["reader"]
-    listeners = list(core.reader._on_card)  # type: ignore[attr-defined]
+    listeners = len(core.reader.cards_seen)
     click(qtbot, window, "reader_test")
-    assert len(core.reader._on_card) == len(listeners) + 1  # type: ignore[attr-defined]
+    assert len(core.reader.cards_seen) == listeners + 1
     page.retire()  # a save rebuilds the pages: the old one's listener goes
-    assert core.reader._on_card == listeners  # type: ignore[attr-defined]
+    assert len(core.reader.cards_seen) == listeners

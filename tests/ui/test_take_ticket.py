@@ -10,8 +10,8 @@ from uihelpers import click, text_of, visible
 
 from devices.printer.render import render
 from kiosk.app import KioskCore
-from kiosk.flow import Message, Problem, Screen
 from kiosk.identity import check_char
+from kiosk.visit import Message, Problem, Screen
 from ui.main_window import MainWindow
 from ui.messages import invalid_id_text, message_text
 from ui.screens.base import spoken_lines
@@ -111,7 +111,7 @@ def test_bundle_ticket_goes_to_the_bundle_group(
     core.present_virtual_card(core.virtual_cards()[0][0])
     qtbot.waitUntil(lambda: flow.state.screen is Screen.NOTICE)
     # the notice merges the items' materials: the food permit's floor plan and the licence's form
-    names = {m.name for m in flow.materials()}
+    names = {m.name for m in flow.ticket.materials()}
     assert {"经营场所平面图", "公司登记（备案）申请书", "消防安全检查申报表"} <= names
     click(qtbot, window, "confirm_notice")
     qtbot.waitUntil(lambda: flow.state.screen is Screen.TICKET, timeout=10_000)

@@ -1,15 +1,28 @@
-"""What every screen has: a title, a body it rebuilds from the flow's state, and the words
-the voice guide says for it (read off the widgets shown, in reading order)."""
+"""What every screen has: a title, a body it shows the flow's state in, and the words the
+voice guide says for it (read off the widgets shown, in reading order). Screens build their
+widgets once and update them in place (``Choices``, ``page_row``); a few still rebuild their
+body on each render (``add_page_buttons``, ``clear_layout``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from PySide6.QtWidgets import QAbstractButton, QHBoxLayout, QLabel, QLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLayout,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from kiosk.flow import Flow, State
+from kiosk.flow import Flow
+from kiosk.visit import State
 from ui import theme
+from ui.language import local
 from ui.widgets import button, label
 
 T = TypeVar("T")
@@ -80,6 +93,9 @@ class ScreenBase(QWidget):
         self.body.setSpacing(16)
         self.outer.addLayout(self.body)
         self.outer.addStretch(1)
+        self._page_row: QWidget | None = None
+        self._prev: QPushButton | None = None
+        self._next: QPushButton | None = None
 
     def zh(self) -> bool:
         return self.flow.language == "zh"
@@ -120,5 +136,70 @@ class ScreenBase(QWidget):
         self.on_page()
 
     def render(self, state: State) -> None:
-        """Rebuild from ``state`` (called on every change while this screen is shown)."""
+        """Show ``state`` (called on every change while this screen is shown). Screens build
+        their widgets once and update text, visibility and style here."""
         raise NotImplementedError
+
+    # -- screens built once, updated in place ------------------------------------------------
+    def local(self, model: object, field: str) -> Any:
+        """A catalog name (or any model text) in the visit's language (ui/language.py)."""
+        return local(model, field, self.flow.language)
+
+    def page_row(self) -> QWidget:
+        """上一页/下一页, built once; place it, then ``show_pages(total)`` on each render."""
+        if self._page_row is None:
+            row = QWidget()
+            box = QHBoxLayout(row)
+            box.setContentsMargins(0, 0, 0, 0)
+            self._prev = button("", lambda: self._turn(-1), role="secondary", name="page_prev")
+            self._next = button("", lambda: self._turn(1), role="secondary", name="page_next")
+            box.addWidget(self._prev)
+            box.addWidget(self._next)
+            self._page_row = row
+        return self._page_row
+
+    def show_pages(self, total: int) -> None:
+        """The page buttons of ``total`` choices, shown only when there is more than a page."""
+        row = self.page_row()
+        size = self.page_size()
+        row.setVisible(total > size)
+        assert self._prev is not None and self._next is not None
+        self._prev.setText(self.tr("上一页"))
+        self._next.setText(self.tr("下一页"))
+        self._prev.setVisible(self.page > 0)
+        self._next.setVisible((self.page + 1) * size < total)
+
+
+class Choices:
+    """Buttons a screen shows a few of at a time, built once by key and re-used: a render
+    sets their text and action and places the shown ones in a grid; the rest are hidden."""
+
+    def __init__(self, grid: QGridLayout, role: str = "", prefix: str = "") -> None:
+        self.grid = grid
+        self.role = role
+        self.prefix = prefix
+        self.buttons: dict[str, QPushButton] = {}
+        self.actions: dict[str, Callable[[], None]] = {}
+
+    def get(self, key: str, text: str, action: Callable[[], None], role: str = "") -> QPushButton:
+        b = self.buttons.get(key)
+        if b is None:
+            b = button(text, lambda: self.actions[key](), role=role or self.role,
+                       name=f"{self.prefix}{key}")  # fmt: skip
+            self.buttons[key] = b
+        elif b.text() != text:
+            b.setText(text)
+        self.actions[key] = action
+        return b
+
+    def place(self, shown: Sequence[tuple[QPushButton, int, int, int]]) -> None:
+        """Put exactly ``shown`` (button, row, column, column span) in the grid, in order."""
+        while self.grid.count():
+            self.grid.takeAt(0)
+        wanted = {id(b) for b, *_ in shown}
+        for b in self.buttons.values():
+            if id(b) not in wanted:
+                b.hide()
+        for b, row, column, span in shown:
+            self.grid.addWidget(b, row, column, 1, span)
+            b.show()

@@ -6,7 +6,8 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout
 
-from kiosk.flow import Flow, Message, Problem, State
+from kiosk.flow import Flow
+from kiosk.visit import Message, Problem, State
 from ui.messages import message_text
 from ui.screens.base import ScreenBase
 from ui.widgets import button, clear_layout, label
@@ -59,7 +60,7 @@ class CaseFormScreen(ScreenBase):
         ]
         for key, text in conditions:
             self.body.addWidget(_toggle(text, key in draft.conditions,  # type: ignore[arg-type]
-                                        lambda k=key: self.flow.toggle_case("condition", k), f"cond_{key}"))  # fmt: skip
+                                        lambda k=key: self.flow.case.toggle("condition", k), f"cond_{key}"))  # fmt: skip
         self.body.addWidget(
             label(
                 self.tr(
@@ -71,9 +72,9 @@ class CaseFormScreen(ScreenBase):
         )
         self.body.addWidget(label(self.tr("问题类别（可多选）：")))
         grid = QGridLayout()
-        for i, category in enumerate(self.flow.case_categories):  # the server's, once fetched
+        for i, category in enumerate(self.flow.case.categories):  # the server's, once fetched
             grid.addWidget(_toggle(category, category in draft.categories,  # type: ignore[arg-type]
-                                   lambda c=category: self.flow.toggle_case("category", c), f"cat_{i}"), i // 4, i % 4)  # fmt: skip
+                                   lambda c=category: self.flow.case.toggle("category", c), f"cat_{i}"), i // 4, i % 4)  # fmt: skip
         self.body.addLayout(grid)
         phone = label(
             draft.phone or self.tr("请输入手机号，用于回访"),
@@ -84,15 +85,15 @@ class CaseFormScreen(ScreenBase):
         phone.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.body.addWidget(phone)
         self.body.addLayout(
-            _digits(self, draft.phone, lambda v: self.flow.toggle_case("phone", v), "pkey")
+            _digits(self, draft.phone, lambda v: self.flow.case.toggle("phone", v), "pkey")
         )
         self.body.addWidget(_toggle(self.tr("我同意：手机号只用于首接负责人回访，办结后删除"),  # type: ignore[arg-type]
-                                    draft.consent, lambda: self.flow.toggle_case("consent"), "case_consent"))  # fmt: skip
+                                    draft.consent, lambda: self.flow.case.toggle("consent"), "case_consent"))  # fmt: skip
         if state.message:
             self.body.addWidget(
                 label(case_message_text(state.message), role="warning", name="case_message")
             )
-        submit = button(self.tr("正在提交…") if state.busy else self.tr("提交"), self.flow.submit_case,
+        submit = button(self.tr("正在提交…") if state.busy else self.tr("提交"), self.flow.case.submit,
                         name="case_submit")  # fmt: skip
         submit.setEnabled(state.busy is None)
         self.body.addWidget(submit)
@@ -153,7 +154,7 @@ class CaseDoneScreen(ScreenBase):
         row = QHBoxLayout()
         if not state.printed:
             again = button(
-                self.tr("重新打印"), self.flow.reprint_case, role="secondary", name="case_reprint"
+                self.tr("重新打印"), self.flow.case.reprint, role="secondary", name="case_reprint"
             )
             again.setEnabled(state.busy is None)
             row.addWidget(again)
@@ -196,6 +197,6 @@ class CaseQueryScreen(ScreenBase):
             text = self.tr("{number}：{status}").format(number=progress["case_number"],
                                                        status=progress["status_name"])  # fmt: skip
             self.body.addWidget(label(text, role="ok", name="case_status"))
-        find = button(self.tr("查询"), lambda: self.flow.query_case(self.typed), name="case_query")
+        find = button(self.tr("查询"), lambda: self.flow.case.query(self.typed), name="case_query")
         find.setEnabled(state.busy is None and len(self.typed) == 12)
         self.body.addWidget(find)

@@ -4,41 +4,41 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QGridLayout
 
-from kiosk.flow import BUNDLES, Purpose, State
-from ui.screens.base import ScreenBase
-from ui.widgets import button, clear_layout, label
+from kiosk.flow import Flow
+from kiosk.visit import BUNDLES, Purpose, State
+from ui.screens.base import Choices, ScreenBase
+from ui.widgets import label
 
 
 class GroupsScreen(ScreenBase):
+    """Built once; a render sets the texts and shows the groups of the current page."""
+
+    def __init__(self, flow: Flow) -> None:
+        super().__init__(flow)
+        grid = QGridLayout()
+        grid.setSpacing(16)
+        self.body.addLayout(grid)
+        self.groups = Choices(grid, role="tile", prefix="group_")
+        self.body.addWidget(self.page_row())
+        self.hint = label("", role="muted")
+        self.body.addWidget(self.hint)
+
     def render(self, state: State) -> None:
         titles = {
             Purpose.GUIDE: self.tr("办事指南：请选择类别"),
             Purpose.PRECHECK: self.tr("材料预审：请选择办理类别"),
         }
         self.title.setText(titles.get(state.purpose, self.tr("取号：请选择办理类别")))
-        clear_layout(self.body)
-        grid = QGridLayout()
-        grid.setSpacing(16)
         tiles = [(BUNDLES, self.tr("高效办成一件事"), self.tr("多个事项一次办"))]
         for g in self.flow.catalog.intake_groups():
-            tiles.append(
-                (
-                    g.id,
-                    g.name if self.zh() else g.name_en,
-                    g.location if self.zh() else g.location_en,
-                )
-            )
+            tiles.append((g.id, self.local(g, "name"), self.local(g, "location")))
+        placed = []
         for i, (gid, name, hint) in enumerate(self.paginate(tiles)):
-            b = button(
-                f"{name}\n{hint}",
-                lambda gid=gid: self.flow.choose_group(gid),
-                role="tile",
-                name=f"group_{gid}",
+            b = self.groups.get(
+                gid, f"{name}\n{hint}", lambda gid=gid: self.flow.ticket.choose_group(gid)
             )
             b.setAccessibleName(name)
-            grid.addWidget(b, i // 2, i % 2)
-        self.body.addLayout(grid)
-        self.add_page_buttons(len(tiles))
-        self.body.addWidget(
-            label(self.tr("不确定选哪个？请选“大综窗”，任何事项都能办理。"), role="muted")
-        )
+            placed.append((b, i // 2, i % 2, 1))
+        self.groups.place(placed)
+        self.show_pages(len(tiles))
+        self.hint.setText(self.tr("不确定选哪个？请选“大综窗”，任何事项都能办理。"))

@@ -6,10 +6,11 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout
 
-from kiosk.flow import Flow, State
+from kiosk.flow import Flow
+from kiosk.visit import State
 from ui.messages import message_text
 from ui.screens.base import ScreenBase
-from ui.widgets import Keypad, button, clear_layout, label
+from ui.widgets import Keypad, button, label
 
 
 class IdentifyScreen(ScreenBase):
@@ -40,42 +41,44 @@ class IdentifyScreen(ScreenBase):
         self.outer.insertLayout(1, row)
         self.message = label("", role="warning", name="identify_message")
         self.outer.insertWidget(2, self.message)
+        self.demo_hint = label("", role="muted")
+        self.demo_box.addWidget(self.demo_hint)
+        self.demo_buttons = []
+        for name, shown in self.virtual_cards:
+            b = button(
+                shown,
+                lambda n=name: self.present_card(n),  # type: ignore[misc]
+                role="secondary",
+                name=f"card_{name}",
+            )
+            b.setProperty("demo", True)  # a demo aid, not a citizen's choice
+            self.demo_box.addWidget(b)
+            self.demo_buttons.append(b)
+        demo = bool(self.virtual_cards and self.present_card)
+        self.demo_hint.setVisible(demo)
+        for b in self.demo_buttons:
+            b.setVisible(demo)
+        self.open_keypad_button = button("", self._open_keypad, name="open_keypad")
+        self.skip_box.addWidget(self.open_keypad_button)
+        self.skip_button = button(
+            "", self.flow.ticket.skip_identity, role="secondary", name="skip_identity"
+        )
+        self.skip_box.addWidget(self.skip_button)
 
     def _typed(self, value: str) -> None:
-        if self.flow.submit_typed_id(value):
+        if self.flow.ticket.submit_typed_id(value):
             self.keypad.clear()
 
     def render(self, state: State) -> None:
         self.title.setText(self.tr("请刷身份证，或输入身份证号"))
         self.card_hint.setText(self.tr("请把身份证放在下方读卡区，听到提示音后取下。"))
-        clear_layout(self.demo_box)
-        if self.virtual_cards and self.present_card:
-            self.demo_box.addWidget(label(self.tr("演示：模拟刷卡（虚拟读卡器）"), role="muted"))
-            for name, shown in self.virtual_cards:
-                b = button(
-                    shown,
-                    lambda n=name: self.present_card(n),  # type: ignore[misc]
-                    role="secondary",
-                    name=f"card_{name}",
-                )
-                b.setProperty("demo", True)  # a demo aid, not a citizen's choice
-                self.demo_box.addWidget(b)
-        clear_layout(self.skip_box)
-        if state.elder and not self.keypad_open:
-            self.skip_box.addWidget(
-                button(self.tr("输入身份证号"), self._open_keypad, name="open_keypad")
-            )
-        if self.flow.may_skip_identity():
-            self.skip_box.addWidget(
-                button(
-                    self.tr("不登记身份，直接取号"),
-                    self.flow.skip_identity,
-                    role="secondary",
-                    name="skip_identity",
-                )
-            )
+        self.demo_hint.setText(self.tr("演示：模拟刷卡（虚拟读卡器）"))
+        self.open_keypad_button.setText(self.tr("输入身份证号"))
+        self.open_keypad_button.setVisible(state.elder and not self.keypad_open)
+        self.skip_button.setText(self.tr("不登记身份，直接取号"))
+        self.skip_button.setVisible(self.flow.ticket.may_skip_identity())
         if state.message:
-            self.message.setText(message_text(state.message))
+            self.message.setText(message_text(state.message, self.flow.language))
             self.message.show()
         else:
             self.message.hide()

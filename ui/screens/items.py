@@ -5,44 +5,51 @@ from __future__ import annotations
 from PySide6.QtWidgets import QGridLayout, QScrollArea, QWidget
 
 from kiosk.catalog import Bundle
-from kiosk.flow import BUNDLES, State
-from ui.screens.base import ScreenBase
-from ui.widgets import button, clear_layout
+from kiosk.flow import Flow
+from kiosk.visit import BUNDLES, State
+from ui.screens.base import Choices, ScreenBase
 
 
 class ItemsScreen(ScreenBase):
-    def render(self, state: State) -> None:
-        if state.group_id == BUNDLES:
-            self.title.setText(self.tr("高效办成一件事：请选择"))
-        else:
-            g = self.flow.catalog.group(state.group_id or "")
-            self.title.setText(
-                self.tr("{group}：请选择事项").format(group=g.name if self.zh() else g.name_en)
-            )
-        clear_layout(self.body)
+    """Built once; a render sets the texts and shows the items of the current page (the
+    buttons of every item shown so far are kept and re-used)."""
+
+    def __init__(self, flow: Flow) -> None:
+        super().__init__(flow)
         inner = QWidget()
         grid = QGridLayout(inner)
         grid.setSpacing(14)
-        entries = self.flow.entries()
-        columns = 1 if state.elder else 2
-        for i, entry in enumerate(self.paginate(entries)):
-            name = entry.name if self.zh() else entry.name_en
-            if isinstance(entry, Bundle):
-                parts = [
-                    s.name if self.zh() else s.name_en
-                    for s in self.flow.catalog.bundle_items(entry)
-                ]
-                text = f"{name}\n" + (" + ".join(parts))
-            else:
-                text = name
-            b = button(
-                text, lambda eid=entry.id: self.flow.choose_entry(eid), name=f"entry_{entry.id}"
-            )
-            b.setAccessibleName(name)
-            grid.addWidget(b, i // columns, i % columns)
+        self.entries = Choices(grid, prefix="entry_")
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.body.addWidget(scroll)
-        self.add_page_buttons(len(entries))
+        self.scroll = scroll
+        self.body.addWidget(self.page_row())
+
+    def render(self, state: State) -> None:
+        if state.group_id == BUNDLES:
+            self.title.setText(self.tr("高效办成一件事：请选择"))
+        else:
+            g = self.flow.catalog.group(state.group_id or "")
+            self.title.setText(self.tr("{group}：请选择事项").format(group=self.local(g, "name")))
+        entries = self.flow.ticket.entries()
+        columns = 1 if state.elder else 2
+        placed = []
+        for i, entry in enumerate(self.paginate(entries)):
+            name = self.local(entry, "name")
+            if isinstance(entry, Bundle):
+                parts = [self.local(s, "name") for s in self.flow.catalog.bundle_items(entry)]
+                text = f"{name}\n" + (" + ".join(parts))
+            else:
+                text = name
+            b = self.entries.get(
+                entry.id, text, lambda eid=entry.id: self.flow.ticket.choose_entry(eid)
+            )
+            b.setAccessibleName(name)
+            placed.append((b, i // columns, i % columns, 1))
+        self.entries.place(placed)
+        # QScrollArea caches its contents' size hint when given them: give them again
+        self.scroll.setWidget(self.scroll.takeWidget())
+        self.show_pages(len(entries))

@@ -14,9 +14,10 @@ from typing import Any
 from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from kiosk.flow import Flow, State
+from kiosk.flow import Flow
+from kiosk.journeys.precheck import PrecheckJourney, PrecheckState
 from kiosk.precheck.verdict import DOC_NAMES, spoken_summary
-from kiosk.precheck_flow import PrecheckFlow, PrecheckState
+from kiosk.visit import State
 from ui.preview import CameraPreview
 from ui.screens.base import ScreenBase
 from ui.widgets import button, clear_layout, label
@@ -73,7 +74,7 @@ class PrecheckScreen(ScreenBase):
         self.body.addLayout(self.demo_grid)
 
     @property
-    def pre(self) -> PrecheckFlow | None:
+    def pre(self) -> PrecheckJourney | None:
         return self.flow.precheck
 
     def _capture(self) -> None:
@@ -116,7 +117,7 @@ class PrecheckScreen(ScreenBase):
         samples = self.pre.samples() if self.pre is not None else []
         self.demo_title.setVisible(bool(samples))
         for i, sample in enumerate(samples):
-            name = sample.label if self.zh() else sample.label_en[:1].upper() + sample.label_en[1:]
+            name = self.local(sample, "label")[:1].upper() + sample.label_en[1:]
             if sample.variant != "clean":
                 name += self.tr("（模糊的照片）") if sample.variant == "blurred" else ""
             b = button(
@@ -161,15 +162,13 @@ class PrecheckScreen(ScreenBase):
 
     def render(self, state: State) -> None:
         st = state.precheck
-        entry = self.flow.entry
+        entry = self.flow.ticket.entry
         if st is None or entry is None or self.pre is None:
             return
         zh = self.zh()
         self._build(st, state.elder)
         self._live_picture()
-        self.title.setText(
-            self.tr("材料预审：{name}").format(name=entry.name if zh else entry.name_en)
-        )
+        self.title.setText(self.tr("材料预审：{name}").format(name=self.local(entry, "name")))
         self.hint.setText(self.tr("一次放一页材料，点“拍这一页”；拍完点“完成”。"))
         n = st.page_count
         if st.analysing:
@@ -187,7 +186,7 @@ class PrecheckScreen(ScreenBase):
                 got = self.tr("已收到") if m.status == "present_fine" else self.tr("待拍摄")
                 row.setText(
                     self.tr("{name}（{mark}）：{status}").format(
-                        name=m.name if zh else m.name_en, mark=mark, status=got
+                        name=self.local(m, "name"), mark=mark, status=got
                     )
                 )
         self._last_page(st, zh)
@@ -220,7 +219,7 @@ class PrecheckScreen(ScreenBase):
         doc = _doc_name(last.doc_type, zh)
         if last.material:
             text = self.tr("第{n}页：{doc}，已算作“{material}”").format(
-                n=last.number, doc=doc, material=last.material if zh else last.material_en
+                n=last.number, doc=doc, material=self.local(last, "material")
             )
         elif not last.fine:
             text = self.tr("第{n}页没有看清").format(n=last.number)
@@ -228,7 +227,7 @@ class PrecheckScreen(ScreenBase):
             text = self.tr("第{n}页：{doc}，清单里不需要这份材料").format(n=last.number, doc=doc)
         self.last.setText(text)
         self.last.show()
-        advice = list(last.advice if zh else last.advice_en)
+        advice = list(self.local(last, "advice"))
         self.advice.setText("；".join(advice) if zh else "; ".join(advice))
         self.advice.setVisible(bool(advice))
 
@@ -259,11 +258,8 @@ class PrecheckResultScreen(ScreenBase):
         if key == self._built_for:
             return
         self._built_for = key
-        zh = self.zh()
         self.title.setText(
-            self.tr("预审结果：{name}").format(
-                name=verdict.entry_name if zh else verdict.entry_name_en
-            )
+            self.tr("预审结果：{name}").format(name=self.local(verdict, "entry_name"))
         )
         self.slip.setParent(None)  # kept across rebuilds
         clear_layout(self.body)
@@ -280,7 +276,7 @@ class PrecheckResultScreen(ScreenBase):
         for i, m in enumerate(verdict.materials):
             mark = self.tr("必须") if m.core else self.tr("可容缺")
             text = self.tr("{name}（{mark}）：{status}").format(
-                name=m.name if zh else m.name_en, mark=mark, status=words[m.status]
+                name=self.local(m, "name"), mark=mark, status=words[m.status]
             )
             self.body.addWidget(
                 label(

@@ -9,18 +9,16 @@ from PySide6.QtCore import QCoreApplication, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout
 
-from kiosk.flow import (
+from kiosk.flow import Flow
+from kiosk.journeys.rating import (
     BAD_LEVELS,
     COMMENT_PHRASES,
     LEVELS,
     RATING_COMMENT_MAX,
     RATING_REASONS,
-    Flow,
-    Message,
-    Problem,
-    State,
-    Visit,
+    TodaysTicket,
 )
+from kiosk.visit import Message, Problem, State
 from ui.messages import message_text
 from ui.screens.base import ScreenBase
 from ui.widgets import button, clear_layout, label
@@ -66,11 +64,17 @@ def rating_message_text(message: Message) -> str:
         }  # fmt: skip
         return texts.get(detail, texts["no_qr"])
     if p is Problem.NO_VISITS:
-        return QCoreApplication.translate("Rating", "今天没有查到用这张身份证取的号。请输入号票上的号码，或扫描小票二维码。")
+        return QCoreApplication.translate(
+            "Rating", "今天没有查到用这张身份证取的号。请输入号票上的号码，或扫描小票二维码。"
+        )
     if p is Problem.HALL_DOWN and detail == "visits":
-        return QCoreApplication.translate("Rating", "暂时连不上系统，查不到您今天的号票。请输入号票上的号码，或扫描小票二维码。")
+        return QCoreApplication.translate(
+            "Rating", "暂时连不上系统，查不到您今天的号票。请输入号票上的号码，或扫描小票二维码。"
+        )
     if p is Problem.STAFF_MODE:
-        return QCoreApplication.translate("Rating", "工作人员模式下不能评价。评价只能由办事群众本人进行。")
+        return QCoreApplication.translate(
+            "Rating", "工作人员模式下不能评价。评价只能由办事群众本人进行。"
+        )
     return message_text(message)
 
 
@@ -92,13 +96,15 @@ class RateFindScreen(ScreenBase):
         self.title.setText(self.tr("工作人员模式下不能评价"))
         clear_layout(self.body)
         notice = Message(Problem.STAFF_MODE)
-        self.body.addWidget(label(rating_message_text(notice), role="warning", name="rating_message"))
+        self.body.addWidget(
+            label(rating_message_text(notice), role="warning", name="rating_message")
+        )
         self.body.addWidget(button(self.tr("返回首页"), self.flow.home, name="rating_home"))
 
-    def _visit_text(self, visit: Visit) -> str:
+    def _visit_text(self, visit: TodaysTicket) -> str:
         try:
             entry = self.flow.catalog.entry(visit.service_id)
-            name = entry.name if self.zh() else entry.name_en
+            name = self.local(entry, "name")
         except KeyError:
             name = visit.service_name
         states = {"rateable": self.tr("可以评价"), "followup_rateable": self.tr("可以再次评价"),
@@ -106,7 +112,7 @@ class RateFindScreen(ScreenBase):
         return f"{visit.number}  {name}\n{states.get(visit.state, '')}"
 
     def render(self, state: State) -> None:
-        if self.flow.staff_mode or state.rating is None:
+        if self.flow.rating.staff_mode or state.rating is None:
             self._staff_mode(state)
             return
         clear_layout(self.body)
@@ -116,12 +122,12 @@ class RateFindScreen(ScreenBase):
             shown = self.paginate(list(visits))
             for visit in shown:
                 b = button(self._visit_text(visit),
-                           lambda t=visit.ticket_id: self.flow.choose_visit(t),
+                           lambda t=visit.ticket_id: self.flow.rating.choose_visit(t),
                            role="" if visit.state.endswith("rateable") else "secondary",
                            name=f"visit_{visit.number}")  # fmt: skip
                 self.body.addWidget(b)
             self.add_page_buttons(len(visits))
-            self.body.addWidget(button(self.tr("改为输入号码"), self.flow.open_rating,
+            self.body.addWidget(button(self.tr("改为输入号码"), self.flow.rating.open,
                                        role="secondary", name="rating_type_number"))  # fmt: skip
             if state.message:
                 self.body.addWidget(label(rating_message_text(state.message), role="warning",
@@ -129,8 +135,11 @@ class RateFindScreen(ScreenBase):
             return
         self.title.setText(self.tr("评价：请输入号票上的号码"))
         self.body.addWidget(
-            label(self.tr("也可以扫描小票上的二维码，或刷身份证查看您今天的号票。"), role="muted",
-                  name="rating_hint")  # fmt: skip
+            label(
+                self.tr("也可以扫描小票上的二维码，或刷身份证查看您今天的号票。"),
+                role="muted",
+                name="rating_hint",
+            )  # fmt: skip
         )
         shown_number = self.typed or self.tr("例如 B001")
         entry = label(shown_number, role="entry", name="rating_number", wrap=False)
@@ -150,14 +159,14 @@ class RateFindScreen(ScreenBase):
                 label(rating_message_text(state.message), role="warning", name="rating_message")
             )
         row = QHBoxLayout()
-        row.addWidget(button(self.tr("评价自助服务区"), self.flow.rate_self_service, role="secondary",
+        row.addWidget(button(self.tr("评价自助服务区"), self.flow.rating.rate_self_service, role="secondary",
                              name="rate_self_service"))  # fmt: skip
         scan = button(self.tr("正在识别…") if state.busy == "scanning" else self.tr("扫描小票二维码"),
-                      self.flow.scan_ticket_for_rating, role="secondary", name="rating_scan")  # fmt: skip
+                      self.flow.rating.scan_ticket, role="secondary", name="rating_scan")  # fmt: skip
         scan.setEnabled(state.busy is None)
         row.addWidget(scan)
         find = button(self.tr("查找中…") if state.busy == "looking_up" else self.tr("下一步"),
-                      lambda: self.flow.find_ticket_for_rating(self.typed), name="rating_find")  # fmt: skip
+                      lambda: self.flow.rating.find_ticket(self.typed), name="rating_find")  # fmt: skip
         find.setEnabled(state.busy is None and bool(self.typed))
         row.addWidget(find)
         self.body.addLayout(row)
@@ -178,7 +187,7 @@ class RateLevelScreen(ScreenBase):
         names = [self.tr("非常满意"), self.tr("满意"), self.tr("基本满意"), self.tr("不满意"),
                  self.tr("非常不满意")]  # fmt: skip
         for i, (level, name) in enumerate(zip(LEVELS, names, strict=True)):
-            b = button(name, lambda lv=level: self.flow.choose_level(lv), role="secondary",
+            b = button(name, lambda lv=level: self.flow.rating.choose_level(lv), role="secondary",
                        name=f"level_{level}")  # fmt: skip
             b.setIcon(face(i))
             b.setIconSize(QSize(64, 64))
@@ -212,7 +221,7 @@ class RateReasonsScreen(ScreenBase):
     def reset(self) -> None:
         super().reset()
         self.comment.clear()
-        self.comment.setMaxLength(self.flow.rating_comment_max)
+        self.comment.setMaxLength(self.flow.rating.comment_max)
         if self.keyboard is not None:
             self.keyboard.reset()  # nothing half typed outlives the visit
             self.keyboard.hide()
@@ -226,7 +235,7 @@ class RateReasonsScreen(ScreenBase):
             self.keyboard.close_requested.connect(lambda: self._show_keyboard(False))
             self.outer.insertWidget(3, self.keyboard)  # under the comment field
         if show:
-            self.keyboard.attach(self.comment, self.flow.rating_comment_max)
+            self.keyboard.attach(self.comment, self.flow.rating.comment_max)
         self.keyboard.setVisible(show)
         self.flow.touch()
         self.on_page()  # re-render: while typing, only the comment and 提交 are shown
@@ -255,7 +264,7 @@ class RateReasonsScreen(ScreenBase):
                         "工作人员不在窗口": self.tr("工作人员不在窗口"),
                         "材料要求前后不一致": self.tr("材料要求前后不一致"),
                         "系统故障没办成": self.tr("系统故障没办成")}  # fmt: skip
-        choices = [("reason", i, r) for i, r in enumerate(self.flow.rating_reasons)]
+        choices = [("reason", i, r) for i, r in enumerate(self.flow.rating.reasons)]
         choices += [("phrase", i, p) for i, p in enumerate(COMMENT_PHRASES)]
         shown = self.paginate(choices)
         for kind in ("reason", "phrase"):
@@ -270,8 +279,8 @@ class RateReasonsScreen(ScreenBase):
             for n, (_, i, value) in enumerate(items):
                 # the server's own reasons have no translation here: shown as it words them
                 text = (names if kind == "reason" else phrase_names).get(value, value)
-                action = (lambda r=value: self.flow.toggle_reason(r)) if kind == "reason" else (
-                    lambda p=value: self.flow.toggle_comment_phrase(p))  # fmt: skip
+                action = (lambda r=value: self.flow.rating.toggle_reason(r)) if kind == "reason" else (
+                    lambda p=value: self.flow.rating.toggle_comment_phrase(p))  # fmt: skip
                 on = value in chosen
                 b = button(("✓ " if on else "") + text, action, role="" if on else "secondary",
                            name=f"{kind}_{i}")  # fmt: skip
@@ -283,7 +292,7 @@ class RateReasonsScreen(ScreenBase):
         self.comment.setVisible(not elder)
         if not elder:
             self.body.addWidget(label(
-                self.tr("其他意见（可不填，最多{n}字）：").format(n=self.flow.rating_comment_max),
+                self.tr("其他意见（可不填，最多{n}字）：").format(n=self.flow.rating.comment_max),
                 name="rating_comment_label"))  # fmt: skip
             self.comment.setPlaceholderText(self.tr("在这里输入"))
             self.body.addWidget(button(self.tr("用键盘写（拼音、手写）"),
@@ -299,7 +308,7 @@ class RateReasonsScreen(ScreenBase):
 
     def _submit(self) -> None:
         typed = self.comment.text() if self.comment.isVisible() else ""
-        self.flow.submit_rating(typed)
+        self.flow.rating.submit(typed)
 
 
 class RateDoneScreen(ScreenBase):

@@ -9,10 +9,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout
 
-from kiosk.flow import State
+from kiosk.flow import Flow
+from kiosk.visit import State
 from ui.messages import message_text
 from ui.screens.base import ScreenBase
-from ui.widgets import button, clear_layout, label
+from ui.widgets import button, label, set_role
 
 
 def qr_pixmap(data: str, size_px: int = 220) -> QPixmap:
@@ -25,64 +26,82 @@ def qr_pixmap(data: str, size_px: int = 220) -> QPixmap:
 
 
 class TicketScreen(ScreenBase):
+    """Built once; a render sets the ticket's texts, its QR (drawn once per ticket), the
+    print state and which buttons show."""
+
+    def __init__(self, flow: Flow) -> None:
+        super().__init__(flow)
+        row = QHBoxLayout()
+        left = QVBoxLayout()
+        self.caption = label("", role="muted")
+        self.caption.setProperty("silent", True)  # the number itself says "您的号码是 …"
+        left.addWidget(self.caption)
+        self.number = label("", role="number", name="ticket_number", wrap=False)
+        left.addWidget(self.number)
+        self.priority = label("", role="ok")
+        left.addWidget(self.priority)
+        self.service = label("", name="ticket_service")
+        left.addWidget(self.service)
+        self.where = label("")
+        left.addWidget(self.where)
+        self.wait = label("", name="ticket_wait")
+        left.addWidget(self.wait)
+        row.addLayout(left, 3)
+        self.qr = QLabel()
+        self.qr.setObjectName("ticket_qr")
+        self.qr.setProperty("silent", True)
+        self._qr_data = ""
+        row.addWidget(self.qr, 1)
+        self.body.addLayout(row)
+        self.print_state = label("", name="print_state")
+        self.body.addWidget(self.print_state)
+        self.message = label("", role="warning", name="ticket_message")
+        self.body.addWidget(self.message)
+        buttons = QHBoxLayout()
+        self.again = button("", self.flow.ticket.reprint, role="secondary", name="reprint")
+        buttons.addWidget(self.again)
+        self.done = button("", self.flow.finish, name="finish")
+        buttons.addWidget(self.done)
+        self.body.addLayout(buttons)
+
     def render(self, state: State) -> None:
         t = state.ticket
         if t is None:
             return
-        zh = self.zh()
         entry = self.flow.catalog.entry(t.service_id)
         group = self.flow.catalog.group(t.window_group)
         self.title.setText(self.tr("取号成功"))
-        clear_layout(self.body)
-        row = QHBoxLayout()
-        left = QVBoxLayout()
-        caption = label(self.tr("您的号码"), role="muted")
-        caption.setProperty("silent", True)  # the number itself says "您的号码是 …"
-        left.addWidget(caption)
-        number = label(t.number, role="number", name="ticket_number", wrap=False)
-        number.setAccessibleName(self.tr("您的号码是 {number}").format(number=t.number))
-        left.addWidget(number)
-        if t.priority:
-            left.addWidget(label(self.tr("绿色通道"), role="ok"))
-        left.addWidget(label(entry.name if zh else entry.name_en, name="ticket_service"))
-        left.addWidget(
-            label(
-                self.tr("请到：{name}，{where}").format(
-                    name=group.name if zh else group.name_en,
-                    where=group.location if zh else group.location_en,
-                )
+        self.caption.setText(self.tr("您的号码"))
+        self.number.setText(t.number)
+        self.number.setAccessibleName(self.tr("您的号码是 {number}").format(number=t.number))
+        self.priority.setText(self.tr("绿色通道"))
+        self.priority.setVisible(bool(t.priority))
+        self.service.setText(self.local(entry, "name"))
+        self.where.setText(
+            self.tr("请到：{name}，{where}").format(
+                name=self.local(group, "name"), where=self.local(group, "location")
             )
         )
-        left.addWidget(
-            label(
-                self.tr("前面还有 {n} 人，预计等待约 {m} 分钟").format(
-                    n=t.people_ahead, m=t.estimated_wait_min
-                ),
-                name="ticket_wait",
+        self.wait.setText(
+            self.tr("前面还有 {n} 人，预计等待约 {m} 分钟").format(
+                n=t.people_ahead, m=t.estimated_wait_min
             )
         )
-        row.addLayout(left, 3)
-        qr = QLabel()
-        qr.setObjectName("ticket_qr")
-        qr.setPixmap(qr_pixmap(t.qr_data))
-        qr.setAccessibleName(self.tr("号票二维码，可用于查询和评价"))
-        qr.setProperty("silent", True)
-        row.addWidget(qr, 1)
-        self.body.addLayout(row)
+        if t.qr_data != self._qr_data:
+            self.qr.setPixmap(qr_pixmap(t.qr_data))
+            self._qr_data = t.qr_data
+        self.qr.setAccessibleName(self.tr("号票二维码，可用于查询和评价"))
         if state.busy == "printing":
-            self.body.addWidget(label(self.tr("正在打印号票…"), name="print_state"))
+            self.print_state.setText(self.tr("正在打印号票…"))
+            set_role(self.print_state, "")
         elif state.printed:
-            self.body.addWidget(
-                label(self.tr("请取走号票，留意叫号。"), role="ok", name="print_state")
-            )
+            self.print_state.setText(self.tr("请取走号票，留意叫号。"))
+            set_role(self.print_state, "ok")
+        self.print_state.setVisible(state.busy == "printing" or state.printed)
         if state.message:
-            self.body.addWidget(
-                label(message_text(state.message), role="warning", name="ticket_message")
-            )
-        buttons = QHBoxLayout()
-        if not state.printed:
-            again = button(self.tr("重新打印"), self.flow.reprint, role="secondary", name="reprint")
-            again.setEnabled(state.busy is None)
-            buttons.addWidget(again)
-        buttons.addWidget(button(self.tr("完成"), self.flow.finish, name="finish"))
-        self.body.addLayout(buttons)
+            self.message.setText(message_text(state.message))
+        self.message.setVisible(state.message is not None)
+        self.again.setText(self.tr("重新打印"))
+        self.again.setVisible(not state.printed)
+        self.again.setEnabled(state.busy is None)
+        self.done.setText(self.tr("完成"))

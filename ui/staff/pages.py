@@ -125,7 +125,7 @@ class ReaderPage(Page):
         self.read_timeout = QTimer(self)
         self.read_timeout.setSingleShot(True)
         self.read_timeout.timeout.connect(self._no_card)
-        self._subscribed: object = None
+        self._stop_watching: Callable[[], None] | None = None
 
     def changes(self) -> dict[str, dict[str, Any]]:
         text = self.baud.currentText().strip()
@@ -135,10 +135,8 @@ class ReaderPage(Page):
         return self._diff("card_reader", self.core.settings.card_reader, values)
 
     def refresh(self) -> None:
-        r = self.core.reader
-        self.status.setText(
-            self.tr("状态：{state} {detail}").format(state=r.state, detail=r.state_detail)
-        )
+        state, detail = self.core.card_reader_status()
+        self.status.setText(self.tr("状态：{state} {detail}").format(state=state, detail=detail))
         self.list_ports()
 
     def list_ports(self) -> None:
@@ -157,10 +155,9 @@ class ReaderPage(Page):
 
     def test_read(self) -> None:
         """Show the next card placed on the reader, masked."""
-        reader = self.core.reader
-        if self._subscribed is not reader:
-            reader.subscribe(self._on_card)
-            self._subscribed = reader
+        if self._stop_watching is not None:
+            self._stop_watching()  # the reader may have been replaced meanwhile
+        self._stop_watching = self.core.watch_cards(self._on_card)
         self._waiting = True
         self.status.setText(self.tr("请把身份证放到读卡器上…"))
         self.read_timeout.start(round(TEST_READ_S * 1000))  # restarts an earlier test read's
@@ -180,9 +177,9 @@ class ReaderPage(Page):
     def retire(self) -> None:
         super().retire()
         self.read_timeout.stop()
-        reader, self._subscribed = self._subscribed, None
-        if reader is not None:
-            reader.unsubscribe(self._on_card)  # type: ignore[attr-defined]
+        stop, self._stop_watching = self._stop_watching, None
+        if stop is not None:
+            stop()
 
     def _card(self, card: Any) -> None:
         if not self._waiting or self._retired:
@@ -245,9 +242,8 @@ class PrinterPage(Page):
             self.query()
 
     def query(self) -> None:
-        printer = self.core.printer
         self._asking = True
-        self.run(printer.status, self._status)
+        self.run(self.core.printer_status, self._status)
 
     def _status(self, result: Any) -> None:
         self._asking = False
@@ -261,10 +257,10 @@ class PrinterPage(Page):
 
         from devices.printer.samples import staff_sample_ticket
 
-        printer = self.core.printer
         self.status.setText(self.tr("正在打印…"))
         job = staff_sample_ticket(dt.datetime.now())
-        self.run(lambda: printer.print_ticket(job), self._printed)
+        core = self.core
+        self.run(lambda: core.print_test_ticket(job), self._printed)
 
     def _printed(self, result: Any) -> None:
         if isinstance(result, Exception):
@@ -274,11 +270,9 @@ class PrinterPage(Page):
             self.status.setText(self.tr("已打印测试票；状态：{s}").format(s=state))
 
     def reset_roll(self) -> None:
-        reset = getattr(self.core.printer, "reset_roll", None)
-        if reset is None:
+        if not self.core.reset_printer_roll():
             self.status.setText(self.tr("这台打印机不计纸长"))
             return
-        reset()
         self.status.setText(self.tr("纸卷计数已清零"))
 
 

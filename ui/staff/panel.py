@@ -2,7 +2,7 @@
 
 Opened by holding the top-left corner of the window for ``[staff] long_press_s`` seconds
 (5 s by default), then the PIN (``kiosk.staff``). While it is open the citizen's visit is
-ended and ``flow.staff_mode`` is set; it closes itself after ``[staff] idle_s`` seconds
+ended and ``flow.rating.staff_mode`` is set; it closes itself after ``[staff] idle_s`` seconds
 without a touch. "保存并应用" validates and writes the site settings file
 (``kiosk.config_store``) and applies what can change without a restart
 (``KioskCore.apply``); the panel says plainly what needs a restart.

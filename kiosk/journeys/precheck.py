@@ -39,7 +39,6 @@ from typing import TYPE_CHECKING, Any
 
 from devices.errors import DeviceError, DeviceTimeout
 from kiosk.catalog import Catalog
-from kiosk.flow import Flow, Purpose, Screen
 from kiosk.precheck.verdict import (
     DOC_NAMES,
     PageSummary,
@@ -48,6 +47,7 @@ from kiosk.precheck.verdict import (
     spoken_summary,
     verdict_for,
 )
+from kiosk.visit import Purpose, Screen, Visit
 
 if TYPE_CHECKING:
     from devices.printer.base import PrintJob
@@ -116,12 +116,12 @@ class Sample:
         return DOC_NAMES.get(self.doc_type, DOC_NAMES["other"])[1]
 
 
-class PrecheckFlow:
-    """The pre-check's actions. The kiosk flow holds one (``flow.precheck``)."""
+class PrecheckJourney:
+    """The pre-check's actions. Owns the state part ``precheck`` (a ``PrecheckState``)."""
 
     def __init__(
         self,
-        flow: Flow,
+        visit: Visit,
         scanner: Scanner,
         worker_factory: Callable[[], PrecheckWorker],
         *,
@@ -129,7 +129,7 @@ class PrecheckFlow:
         samples_dir: Path | None = None,
         page_timeout_s: float = 30.0,
     ) -> None:
-        self.flow = flow
+        self.visit = visit
         self.scanner = scanner
         self.worker_factory = worker_factory
         self.engine = engine
@@ -139,7 +139,11 @@ class PrecheckFlow:
         self._lock = threading.Lock()
         self._closed = False
         self._dropped: set[Path] = set()  # demo files put into the scanner folder
-        flow.ticket_issued.connect(self._ticket_issued)
+        if not visit.has_part("precheck"):
+            visit.add_part("precheck", None)
+        visit.on_back(Screen.PRECHECK, self.cancel)
+        visit.on_back(Screen.PRECHECK_RESULT, self.cancel)
+        visit.ended.connect(lambda _: self.discard())
 
     # -- the worker process ---------------------------------------------------------------
     def worker(self) -> PrecheckWorker:
@@ -182,28 +186,28 @@ class PrecheckFlow:
     # -- state ----------------------------------------------------------------------------
     @property
     def state(self) -> PrecheckState | None:
-        st: PrecheckState | None = self.flow.state.precheck
+        st: PrecheckState | None = self.visit.state.precheck
         return st
 
     def _update(self, **changes: Any) -> None:
         st = self.state
         if st is not None:
-            self.flow._set(precheck=replace(st, **changes))
+            self.visit.update(precheck=replace(st, **changes))
 
     def interim(self) -> Verdict | None:
         """The verdict of the pages so far (the capture screen's checklist)."""
         st = self.state
         if st is None:
             return None
-        return verdict_for(self.flow.catalog, st.entry_id, st.pages)
+        return verdict_for(self.visit.catalog, st.entry_id, st.pages)
 
     # -- actions --------------------------------------------------------------------------
     def start(self, entry_id: str, origin: str = "items") -> None:
         """Open the capture screen for an item or bundle."""
-        self.flow.catalog.entry(entry_id)  # KeyError for a bad id: a programming error
+        self.visit.catalog.entry(entry_id)  # KeyError for a bad id: a programming error
         self._remove_dropped()
-        purpose = Purpose.PRECHECK if origin == "items" else self.flow.state.purpose
-        self.flow._go(
+        purpose = Purpose.PRECHECK if origin == "items" else self.visit.state.purpose
+        self.visit.go(
             Screen.PRECHECK,
             entry_id=entry_id,
             purpose=purpose,
@@ -213,11 +217,11 @@ class PrecheckFlow:
     def capture(self) -> None:
         """Take the page under the camera and analyse it (off the GUI thread)."""
         st = self.state
-        if st is None or st.analysing or self.flow.state.screen is not Screen.PRECHECK:
+        if st is None or st.analysing or self.visit.state.screen is not Screen.PRECHECK:
             return
-        self.flow.touch()
+        self.visit.touch()
         number = st.page_count + 1
-        holder = self.flow.state.holder
+        holder = self.visit.state.holder
         name, number_id = (holder.name, holder.id_number) if holder is not None else ("", "")
         self._update(analysing=True, problem=None)
         attempt = st.attempt
@@ -237,7 +241,7 @@ class PrecheckFlow:
                 return
             self._page_done(result)
 
-        self.flow.runner.submit(work, self.flow._for_this_visit(done))
+        self.visit.runner.submit(work, self.visit.for_this_visit(done))
 
     def _page_done(self, result: Any) -> None:
         st = self.state
@@ -247,7 +251,7 @@ class PrecheckFlow:
             return
         if isinstance(result, DeviceError):
             log.warning("scanner failed: %s", type(result).__name__)
-            self.flow.staff_alert.emit(f"scanner:{type(result).__name__}")
+            self.visit.staff_alert.emit(f"scanner:{type(result).__name__}")
             self._update(analysing=False, problem="scanner")
             return
         if isinstance(result, Exception):
@@ -255,12 +259,12 @@ class PrecheckFlow:
             if isinstance(result, BrokenProcessPool | FutureTimeout):
                 # the worker died or hangs on a page: the next page gets a fresh one
                 self._replace_worker()
-                self.flow.staff_alert.emit(f"precheck:{type(result).__name__}")
+                self.visit.staff_alert.emit(f"precheck:{type(result).__name__}")
             self._update(analysing=False, problem="failed")
             return
         page = PageSummary.from_result(result)
         pages = st.pages + (page,)
-        verdict = verdict_for(self.flow.catalog, st.entry_id, pages)
+        verdict = verdict_for(self.visit.catalog, st.entry_id, pages)
         matched = next((m for m in verdict.materials if m.page == page.file), None)
         view = PageView(
             len(pages),
@@ -300,11 +304,11 @@ class PrecheckFlow:
         st = self.state
         if st is None or st.analysing:
             return
-        verdict = verdict_for(self.flow.catalog, st.entry_id, st.pages)
+        verdict = verdict_for(self.visit.catalog, st.entry_id, st.pages)
         log.info(
             "pre-check %s: %s after %d page(s)", verdict.entry_id, verdict.overall, st.page_count
         )
-        self.flow._go(
+        self.visit.go(
             Screen.PRECHECK_RESULT,
             precheck=replace(st, verdict=verdict, slip="printing", last=None),
         )
@@ -314,11 +318,11 @@ class PrecheckFlow:
         st = self.state
         if st is None or st.verdict is None:
             return
-        lines = slip_lines(st.verdict, self.flow.language)
-        hall = self.flow.catalog.hall_name if self.flow.language == "zh" else (
-            self.flow.catalog.hall_name_en)  # fmt: skip
-        printer = self.flow.printer
-        when = self.flow.now()
+        lines = slip_lines(st.verdict, self.visit.language)
+        hall = self.visit.catalog.hall_name if self.visit.language == "zh" else (
+            self.visit.catalog.hall_name_en)  # fmt: skip
+        printer = self.visit.printer
+        when = self.visit.now()
         if st.slip != "printing":  # finish() already says so: one screen update, not two
             self._update(slip="printing")
 
@@ -338,7 +342,7 @@ class PrecheckFlow:
             else:
                 self._update(slip="printed", slip_job=result)
 
-        self.flow.runner.submit(work, self.flow._for_this_visit(done))
+        self.visit.runner.submit(work, self.visit.for_this_visit(done))
 
     def cancel(self) -> None:
         """取消 (or 返回): leave the pre-check; its pages are forgotten, a page still being
@@ -346,23 +350,23 @@ class PrecheckFlow:
         st = self.state
         self._remove_dropped()
         if st is None:
-            self.flow.home()
+            self.visit.home()
             return
         if st.origin == "notice":
-            self.flow._go(Screen.NOTICE, precheck=None)
+            self.visit.go(Screen.NOTICE, precheck=None)
         else:
-            self.flow._go(Screen.ITEMS, precheck=None, purpose=Purpose.PRECHECK)
+            self.visit.go(Screen.ITEMS, precheck=None, purpose=Purpose.PRECHECK)
 
     def continue_to_ticket(self) -> None:
         """继续取号 for the same item: the notice if the citizen is identified, else identify."""
         st = self.state
         if st is None:
             return
-        self.flow._set(purpose=Purpose.TICKET)
-        if self.flow.state.holder is not None:
-            self.flow._go(Screen.NOTICE)
+        self.visit.update(purpose=Purpose.TICKET)
+        if self.visit.state.holder is not None:
+            self.visit.go(Screen.NOTICE)
         else:
-            self.flow._go(Screen.IDENTIFY, holder=None)
+            self.visit.go(Screen.IDENTIFY, holder=None)
 
     def discard(self) -> None:
         """The visit ends: remove what the demo put into the scanner folder."""
@@ -382,7 +386,7 @@ class PrecheckFlow:
                 match = "match" if holder.id_number in ids else "mismatch"
                 page = replace(page, holder_match=match)
             pages.append(page)
-        verdict = verdict_for(self.flow.catalog, st.entry_id, pages)
+        verdict = verdict_for(self.visit.catalog, st.entry_id, pages)
         if verdict.overall != st.verdict.overall:
             log.info("pre-check after the holder cross-check: %s", verdict.overall)
         return replace(st, pages=tuple(pages), verdict=verdict, holder_checked=True)
@@ -395,7 +399,7 @@ class PrecheckFlow:
             "overall": verdict.overall,
             "pages": pages,
             "engine": self.engine,
-            "kiosk_id": self.flow.config.kiosk_id,
+            "kiosk_id": self.visit.config.kiosk_id,
             "checked_at": dt.datetime.now(dt.UTC).isoformat(),
             "materials": [
                 {"index": i, "doc_type": m.doc_type, "status": m.status, "core": m.core}
@@ -403,11 +407,11 @@ class PrecheckFlow:
             ],
         }
 
-    def _ticket_issued(self, ticket: Ticket) -> None:
+    def ticket_issued(self, ticket: Ticket) -> None:
         st = self.state
         if st is None or st.verdict is None or st.verdict.entry_id != ticket.service_id:
             return
-        send = getattr(self.flow.hall, "submit_precheck", None)
+        send = getattr(self.visit.hall, "submit_precheck", None)
         if send is None:
             return
         body = self.result_body(st.verdict, st.page_count)
@@ -420,14 +424,14 @@ class PrecheckFlow:
             else:
                 self._update(attached="sent")
 
-        self.flow.runner.submit(lambda: send(ticket.id, body), self.flow._for_this_visit(done))
+        self.visit.runner.submit(lambda: send(ticket.id, body), self.visit.for_this_visit(done))
 
     # -- words ----------------------------------------------------------------------------
     def spoken(self) -> str:
         st = self.state
         if st is None or st.verdict is None:
             return ""
-        return spoken_summary(st.verdict, self.flow.language)
+        return spoken_summary(st.verdict, self.visit.language)
 
     # -- demo: sample documents under the "camera" ----------------------------------------
     def samples(self) -> list[Sample]:
@@ -440,8 +444,8 @@ class PrecheckFlow:
             names = sorted(p.name for p in self.samples_dir.iterdir())
         except OSError:
             return []
-        wanted = {m.doc_type for m in self.flow.catalog.materials_for(
-            self.flow.catalog.entry(st.entry_id))}  # fmt: skip
+        wanted = {m.doc_type for m in self.visit.catalog.materials_for(
+            self.visit.catalog.entry(st.entry_id))}  # fmt: skip
         out = []
         for name in names:
             m = SAMPLE_NAME.match(name)
@@ -460,10 +464,11 @@ class PrecheckFlow:
         past = time.time() - 5  # "settled": the folder scanner ignores files being written
         os.utime(target, (past, past))
         self._dropped.add(target)
-        self.flow.touch()
+        self.visit.touch()
 
     def _remove_dropped(self, taken_only: bool = False) -> None:
-        taken = getattr(self.scanner, "_taken", set())
+        taken_pages = getattr(self.scanner, "taken", None)  # the folder scanner's
+        taken = taken_pages() if taken_pages is not None else frozenset()
         for path in list(self._dropped):
             if taken_only and path not in taken:
                 continue
