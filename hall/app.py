@@ -242,9 +242,49 @@ def _declare_error_bodies(app: FastAPI) -> None:
                 "title": "Detail",
             }
             invalid["properties"]["code"] = {"type": "string", "title": "Code"}
+        _declare_common_statuses(schema)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+_ERROR_BODY = {
+    "type": "object",
+    "properties": {"detail": {"title": "Detail"}, "code": {"type": "string"}},
+    "required": ["detail"],
+}
+
+_COMMON_STATUSES = {
+    "401": "missing or unknown token, or no session",
+    "403": "a token of the wrong kind, or not this caller's record",
+    "404": "no such record",
+    "413": "request body too large",
+    "429": "too many requests (hall/ratelimit.py); Retry-After says when to try again",
+}
+
+
+def _declare_common_statuses(schema: dict[str, Any]) -> None:
+    """Declare what any operation of its kind may answer: 429 (rate limits) everywhere,
+    413 with a body, 401/403 with a token, 404 with a path parameter."""
+    for path, item in schema.get("paths", {}).items():
+        for operation in item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            codes = ["429"]
+            if "requestBody" in operation:
+                codes.append("413")
+            if operation.get("security"):
+                codes += ["401", "403"]
+            if "{" in path:
+                codes.append("404")
+            for code in codes:
+                operation["responses"].setdefault(
+                    code,
+                    {
+                        "description": _COMMON_STATUSES[code],
+                        "content": {"application/json": {"schema": _ERROR_BODY}},
+                    },
+                )
 
 
 def _add_routes(app: FastAPI) -> None:

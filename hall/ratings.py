@@ -739,7 +739,11 @@ async def create_rating(
     return rating
 
 
-@router.post("/visits", response_model=list[VisitOut])
+@router.post(
+    "/visits",
+    response_model=list[VisitOut],
+    responses={404: {"description": "code ticket_not_found: no such ticket number or QR"}},
+)
 def find_visits(
     body: VisitQuery, kiosk: KioskPrincipal, request: Request, settings: Settings
 ) -> Any:
