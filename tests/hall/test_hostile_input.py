@@ -81,6 +81,8 @@ HOSTILE: list[tuple[str, str, str, str, Any]] = [
      _case(submitted_at="0001-01-01T00:00:00+14:00")),
     ("case submitted_at without offset", "kiosk", "POST", "/api/v1/cases",
      _case(submitted_at="2026-11-23T09:00:00")),
+    ("NUL in the board's groups", "kiosk", "GET", "/api/v1/board/state?groups=%00", None),
+    ("NUL in a kiosk id", "staff", "GET", "/api/v1/kiosks/k%00", None),
     ("NUL in a transfer reason", "staff", "POST", "/api/v1/tickets/t1/transfer",
      {"to_group": "market", "reason": "\u0000"}),
 ]  # fmt: skip
