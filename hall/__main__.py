@@ -3,7 +3,7 @@
     python -m hall serve --host 0.0.0.0 --port 8080 --database-url URL [--workers N]
         [--no-access-log]
     python -m hall add-kiosk KIOSK_ID      # prints only the new token
-    python -m hall add-staff NAME [--number 工号 [--password PW | prompt]] [--supervisor]
+    python -m hall add-staff NAME [--number 工号 [--password PW | prompt]] [--supervisor | --auditor]
                                            # prints only the new token
     python -m hall add-evaluator COUNTER   # window evaluator's device token (/rate/)
     python -m hall migrate
@@ -85,6 +85,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     staff.add_argument(
         "--supervisor", action="store_true", help="may act on every counter's tickets"
+    )
+    staff.add_argument(
+        "--auditor", action="store_true", help="reads everything, changes nothing (审计)"
     )
     evaluator = sub.add_parser(
         "add-evaluator", parents=[db], help="create or rotate a window evaluator's token"
@@ -179,6 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 number=args.number,
                 password=password,
                 supervisor=args.supervisor,
+                auditor=args.auditor,
             )
             print(token)
         elif args.command == "add-evaluator":

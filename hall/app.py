@@ -18,7 +18,7 @@ import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
@@ -37,6 +37,7 @@ from hall.auth import AnyPrincipal, StaffPrincipal, VerifiedKiosk
 from hall.board import router as board_router
 from hall.catalog_api import router as catalog_router
 from hall.counter_web import router as counter_web_router
+from hall.dashboard import router as dashboard_router
 from hall.db import database_kind, make_engine, migrate
 from hall.evaluator import router as evaluator_router
 from hall.events import make_event_hub
@@ -48,7 +49,11 @@ from hall.precheck import router as precheck_router
 from hall.privacy import resolve_id_hash_key
 from hall.ratelimit import Limit, RateLimits, limits_from_env
 from hall.schemas import CounterStatus, TransferRequest
+from hall.service_levels import router as service_levels_router
+from hall.service_levels import thresholds_from_env
 from hall.staff_web import router as staff_web_router
+from hall.stats import router as stats_router
+from hall.stats import session_router as stats_session_router
 from hall.tickets import (
     CounterPaused,
     IdempotencyConflict,
@@ -62,6 +67,7 @@ from hall.tickets import (
     UnknownGroup,
     UnknownService,
 )
+from hall.work_queues import router as work_queues_router
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +182,7 @@ def create_app(
     # server processes on PostgreSQL, an in-process hub on SQLite
     app.state.events = make_event_hub(engine)
     app.state.announcer = Announcer.from_env(database_url)  # spoken calls (hall/announcements.py)
+    app.state.service_levels = thresholds_from_env()  # ConfigError now, not at first use
     _install_error_handlers(app)
     _declare_error_bodies(app)
     if rate_limits is None:
@@ -195,6 +202,11 @@ def create_app(
     app.include_router(board_router)
     app.include_router(announcements_router)
     app.include_router(evaluator_router)
+    app.include_router(stats_router)
+    app.include_router(stats_session_router)
+    app.include_router(service_levels_router)
+    app.include_router(dashboard_router)
+    app.include_router(work_queues_router)
     log.info("hall server ready: %s, catalog %s", database_kind(engine), catalog.version)
     return app
 
@@ -436,6 +448,20 @@ def _add_counter_route(app: FastAPI, prefix: str, verb: str, paused: bool) -> No
 def _add_action_route(app: FastAPI, prefix: str, action: str) -> None:
     def act(ticket_id: TicketId, request: Request, staff: StaffPrincipal, now: Now) -> TicketOut:
         return queue_ops.act(request.app, ticket_id, action, int(staff.id), now)
+
+    def complete(
+        ticket_id: str,
+        request: Request,
+        staff: StaffPrincipal,
+        now: Now,
+        outcome: Literal["done", "return"] = "done",
+    ) -> TicketOut:
+        # outcome=return: 退件 — the matter was handed back (counts in 退件率, hall.stats).
+        extra = {"outcome": "return"} if outcome == "return" else {}
+        return queue_ops.act(request.app, ticket_id, action, int(staff.id), now, **extra)
+
+    if action == "complete":
+        act = complete  # type: ignore[assignment]
 
     act.__name__ = f"ticket_{action.replace('-', '_')}"
     act.__doc__ = (

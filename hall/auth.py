@@ -64,11 +64,25 @@ def require_kiosk(principal: Annotated[Principal, Depends(authenticate)]) -> Pri
     return principal
 
 
-def require_staff(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
-    """Counter actions are for staff only."""
+def require_staff(
+    request: Request, principal: Annotated[Principal, Depends(authenticate)]
+) -> Principal:
+    """Counter actions are for staff only; an auditor's token reads but changes nothing
+    (any method but GET / HEAD is refused with 403)."""
     if principal.kind != "staff":
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="a staff token is required")
+    if request.method not in ("GET", "HEAD") and is_auditor(
+        request.app.state.engine, int(principal.id)
+    ):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, detail="an auditor reads everything and changes nothing"
+        )
     return principal
+
+
+def is_auditor(engine: Engine, staff_id: int) -> bool:
+    with transaction(engine, readonly=True) as session:
+        return bool(session.scalar(select(Staff.auditor).where(Staff.id == staff_id)))
 
 
 AnyPrincipal = Annotated[Principal, Depends(authenticate)]

@@ -43,8 +43,10 @@ from sqlalchemy import func, select
 from contract.catalog import Catalog
 from contract.fields import CounterId, ShortId, TicketId, line, text
 from hall import queue_ops
+from hall.auth import is_auditor
 from hall.db import get_or_create_secret, transaction
 from hall.models import CounterSession, CounterState, Precheck, QueueAction, Staff, Ticket
+from hall.service_levels import counter_groups, current_alerts
 from hall.staff_accounts import LoginRefused, check_login
 from hall.tickets import QueueError
 
@@ -349,6 +351,11 @@ def page_data(request: Request, who: CounterSignIn) -> dict[str, Any]:
         "held": held,
         "waiting": waiting,
         "today": _today_counts(app, who.counter_id, now),
+        # Service-level alerts of this counter's groups (hall.service_levels).
+        "alerts": [
+            {"text": a.text, "text_en": a.text_en}
+            for a in current_alerts(app, now, counter_groups(app, who.counter_id))
+        ],
         "generated_text": now.astimezone(queue.tz).strftime("%H:%M:%S"),
     }
 
@@ -411,6 +418,7 @@ def render_page(hall_name: str, who: CounterSignIn, catalog: Catalog) -> str:
   </div>
 </header>
 <p id="conn-error" class="conn-error" role="alert" hidden>⚠ {_t("与服务器的连接中断，正在重试…", "Connection to the server lost, retrying…")}</p>
+<ul id="sla-alerts" class="sla-alerts" role="alert" hidden></ul>
 <p id="paused-banner" class="paused" role="status" hidden>⏸ {_t("暂停服务中：本窗口不叫号", "On break: this window calls nobody")}</p>
 <main>
   <section id="current" class="current" aria-labelledby="current-title">
@@ -577,6 +585,8 @@ async def login(request: Request) -> Response:
             f" Wrong staff number or password ({refused.attempts_left} tries left)"
         )
         return refuse(message, 401, number)
+    if await run_in_threadpool(is_auditor, app.state.engine, who.staff_id):
+        return refuse("审计账号只读，不能在窗口叫号 An auditor cannot work a counter", 403, number)
     session_id = await run_in_threadpool(_start_session, app, who.staff_id, counter, now)
     response = _redirect("/counter/")
     response.set_cookie(

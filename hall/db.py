@@ -513,8 +513,11 @@ def add_staff(
     number: str | None = None,
     password: str | None = None,
     supervisor: bool = False,
+    auditor: bool = False,
 ) -> str:
     """Register a member of staff and return their new bearer token (for machines).
+
+    ``auditor``: reads everything (statistics, work queues, audit log), changes nothing.
 
     With ``number`` (工号) and ``password`` they can also sign in at the counter page
     (``/counter/``); the password is stored as a salted scrypt hash
@@ -528,6 +531,8 @@ def add_staff(
         raise ValueError("staff number (工号) must be 1 to 32 letters or digits")
     if password is not None and number is None:
         raise ValueError("a password needs a staff number (--number) to sign in with")
+    if auditor and supervisor:
+        raise ValueError("an auditor changes nothing: not also a supervisor")
     password_hash = hash_password(password) if password is not None else None
     token = new_token()
     engine = make_engine(database_url)
@@ -545,6 +550,7 @@ def add_staff(
                     number=number,
                     password_hash=password_hash,
                     supervisor=supervisor,
+                    auditor=auditor,
                     failed_logins=0,
                 )
             )

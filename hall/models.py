@@ -104,6 +104,8 @@ class Staff(Base):
     number: Mapped[str | None] = mapped_column(String(32))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     supervisor: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Auditor (审计): reads everything, changes nothing (hall.auth, hall.work_queues).
+    auditor: Mapped[bool] = mapped_column(Boolean, default=False)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
@@ -155,6 +157,7 @@ class Ticket(Base):
         ),
         Index("ix_tickets_queue", "window_group", "period", "status", "priority", "seq"),
         Index("ix_tickets_service_times", "window_group", "status", "completed_at"),
+        Index("ix_tickets_service_day", "service_day"),  # statistics by day (hall.stats)
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -187,6 +190,10 @@ class Ticket(Base):
     target_counter: Mapped[str | None] = mapped_column(String(16))
     held_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     front_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Statistics (hall.stats): the FIRST call (a transfer does not restart the wait) and
+    # 退件 — completed with the outcome "return" (also in queue_actions.detail).
+    first_called_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    returned: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 QUEUE_ACTION_KINDS = (
@@ -485,3 +492,44 @@ class Evaluator(Base):
     counter: Mapped[str] = mapped_column(String(16), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+# -- staff work queues (hall.work_queues) --------------------------------------------------
+REVIEW_TASK_STATUSES = ("open", "closed")
+
+
+class StaffAuditEntry(Base):
+    """Who did what, when, in the staff work queues (append-only). ``target`` is a case
+    number, follow-up or review-task id; ``detail`` a short code — never citizen data."""
+
+    __tablename__ = "staff_audit_log"
+    __table_args__ = (Index("ix_staff_audit_log_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    action: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(String(200))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class ReviewTask(Base):
+    """窗口评分复查: a window whose score (satisfaction × 100) was below the threshold in
+    two consecutive months (``period`` = the later one, YYYY-MM) gets one review task."""
+
+    __tablename__ = "review_tasks"
+    __table_args__ = (
+        UniqueConstraint("counter", "period", name="uq_review_tasks_counter_period"),
+        CheckConstraint(_in("status", REVIEW_TASK_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    counter: Mapped[str] = mapped_column(String(16))
+    period: Mapped[str] = mapped_column(String(7))
+    score: Mapped[int] = mapped_column(Integer)
+    previous_score: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    note: Mapped[str | None] = mapped_column(String(500))

@@ -54,6 +54,7 @@ from hall.monitoring import (
     list_kiosks,
 )
 from hall.numbering import DEFAULT_TIMEZONE
+from hall.service_levels import current_alerts, kiosk_paper_alerts
 
 COOKIE_NAME = "hall_staff"
 SESSION_TTL_S = 12 * 3600
@@ -256,6 +257,12 @@ def page_data(request: Request) -> dict[str, Any]:
     faults = hall_faults(request.app)
     helps = list_help_requests(Principal("staff", "0"), request, "open")
     return {
+        # Service-level alerts of every group (hall.service_levels), cleared on recovery.
+        "sla_alerts": [
+            {"group_id": a.group_id, "text": a.text, "text_en": a.text_en}
+            for a in current_alerts(request.app, now)
+        ]
+        + kiosk_paper_alerts(request.app, now),
         "generated_at": now.isoformat(),
         "generated_text": _clock_text(now, now, tz),
         "summary": "；".join([*faults, summary_text(kiosks)]),
@@ -334,14 +341,20 @@ def render_page(hall_name: str, who: StaffSession, data: dict[str, Any], csrf: s
     body = f"""
 <header class="top">
   <h1>{_e(hall_name)} · 自助终端监控</h1>
+<<<<<<< HEAD
   <div class="who">工作人员：<span id="staff-name">{_e(who.name)}</span>
     <form method="post" action="/staff/logout" class="inline"><input type="hidden" name="csrf" value="{_e(csrf)}"><button type="submit">退出登录</button></form>
+=======
+  <div class="who"><a href="/staff/work/">工作队列（办不成事、差评整改）</a> · 工作人员：<span id="staff-name">{_e(who.name)}</span>
+    <form method="post" action="/staff/logout" class="inline"><button type="submit">退出登录</button></form>
+>>>>>>> main
   </div>
 </header>
 <main>
   <p id="summary" class="summary{" alarm" if data["alarm"] else ""}" role="status" aria-live="polite">{_e(data["summary"])}</p>
   <p class="refresh">每 {POLL_MS / 1000:g} 秒自动刷新 · 最后刷新 <span id="generated">{_e(data["generated_text"])}</span></p>
   <p id="conn-error" class="conn-error" role="alert" hidden><span class="icon" aria-hidden="true">⚠</span> 与服务器的连接中断，正在重试…</p>
+  <ul id="sla-alerts" class="sla-alerts" role="alert"{"" if data["sla_alerts"] else " hidden"}>{"".join(f'<li data-group="{_e(a["group_id"])}"><span class="icon" aria-hidden="true">⚠</span> {_e(a["text"])}</li>' for a in data["sla_alerts"])}</ul>
   <table id="kiosks" class="kiosks">
     <caption>自助终端</caption>
     <thead><tr><th scope="col">状态</th><th scope="col">终端编号</th><th scope="col">最后心跳</th>{_DEVICE_HEADERS}<th scope="col">待上传</th><th scope="col">软件版本</th><th scope="col">服务目录</th><th scope="col">问题</th></tr></thead>

@@ -58,7 +58,15 @@ from hall.db import (
     run_connection_transaction,
     transaction,
 )
-from hall.models import NO_RESET_PERIOD, CounterState, Kiosk, QueueAction, Staff, Ticket
+from hall.models import (
+    NO_RESET_PERIOD,
+    CounterState,
+    Kiosk,
+    QueueAction,
+    Staff,
+    Ticket,
+    UTCDateTime,
+)
 from hall.numbering import (
     PG_FORMAT_NUMBER_SQL,
     PG_NEXT_SEQ_CTE,
@@ -75,6 +83,8 @@ SERVICE_TIME_SAMPLE = 20
 """How many of a group's latest completed tickets the wait estimate looks at."""
 MIN_SERVICE_TIME_SAMPLE = 3
 """Below this many completed tickets the catalog's avg_service_s is used instead."""
+RETURN_DETAIL = "outcome:return"
+"""``queue_actions.detail`` of a ``complete`` whose outcome is 退件 (returned)."""
 _CALL_ATTEMPTS = 10
 _PG_ISSUE_ATTEMPTS = 5
 """Fast-path attempts: serialization failures, deadlocks and broken connections retry."""
@@ -941,6 +951,9 @@ class Queue:
                 counter=counter_id,
                 staff_id=staff_id,
                 called_at=now,
+                first_called_at=func.coalesce(
+                    Ticket.first_called_at, bindparam(None, now, type_=UTCDateTime())
+                ),
                 target_counter=None,
                 front_at=None,
             )
@@ -1009,8 +1022,12 @@ class Queue:
         to_group: str | None = None,
         to_counter: str | None = None,
         reason: str | None = None,
+        outcome: str | None = None,
     ) -> TicketOut:
         """recall / no-show / complete / hold / resume / transfer a ticket, as its counter.
+
+        ``outcome="return"`` on complete records a 退件 (the matter was handed back, e.g.
+        incomplete materials) as ``RETURN_DETAIL`` in ``queue_actions`` (退件率).
 
         Checks, with nothing changed on failure: TicketNotFound, NotYourTicket (another
         counter's ticket), InvalidTransition (its state forbids it), and for a transfer
@@ -1024,6 +1041,8 @@ class Queue:
             values.update(counter=None, called_at=None, held_at=None, front_at=None)
         if action == "transfer":
             detail, values = self._transfer_values(to_group, to_counter, reason, now, values)
+        elif action == "complete" and outcome == "return":
+            detail = RETURN_DETAIL
         with transaction(self.engine) as session:
             ticket = session.get(Ticket, ticket_id)
             if ticket is None:
@@ -1041,6 +1060,7 @@ class Queue:
                 values["recall_count"] = Ticket.recall_count + 1
             elif action == "complete":
                 values["completed_at"] = now
+                values["returned"] = detail == RETURN_DETAIL
             elif action == "no-show":
                 values["no_show_at"] = now
             elif action == "hold":

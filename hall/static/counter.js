@@ -42,6 +42,11 @@
   // -- drawing -------------------------------------------------------------------------------
   function render(s) {
     state = s;
+    const alerts = s.alerts || [];
+    $("sla-alerts").replaceChildren(
+      ...alerts.map((a) => el("li", null, "⚠ " + pick(a.text, a.text_en))),
+    );
+    $("sla-alerts").hidden = alerts.length === 0;
     $("paused-banner").hidden = !s.paused;
     $("btn-pause").hidden = s.paused;
     $("btn-open").hidden = !s.paused;

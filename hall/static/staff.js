@@ -83,6 +83,16 @@
   }
 
   function render(data) {
+    const alerts = document.getElementById("sla-alerts");
+    alerts.replaceChildren(
+      ...(data.sla_alerts || []).map(function (a) {
+        const li = el("li", null, " " + a.text);
+        li.dataset.group = a.group_id;
+        li.prepend(icon("⚠"));
+        return li;
+      }),
+    );
+    alerts.hidden = !(data.sla_alerts || []).length;
     kioskRows.replaceChildren(...data.kiosks.map(kioskRow));
     helpRows.replaceChildren(...data.help_requests.map(helpRow));
     noKiosks.hidden = data.kiosks.length > 0;

@@ -10,7 +10,9 @@ names a route fails ``test_no_rule_for_a_route_that_is_gone``. The rules:
 - ``token``: a kiosk or a staff bearer token — none → 401;
 - ``evaluator``: an evaluator device token — none or a kiosk/staff token → 401;
 - ``staff_page`` / ``counter_page``: the /staff/ or /counter/ session cookie — without it
-  401 or a redirect to the page's login, whatever bearer token is sent.
+  401 or a redirect to the page's login, whatever bearer token is sent;
+- ``supervisor_page``: a /staff/ session of a supervisor — without a session as
+  ``staff_page``, with another staff member's session 403.
 """
 
 from __future__ import annotations
@@ -97,13 +99,34 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/board/"): "public",
     ("GET", "/board/static/{name}"): "public",
     ("GET", "/api/v1/announcements/{key}.wav"): "public",
+    # statistics, work queues, the wall dashboard
+    ("GET", "/api/v1/stats/queue"): "staff",
+    ("GET", "/api/v1/stats/service-levels"): "staff",
+    ("GET", "/staff/stats/queue"): "staff_page",
+    ("GET", "/staff/work/"): "staff_page",
+    ("GET", "/staff/work/data.json"): "staff_page",
+    ("POST", "/staff/work/{kind}/{target}/{action}"): "supervisor_page",
+    ("GET", "/staff/work/static/work.js"): "public",
+    ("GET", "/dashboard/"): "public",  # aggregates only, no personal data
+    ("GET", "/dashboard/data.json"): "public",
+    ("GET", "/dashboard/static/{name}"): "public",
     # the window evaluator (device token)
     ("GET", "/api/v1/evaluator/state"): "evaluator",
     ("POST", "/api/v1/evaluator/ratings"): "evaluator",
     ("GET", "/rate/"): "public",
 }
 
-KINDS = {"login", "public", "kiosk", "staff", "token", "evaluator", "staff_page", "counter_page"}
+KINDS = {
+    "login",
+    "supervisor_page",
+    "public",
+    "kiosk",
+    "staff",
+    "token",
+    "evaluator",
+    "staff_page",
+    "counter_page",
+}
 
 PARAMS = {
     "ticket_id": "00000000-0000-0000-0000-000000000000",
@@ -169,7 +192,15 @@ def test_no_rule_for_a_route_that_is_gone(routes: set[tuple[str, str]]) -> None:
     assert not sorted(set(RULES) - routes)
 
 
+EXAMPLE_URLS = {
+    # a valid kind and action, so that the role check (not the action's 404) answers
+    "/staff/work/{kind}/{target}/{action}": "/staff/work/cases/BC20261123-0001/take",
+}
+
+
 def _url(path: str) -> str:
+    if path in EXAMPLE_URLS:
+        return EXAMPLE_URLS[path]
     return re.sub(r"\{(\w+)\}", lambda m: PARAMS[m.group(1)], path)
 
 
@@ -221,7 +252,7 @@ def test_rule_holds_on_a_real_server(
         allowed = status_as("evaluator")
         assert allowed.status_code not in (401, 403), allowed.text
     else:
-        login = "/staff/login" if rule == "staff_page" else "/counter/login"
+        login = "/counter/login" if rule == "counter_page" else "/staff/login"
         for who in (None, "kiosk", "staff", "evaluator"):
             assert _refused_page(status_as(who), login), who
 
@@ -235,9 +266,12 @@ def test_a_staff_session_opens_the_staff_page_routes(
         assert resp.status_code == 303 and resp.headers["location"] == "/staff/"
         cookie = {"Cookie": resp.headers["set-cookie"].split(";", 1)[0]}
         for (method, path), rule in RULES.items():
-            if rule != "staff_page":
+            if rule not in ("staff_page", "supervisor_page"):
                 continue
             headers = {**cookie, "X-Staff-Page": "1"}
             answer = client.request(method, _url(path), headers=headers)
-            assert answer.status_code not in (401, 403, 500), (path, answer.text)
             assert answer.status_code != 303, path
+            if rule == "staff_page":
+                assert answer.status_code not in (401, 403, 500), (path, answer.text)
+            else:  # this member of staff is not a supervisor
+                assert answer.status_code == 403, (path, answer.text)

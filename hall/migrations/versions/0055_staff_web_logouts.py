@@ -5,7 +5,7 @@ its 12 hours after logout. Only the SHA-256 of the cookie and its expiry are kep
 past their expiry are deleted at the next logout.
 
 Revision ID: 0055
-Revises: 0045
+Revises: 0050
 Create Date: 2026-12-02
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 from hall.models import UTCDateTime
 
 revision: str = "0055"
-down_revision: str | None = "0045"
+down_revision: str | None = "0050"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,276 @@
+"""Queue statistics and wall-dashboard data on a year of synthetic hall activity.
+
+    python benchmarks/stats.py [--quick] [--days N] [--tickets-per-day N] [--pg-url URL]
+
+Generates activity for the sample catalog's hall (22 counters): tickets with their call
+and complete actions in ``queue_actions`` (the waits come from there), about 7 % missed,
+5 % transferred, some returned, and one rating per five tickets — written straight into
+the database in batches. Full mode: 365 days × 2,740 tickets ≈ 1 million tickets and
+200,000 ratings; ``--quick``: 14 days × 200 tickets.
+
+Measured on SQLite (a temporary file) and, with ``--pg-url`` or env KIOSK_TEST_PG_URL (a
+superuser URL), on a fresh PostgreSQL database beside it:
+
+- generation time (s) and rows;
+- each statistics query (``hall.stats.queue_stats``) over one month (the monthly
+  report) by day, hour, group, counter, item, bundle and staff: p50 / p95 ms;
+- the year by group (the annual report): p50 / p95 ms;
+- the dashboard's data (``hall.dashboard.dashboard_data``, today and yesterday): p50 / p95;
+- baseline: ``SELECT count(*)`` of one day's tickets, p50 ms, in the same run.
+
+Targets (issue 16, PostgreSQL, full size): each statistics query p95 ≤ 200 ms, the
+dashboard p95 ≤ 300 ms — reported as ``meets_target``, never asserted. Always exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchlib import percentile  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from contract.catalog import DEFAULT_PATH, load_catalog  # noqa: E402
+from hall.app import create_app  # noqa: E402
+from hall.dashboard import dashboard_data  # noqa: E402
+from hall.db import add_kiosk, make_engine, migrate  # noqa: E402
+from hall.models import QueueAction, Rating, Staff, Ticket  # noqa: E402
+from hall.stats import queue_stats  # noqa: E402
+from hall.testing import create_postgres_database, drop_postgres_database  # noqa: E402
+from hall.tickets import RETURN_DETAIL  # noqa: E402
+
+TZ = ZoneInfo("Asia/Shanghai")
+LAST_DAY = dt.date(2026, 11, 20)
+TARGET_QUERY_P95_MS = 200
+TARGET_DASHBOARD_P95_MS = 300
+BATCH = 5000
+LEVELS = ("very_satisfied", "satisfied", "satisfied", "basic", "very_satisfied", "dissatisfied")
+
+
+def generate(url: str, days: int, per_day: int, seed: int = 16) -> dict[str, Any]:
+    """Write the synthetic activity; returns rows and seconds."""
+    rng = random.Random(seed)
+    catalog = load_catalog(DEFAULT_PATH)
+    groups = {g.id: g for g in catalog.groups}
+    entries = [(s.id, s.group) for s in catalog.services] + [
+        (b.id, b.group) for b in catalog.bundles
+    ]
+    add_kiosk(url, "kiosk-1")
+    engine = make_engine(url)
+    counts = {"tickets": 0, "queue_actions": 0, "ratings": 0}
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        conn.execute(
+            Staff.__table__.insert(),
+            [
+                {
+                    "name": f"员工{i}",
+                    "token_hash": f"{i:064d}",
+                    "created_at": dt.datetime.now(dt.UTC),
+                    "supervisor": False,
+                    "auditor": False,
+                    "failed_logins": 0,
+                }
+                for i in range(1, 23)
+            ],  # fmt: skip
+        )
+        staff_ids = [r[0] for r in conn.execute(text("SELECT id FROM staff ORDER BY id"))]
+    tickets: list[dict[str, Any]] = []
+    actions: list[dict[str, Any]] = []
+    ratings: list[dict[str, Any]] = []
+    seq_rating = 0
+
+    def flush(force: bool = False) -> None:
+        if not force and len(tickets) < BATCH:
+            return
+        with engine.begin() as conn:
+            if tickets:
+                conn.execute(Ticket.__table__.insert(), tickets)
+            if actions:
+                conn.execute(QueueAction.__table__.insert(), actions)
+            if ratings:
+                conn.execute(Rating.__table__.insert(), ratings)
+        counts["tickets"] += len(tickets)
+        counts["queue_actions"] += len(actions)
+        counts["ratings"] += len(ratings)
+        tickets.clear()
+        actions.clear()
+        ratings.clear()
+
+    for d in range(days):
+        day = LAST_DAY - dt.timedelta(days=days - 1 - d)
+        opening = dt.datetime(day.year, day.month, day.day, 9, tzinfo=TZ).astimezone(dt.UTC)
+        seqs: dict[str, int] = {}
+        for _ in range(per_day):
+            service_id, group_id = entries[rng.randrange(len(entries))]
+            group = groups[group_id]
+            seqs[group.prefix] = seqs.get(group.prefix, 0) + 1
+            seq = seqs[group.prefix]
+            issued = opening + dt.timedelta(seconds=rng.uniform(0, 8 * 3600))
+            wait = dt.timedelta(seconds=rng.expovariate(1 / 600))
+            service = dt.timedelta(seconds=rng.uniform(180, 900))
+            counter = rng.choice(group.counters)
+            staff_id = staff_ids[(int(counter) - 1) % len(staff_ids)]
+            roll = rng.random()
+            status = "no_show" if roll < 0.07 else "completed"
+            tid = str(uuid.uuid4())
+            called = issued + wait
+            row = {
+                "id": tid, "kiosk_id": "kiosk-1", "idempotency_key": tid,
+                "service_id": service_id, "window_group": group_id, "prefix": group.prefix,
+                "period": day.isoformat(), "service_day": day, "seq": seq,
+                "number": f"{group.prefix}{seq:03d}", "priority": roll > 0.98,
+                "language": "zh", "holder_hash": None, "masked_name": None, "status": status,
+                "counter": counter, "staff_id": staff_id, "recall_count": 0,
+                "issued_at": issued, "called_at": called,
+                "completed_at": called + service if status == "completed" else None,
+                "no_show_at": called + dt.timedelta(minutes=2) if status == "no_show" else None,
+                "transferred_at": None, "transfer_count": 1 if 0.07 <= roll < 0.12 else 0,
+                "target_counter": None, "held_at": None, "front_at": None,
+                "first_called_at": called,
+                "returned": status == "completed" and roll > 0.95,
+            }  # fmt: skip
+            tickets.append(row)
+            actions.append({"kind": "call", "ticket_id": tid, "counter_id": counter,
+                            "staff_id": staff_id, "detail": None, "at": called})  # fmt: skip
+            if status == "completed":
+                detail = RETURN_DETAIL if roll > 0.95 else None
+                actions.append({"kind": "complete", "ticket_id": tid, "counter_id": counter,
+                                "staff_id": staff_id, "detail": detail,
+                                "at": row["completed_at"]})  # fmt: skip
+                if rng.random() < 0.2:
+                    seq_rating += 1
+                    rated = row["completed_at"] + dt.timedelta(minutes=1)
+                    ratings.append({
+                        "id": str(uuid.uuid4()), "seq": seq_rating, "prev_hash": "0" * 64,
+                        "hash": f"{seq_rating:064x}", "kiosk_id": "kiosk-1",
+                        "idempotency_key": f"r{seq_rating}", "target": "ticket",
+                        "ticket_id": tid, "ticket_number": row["number"], "ticket_day": day,
+                        "channel": "kiosk", "rater": "anonymous", "rated_at": rated,
+                        "received_at": rated, "rating_day": day, "rating_count": 1,
+                        "level": LEVELS[rng.randrange(len(LEVELS))], "reasons": "[]",
+                        "comment": None, "division_code": "000000", "counter": counter,
+                        "staff_id": staff_id, "service_id": service_id,
+                        "window_group": group_id,
+                    })  # fmt: skip
+            flush()
+    flush(force=True)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("ANALYZE"))
+        else:
+            conn.execute(text("ANALYZE"))
+    engine.dispose()
+    return {**counts, "generation_s": round(time.perf_counter() - started, 2)}
+
+
+def timed(fn: Any, repeats: int) -> dict[str, float]:
+    fn()  # warm-up (plans, caches)
+    samples = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t0) * 1000)
+    return {
+        "p50_ms": round(statistics.median(samples), 2),
+        "p95_ms": round(percentile(samples, 95), 2),
+    }
+
+
+def measure(url: str, days: int, per_day: int, repeats: int) -> dict[str, Any]:
+    migrate(url)
+    result: dict[str, Any] = {"generation": generate(url, days, per_day)}
+    now = dt.datetime(LAST_DAY.year, LAST_DAY.month, LAST_DAY.day, 15, tzinfo=TZ)
+    app = create_app(url, clock=lambda: now, migrate_schema=False, id_hash_key=bytes(32))
+    engine, catalog = app.state.engine, app.state.catalog
+    month = (LAST_DAY - dt.timedelta(days=29), LAST_DAY)
+    year = (LAST_DAY - dt.timedelta(days=days - 1), LAST_DAY)
+    with engine.connect() as conn:
+        baseline = timed(
+            lambda: conn.execute(
+                text("SELECT count(*) FROM tickets WHERE service_day = :d"), {"d": LAST_DAY}
+            ).scalar(),
+            repeats,
+        )
+    result["baseline_day_count"] = baseline
+    queries: dict[str, Any] = {}
+    for by in ("day", "hour", "group", "counter", "item", "bundle", "staff"):
+        queries[f"month_by_{by}"] = timed(
+            lambda by=by: queue_stats(engine, catalog, TZ, by, *month), repeats
+        )
+    queries["year_by_group"] = timed(
+        lambda: queue_stats(engine, catalog, TZ, "group", *year), max(3, repeats // 4)
+    )
+    result["queries"] = queries
+    result["dashboard"] = timed(lambda: dashboard_data(app, now), repeats)
+    monthly_p95 = max(q["p95_ms"] for k, q in queries.items() if k.startswith("month_"))
+    result["worst_month_query_p95_ms"] = monthly_p95
+    result["meets_target"] = (
+        monthly_p95 <= TARGET_QUERY_P95_MS
+        and result["dashboard"]["p95_ms"] <= TARGET_DASHBOARD_P95_MS
+    )
+    engine.dispose()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="14 days × 200 tickets")
+    parser.add_argument("--days", type=int, default=None)
+    parser.add_argument("--tickets-per-day", type=int, default=None)
+    parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--pg-url", default=os.environ.get("KIOSK_TEST_PG_URL"))
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
+    args = parser.parse_args()
+    days = args.days or (14 if args.quick else 365)
+    per_day = args.tickets_per_day or (200 if args.quick else 2740)
+    repeats = args.repeats or (5 if args.quick else 20)
+    out: dict[str, Any] = {
+        "benchmark": "stats",
+        "quick": args.quick,
+        "days": days,
+        "tickets_per_day": per_day,
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+        "targets": {
+            "query_p95_ms": TARGET_QUERY_P95_MS,
+            "dashboard_p95_ms": TARGET_DASHBOARD_P95_MS,
+        },  # fmt: skip
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            if args.no_sqlite:
+                raise RuntimeError("skipped (--no-sqlite)")
+            out["sqlite"] = measure(f"sqlite:///{tmp}/stats.sqlite3", days, per_day, repeats)
+        except Exception as exc:  # noqa: BLE001 - a benchmark reports, never crashes
+            out["sqlite"] = {"error": repr(exc)}
+    if args.pg_url:
+        url = None
+        try:
+            url = create_postgres_database(args.pg_url, prefix="hall_bench_stats")
+            out["postgresql"] = measure(url, days, per_day, repeats)
+        except Exception as exc:  # noqa: BLE001
+            out["postgresql"] = {"error": repr(exc)}
+        finally:
+            if url is not None:
+                drop_postgres_database(args.pg_url, url)
+    else:
+        out["postgresql"] = {"skipped": "no --pg-url / KIOSK_TEST_PG_URL"}
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()
