@@ -8,8 +8,8 @@ from pytestqt.qtbot import QtBot
 
 
 def find_button(window: QWidget, name: str) -> QPushButton | None:
-    b = window.findChild(QPushButton, name)
-    return b if b is not None and b.isVisible() else None
+    """The shown button of that name (screens are built once: hidden ones share names)."""
+    return next((b for b in window.findChildren(QPushButton, name) if b.isVisible()), None)
 
 
 def click(qtbot: QtBot, window: QWidget, name: str) -> None:
