@@ -2,7 +2,7 @@
 
 Hostile input is refused where it enters, with 422, before it reaches a database: text
 without NUL or other control characters, every string bounded, integers within what a
-64-bit signed column holds (or tighter, by meaning), dates and datetimes within 2000–2100,
+64-bit signed column holds, or tighter by meaning (row ids and stored counts: 32-bit), dates and datetimes within 2000–2100,
 datetimes with their UTC offset. Both sides use them: the hall's request models and
 path/query parameters, the kiosk's client when it builds a request.
 
@@ -19,6 +19,9 @@ from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
 
 INT64_MAX = 2**63 - 1
 """The largest value a PostgreSQL BIGINT (and SQLite INTEGER) holds."""
+
+INT32_MAX = 2**31 - 1
+"""The largest value a PostgreSQL INTEGER holds: the hall's row ids and stored counts."""
 
 YEAR_MIN = 2000
 YEAR_MAX = 2100
@@ -73,11 +76,12 @@ Version = line(64)
 Int64 = Annotated[int, Field(ge=-(2**63), le=INT64_MAX)]
 """Any integer a 64-bit signed column holds."""
 
-RowId = Annotated[int, Field(ge=1, le=INT64_MAX)]
-"""A database row id (path parameters such as /followups/{id})."""
+RowId = Annotated[int, Field(ge=1, le=INT32_MAX)]
+"""A database row id (path parameters such as /followups/{id}): the id columns are
+32-bit INTEGER, so a larger number names no row (and PostgreSQL would refuse it)."""
 
-Count = Annotated[int, Field(ge=0, le=INT64_MAX)]
-"""A count of things (never negative)."""
+Count = Annotated[int, Field(ge=0, le=INT32_MAX)]
+"""A count of things (never negative), stored in an INTEGER column."""
 
 
 def _year_in_range(value: dt.date) -> dt.date:

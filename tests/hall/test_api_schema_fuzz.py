@@ -1,6 +1,6 @@
 """The hall API fuzzed from its own OpenAPI schema with schemathesis (issue 15, item 5).
 
-A real server (``python -m hall serve`` on SQLite) is sent generated requests for every
+A real server (``python -m hall serve``, on SQLite and on PostgreSQL) is sent generated requests for every
 operation of /openapi.json, each as a kiosk, as staff and anonymously: no answer may be a
 server error, every answer must have a status code the operation declares and a body that
 matches the declared schema. Bounded and deterministic for CI: ``EXAMPLES`` examples per
@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import schemathesis
+from hall_support import fresh_pg_database
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -36,14 +37,25 @@ CHECKS = [
 STREAMING = "/api/v1/board/events"  # server-sent events never end; tested in test_board
 
 
-@pytest.fixture(scope="module")
-def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict]]:
-    path: Path = tmp_path_factory.mktemp("fuzz") / "hall.sqlite3"
-    url = f"sqlite:///{path}"
-    migrate(url)
-    tokens = {"kiosk": add_kiosk(url, "kiosk-1"), "staff": add_staff(url, "王*")}
-    with ServerProcess(url) as server:
-        yield server.base_url, tokens
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def fuzz_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, dict]]:
+    """A real server with a kiosk and a staff token, on SQLite or PostgreSQL (where a NUL
+    reaching the database was a server error)."""
+
+    def serve(url: str) -> Iterator[tuple[str, dict]]:
+        migrate(url)
+        tokens = {"kiosk": add_kiosk(url, "kiosk-1"), "staff": add_staff(url, "王*")}
+        with ServerProcess(url) as server:
+            yield server.base_url, tokens
+
+    if request.param == "sqlite":
+        path: Path = tmp_path_factory.mktemp("fuzz") / "hall.sqlite3"
+        yield from serve(f"sqlite:///{path}")
+    else:
+        with fresh_pg_database("fuzz") as url:
+            yield from serve(url)
 
 
 def test_every_operation_for_kiosk_staff_and_anonymous(fuzz_server: tuple[str, dict]) -> None:
