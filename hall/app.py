@@ -267,6 +267,7 @@ _ERROR_BODY = {
 }
 
 _COMMON_STATUSES = {
+    "400": "the body is not readable (not UTF-8 JSON, or not the declared content type)",
     "401": "missing or unknown token, or no session",
     "403": "a token of the wrong kind, or not this caller's record",
     "404": "no such record",
@@ -277,14 +278,14 @@ _COMMON_STATUSES = {
 
 def _declare_common_statuses(schema: dict[str, Any]) -> None:
     """Declare what any operation of its kind may answer: 429 (rate limits) everywhere,
-    413 with a body, 401/403 with a token, 404 with a path parameter."""
+    400 and 413 with a body, 401/403 with a token, 404 with a path parameter."""
     for path, item in schema.get("paths", {}).items():
         for operation in item.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             codes = ["429"]
             if "requestBody" in operation:
-                codes.append("413")
+                codes += ["400", "413"]
             if operation.get("security"):
                 codes += ["401", "403"]
             if "{" in path:

@@ -3,7 +3,9 @@
 A real server (``python -m hall serve``, on SQLite and on PostgreSQL) is sent generated requests for every
 operation of /openapi.json, each as a kiosk, as staff and anonymously: no answer may be a
 server error, every answer must have a status code the operation declares and a body that
-matches the declared schema. Bounded and deterministic for CI: ``EXAMPLES`` examples per
+matches the declared schema — for valid requests generated from the schema and for
+requests that break it (negative mode: wrong types, out-of-range numbers, broken
+patterns such as control characters). Bounded and deterministic for CI: ``EXAMPLES`` examples per
 operation, derandomized (the same requests every run), no shrinking deadline.
 """
 
@@ -17,6 +19,8 @@ import pytest
 import schemathesis
 from hall_support import fresh_pg_database
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -69,29 +73,36 @@ def test_every_operation_for_kiosk_staff_and_anonymous(fuzz_server: tuple[str, d
         if operation.path == STREAMING:
             continue
         operations += 1
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
-        @settings(
-            max_examples=EXAMPLES,
-            derandomize=True,
-            deadline=None,
-            database=None,
-            phases=[Phase.explicit, Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(case=operation.as_strategy())
-        def run(case: schemathesis.Case) -> None:
-            for who in ("kiosk", "staff", None):
-                headers = {k: v for k, v in (case.headers or {}).items() if k != "Authorization"}
-                if who is not None:
-                    headers["Authorization"] = f"Bearer {tokens[who]}"
-                response = case.call(base_url=base_url, headers=headers, timeout=10)
-                sent.append(response.status_code)
-                case.validate_response(response, checks=CHECKS)
+            @settings(
+                max_examples=EXAMPLES,
+                derandomize=True,
+                deadline=None,
+                database=None,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
+            @given(case=operation.as_strategy(generation_mode=mode))
+            def run(case: schemathesis.Case) -> None:
+                for who in ("kiosk", "staff", None):
+                    headers = {
+                        k: v for k, v in (case.headers or {}).items() if k != "Authorization"
+                    }
+                    if who is not None:
+                        headers["Authorization"] = f"Bearer {tokens[who]}"
+                    response = case.call(base_url=base_url, headers=headers, timeout=10)
+                    sent.append(response.status_code)
+                    case.validate_response(response, checks=CHECKS)
 
-        try:
-            run()
-        except (Exception, BaseExceptionGroup) as exc:  # every operation's failure is reported
-            failures[operation.label] = f"{type(exc).__name__}: {exc}"[:1500]
+            try:
+                run()
+            except Unsatisfiable:  # nothing about it can be wrong (no parameters, no body)
+                assert mode is GenerationMode.NEGATIVE, operation.label
+            except (Exception, BaseExceptionGroup) as exc:  # every failure is reported
+                failures[f"{operation.label} ({mode.value})"] = f"{type(exc).__name__}: {exc}"[
+                    :1500
+                ]
     assert operations > 30
     # every operation was tried, with several examples, and reached past authentication
     assert len(sent) >= operations * 3 * 2, len(sent)
