@@ -122,11 +122,20 @@ def test_the_default_limits_leave_a_busy_kiosk_alone(tokens_and_app) -> None:  #
 
 
 def test_hall_rate_limits_off_switches_them_off(
-    tokens_and_app,
-    monkeypatch: pytest.MonkeyPatch,  # noqa: ANN001
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    url = f"sqlite:///{tmp_path / 'off.sqlite3'}"
+    migrate(url)
     monkeypatch.setenv("HALL_RATE_LIMITS", "off")
-    tokens, _make = tokens_and_app
-    from hall.ratelimit import limits_from_env
-
-    assert limits_from_env() is None
+    app = create_app(url, clock=FakeClock(), id_hash_key=ID_HASH_KEY)  # limits from env
+    with TestClient(app) as client:
+        for n in range(int(DEFAULT_LIMITS["refused"].capacity) + 5):
+            assert client.get("/api/v1/catalog", headers=_bearer(f"guess-{n}")).status_code == 401
+    monkeypatch.setenv("HALL_RATE_LIMITS", "on")
+    app = create_app(url, clock=FakeClock(), id_hash_key=ID_HASH_KEY)
+    with TestClient(app) as client:
+        answers = [
+            client.get("/api/v1/catalog", headers=_bearer(f"guess-{n}")).status_code
+            for n in range(int(DEFAULT_LIMITS["refused"].capacity) + 5)
+        ]
+        assert answers[-1] == 429
