@@ -12,7 +12,6 @@ import re
 from typing import Annotated, Literal
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -22,6 +21,19 @@ from pydantic import (
 )
 
 from contract.catalog import DocType
+from contract.fields import (
+    Count,
+    Day,
+    Key,
+    MaskedName,
+    Moment,
+    RowId,
+    ShortId,
+    TicketId,
+    Version,
+    line,
+    text,
+)
 from contract.idnumber import compact_id_number, is_masked_name
 from contract.vocab import (
     CASE_DESCRIPTION_MAX,
@@ -44,13 +56,12 @@ class Holder(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id_number: str = Field(
+    id_number: line(40) = Field(
         description="ID or permit number as read from the card; hashed at once, never stored",
         repr=False,
     )
-    masked_name: str = Field(
+    masked_name: MaskedName = Field(
         default="",
-        max_length=32,
         description="masked as printed, e.g. 张* (never the full name); empty when the number was typed",
     )
 
@@ -76,10 +87,8 @@ class TicketRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    service_id: str = Field(min_length=1, max_length=64, description="item or bundle id")
-    idempotency_key: str = Field(
-        min_length=1, max_length=100, description="unique per kiosk and ticket; retries repeat it"
-    )
+    service_id: ShortId = Field(description="item or bundle id")
+    idempotency_key: Key = Field(description="unique per kiosk and ticket; retries repeat it")
     holder: Holder | None = None
     priority: bool = Field(default=False, description="绿色通道: called before other tickets")
     language: Literal["zh", "en"] = "zh"
@@ -91,7 +100,7 @@ class NumberLeaseRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    window_group: str = Field(min_length=1, max_length=64)
+    window_group: ShortId
     size: int = Field(ge=1, le=200, description="how many numbers")
 
 
@@ -115,16 +124,15 @@ class OfflineTicketRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    idempotency_key: str = Field(min_length=1, max_length=100)
-    service_id: str = Field(min_length=1, max_length=64, description="item or bundle id")
-    lease_id: int = Field(ge=1)
+    idempotency_key: Key
+    service_id: ShortId = Field(description="item or bundle id")
+    lease_id: RowId
     seq: int = Field(ge=1, le=1_000_000)
-    issued_at: AwareDatetime
+    issued_at: Moment
     priority: bool = False
     language: Literal["zh", "en"] = "zh"
-    replaces_key: str | None = Field(
+    replaces_key: Key | None = Field(
         default=None,
-        max_length=100,
         description="the key the kiosk first tried online: a ticket the server issued for it"
         " after the kiosk gave up waiting is nobody's and leaves the queue (过号)",
     )
@@ -177,36 +185,36 @@ class RatingIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    idempotency_key: str = Field(
-        min_length=1, max_length=100, description="unique per kiosk and rating; retries repeat it"
-    )
+    idempotency_key: Key = Field(description="unique per kiosk and rating; retries repeat it")
     target: RatingTarget = "ticket"
-    ticket_id: str | None = Field(
-        default=None, max_length=36, description="from the ticket's QR code (target ticket)"
+    ticket_id: TicketId | None = Field(
+        default=None, description="from the ticket's QR code (target ticket)"
     )
     ticket_number: str | None = Field(
         default=None,
         pattern=r"^[A-Za-z]{1,8}\d{1,6}$",
         description="typed by the citizen, e.g. B042 (target ticket; instead of ticket_id)",
     )
-    service_day: dt.date | None = Field(
+    service_day: Day | None = Field(
         default=None,
         description="with ticket_number: the ticket's day (default: the day of rated_at)",
     )
     level: Level
-    reasons: list[str] = Field(
+    reasons: list[line(64)] = Field(
         default_factory=list,
         max_length=MAX_REASONS,
         description="from GET /api/v1/ratings/options; at least one for a bad review",
     )
-    comment: str | None = Field(default=None, max_length=COMMENT_MAX)
+    comment: text(COMMENT_MAX) | None = None
     rating_count: Literal[1, 2] = Field(
         default=1, description="1 first rating; 2 the follow-up rating after a bad review"
     )
-    rated_at: AwareDatetime | None = Field(
+    rated_at: Moment | None = Field(
         default=None, description="when the citizen rated (kiosk clock); default: received"
     )
-    kiosk_id: str | None = Field(default=None, description="must match the token's kiosk if given")
+    kiosk_id: ShortId | None = Field(
+        default=None, description="must match the token's kiosk if given"
+    )
 
     @model_validator(mode="after")
     def _target_fields(self) -> RatingIn:
@@ -250,8 +258,8 @@ class VisitQuery(BaseModel):
 
     holder: Holder | None = Field(default=None, description="card read: today's tickets")
     ticket_number: str | None = Field(default=None, pattern=r"^[A-Za-z]{1,8}\d{1,6}$")
-    service_day: dt.date | None = None
-    ticket_id: str | None = Field(default=None, max_length=36)
+    service_day: Day | None = None
+    ticket_id: TicketId | None = None
 
     @model_validator(mode="after")
     def _one_way(self) -> VisitQuery:
@@ -289,18 +297,16 @@ class CaseIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    idempotency_key: str = Field(min_length=1, max_length=100)
+    idempotency_key: Key
     tried_normal_channel: bool = False
     overlapping_duties: bool = False
     policy_room: bool = False
-    categories: list[str] = Field(
+    categories: list[line(64)] = Field(
         default_factory=list,
         max_length=CASE_MAX_CATEGORIES,
         description="GET /api/v1/cases/options",
     )
-    description: str = Field(
-        min_length=1,
-        max_length=CASE_DESCRIPTION_MAX,
+    description: text(CASE_DESCRIPTION_MAX, min_length=1) = Field(
         description="what went wrong, in the citizen's words; ID and phone numbers are scrubbed",
     )
     item_id: str | None = Field(
@@ -315,15 +321,15 @@ class CaseIn(BaseModel):
     severity: CaseSeverity = Field(
         default="ordinary", description="sets the response clock; urgent ones alert at once"
     )
-    phone: str = Field(max_length=20, description="mainland mobile, e.g. 13800138000", repr=False)
+    phone: line(20) = Field(description="mainland mobile, e.g. 13800138000", repr=False)
     privacy_consent: bool = Field(description="the citizen accepted the privacy notice")
-    ticket_id: str | None = Field(
-        default=None, max_length=36, description="the 办不成事 window ticket, if one was issued"
+    ticket_id: TicketId | None = Field(
+        default=None, description="the 办不成事 window ticket, if one was issued"
     )
-    submitted_at: AwareDatetime | None = Field(
+    submitted_at: Moment | None = Field(
         default=None, description="when the citizen submitted (kiosk clock); default: received"
     )
-    kiosk_id: str | None = None
+    kiosk_id: ShortId | None = None
 
 
 class CaseProgress(BaseModel):
@@ -386,7 +392,9 @@ class CaseOptions(BaseModel):
 class HelpRequestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kiosk_id: str | None = Field(default=None, description="must match the token's kiosk if given")
+    kiosk_id: ShortId | None = Field(
+        default=None, description="must match the token's kiosk if given"
+    )
     screen: str = Field(max_length=32, pattern=r"^[a-z_]+$", description="where the citizen is")
     elder: bool = False
 
@@ -436,17 +444,17 @@ class Heartbeat(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    version: str = Field(max_length=64, description="kiosk software version")
+    version: Version = Field(description="kiosk software version")
     interval_s: float = Field(
         ge=0.5, le=3600, description="seconds until the next heartbeat (the kiosk's setting)"
     )
     devices: DeviceStates = Field(default_factory=DeviceStates)
-    outbox_backlog: int = Field(default=0, ge=0, description="records waiting for upload")
+    outbox_backlog: Count = Field(default=0, description="records waiting for upload")
     alerts: list[AlertCode] = Field(
         default_factory=list, max_length=32, description='short codes, e.g. "printer:paper_out"'
     )
-    catalog_version: str | None = Field(
-        default=None, max_length=64, description="version of the catalog the kiosk uses"
+    catalog_version: Version | None = Field(
+        default=None, description="version of the catalog the kiosk uses"
     )
 
 
@@ -477,8 +485,8 @@ class PrecheckIn(BaseModel):
     overall: Overall
     pages: int = Field(ge=0, le=200)
     engine: str = Field(max_length=16, pattern=r"^[a-z_]+$")
-    kiosk_id: str | None = Field(default=None, description="must match the token's kiosk")
-    checked_at: dt.datetime
+    kiosk_id: ShortId | None = Field(default=None, description="must match the token's kiosk")
+    checked_at: Moment
     materials: list[MaterialResult] = Field(max_length=60)
 
 

@@ -17,6 +17,10 @@ import hashlib
 import hmac
 import re
 
+# masking has one definition (contract.fields); re-exported for the modules importing it here
+from contract.fields import is_masked_name as is_masked_name
+from contract.fields import mask_name as mask_name
+
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 _SHAPE = re.compile(r"^\d{17}[\dX]$")
@@ -74,8 +78,3 @@ def keyed_hash(key: bytes, id_number: str) -> str:
     person without storing the number."""
     digest = hmac.new(key, compact_id_number(id_number).encode("utf-8"), hashlib.sha256)
     return digest.hexdigest()
-
-
-def is_masked_name(name: str) -> bool:
-    """A masked name as printed (张*, 欧阳**, J*** S****) or a single character."""
-    return "*" in name or len(name) <= 1

@@ -29,6 +29,7 @@ from contract.api import Health, TicketOut, TicketRequest
 from contract.catalog import DEFAULT_PATH as DEFAULT_CATALOG_PATH
 from contract.catalog import load_catalog
 from contract.errors import ConfigError
+from contract.fields import CounterId, TicketId
 from hall import __version__, queue_ops
 from hall.announcements import Announcer, warm_on_calls
 from hall.announcements import router as announcements_router
@@ -52,6 +53,7 @@ from hall.phone import install as install_phone
 from hall.phone import router as phone_router
 from hall.phone import with_public_url
 from hall.precheck import router as precheck_router
+from hall.ratelimit import Limit, RateLimits, limits_from_env
 from hall.retention import router as retention_router
 from hall.schemas import CounterStatus, TransferRequest
 from hall.service_levels import router as service_levels_router
@@ -128,6 +130,7 @@ def create_app(
     clock: Clock | None = None,
     timezone: str | None = None,
     migrate_schema: bool = True,
+    rate_limits: dict[str, Limit] | bool | None = None,
 ) -> FastAPI:
     """Build the hall server app on one database.
 
@@ -135,6 +138,8 @@ def create_app(
     ``migrate_schema`` upgrades the schema first (a no-op when already at head).
     Keys (``hall.keys``): ``id_hash_key`` (tests, embedders), else env HALL_ID_HASH_KEY,
     else ``key_file`` / env HALL_KEY_FILE / beside an SQLite file (created on first use).
+    ``rate_limits`` (hall/ratelimit.py): None — the defaults unless HALL_RATE_LIMITS=off;
+    False — none; a dict — those limits over the defaults.
     Raises ConfigError (catalog, key, time zone) or hall.db.DatabaseError.
     """
     catalog = load_catalog(catalog_path or DEFAULT_CATALOG_PATH)
@@ -193,7 +198,15 @@ def create_app(
     app.state.service_levels = thresholds_from_env()  # ConfigError now, not at first use
     install_phone(app)  # HALL_PUBLIC_URL and the phone page's rate limit (hall/phone.py)
     _install_error_handlers(app)
-    # Outermost of the app's own middleware: runs before routing and any token check.
+    _declare_error_bodies(app)
+    if rate_limits is None:
+        rate_limits = limits_from_env() is not None
+    if rate_limits is not False:
+        app.add_middleware(
+            RateLimits, limits=rate_limits if isinstance(rate_limits, dict) else None
+        )
+    # Added last, so outermost of the app's own middleware: runs before routing, the rate
+    # limits and any token check.
     if max_body := max_body_from_env():
         app.add_middleware(BodyLimitMiddleware, max_bytes=max_body)
     _add_routes(app)
@@ -246,6 +259,69 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": errors}, status_code=422)
 
 
+def _declare_error_bodies(app: FastAPI) -> None:
+    """Declare the 422 body as the routes send it: the validation errors (a list of
+    ``{loc, msg, type}``), or a rule's refusal (``{"detail": "message", "code": ...}``)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        invalid = schema.get("components", {}).get("schemas", {}).get("HTTPValidationError")
+        if invalid is not None:
+            listed = invalid["properties"]["detail"]
+            invalid["properties"]["detail"] = {
+                "anyOf": [listed, {"type": "string", "maxLength": 2000}],
+                "title": "Detail",
+            }
+            invalid["properties"]["code"] = {"type": "string", "title": "Code"}
+        _declare_common_statuses(schema)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+_ERROR_BODY = {
+    "type": "object",
+    "properties": {"detail": {"title": "Detail"}, "code": {"type": "string"}},
+    "required": ["detail"],
+}
+
+_COMMON_STATUSES = {
+    "400": "the body is not readable (not UTF-8 JSON, or not the declared content type)",
+    "401": "missing or unknown token, or no session",
+    "403": "a token of the wrong kind, or not this caller's record",
+    "404": "no such record",
+    "413": "request body too large",
+    "429": "too many requests (hall/ratelimit.py); Retry-After says when to try again",
+}
+
+
+def _declare_common_statuses(schema: dict[str, Any]) -> None:
+    """Declare what any operation of its kind may answer: 429 (rate limits) everywhere,
+    400 and 413 with a body, 401/403 with a token, 404 with a path parameter."""
+    for path, item in schema.get("paths", {}).items():
+        for operation in item.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            codes = ["429"]
+            if "requestBody" in operation:
+                codes += ["400", "413"]
+            if operation.get("security"):
+                codes += ["401", "403"]
+            if "{" in path:
+                codes.append("404")
+            for code in codes:
+                operation["responses"].setdefault(
+                    code,
+                    {
+                        "description": _COMMON_STATUSES[code],
+                        "content": {"application/json": {"schema": _ERROR_BODY}},
+                    },
+                )
+
+
 def _add_routes(app: FastAPI) -> None:
     prefix = "/api/v1"
 
@@ -291,7 +367,7 @@ def _add_routes(app: FastAPI) -> None:
 
     @app.get(f"{prefix}/tickets/{{ticket_id}}", response_model=TicketOut, tags=["tickets"])
     def read_ticket(
-        ticket_id: str, request: Request, _who: AnyPrincipal, queue: QueueDep
+        ticket_id: TicketId, request: Request, _who: AnyPrincipal, queue: QueueDep
     ) -> TicketOut:
         """A ticket with its live position in the queue (and its phone link)."""
         return with_public_url(request.app, queue.get(ticket_id))
@@ -305,7 +381,7 @@ def _add_routes(app: FastAPI) -> None:
             404: {"description": "no such counter"},
         },
     )
-    def call_next(counter_id: str, request: Request, staff: StaffPrincipal, now: Now) -> Any:
+    def call_next(counter_id: CounterId, request: Request, staff: StaffPrincipal, now: Now) -> Any:
         """Call the next waiting ticket of this counter's window groups (staff token), by
         the call rule of ``hall.call_order``; 409 while the counter is paused."""
         ticket = queue_ops.call_next(request.app, counter_id, int(staff.id), now)
@@ -323,7 +399,11 @@ def _add_routes(app: FastAPI) -> None:
         },
     )
     def call_chosen(
-        counter_id: str, ticket_id: str, request: Request, staff: StaffPrincipal, now: Now
+        counter_id: CounterId,
+        ticket_id: TicketId,
+        request: Request,
+        staff: StaffPrincipal,
+        now: Now,
     ) -> TicketOut:
         """指定叫号: call this waiting ticket of the counter's queues out of order (staff)."""
         return queue_ops.call_ticket(request.app, counter_id, ticket_id, int(staff.id), now)
@@ -332,7 +412,7 @@ def _add_routes(app: FastAPI) -> None:
         _add_counter_route(app, prefix, verb, paused)
 
     @app.get(f"{prefix}/counters/{{counter_id}}", response_model=CounterStatus, tags=["counters"])
-    def counter_status(counter_id: str, _staff: StaffPrincipal, queue: QueueDep) -> Any:
+    def counter_status(counter_id: CounterId, _staff: StaffPrincipal, queue: QueueDep) -> Any:
         """A counter: open or on break, who is on duty, the groups it calls (staff)."""
         return queue.counter_status(counter_id)
 
@@ -351,7 +431,11 @@ def _add_routes(app: FastAPI) -> None:
         },
     )
     def transfer(
-        ticket_id: str, body: TransferRequest, request: Request, staff: StaffPrincipal, now: Now
+        ticket_id: TicketId,
+        body: TransferRequest,
+        request: Request,
+        staff: StaffPrincipal,
+        now: Now,
     ) -> TicketOut:
         """转窗: send a called or held ticket to another group or a named counter; it keeps
         its number, priority and original issue time, so it lands in order there."""
@@ -370,7 +454,7 @@ def _add_routes(app: FastAPI) -> None:
 
 
 def _add_counter_route(app: FastAPI, prefix: str, verb: str, paused: bool) -> None:
-    def change(counter_id: str, request: Request, staff: StaffPrincipal, now: Now) -> Any:
+    def change(counter_id: CounterId, request: Request, staff: StaffPrincipal, now: Now) -> Any:
         return queue_ops.set_paused(request.app, counter_id, paused, int(staff.id), now)
 
     change.__name__ = f"counter_{verb}"
@@ -388,7 +472,7 @@ def _add_counter_route(app: FastAPI, prefix: str, verb: str, paused: bool) -> No
 
 
 def _add_action_route(app: FastAPI, prefix: str, action: str) -> None:
-    def act(ticket_id: str, request: Request, staff: StaffPrincipal, now: Now) -> TicketOut:
+    def act(ticket_id: TicketId, request: Request, staff: StaffPrincipal, now: Now) -> TicketOut:
         return queue_ops.act(request.app, ticket_id, action, int(staff.id), now)
 
     def complete(

@@ -31,13 +31,14 @@ import datetime as dt
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from sqlalchemy import func, select
 
+from contract.fields import line
 from hall.announcements import audio_url
 from hall.db import transaction
 from hall.events import HallEvent
@@ -226,7 +227,7 @@ def _call(row: Any) -> dict[str, Any]:
 
 @router.get("/api/v1/board/state")
 async def get_board_state(
-    request: Request, groups: str | None = Query(default=None, max_length=200)
+    request: Request, groups: Annotated[line(200) | None, Query()] = None
 ) -> dict[str, Any]:
     """The board's full current state (public: numbers, counters, groups, counts only).
 
@@ -240,8 +241,8 @@ async def get_board_state(
 @router.get("/api/v1/board/events", response_class=StreamingResponse)
 async def board_events(
     request: Request,
-    groups: str | None = Query(default=None, max_length=200),
-    counter: str | None = Query(default=None, max_length=16),
+    groups: Annotated[line(200) | None, Query()] = None,
+    counter: Annotated[line(16) | None, Query()] = None,
 ) -> StreamingResponse:
     """Server-Sent Events: ``hello``, then every queue event, ``heartbeat`` in between.
 

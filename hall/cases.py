@@ -67,6 +67,7 @@ from contract.api import (
     CaseOptions,
     CaseProgress,
 )
+from contract.fields import text
 from contract.vocab import (
     CASE_ALERT_SEVERITIES,
     CASE_CONDITIONS,
@@ -135,8 +136,8 @@ class CaseEventIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: EventKind
-    note: str | None = Field(
-        default=None, max_length=500, description="required for respond, coordinate, close"
+    note: text(500) | None = Field(
+        default=None, description="required for respond, coordinate, close"
     )
 
 

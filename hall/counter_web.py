@@ -37,10 +37,11 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, FastAPI, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import func, select
 
 from contract.catalog import Catalog
+from contract.fields import CounterId, ShortId, TicketId, line, text
 from hall import queue_ops
 from hall.auth import is_auditor
 from hall.db import transaction
@@ -614,12 +615,12 @@ async def logout(request: Request) -> Response:
 class ActionBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ticket_id: str | None = Field(default=None, max_length=36)
-    number: str | None = Field(default=None, min_length=1, max_length=16)
+    ticket_id: TicketId | None = None
+    number: line(16, min_length=1) | None = None
     to: Literal["group", "counter"] | None = None
-    to_group: str | None = Field(default=None, max_length=64)
-    to_counter: str | None = Field(default=None, max_length=16)
-    reason: str = Field(default="", max_length=100)
+    to_group: ShortId | None = None
+    to_counter: CounterId | None = None
+    reason: text(100) = ""
 
 
 @router.post("/api/{action}")

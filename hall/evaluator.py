@@ -40,6 +40,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contract.api import RatingIn
+from contract.fields import Key, line, text
 from contract.vocab import BAD_LEVELS, COMMENT_MAX, LEVEL_NAMES_ZH, LEVELS, MAX_REASONS, Level
 from hall.board import SECURITY_HEADERS, _page
 from hall.db import dialect_insert, hash_token, make_engine, new_token, run_transaction, transaction
@@ -226,10 +227,10 @@ class WindowRatingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ticket_number: str = Field(pattern=r"^[A-Za-z]{1,8}\d{1,6}$", description="as shown")
-    idempotency_key: str = Field(min_length=1, max_length=100)
+    idempotency_key: Key
     level: Level
-    reasons: list[str] = Field(default_factory=list, max_length=MAX_REASONS)
-    comment: str | None = Field(default=None, max_length=COMMENT_MAX)
+    reasons: list[line(64)] = Field(default_factory=list, max_length=MAX_REASONS)
+    comment: text(COMMENT_MAX) | None = None
 
 
 def rate(app: Any, device: Device, body: WindowRatingIn, now: dt.datetime) -> Any:

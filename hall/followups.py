@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from contract.fields import RowId, text
 from hall.auth import StaffPrincipal
 from hall.db import transaction
 from hall.feedback_settings import FeedbackSettings, get_settings, request_now
@@ -44,7 +45,7 @@ class StepIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     step: Step
-    note: str = Field(min_length=1, max_length=500, description="what was found / done / said")
+    note: text(500, min_length=1) = Field(description="what was found / done / said")
     substantiated: bool = Field(
         default=True, description="verify only: false when the review proved unfounded"
     )
@@ -221,7 +222,7 @@ def get_followups(
 
 @router.get("/{followup_id}", response_model=FollowupOut)
 def get_followup(
-    followup_id: int, _staff: StaffPrincipal, request: Request, settings: Settings
+    followup_id: RowId, _staff: StaffPrincipal, request: Request, settings: Settings
 ) -> FollowupOut:
     today = settings.local_day(request_now(request))
     with transaction(request.app.state.engine, readonly=True) as session:
@@ -245,7 +246,7 @@ def get_followup(
     },
 )
 def post_step(
-    followup_id: int, body: StepIn, staff: StaffPrincipal, request: Request, settings: Settings
+    followup_id: RowId, body: StepIn, staff: StaffPrincipal, request: Request, settings: Settings
 ) -> Any:
     """Record 核实 (verify), 整改 (rectify) or 反馈 (feedback), timestamped (staff token)."""
     now = request_now(request)

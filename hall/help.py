@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from sqlalchemy import select
 
 from contract.api import HelpRequestIn, HelpRequestOut
+from contract.fields import RowId
 from hall.auth import KioskPrincipal, StaffPrincipal
 from hall.db import transaction
 from hall.models import HelpRequest
@@ -56,7 +57,9 @@ def list_help_requests(
 
 
 @router.post("/{request_id}/close", response_model=HelpRequestOut)
-def close_help_request(request_id: int, staff: StaffPrincipal, request: Request) -> HelpRequestOut:
+def close_help_request(
+    request_id: RowId, staff: StaffPrincipal, request: Request
+) -> HelpRequestOut:
     """A member of staff has helped (staff token); closing twice is harmless."""
     with transaction(request.app.state.engine) as session:
         row = session.get(HelpRequest, request_id)

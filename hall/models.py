@@ -125,6 +125,15 @@ class ServerSecret(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
+class StaffWebLogout(Base):
+    """A /staff/ session cookie ended by logout (its SHA-256), refused until it expires."""
+
+    __tablename__ = "staff_web_logouts"
+
+    cookie_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
 class TicketSequence(Base):
     """Last number issued per ticket prefix and numbering period (a service day).
 

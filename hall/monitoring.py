@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 
 from contract.api import DeviceStates, Heartbeat, HeartbeatReply
 from contract.errors import ConfigError
+from contract.fields import ShortId
 from hall.auth import KioskPrincipal, StaffPrincipal
 from hall.catalog_api import catalog_payload
 from hall.db import dialect_insert, transaction
@@ -388,7 +389,7 @@ def _now(request: Request) -> dt.datetime:
     },
 )
 def heartbeat(
-    kiosk_id: str, body: Heartbeat, kiosk: KioskPrincipal, request: Request
+    kiosk_id: ShortId, body: Heartbeat, kiosk: KioskPrincipal, request: Request
 ) -> HeartbeatReply:
     """A kiosk reports its devices (kiosk token; only for itself)."""
     if kiosk.id != kiosk_id:
@@ -414,7 +415,7 @@ def get_kiosks(_staff: StaffPrincipal, request: Request) -> list[KioskOut]:
 @router.get(
     "/{kiosk_id}", response_model=KioskDetail, responses={404: {"description": "no such kiosk"}}
 )
-def get_kiosk(kiosk_id: str, _staff: StaffPrincipal, request: Request) -> KioskDetail:
+def get_kiosk(kiosk_id: ShortId, _staff: StaffPrincipal, request: Request) -> KioskDetail:
     """One kiosk with its recent problem history, newest first (staff token)."""
     app = request.app
     settings = monitoring_settings(app)

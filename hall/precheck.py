@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from contract.api import MaterialResult, PrecheckIn, PrecheckOut
+from contract.fields import Day, TicketId
 from hall.auth import KioskPrincipal, StaffPrincipal
 from hall.db import transaction
 from hall.models import Precheck, Ticket
@@ -73,7 +74,11 @@ def _out(row: Precheck, number: str) -> PrecheckOut:
     status_code=status.HTTP_201_CREATED,
 )
 def attach_precheck(
-    ticket_id: str, body: PrecheckIn, kiosk: KioskPrincipal, request: Request, response: Response
+    ticket_id: TicketId,
+    body: PrecheckIn,
+    kiosk: KioskPrincipal,
+    request: Request,
+    response: Response,
 ) -> PrecheckOut:
     """Attach a pre-check to a ticket this kiosk issued (kiosk token). Idempotent."""
     if body.kiosk_id is not None and body.kiosk_id != kiosk.id:
@@ -115,7 +120,7 @@ def _attach(
 
 
 @router.get("/tickets/{ticket_id}/precheck", response_model=PrecheckOut)
-def read_precheck(ticket_id: str, _staff: StaffPrincipal, request: Request) -> PrecheckOut:
+def read_precheck(ticket_id: TicketId, _staff: StaffPrincipal, request: Request) -> PrecheckOut:
     """The pre-check attached to a ticket, for the window (staff token)."""
     with transaction(request.app.state.engine, readonly=True) as session:
         found = session.execute(
@@ -144,8 +149,8 @@ def _row(counts: dict[str, int], **key: object) -> RateRow:
 def precheck_stats(
     _staff: StaffPrincipal,
     request: Request,
-    date_from: Annotated[dt.date | None, Query(alias="from")] = None,
-    date_to: Annotated[dt.date | None, Query(alias="to")] = None,
+    date_from: Annotated[Day | None, Query(alias="from")] = None,
+    date_to: Annotated[Day | None, Query(alias="to")] = None,
 ) -> PrecheckStats:
     """一次性备齐率 per service day and item (staff token); default: the last 30 days."""
     today = service_day(request.app.state.clock(), request.app.state.queue.tz)  # the hall's day

@@ -40,6 +40,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from contract.api import RatingIn, RatingOptions, RatingOut, VisitOut, VisitQuery
+from contract.fields import Day
 from contract.vocab import (
     BAD_LEVELS,
     COMMENT_MAX,
@@ -515,8 +516,8 @@ def _counts(key: str | None, counts: dict[str, int]) -> LevelCounts:
 def rating_stats(
     engine: Engine,
     by: Literal["window", "service", "staff", "day"],
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
+    date_from: Day | None = None,
+    date_to: Day | None = None,
     target: Literal["ticket", "self_service_area", "all"] = "all",
 ) -> RatingStats:
     """Counts per level and satisfaction rate per window, item, staff or day.
@@ -721,7 +722,11 @@ async def create_rating(
     return rating
 
 
-@router.post("/visits", response_model=list[VisitOut])
+@router.post(
+    "/visits",
+    response_model=list[VisitOut],
+    responses={404: {"description": "code ticket_not_found: no such ticket number or QR"}},
+)
 def find_visits(
     body: VisitQuery, kiosk: KioskPrincipal, request: Request, settings: Settings
 ) -> Any:
@@ -774,8 +779,8 @@ def export_ratings(
     request: Request,
     settings: Settings,
     format: Literal["csv", "json"] = "csv",
-    date_from: Annotated[dt.date | None, Query(description="hall-local day, inclusive")] = None,
-    date_to: Annotated[dt.date | None, Query(description="hall-local day, inclusive")] = None,
+    date_from: Annotated[Day | None, Query(description="hall-local day, inclusive")] = None,
+    date_to: Annotated[Day | None, Query(description="hall-local day, inclusive")] = None,
     codes: Annotated[
         Literal["national", "provincial"] | None,
         Query(description="code direction for this export; default: the hall's setting"),
@@ -810,8 +815,8 @@ def stats(
     _staff: StaffPrincipal,
     request: Request,
     by: Literal["window", "service", "staff", "day"] = "window",
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
+    date_from: Day | None = None,
+    date_to: Day | None = None,
     target: Literal["ticket", "self_service_area", "all"] = "all",
 ) -> RatingStats:
     """Counts per level and satisfaction rate per window, item, staff or day (staff token)."""

@@ -12,6 +12,7 @@ import datetime as dt
 from pydantic import BaseModel, ConfigDict, Field
 
 from contract.api import Health, Holder, TicketOut, TicketRequest
+from contract.fields import CounterId, ShortId, text
 
 __all__ = ["CounterStatus", "Health", "Holder", "TicketOut", "TicketRequest", "TransferRequest"]
 
@@ -21,11 +22,9 @@ class TransferRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    to_group: str | None = Field(default=None, min_length=1, max_length=64)
-    to_counter: str | None = Field(default=None, min_length=1, max_length=16)
-    reason: str = Field(
-        default="", max_length=100, description="why (staff's words, no personal data)"
-    )
+    to_group: ShortId | None = None
+    to_counter: CounterId | None = None
+    reason: text(100) = Field(default="", description="why (staff's words, no personal data)")
 
 
 class CounterStatus(BaseModel):

@@ -37,13 +37,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fastapi import APIRouter, FastAPI, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
+from contract.fields import RowId
 from hall.auth import Principal
 from hall.cases import urgent_case_alerts
 from hall.db import hash_token, transaction
 from hall.help import close_help_request, list_help_requests
-from hall.models import Staff
+from hall.models import Staff, StaffWebLogout
 from hall.monitoring import (
     DEVICE_NAMES,
     DEVICE_STATE_NAMES,
@@ -134,10 +135,38 @@ def make_session_cookie(app: FastAPI, staff_id: int, token_hash: str, now: dt.da
     return f"{staff_id}.{expires}.{_signature(_session_key(app), staff_id, expires, token_hash)}"
 
 
+def _cookie_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def csrf_token(app: FastAPI, raw_cookie: str) -> str:
+    """The staff page's form token: bound to this session cookie (logout form)."""
+    mac = hmac.new(_session_key(app), f"csrf|{raw_cookie}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
+
+
+LOGIN_FORM_TTL_S = 3600
+
+
+def login_form_token(app: FastAPI, now: dt.datetime, stamp: int | None = None) -> str:
+    """The login form's token (a signed time): a cross-site form cannot have one."""
+    stamp = int(now.timestamp()) if stamp is None else stamp
+    mac = hmac.new(_session_key(app), f"staff-login|{stamp}".encode(), hashlib.sha256)
+    return f"{stamp}.{base64.urlsafe_b64encode(mac.digest()).rstrip(b'=').decode()}"
+
+
+def login_form_token_ok(app: FastAPI, token: str, now: dt.datetime) -> bool:
+    stamp, _, _mac = token.partition(".")
+    if not stamp.isdigit() or not 0 <= now.timestamp() - int(stamp) <= LOGIN_FORM_TTL_S:
+        return False
+    return hmac.compare_digest(token.encode(), login_form_token(app, now, int(stamp)).encode())
+
+
 def read_session(request: Request) -> StaffSession | None:
-    """The logged-in member of staff, or None (no, expired, forged or revoked cookie)."""
+    """The logged-in member of staff, or None (no, expired, forged, revoked or logged-out
+    cookie)."""
     raw = request.cookies.get(COOKIE_NAME)
-    if not raw:
+    if not raw or len(raw) > 200:
         return None
     parts = raw.split(".")
     if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
@@ -147,7 +176,7 @@ def read_session(request: Request) -> StaffSession | None:
         return None
     with transaction(request.app.state.engine, readonly=True) as session:
         row = session.get(Staff, staff_id)
-        if row is None:
+        if row is None or session.get(StaffWebLogout, _cookie_hash(raw)) is not None:
             return None
         name, token_hash = row.name, row.token_hash
     expected = _signature(_session_key(request.app), staff_id, expires, token_hash)
@@ -308,14 +337,14 @@ def _document(title: str, body: str, *, body_attrs: str = "", script: bool = Fal
 _DEVICE_HEADERS = "".join(f'<th scope="col">{_e(name)}</th>' for name in DEVICE_NAMES.values())
 
 
-def render_page(hall_name: str, who: StaffSession, data: dict[str, Any]) -> str:
+def render_page(hall_name: str, who: StaffSession, data: dict[str, Any], csrf: str = "") -> str:
     rows = "".join(_row_html(r) for r in data["kiosks"])
     helps = "".join(_help_html(h) for h in data["help_requests"])
     body = f"""
 <header class="top">
   <h1>{_e(hall_name)} · 自助终端监控</h1>
   <div class="who"><a href="/staff/work/">工作队列（办不成事、差评整改）</a> · 工作人员：<span id="staff-name">{_e(who.name)}</span>
-    <form method="post" action="/staff/logout" class="inline"><button type="submit">退出登录</button></form>
+    <form method="post" action="/staff/logout" class="inline"><input type="hidden" name="csrf" value="{_e(csrf)}"><button type="submit">退出登录</button></form>
   </div>
 </header>
 <main>
@@ -343,7 +372,7 @@ def render_page(hall_name: str, who: StaffSession, data: dict[str, Any]) -> str:
     )
 
 
-def render_login(hall_name: str, error: str | None = None) -> str:
+def render_login(hall_name: str, error: str | None = None, form_token: str = "") -> str:
     alert = (
         f'<p class="error" role="alert"><span class="icon" aria-hidden="true">✕</span> {_e(error)}</p>'
         if error
@@ -355,6 +384,7 @@ def render_login(hall_name: str, error: str | None = None) -> str:
   {alert}
   <form method="post" action="/staff/login">
     <label for="token">工作人员令牌</label>
+    <input type="hidden" name="login" value="{_e(form_token)}">
     <input id="token" name="token" type="password" autocomplete="off" required autofocus>
     <button type="submit">登录</button>
   </form>
@@ -377,7 +407,8 @@ def staff_page(request: Request) -> Response:
     who = read_session(request)
     if who is None:
         return _redirect("/staff/login")
-    return _html(render_page(request.app.state.catalog.hall_name, who, page_data(request)))
+    csrf = csrf_token(request.app, request.cookies.get(COOKIE_NAME, ""))
+    return _html(render_page(request.app.state.catalog.hall_name, who, page_data(request), csrf))
 
 
 @router.get("/kiosks.json")
@@ -391,7 +422,8 @@ def staff_kiosks_json(request: Request) -> Response:
 def login_form(request: Request) -> Response:
     if read_session(request) is not None:
         return _redirect("/staff/")
-    return _html(render_login(request.app.state.catalog.hall_name))
+    token = login_form_token(request.app, _now(request))
+    return _html(render_login(request.app.state.catalog.hall_name, form_token=token))
 
 
 @router.post("/login")
@@ -401,10 +433,20 @@ async def login(request: Request) -> Response:
     if len(raw) > MAX_FORM_BYTES:
         return _html(render_login(hall_name, "请求过大"), status.HTTP_413_CONTENT_TOO_LARGE)
     form = parse_qs(raw.decode("utf-8", errors="replace"), max_num_fields=10)
-    token = (form.get("token") or [""])[0].strip()
+    now = _now(request)
+    fresh = await run_in_threadpool(login_form_token, request.app, now)
+
+    def again(message: str, code: int) -> Response:
+        return _html(render_login(hall_name, message, form_token=fresh), code)
+
+    form_token = (form.get("login") or [""])[0]
+    if not await run_in_threadpool(login_form_token_ok, request.app, form_token, now):
+        # not from this server's form (a cross-site post), or the form is over an hour old
+        return again("登录页面已过期，请重新输入令牌", status.HTTP_403_FORBIDDEN)
+    token = (form.get("token") or [""])[0].strip()[:200]
     found = await run_in_threadpool(_staff_by_token, request, token) if token else None
     if found is None:
-        return _html(render_login(hall_name, "令牌无效，请重新输入"), status.HTTP_401_UNAUTHORIZED)
+        return again("令牌无效，请重新输入", status.HTTP_401_UNAUTHORIZED)
     staff_id, token_hash = found
     cookie = await run_in_threadpool(
         make_session_cookie, request.app, staff_id, token_hash, _now(request)
@@ -422,15 +464,37 @@ async def login(request: Request) -> Response:
     return response
 
 
+def _log_out(request: Request, raw_cookie: str) -> None:
+    """Refuse this cookie from now on (every server process reads the table)."""
+    now = _now(request)
+    expires = dt.datetime.fromtimestamp(int(raw_cookie.split(".")[1]), dt.UTC)
+    with transaction(request.app.state.engine) as session:
+        session.execute(delete(StaffWebLogout).where(StaffWebLogout.expires_at < now))
+        if session.get(StaffWebLogout, _cookie_hash(raw_cookie)) is None:
+            session.add(StaffWebLogout(cookie_hash=_cookie_hash(raw_cookie), expires_at=expires))
+
+
 @router.post("/logout")
-def logout() -> Response:
+async def logout(request: Request) -> Response:
+    """End the session: server-side too (a copy of the cookie stops working). Needs the
+    page's form token; without a valid session there is nothing to end."""
+    raw = await request.body()
+    who = await run_in_threadpool(read_session, request)
+    if who is not None:
+        form = parse_qs(raw[:MAX_FORM_BYTES].decode("utf-8", errors="replace"), max_num_fields=5)
+        cookie = request.cookies[COOKIE_NAME]
+        expected = await run_in_threadpool(csrf_token, request.app, cookie)
+        sent = (form.get("csrf") or [""])[0]
+        if not hmac.compare_digest(sent.encode(), expected.encode()):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail="CSRF token missing or wrong")
+        await run_in_threadpool(_log_out, request, cookie)
     response = _redirect("/staff/login")
     response.delete_cookie(COOKIE_NAME, path="/staff", httponly=True, samesite="strict")
     return response
 
 
 @router.post("/help-requests/{request_id}/close")
-def staff_close_help(request_id: int, request: Request) -> Response:
+def staff_close_help(request_id: RowId, request: Request) -> Response:
     who = read_session(request)
     if who is None:
         return JSONResponse({"detail": "login required"}, status_code=401, headers=_NO_STORE)

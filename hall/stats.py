@@ -37,6 +37,7 @@ from fastapi.responses import Response
 from sqlalchemy import Engine, bindparam, text
 
 from contract.catalog import Catalog
+from contract.fields import Day
 from hall.auth import StaffPrincipal
 from hall.db import transaction
 from hall.numbering import service_day
@@ -415,13 +416,20 @@ def stats_range(
 @router.get(
     "/queue",
     response_model=QueueStats,
-    responses={200: {"content": {"text/csv": {}, "application/vnd.ms-excel": {}}}},
+    responses={
+        200: {
+            "content": {
+                "text/csv": {},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+            }
+        }
+    },
 )
 def get_queue_stats(
     _staff: StaffPrincipal,
     request: Request,
-    date_from: Annotated[dt.date | None, Query(alias="from")] = None,
-    date_to: Annotated[dt.date | None, Query(alias="to")] = None,
+    date_from: Annotated[Day | None, Query(alias="from")] = None,
+    date_to: Annotated[Day | None, Query(alias="to")] = None,
     by: StatsBy = "day",
     fmt: Annotated[Literal["json", "csv", "xlsx"], Query(alias="format")] = "json",
 ) -> Any:
@@ -437,8 +445,8 @@ session_router = APIRouter(prefix="/staff/stats", include_in_schema=False)
 @session_router.get("/queue")
 def get_queue_stats_session(
     request: Request,
-    date_from: Annotated[dt.date | None, Query(alias="from")] = None,
-    date_to: Annotated[dt.date | None, Query(alias="to")] = None,
+    date_from: Annotated[Day | None, Query(alias="from")] = None,
+    date_to: Annotated[Day | None, Query(alias="to")] = None,
     by: StatsBy = "day",
     fmt: Annotated[Literal["json", "csv", "xlsx"], Query(alias="format")] = "json",
 ) -> Any:

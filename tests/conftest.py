@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The hall server's rate limits (hall/ratelimit.py) are tested by their own tests, which
+# set them explicitly; elsewhere many requests from one test address would trip them.
+os.environ.setdefault("HALL_RATE_LIMITS", "off")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

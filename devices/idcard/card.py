@@ -10,15 +10,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
+# one definition of masking, shared with the hall server (which accepts only its output)
+from contract.fields import mask_name as mask_name
+
 CardKind = Literal["resident", "hk_mo_tw_permit", "foreign_2017", "foreign_2023"]
-
-
-def mask_name(name: str) -> str:
-    """张三 -> 张*, 欧阳娜娜 -> 欧***; Latin names keep the first letter."""
-    name = name.strip()
-    if not name:
-        return ""
-    return name[0] + "*" * (len(name) - 1) if len(name) > 1 else "*"
 
 
 def mask_id(number: str) -> str:

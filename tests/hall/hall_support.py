@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -97,3 +98,21 @@ class Hall:
         resp = self.client.post(f"/api/v1/tickets/{ticket_id}/{action}", headers=self.staff())
         assert resp.status_code == expect, resp.text
         return resp.json()
+
+
+def staff_login(client: Any, token: str, **kwargs: Any) -> Any:
+    """Log in on /staff/ as a browser does: the login form first (its hidden form token,
+    without which the server refuses the post as cross-site), then the post."""
+    form = client.get("/staff/login", follow_redirects=False)
+    if form.status_code == 303:  # already signed in: the form sends the browser on
+        return form
+    found = re.search(r'name="login" value="([^"]*)"', form.text)
+    data = {"token": token, "login": found.group(1) if found else ""}
+    return client.post("/staff/login", data=data, follow_redirects=False, **kwargs)
+
+
+def staff_csrf(page_html: str) -> str:
+    """The logout form's token on a rendered /staff/ page."""
+    found = re.search(r'name="csrf" value="([^"]*)"', page_html)
+    assert found, "no CSRF token on the page"
+    return found.group(1)

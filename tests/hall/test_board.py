@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from board_support import COUNTER, OTHER_COUNTER, Driver, connected
+from hall_support import staff_login
 
 from hall.db import add_kiosk, add_staff, migrate
 from hall.testing import ServerProcess
@@ -165,9 +166,7 @@ def test_voice_failure_still_shows_the_call_and_tells_the_staff_page(tmp_path: P
             audio = driver.http.get(f"/api/v1/announcements/{ticket['number']}-{COUNTER}.wav")
             assert audio.status_code == 503
             assert "工作人员" in audio.json()["detail"]
-            login = driver.http.post(
-                "/staff/login", data={"token": staff_token}, follow_redirects=False
-            )
+            login = staff_login(driver.http, staff_token)
             assert login.status_code in (302, 303), login.text
             page = driver.http.get("/staff/kiosks.json", headers={"X-Staff-Page": "1"})
             assert page.status_code == 200, page.text

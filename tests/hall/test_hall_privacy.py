@@ -62,10 +62,18 @@ def test_a_plain_name_is_rejected_and_not_echoed(hall: Hall) -> None:
     assert ID_NUMBER not in resp.text
 
 
-def test_masked_and_single_character_names_are_accepted(hall: Hall) -> None:
-    for name in ("张*", "欧阳**", "J*** S****", "李"):
+def test_names_as_the_card_reader_masks_them_are_accepted(hall: Hall) -> None:
+    for name in ("张*", "欧***", "J*********", "*"):  # mask_name of 张三, 欧阳娜娜, John Smith, 李
         holder = {"id_number": ID_NUMBER, "masked_name": name}
         assert hall.issue(SERVICE, holder=holder)["masked_name"] == name
+
+
+def test_names_masking_cannot_produce_are_refused(hall: Hall) -> None:
+    """Only what ``contract.fields.mask_name`` produces: no plain characters after the
+    first (欧阳**), no plain single character (李), no other shapes."""
+    for name in ("欧阳**", "J*** S****", "李", "王小明*"):
+        holder = {"id_number": ID_NUMBER, "masked_name": name}
+        hall.issue(SERVICE, holder=holder, expect=422)
 
 
 def test_a_masked_id_number_is_rejected(hall: Hall) -> None:

@@ -9,7 +9,8 @@ import re
 from http.cookies import SimpleCookie
 from typing import Any
 
-from hall_support import Hall
+from fastapi.testclient import TestClient
+from hall_support import Hall, staff_csrf, staff_login
 from sqlalchemy import update
 
 from hall.db import add_kiosk, add_staff, make_engine, transaction
@@ -21,10 +22,7 @@ EVIL_ID = '<img src=x onerror="alert(1)">&'
 
 
 def login(hall: Hall, token: str | None = None) -> Any:
-    resp = hall.client.post(
-        "/staff/login", data={"token": token or hall.staff_token}, follow_redirects=False
-    )
-    return resp
+    return staff_login(hall.client, hall.staff_token if token is None else token)
 
 
 def beat(hall: Hall, kiosk_id: str, token: str, **body: Any) -> None:
@@ -64,7 +62,7 @@ def test_login_sets_a_strict_httponly_session_cookie(hall: Hall) -> None:
 
 def test_login_with_a_bad_token_fails(hall: Hall) -> None:
     for token in ("wrong", hall.kiosk_token, ""):
-        resp = login(hall, token) if token else hall.client.post("/staff/login", data={})
+        resp = login(hall, token)
         assert resp.status_code == 401
         assert "set-cookie" not in resp.headers
         assert "令牌无效" in resp.text
@@ -106,10 +104,45 @@ def test_a_changed_staff_token_ends_its_sessions(hall: Hall) -> None:
 
 def test_logout_ends_the_session(hall: Hall) -> None:
     login(hall)
-    resp = hall.client.post("/staff/logout", follow_redirects=False)
+    cookie = hall.client.cookies[COOKIE_NAME]
+    csrf = staff_csrf(hall.client.get("/staff/").text)
+    resp = hall.client.post("/staff/logout", data={"csrf": csrf}, follow_redirects=False)
     assert resp.status_code == 303 and resp.headers["location"] == "/staff/login"
     assert COOKIE_NAME not in hall.client.cookies
     assert hall.client.get("/staff/", follow_redirects=False).status_code == 303
+    # server-side: a copy of the cookie kept from before the logout is refused too
+    hall.client.cookies.set(COOKIE_NAME, cookie, path="/staff")
+    assert hall.client.get("/staff/kiosks.json").status_code == 401
+
+
+def test_logout_without_the_page_token_is_refused(hall: Hall) -> None:
+    login(hall)
+    resp = hall.client.post("/staff/logout", data={}, follow_redirects=False)
+    assert resp.status_code == 403
+    assert hall.client.get("/staff/kiosks.json").status_code == 200  # still logged in
+
+
+def test_a_login_post_without_the_form_token_is_refused(hall: Hall) -> None:
+    """A cross-site form posting a token (login CSRF) has no form token of this server."""
+    resp = hall.client.post(
+        "/staff/login", data={"token": hall.staff_token}, follow_redirects=False
+    )
+    assert resp.status_code == 403
+    assert "set-cookie" not in resp.headers
+    resp = hall.client.post(
+        "/staff/login", data={"token": hall.staff_token, "login": "1.forged"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert resp.status_code == 403
+
+
+def test_the_session_cookie_is_secure_under_tls(hall: Hall) -> None:
+    with TestClient(hall.client.app, base_url="https://testserver") as tls:
+        resp = staff_login(tls, hall.staff_token)
+        assert resp.status_code == 303
+        assert "secure" in resp.headers["set-cookie"].lower()
+    plain = login(hall)
+    assert "secure" not in plain.headers["set-cookie"].lower()
 
 
 def test_the_page_lists_every_kiosk_with_state_words_and_problems(hall: Hall) -> None:

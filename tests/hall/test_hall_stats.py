@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from hall_support import ID_HASH_KEY, FakeClock, Hall, fresh_pg_database
+from hall_support import ID_HASH_KEY, FakeClock, Hall, fresh_pg_database, staff_login
 from openpyxl import load_workbook
 
 from hall.app import create_app
@@ -209,9 +209,7 @@ def _same(value: Any) -> Any:
 def test_a_signed_in_staff_browser_downloads_the_same_statistics(hall: Hall) -> None:
     _fixed_day(hall)
     assert hall.client.get("/staff/stats/queue", params={"from": DAY}).status_code == 401
-    login = hall.client.post(
-        "/staff/login", data={"token": hall.staff_token}, follow_redirects=False
-    )
+    login = staff_login(hall.client, hall.staff_token)
     assert login.status_code == 303
     by_session = hall.client.get("/staff/stats/queue", params={"from": DAY, "to": DAY})
     assert by_session.status_code == 200
@@ -242,9 +240,7 @@ def _alerts(hall: Hall) -> list[dict[str, Any]]:
 
 
 def _staff_page_alerts(hall: Hall) -> list[str]:
-    login = hall.client.post(
-        "/staff/login", data={"token": hall.staff_token}, follow_redirects=False
-    )
+    login = staff_login(hall.client, hall.staff_token)
     assert login.status_code == 303
     data = hall.client.get("/staff/kiosks.json").json()
     return [a["text"] for a in data["sla_alerts"]]

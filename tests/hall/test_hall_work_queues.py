@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from hall_support import SHANGHAI
+from hall_support import SHANGHAI, staff_login
 from ratings_support import FeedbackHall, fb_fixture  # noqa: F401  (the fixture)
 from sqlalchemy import select
 from test_hall_cases import submit
@@ -24,7 +24,7 @@ PAGE = {"X-Staff-Page": "1"}
 
 def _signed_in(fb: FeedbackHall, token: str) -> TestClient:
     client = TestClient(fb.client.app)
-    resp = client.post("/staff/login", data={"token": token}, follow_redirects=False)
+    resp = staff_login(client, token)
     assert resp.status_code == 303, resp.text
     return client
 
