@@ -33,7 +33,7 @@ class Autopilot:
     def start(self) -> None:
         """Begin once the hall server answers (as a citizen would, after start-up)."""
         self.flow.changed.connect(self._watch)
-        self.flow.runner.submit(self.flow.hall.health, self._go)
+        self.flow.visit.runner.submit(self.flow.visit.hall.health, self._go)
 
     def _go(self, _health: Any) -> None:
         if self.scenario == "ticket":
