@@ -10,13 +10,25 @@ Looks at what Qt laid out, not at pixels:
   above the screen: it may cover the screen);
 - **clipped**: a label or button whose text needs more room than it got — a one-line text
   wider than the widget (``sizeHint`` vs ``size``), a wrapped label taller than its height
-  (``heightForWidth``), or an elided text (``…``) that the source text does not contain.
+  (``heightForWidth``), a wrapping button (``ui.widgets.WrapButton``) whose text, wrapped
+  into the rectangle its style leaves for it, is taller than that rectangle or has a word
+  wider than it, or an elided text (``…``) that the source text does not contain.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QScrollArea, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QStyle,
+    QStyleOptionButton,
+    QWidget,
+)
+
+from ui.widgets import WrapButton, wrapped_text_size
 
 SLACK_PX = 2  # rounding in the layouts
 
@@ -110,8 +122,24 @@ def _clipped(w: QWidget) -> list[str]:
                     f"has {room.width()}"]  # fmt: skip
         if "…" in text and "…" not in (w.accessibleName() or text):
             return [f"clipped: {_describe(w)} is elided"]
+    elif isinstance(w, WrapButton) and w.hasHeightForWidth():
+        return _wrap_clipped(w)
     elif isinstance(w, QAbstractButton) and w.text().strip():
         need = _text_width(w, w.text()) + 2 * BUTTON_PAD_PX
         if need > w.width() + SLACK_PX:
             return [f"clipped: {_describe(w)} needs {need} px wide, has {w.width()}"]
+    return []
+
+
+def _wrap_clipped(w: WrapButton) -> list[str]:
+    """A wrapping button: its text wrapped into the rectangle the style paints it in (the
+    style sheet's padding excluded), measured here by the font, not asked of the button."""
+    opt = QStyleOptionButton()
+    w.initStyleOption(opt)
+    room = w.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, opt, w)
+    need = wrapped_text_size(w.fontMetrics(), w.text(), room.width())
+    if need.width() > room.width() + SLACK_PX:
+        return [f"clipped: {_describe(w)} needs {need.width()} px wide, has {room.width()}"]
+    if need.height() > room.height() + SLACK_PX:
+        return [f"clipped: {_describe(w)} needs {need.height()} px high, has {room.height()}"]
     return []

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtGui import QFontMetrics, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -12,13 +13,90 @@ from PySide6.QtWidgets import (
     QLabel,
     QLayout,
     QPushButton,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionButton,
+    QStylePainter,
     QVBoxLayout,
     QWidget,
 )
 
+WRAP_FLAGS = int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap)
+
+
+def wrapped_text_size(fm: QFontMetrics, text: str, width: int) -> QSize:
+    """The room ``text`` takes word-wrapped into ``width`` px (wider only if one word is)."""
+    return fm.boundingRect(QRect(0, 0, max(1, width), 1_000_000), WRAP_FLAGS, text).size()
+
+
+class WrapButton(QPushButton):
+    """A push button whose text wraps onto more lines when its column is narrower than the
+    text (Chinese breaks between characters, English between words) — never elided.
+
+    ``text()`` stays the whole text (the voice and the tests read it). It asks for one line
+    (``sizeHint``) but may shrink to its longest word (``minimumSizeHint``); the layout then
+    gives it the height its lines need (``heightForWidth``). A button with an icon keeps
+    QPushButton's own one-line layout."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+
+    def _wraps(self) -> bool:
+        return self.icon().isNull() and bool(self.text())
+
+    def _option(self) -> QStyleOptionButton:
+        opt = QStyleOptionButton()
+        self.initStyleOption(opt)
+        return opt
+
+    def _chrome(self) -> QSize:
+        """What the style (border, padding) adds around the text."""
+        inner = QSize(200, 40)
+        outer = self.style().sizeFromContents(
+            QStyle.ContentsType.CT_PushButton, self._option(), inner, self
+        )
+        return QSize(max(0, outer.width() - inner.width()), max(0, outer.height() - inner.height()))
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
+        return self._wraps()
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt's name)
+        one_line = super().sizeHint().height()
+        if not self._wraps():
+            return one_line
+        chrome = self._chrome()
+        need = wrapped_text_size(self.fontMetrics(), self.text(), width - chrome.width())
+        return max(one_line, need.height() + chrome.height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        hint = super().sizeHint()
+        if not self._wraps():
+            return hint
+        # at 1 px Qt breaks at every chance: what is left is the widest unbreakable piece
+        longest = wrapped_text_size(self.fontMetrics(), self.text(), 1).width()
+        width = min(hint.width(), longest + self._chrome().width())
+        width = max(width, self.minimumWidth())
+        return QSize(width, self.heightForWidth(width))
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
+        if not self._wraps():
+            super().paintEvent(event)
+            return
+        painter = QStylePainter(self)
+        opt = self._option()
+        text, opt.text = opt.text, ""
+        painter.drawControl(QStyle.ControlElement.CE_PushButton, opt)
+        room = self.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, opt, self)
+        painter.drawItemText(
+            room, WRAP_FLAGS, opt.palette, self.isEnabled(), text, QPalette.ColorRole.ButtonText
+        )
+
 
 def button(text: str, on_click: Callable[[], None], role: str = "", name: str = "") -> QPushButton:
-    b = QPushButton(text)
+    b = WrapButton(text)
     if role:
         b.setProperty("role", role)
     if name:
