@@ -11,7 +11,7 @@ Looks at what Qt laid out, not at pixels:
 - **clipped**: a label or button whose text needs more room than it got — a one-line text
   wider than the widget (``sizeHint`` vs ``size``), a wrapped label taller than its height
   (``heightForWidth``), a wrapping button (``ui.widgets.WrapButton``) whose text, wrapped
-  into the rectangle its style leaves for it, is taller than that rectangle or has a word
+  into the rectangle it is painted in, is taller than that rectangle or has a word
   wider than it, or an elided text (``…``) that the source text does not contain.
 """
 
@@ -23,12 +23,10 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QScrollArea,
-    QStyle,
-    QStyleOptionButton,
     QWidget,
 )
 
-from ui.widgets import WrapButton, wrapped_text_size
+from ui.widgets import BUTTON_PAD_PX, WrapButton, wrapped_text_size
 
 SLACK_PX = 2  # rounding in the layouts
 
@@ -93,9 +91,6 @@ def problems(window: QWidget, overlay: QWidget | None = None) -> list[str]:
     return found
 
 
-BUTTON_PAD_PX = 6  # the least room a button's text needs on each side (its border radius)
-
-
 def _text_width(w: QLabel | QAbstractButton, text: str) -> int:
     fm = w.fontMetrics()
     return max((fm.horizontalAdvance(line) for line in text.splitlines()), default=0)
@@ -132,11 +127,9 @@ def _clipped(w: QWidget) -> list[str]:
 
 
 def _wrap_clipped(w: WrapButton) -> list[str]:
-    """A wrapping button: its text wrapped into the rectangle the style paints it in (the
-    style sheet's padding excluded), measured here by the font, not asked of the button."""
-    opt = QStyleOptionButton()
-    w.initStyleOption(opt)
-    room = w.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, opt, w)
+    """A wrapping button: its text wrapped into the rectangle it is painted in (the least
+    padding across, the style's down), measured here by the font, not asked of the button."""
+    room = w.text_room()
     need = wrapped_text_size(w.fontMetrics(), w.text(), room.width())
     if need.width() > room.width() + SLACK_PX:
         return [f"clipped: {_describe(w)} needs {need.width()} px wide, has {room.width()}"]

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+BUTTON_PAD_PX = 6  # the least room a button's text needs on each side (its border radius)
 WRAP_FLAGS = int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap)
 
 
@@ -53,12 +54,19 @@ class WrapButton(QPushButton):
         return opt
 
     def _chrome(self) -> QSize:
-        """What the style (border, padding) adds around the text."""
-        inner = QSize(200, 40)
-        outer = self.style().sizeFromContents(
-            QStyle.ContentsType.CT_PushButton, self._option(), inner, self
-        )
-        return QSize(max(0, outer.width() - inner.width()), max(0, outer.height() - inner.height()))
+        """What the button needs around its wrapped text: across, the least padding (the
+        style sheet's padding is what it likes, not what it needs: a squeezed button's text
+        may use it, as a QPushButton's does, before it wraps); down, the style's padding."""
+        opt = self._option()
+        room = self.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, opt, self)
+        return QSize(2 * BUTTON_PAD_PX, max(0, opt.rect.height() - room.height()))
+
+    def text_room(self, opt: QStyleOptionButton | None = None) -> QRect:
+        """Where the text is painted: the style's contents rectangle, widened across to
+        the least padding."""
+        opt = opt or self._option()
+        room = self.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, opt, self)
+        return QRect(BUTTON_PAD_PX, room.y(), self.width() - 2 * BUTTON_PAD_PX, room.height())
 
     def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
         return self._wraps()
@@ -68,7 +76,10 @@ class WrapButton(QPushButton):
         if not self._wraps():
             return one_line
         chrome = self._chrome()
-        need = wrapped_text_size(self.fontMetrics(), self.text(), width - chrome.width())
+        fm = self.fontMetrics()
+        need = wrapped_text_size(fm, self.text(), width - chrome.width())
+        if need.height() <= fm.height() * (self.text().count("\n") + 1):
+            return one_line  # as many lines as unwrapped: QPushButton's own height
         return max(one_line, need.height() + chrome.height())
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
@@ -89,7 +100,7 @@ class WrapButton(QPushButton):
         opt = self._option()
         text, opt.text = opt.text, ""
         painter.drawControl(QStyle.ControlElement.CE_PushButton, opt)
-        room = self.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, opt, self)
+        room = self.text_room(opt)
         painter.drawItemText(
             room, WRAP_FLAGS, opt.palette, self.isEnabled(), text, QPalette.ColorRole.ButtonText
         )
