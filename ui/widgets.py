@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QFontMetrics, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QFrame,
@@ -44,6 +44,32 @@ class WrapButton(QPushButton):
         policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         policy.setHeightForWidth(True)
         self.setSizePolicy(policy)
+        self._style_min = -1  # the style sheet's min-width (its polish sets minimumWidth)
+        self._own_min = -1  # the minimum width this button set last
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        super().setText(text)
+        self._fit_minimum()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit_minimum()
+
+    def _fit_minimum(self) -> None:
+        """Layouts take an explicit minimum width (the style sheet's min-width sets one) over
+        ``minimumSizeHint``: make that minimum the longest word too, or a squeezed column
+        would cut it. The style sheet's own minimum is kept when it is larger."""
+        if self.minimumWidth() != self._own_min:
+            self._style_min = self.minimumWidth()  # (re)set by the style since we last did
+        width = max(self._style_min, self._longest_piece() if self._wraps() else 0)
+        if width != self.minimumWidth():
+            self.setMinimumWidth(width)
+        self._own_min = width
+
+    def _longest_piece(self) -> int:
+        # at 1 px Qt breaks at every chance: what is left is the widest unbreakable piece
+        return wrapped_text_size(self.fontMetrics(), self.text(), 1).width() + 2 * BUTTON_PAD_PX
 
     def _wraps(self) -> bool:
         return self.icon().isNull() and bool(self.text())
@@ -86,9 +112,7 @@ class WrapButton(QPushButton):
         hint = super().sizeHint()
         if not self._wraps():
             return hint
-        # at 1 px Qt breaks at every chance: what is left is the widest unbreakable piece
-        longest = wrapped_text_size(self.fontMetrics(), self.text(), 1).width()
-        width = min(hint.width(), longest + self._chrome().width())
+        width = min(hint.width(), self._longest_piece())
         width = max(width, self.minimumWidth())
         return QSize(width, self.heightForWidth(width))
 
