@@ -46,15 +46,30 @@ class WrapButton(QPushButton):
         self.setSizePolicy(policy)
         self._style_min = -1  # the style sheet's min-width (its polish sets minimumWidth)
         self._own_min = -1  # the minimum width this button set last
+        self._line_width = -1  # the text's width on one line (-1: not measured yet)
+        self._heights: dict[int, int] = {}  # heightForWidth, by width
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
         super().setText(text)
-        self._fit_minimum()
+        self._changed()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
         super().changeEvent(event)
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
-            self._fit_minimum()
+            self._changed()
+
+    def _changed(self) -> None:
+        self._line_width = -1
+        self._heights.clear()
+        self._fit_minimum()
+
+    def _one_line(self, width: int) -> bool:
+        """The text fits ``width`` unwrapped (the usual case: measured once, then cheap)."""
+        if self._line_width < 0:
+            fm = self.fontMetrics()
+            lines = self.text().splitlines() or [""]
+            self._line_width = max(fm.horizontalAdvance(line) for line in lines)
+        return self._line_width + 2 * BUTTON_PAD_PX <= width
 
     def _fit_minimum(self) -> None:
         """Layouts take an explicit minimum width (the style sheet's min-width sets one) over
@@ -98,8 +113,16 @@ class WrapButton(QPushButton):
         return self._wraps()
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt's name)
+        known = self._heights.get(width)
+        if known is not None:
+            return known
+        height = self._height_for(width)
+        self._heights[width] = height
+        return height
+
+    def _height_for(self, width: int) -> int:
         one_line = super().sizeHint().height()
-        if not self._wraps():
+        if not self._wraps() or self._one_line(width):
             return one_line
         chrome = self._chrome()
         fm = self.fontMetrics()
@@ -117,7 +140,7 @@ class WrapButton(QPushButton):
         return QSize(width, self.heightForWidth(width))
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
-        if not self._wraps():
+        if not self._wraps() or self._one_line(self.width()):  # QPushButton paints one line
             super().paintEvent(event)
             return
         painter = QStylePainter(self)
