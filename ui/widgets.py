@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QFontMetrics, QPaintEvent, QPalette
+from PySide6.QtGui import QFontMetrics, QIcon, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -30,6 +30,23 @@ def wrapped_text_size(fm: QFontMetrics, text: str, width: int) -> QSize:
     return fm.boundingRect(QRect(0, 0, max(1, width), 1_000_000), WRAP_FLAGS, text).size()
 
 
+_MEASURED: dict[tuple[str, str], tuple[int, int]] = {}  # (text, font) → (one line, longest piece)
+
+
+def _measure(fm: QFontMetrics, font_key: str, text: str) -> tuple[int, int]:
+    """The text's width on one line and its widest unbreakable piece, measured once per font
+    (buttons are re-styled and re-texted often; the texts and fonts are few)."""
+    key = (text, font_key)
+    known = _MEASURED.get(key)
+    if known is None:
+        if len(_MEASURED) > 4000:
+            _MEASURED.clear()
+        line = max((fm.horizontalAdvance(part) for part in text.splitlines()), default=0)
+        # at 1 px Qt breaks at every chance: what is left is the widest unbreakable piece
+        known = _MEASURED[key] = (line, wrapped_text_size(fm, text, 1).width())
+    return known
+
+
 class WrapButton(QPushButton):
     """A push button whose text wraps onto more lines when its column is narrower than the
     text (Chinese breaks between characters, English between words) — never elided.
@@ -47,10 +64,16 @@ class WrapButton(QPushButton):
         self._style_min = -1  # the style sheet's min-width (its polish sets minimumWidth)
         self._own_min = -1  # the minimum width this button set last
         self._line_width = -1  # the text's width on one line (-1: not measured yet)
+        self._longest = 0  # its widest unbreakable piece
+        self._wrap = bool(text)  # has a text and no icon
         self._heights: dict[int, int] = {}  # heightForWidth, by width
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
         super().setText(text)
+        self._changed()
+
+    def setIcon(self, icon: QIcon) -> None:  # noqa: N802 (Qt's name)
+        super().setIcon(icon)
         self._changed()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
@@ -60,15 +83,19 @@ class WrapButton(QPushButton):
 
     def _changed(self) -> None:
         self._line_width = -1
+        self._wrap = bool(self.text()) and self.icon().isNull()
         self._heights.clear()
         self._fit_minimum()
 
+    def _measured(self) -> None:
+        if self._line_width < 0:
+            self._line_width, self._longest = _measure(
+                self.fontMetrics(), self.font().key(), self.text()
+            )
+
     def _one_line(self, width: int) -> bool:
         """The text fits ``width`` unwrapped (the usual case: measured once, then cheap)."""
-        if self._line_width < 0:
-            fm = self.fontMetrics()
-            lines = self.text().splitlines() or [""]
-            self._line_width = max(fm.horizontalAdvance(line) for line in lines)
+        self._measured()
         return self._line_width + 2 * BUTTON_PAD_PX <= width
 
     def _fit_minimum(self) -> None:
@@ -83,11 +110,11 @@ class WrapButton(QPushButton):
         self._own_min = width
 
     def _longest_piece(self) -> int:
-        # at 1 px Qt breaks at every chance: what is left is the widest unbreakable piece
-        return wrapped_text_size(self.fontMetrics(), self.text(), 1).width() + 2 * BUTTON_PAD_PX
+        self._measured()
+        return self._longest + 2 * BUTTON_PAD_PX
 
     def _wraps(self) -> bool:
-        return self.icon().isNull() and bool(self.text())
+        return self._wrap
 
     def _option(self) -> QStyleOptionButton:
         opt = QStyleOptionButton()
