@@ -66,6 +66,8 @@ class WrapButton(QPushButton):
         self._line_width = -1  # the text's width on one line (-1: not measured yet)
         self._longest = 0  # its widest unbreakable piece
         self._wrap = bool(text)  # has a text and no icon
+        self._has_icon = False
+        self._hint: QSize | None = None  # QPushButton's one-line size hint, kept
         self._heights: dict[int, int] = {}  # heightForWidth, by width
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
@@ -74,6 +76,7 @@ class WrapButton(QPushButton):
 
     def setIcon(self, icon: QIcon) -> None:  # noqa: N802 (Qt's name)
         super().setIcon(icon)
+        self._has_icon = not icon.isNull()
         self._changed()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
@@ -83,7 +86,8 @@ class WrapButton(QPushButton):
 
     def _changed(self) -> None:
         self._line_width = -1
-        self._wrap = bool(self.text()) and self.icon().isNull()
+        self._wrap = bool(self.text()) and not self._has_icon
+        self._hint = None
         self._heights.clear()
         self._fit_minimum()
 
@@ -147,8 +151,13 @@ class WrapButton(QPushButton):
         self._heights[width] = height
         return height
 
+    def _one_line_hint(self) -> QSize:
+        if self._hint is None:
+            self._hint = super().sizeHint()
+        return self._hint
+
     def _height_for(self, width: int) -> int:
-        one_line = super().sizeHint().height()
+        one_line = self._one_line_hint().height()
         if not self._wraps() or self._one_line(width):
             return one_line
         chrome = self._chrome()
@@ -159,7 +168,7 @@ class WrapButton(QPushButton):
         return max(one_line, need.height() + chrome.height())
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
-        hint = super().sizeHint()
+        hint = self._one_line_hint()
         if not self._wraps():
             return hint
         width = min(hint.width(), self._longest_piece())
