@@ -10,13 +10,23 @@ Looks at what Qt laid out, not at pixels:
   above the screen: it may cover the screen);
 - **clipped**: a label or button whose text needs more room than it got — a one-line text
   wider than the widget (``sizeHint`` vs ``size``), a wrapped label taller than its height
-  (``heightForWidth``), or an elided text (``…``) that the source text does not contain.
+  (``heightForWidth``), a wrapping button (``ui.widgets.WrapButton``) whose text, wrapped
+  into the rectangle it is painted in, is taller than that rectangle or has a word
+  wider than it, or an elided text (``…``) that the source text does not contain.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtWidgets import QAbstractButton, QLabel, QLineEdit, QScrollArea, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QWidget,
+)
+
+from ui.widgets import BUTTON_PAD_PX, WrapButton, wrapped_text_size
 
 SLACK_PX = 2  # rounding in the layouts
 
@@ -81,9 +91,6 @@ def problems(window: QWidget, overlay: QWidget | None = None) -> list[str]:
     return found
 
 
-BUTTON_PAD_PX = 6  # the least room a button's text needs on each side (its border radius)
-
-
 def _text_width(w: QLabel | QAbstractButton, text: str) -> int:
     fm = w.fontMetrics()
     return max((fm.horizontalAdvance(line) for line in text.splitlines()), default=0)
@@ -110,8 +117,22 @@ def _clipped(w: QWidget) -> list[str]:
                     f"has {room.width()}"]  # fmt: skip
         if "…" in text and "…" not in (w.accessibleName() or text):
             return [f"clipped: {_describe(w)} is elided"]
+    elif isinstance(w, WrapButton) and w.hasHeightForWidth():
+        return _wrap_clipped(w)
     elif isinstance(w, QAbstractButton) and w.text().strip():
         need = _text_width(w, w.text()) + 2 * BUTTON_PAD_PX
         if need > w.width() + SLACK_PX:
             return [f"clipped: {_describe(w)} needs {need} px wide, has {w.width()}"]
+    return []
+
+
+def _wrap_clipped(w: WrapButton) -> list[str]:
+    """A wrapping button: its text wrapped into the rectangle it is painted in (the least
+    padding across, the style's down), measured here by the font, not asked of the button."""
+    room = w.text_room()
+    need = wrapped_text_size(w.fontMetrics(), w.text(), room.width())
+    if need.width() > room.width() + SLACK_PX:
+        return [f"clipped: {_describe(w)} needs {need.width()} px wide, has {room.width()}"]
+    if need.height() > room.height() + SLACK_PX:
+        return [f"clipped: {_describe(w)} needs {need.height()} px high, has {room.height()}"]
     return []

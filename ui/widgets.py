@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QFontMetrics, QIcon, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -12,13 +13,184 @@ from PySide6.QtWidgets import (
     QLabel,
     QLayout,
     QPushButton,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionButton,
+    QStylePainter,
     QVBoxLayout,
     QWidget,
 )
 
+BUTTON_PAD_PX = 6  # the least room a button's text needs on each side (its border radius)
+WRAP_FLAGS = int(Qt.AlignmentFlag.AlignCenter) | int(Qt.TextFlag.TextWordWrap)
+
+
+def wrapped_text_size(fm: QFontMetrics, text: str, width: int) -> QSize:
+    """The room ``text`` takes word-wrapped into ``width`` px (wider only if one word is)."""
+    return fm.boundingRect(QRect(0, 0, max(1, width), 1_000_000), WRAP_FLAGS, text).size()
+
+
+_MEASURED: dict[tuple[str, str], tuple[int, int]] = {}  # (text, font) → (one line, longest piece)
+
+
+def _measure(fm: QFontMetrics, font_key: str, text: str) -> tuple[int, int]:
+    """The text's width on one line and its widest unbreakable piece, measured once per font
+    (buttons are re-styled and re-texted often; the texts and fonts are few)."""
+    key = (text, font_key)
+    known = _MEASURED.get(key)
+    if known is None:
+        if len(_MEASURED) > 4000:
+            _MEASURED.clear()
+        line = max((fm.horizontalAdvance(part) for part in text.splitlines()), default=0)
+        # at 1 px Qt breaks at every chance: what is left is the widest unbreakable piece
+        known = _MEASURED[key] = (line, wrapped_text_size(fm, text, 1).width())
+    return known
+
+
+class WrapButton(QPushButton):
+    """A push button whose text wraps onto more lines when its column is narrower than the
+    text (Chinese breaks between characters, English between words) — never elided.
+
+    ``text()`` stays the whole text (the voice and the tests read it). It asks for one line
+    (``sizeHint``) but may shrink to its longest word (``minimumSizeHint``); the layout then
+    gives it the height its lines need (``heightForWidth``). A button with an icon keeps
+    QPushButton's own one-line layout."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
+        self._style_min = -1  # the style sheet's min-width (its polish sets minimumWidth)
+        self._own_min = -1  # the minimum width this button set last
+        self._line_width = -1  # the text's width on one line (-1: not measured yet)
+        self._longest = 0  # its widest unbreakable piece
+        self._wrap = bool(text)  # has a text and no icon
+        self._has_icon = False
+        self._hint: QSize | None = None  # QPushButton's one-line size hint, kept
+        self._heights: dict[int, int] = {}  # heightForWidth, by width
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        super().setText(text)
+        self._changed()
+
+    def setIcon(self, icon: QIcon) -> None:  # noqa: N802 (Qt's name)
+        super().setIcon(icon)
+        self._has_icon = not icon.isNull()
+        self._changed()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._changed()
+
+    def _changed(self) -> None:
+        self._line_width = -1
+        self._wrap = bool(self.text()) and not self._has_icon
+        self._hint = None
+        self._heights.clear()
+        self._fit_minimum()
+
+    def _measured(self) -> None:
+        if self._line_width < 0:
+            self._line_width, self._longest = _measure(
+                self.fontMetrics(), self.font().key(), self.text()
+            )
+
+    def _one_line(self, width: int) -> bool:
+        """The text fits ``width`` unwrapped (the usual case: measured once, then cheap)."""
+        self._measured()
+        return self._line_width + 2 * BUTTON_PAD_PX <= width
+
+    def _fit_minimum(self) -> None:
+        """Layouts take an explicit minimum width (the style sheet's min-width sets one) over
+        ``minimumSizeHint``: make that minimum the longest word too, or a squeezed column
+        would cut it. The style sheet's own minimum is kept when it is larger."""
+        if self.minimumWidth() != self._own_min:
+            self._style_min = self.minimumWidth()  # (re)set by the style since we last did
+        width = max(self._style_min, self._longest_piece() if self._wraps() else 0)
+        if width != self.minimumWidth():
+            self.setMinimumWidth(width)
+        self._own_min = width
+
+    def _longest_piece(self) -> int:
+        self._measured()
+        return self._longest + 2 * BUTTON_PAD_PX
+
+    def _wraps(self) -> bool:
+        return self._wrap
+
+    def _option(self) -> QStyleOptionButton:
+        opt = QStyleOptionButton()
+        self.initStyleOption(opt)
+        return opt
+
+    def _chrome(self) -> QSize:
+        """What the button needs around its wrapped text: across, the least padding (the
+        style sheet's padding is what it likes, not what it needs: a squeezed button's text
+        may use it, as a QPushButton's does, before it wraps); down, the style's padding."""
+        opt = self._option()
+        room = self.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, opt, self)
+        return QSize(2 * BUTTON_PAD_PX, max(0, opt.rect.height() - room.height()))
+
+    def text_room(self, opt: QStyleOptionButton | None = None) -> QRect:
+        """Where the text is painted: the style's contents rectangle, widened across to
+        the least padding."""
+        opt = opt or self._option()
+        room = self.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, opt, self)
+        return QRect(BUTTON_PAD_PX, room.y(), self.width() - 2 * BUTTON_PAD_PX, room.height())
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
+        return self._wraps()
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 (Qt's name)
+        known = self._heights.get(width)
+        if known is not None:
+            return known
+        height = self._height_for(width)
+        self._heights[width] = height
+        return height
+
+    def _one_line_hint(self) -> QSize:
+        if self._hint is None:
+            self._hint = super().sizeHint()
+        return self._hint
+
+    def _height_for(self, width: int) -> int:
+        one_line = self._one_line_hint().height()
+        if not self._wraps() or self._one_line(width):
+            return one_line
+        chrome = self._chrome()
+        fm = self.fontMetrics()
+        need = wrapped_text_size(fm, self.text(), width - chrome.width())
+        if need.height() <= fm.height() * (self.text().count("\n") + 1):
+            return one_line  # as many lines as unwrapped: QPushButton's own height
+        return max(one_line, need.height() + chrome.height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        hint = self._one_line_hint()
+        if not self._wraps():
+            return hint
+        width = min(hint.width(), self._longest_piece())
+        width = max(width, self.minimumWidth())
+        return QSize(width, self.heightForWidth(width))
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
+        if not self._wraps() or self._one_line(self.width()):  # QPushButton paints one line
+            super().paintEvent(event)
+            return
+        painter = QStylePainter(self)
+        opt = self._option()
+        text, opt.text = opt.text, ""
+        painter.drawControl(QStyle.ControlElement.CE_PushButton, opt)
+        room = self.text_room(opt)
+        painter.drawItemText(
+            room, WRAP_FLAGS, opt.palette, self.isEnabled(), text, QPalette.ColorRole.ButtonText
+        )
+
 
 def button(text: str, on_click: Callable[[], None], role: str = "", name: str = "") -> QPushButton:
-    b = QPushButton(text)
+    b = WrapButton(text)
     if role:
         b.setProperty("role", role)
     if name:
