@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hall_support import staff_login
 from ratings_support import FeedbackHall, fb_fixture  # noqa: F401
 from test_hall_cases import event, submit
 
@@ -58,8 +59,7 @@ def test_severity_clocks_come_from_the_settings(fb: FeedbackHall) -> None:
 
 
 def test_an_urgent_case_alerts_the_supervisors_until_taken(fb: FeedbackHall) -> None:
-    login = fb.client.post("/staff/login", data={"token": fb.supervisor_token},
-                           follow_redirects=False)  # fmt: skip
+    login = staff_login(fb.client, fb.supervisor_token)  # through the form, with its token
     assert login.status_code in (302, 303)
     submit(fb)  # ordinary: no alert
     assert _alerts(fb) == []
