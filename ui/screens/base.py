@@ -171,12 +171,14 @@ class ScreenBase(QWidget):
         self._next.setVisible((self.page + 1) * size < total)
 
 
-def section(*parts: QWidget | QLayout, row: bool = False, spacing: int = 16) -> QWidget:
-    """A part of a screen shown or hidden as one: ``parts`` stacked (or side by side)."""
+def section(*parts: QWidget | QLayout, row: bool = False) -> QWidget:
+    """A part of a screen shown or hidden as one: ``parts`` stacked as the body stacks its
+    parts, or side by side as a row of buttons."""
     holder = QWidget()
     box: QBoxLayout = QHBoxLayout(holder) if row else QVBoxLayout(holder)
     box.setContentsMargins(0, 0, 0, 0)
-    box.setSpacing(spacing)
+    if not row:
+        box.setSpacing(16)  # as the body's
     for part in parts:
         if isinstance(part, QLayout):
             box.addLayout(part)
