@@ -177,8 +177,7 @@ def section(*parts: QWidget | QLayout, row: bool = False) -> QWidget:
     holder = QWidget()
     box: QBoxLayout = QHBoxLayout(holder) if row else QVBoxLayout(holder)
     box.setContentsMargins(0, 0, 0, 0)
-    if not row:
-        box.setSpacing(16)  # as the body's
+    box.setSpacing(16)  # as the body's (a layout in it would take its spacing)
     for part in parts:
         if isinstance(part, QLayout):
             box.addLayout(part)
