@@ -98,9 +98,6 @@ class ScreenBase(QWidget):
         self._prev: QPushButton | None = None
         self._next: QPushButton | None = None
 
-    def zh(self) -> bool:
-        return self.flow.language == "zh"
-
     def page_size(self) -> int:
         return theme.metrics(self.flow.state.elder).page_size
 
