@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication
 
 from kiosk.visit import Message, Problem
+from ui.language import local_pair
 
 
 def _t(text: str) -> str:
@@ -74,7 +75,7 @@ def message_text(message: Message, language: str = "zh") -> str:
             "Messages", "这个事项需要登记身份，请刷身份证或输入身份证号。"
         )
     if p is Problem.CARD:
-        device_text = message.text_zh if language == "zh" else message.text_en
+        device_text = local_pair((message.text_zh, message.text_en), language)
         return card_error_text(message.detail, device_text)
     if p is Problem.TICKET_NOT_FOUND:
         if message.detail == "not_served":

@@ -69,8 +69,13 @@ class WrapButton(QPushButton):
         self._has_icon = False
         self._hint: QSize | None = None  # QPushButton's one-line size hint, kept
         self._heights: dict[int, int] = {}  # heightForWidth, by width
+        # the style's contents rectangle (y, height) by button size: asking the style sheet
+        # style for it costs ~0.5 ms, and a wrapped button is painted often
+        self._rooms: dict[tuple[int, int], tuple[int, int]] = {}
 
     def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        if text == self.text():
+            return  # screens set their texts on every render: nothing to measure again
         super().setText(text)
         self._changed()
 
@@ -89,6 +94,7 @@ class WrapButton(QPushButton):
         self._wrap = bool(self.text()) and not self._has_icon
         self._hint = None
         self._heights.clear()
+        self._rooms.clear()
         self._fit_minimum()
 
     def _measured(self) -> None:
@@ -130,15 +136,23 @@ class WrapButton(QPushButton):
         style sheet's padding is what it likes, not what it needs: a squeezed button's text
         may use it, as a QPushButton's does, before it wraps); down, the style's padding."""
         opt = self._option()
-        room = self.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, opt, self)
-        return QSize(2 * BUTTON_PAD_PX, max(0, opt.rect.height() - room.height()))
+        _y, height = self._room(opt)
+        return QSize(2 * BUTTON_PAD_PX, max(0, opt.rect.height() - height))
+
+    def _room(self, opt: QStyleOptionButton) -> tuple[int, int]:
+        """The style's contents rectangle's top and height, asked once per button size."""
+        size = (opt.rect.width(), opt.rect.height())
+        known = self._rooms.get(size)
+        if known is None:
+            r = self.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, opt, self)
+            known = self._rooms[size] = (r.y(), r.height())
+        return known
 
     def text_room(self, opt: QStyleOptionButton | None = None) -> QRect:
         """Where the text is painted: the style's contents rectangle, widened across to
         the least padding."""
-        opt = opt or self._option()
-        room = self.style().subElementRect(QStyle.SubElement.SE_PushButtonContents, opt, self)
-        return QRect(BUTTON_PAD_PX, room.y(), self.width() - 2 * BUTTON_PAD_PX, room.height())
+        y, height = self._room(opt or self._option())
+        return QRect(BUTTON_PAD_PX, y, self.width() - 2 * BUTTON_PAD_PX, height)
 
     def hasHeightForWidth(self) -> bool:  # noqa: N802 (Qt's name)
         return self._wraps()

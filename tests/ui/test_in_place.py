@@ -61,3 +61,61 @@ def test_groups_and_items_reuse_their_buttons(
     shown = {b.objectName() for b in window.current_screen().findChildren(QPushButton)
              if b.isVisible() and b.objectName().startswith("entry_")}  # fmt: skip
     assert shown == {f"entry_{e.id}" for e in flow.ticket.entries()}
+
+
+def _switch_mode_and_language(qtbot: QtBot, window: MainWindow, core: KioskCore) -> None:
+    """长辈版 on and off, English and back: each re-renders the screen shown."""
+    visit = core.flow.visit
+    for elder, language in ((True, "zh"), (True, "en"), (False, "en"), (False, "zh")):
+        visit.set_elder(elder)
+        window.set_language(language)
+        qtbot.waitUntil(
+            lambda e=elder, lang=language: core.flow.state.elder is e and core.flow.language == lang
+        )
+
+
+def test_rating_screens_keep_their_widgets(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
+    flow = core.flow
+    click(qtbot, window, "tile_rating")
+    key = button_of(window, "rkey_1")
+    click(qtbot, window, "rkey_1")  # typing re-renders the screen
+    qtbot.waitUntil(lambda: button_of(window, "rating_find").isEnabled())
+    assert button_of(window, "rkey_1") is key
+    _switch_mode_and_language(qtbot, window, core)
+    assert button_of(window, "rkey_1") is key
+    click(qtbot, window, "rate_self_service")
+    qtbot.waitUntil(lambda: flow.state.screen is Screen.RATE_LEVEL)
+    level = button_of(window, "level_dissatisfied")
+    _switch_mode_and_language(qtbot, window, core)
+    assert button_of(window, "level_dissatisfied") is level
+    click(qtbot, window, "level_dissatisfied")
+    qtbot.waitUntil(lambda: flow.state.screen is Screen.RATE_REASONS)
+    reason = button_of(window, "reason_0")
+    assert not reason.text().startswith("✓")
+    click(qtbot, window, "reason_0")  # chosen: marked in place, not a new button
+    qtbot.waitUntil(lambda: reason.text().startswith("✓ "))
+    assert button_of(window, "reason_0") is reason
+    assert reason.property("role") in ("", None)  # the chosen colour, not "secondary"
+    _switch_mode_and_language(qtbot, window, core)
+    assert button_of(window, "reason_0") is reason and reason.text().startswith("✓ ")
+
+
+def test_case_form_keeps_its_widgets(qtbot: QtBot, window: MainWindow, core: KioskCore) -> None:
+    flow = core.flow
+    click(qtbot, window, "tile_case")
+    qtbot.waitUntil(lambda: flow.state.screen is Screen.CASE_FORM)
+    condition = button_of(window, "cond_overlapping_duties")
+    phone_key = button_of(window, "pkey_1")
+    click(qtbot, window, "cond_overlapping_duties")
+    qtbot.waitUntil(lambda: condition.text().startswith("✓ "))
+    click(qtbot, window, "pkey_1")
+    qtbot.waitUntil(lambda: flow.state.case.phone == "1")
+    click(qtbot, window, "pkey_3")  # the pad reads the phone as it is when pressed
+    qtbot.waitUntil(lambda: flow.state.case.phone == "13")
+    assert button_of(window, "cond_overlapping_duties") is condition
+    assert button_of(window, "pkey_1") is phone_key
+    _switch_mode_and_language(qtbot, window, core)
+    assert button_of(window, "cond_overlapping_duties") is condition
+    assert condition.text().startswith("✓ ")

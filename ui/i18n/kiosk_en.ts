@@ -1145,6 +1145,10 @@
 <context>
     <name>PrecheckScreen</name>
     <message>
+        <source>；</source>
+        <translation>; </translation>
+    </message>
+    <message>
         <source>（模糊的照片）</source>
         <translation> (blurred photo)</translation>
     </message>

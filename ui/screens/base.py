@@ -1,7 +1,7 @@
 """What every screen has: a title, a body it shows the flow's state in, and the words the
 voice guide says for it (read off the widgets shown, in reading order). Screens build their
-widgets once and update them in place (``Choices``, ``page_row``); a few still rebuild their
-body on each render (``add_page_buttons``, ``clear_layout``)."""
+widgets once and update them in place (``Choices``, ``page_row``, ``section``): a render
+sets texts, visibility and style roles, never builds or deletes widgets."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QBoxLayout,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -97,9 +98,6 @@ class ScreenBase(QWidget):
         self._prev: QPushButton | None = None
         self._next: QPushButton | None = None
 
-    def zh(self) -> bool:
-        return self.flow.language == "zh"
-
     def page_size(self) -> int:
         return theme.metrics(self.flow.state.elder).page_size
 
@@ -170,6 +168,21 @@ class ScreenBase(QWidget):
         self._next.setVisible((self.page + 1) * size < total)
 
 
+def section(*parts: QWidget | QLayout, row: bool = False) -> QWidget:
+    """A part of a screen shown or hidden as one: ``parts`` stacked as the body stacks its
+    parts, or side by side as a row of buttons."""
+    holder = QWidget()
+    box: QBoxLayout = QHBoxLayout(holder) if row else QVBoxLayout(holder)
+    box.setContentsMargins(0, 0, 0, 0)
+    box.setSpacing(16)  # as the body's (a layout in it would take its spacing)
+    for part in parts:
+        if isinstance(part, QLayout):
+            box.addLayout(part)
+        else:
+            box.addWidget(part)
+    return holder
+
+
 class Choices:
     """Buttons a screen shows a few of at a time, built once by key and re-used: a render
     sets their text and action and places the shown ones in a grid; the rest are hidden."""
@@ -180,6 +193,7 @@ class Choices:
         self.prefix = prefix
         self.buttons: dict[str, QPushButton] = {}
         self.actions: dict[str, Callable[[], None]] = {}
+        self._placed: list[tuple[int, int, int, int]] = []  # what the grid holds now
 
     def get(self, key: str, text: str, action: Callable[[], None], role: str = "") -> QPushButton:
         b = self.buttons.get(key)
@@ -193,7 +207,12 @@ class Choices:
         return b
 
     def place(self, shown: Sequence[tuple[QPushButton, int, int, int]]) -> None:
-        """Put exactly ``shown`` (button, row, column, column span) in the grid, in order."""
+        """Put exactly ``shown`` (button, row, column, column span) in the grid, in order.
+        The same placement again changes nothing (re-filling the grid re-lays it out)."""
+        placed = [(id(b), row, column, span) for b, row, column, span in shown]
+        if placed == self._placed and all(not b.isHidden() for b, *_ in shown):
+            return
+        self._placed = placed
         while self.grid.count():
             self.grid.takeAt(0)
         wanted = {id(b) for b, *_ in shown}

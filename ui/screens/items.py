@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QGridLayout, QScrollArea, QWidget
 
 from kiosk.catalog import Bundle
 from kiosk.flow import Flow
 from kiosk.visit import BUNDLES, State
 from ui.screens.base import Choices, ScreenBase
+
+
+class _FitScroll(QScrollArea):
+    """A scroll area whose size hint follows its contents' current one (QScrollArea keeps
+    the hint its contents had when given them; giving them again re-lays the screen out
+    twice, ~4 ms per render). Bounded as QScrollArea bounds it."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        inner = self.widget()
+        if inner is None:
+            return super().sizeHint()
+        f = 2 * self.frameWidth()
+        h = self.fontMetrics().height()
+        return (inner.sizeHint() + QSize(f, f)).boundedTo(QSize(36 * h, 24 * h))
 
 
 class ItemsScreen(ScreenBase):
@@ -20,7 +35,7 @@ class ItemsScreen(ScreenBase):
         grid = QGridLayout(inner)
         grid.setSpacing(14)
         self.entries = Choices(grid, prefix="entry_")
-        scroll = QScrollArea()
+        scroll = _FitScroll()
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
@@ -50,6 +65,5 @@ class ItemsScreen(ScreenBase):
             b.setAccessibleName(name)
             placed.append((b, i // columns, i % columns, 1))
         self.entries.place(placed)
-        # QScrollArea caches its contents' size hint when given them: give them again
-        self.scroll.setWidget(self.scroll.takeWidget())
+        self.scroll.updateGeometry()  # its size hint follows the buttons shown
         self.show_pages(len(entries))

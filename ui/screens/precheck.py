@@ -1,7 +1,7 @@
 """材料预审 screens: page-by-page capture with progress, and the verdict.
 
-The capture screen builds its widgets once per item and then only changes texts and
-visibility (``render`` runs on every progress change while OCR works in another process:
+Both screens build their widgets once (the capture screen's checklist once per item) and
+then only change texts, visibility and roles (``render`` runs on every progress change while OCR works in another process:
 rebuilding the screen each time would stall the event loop). The verdict screen shows each
 required material's status, the overall advice (never a refusal) and, first, the spoken
 summary — the words ``verdict.spoken_summary`` gives, which the voice guide says.
@@ -12,20 +12,21 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtGui import QHideEvent
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
 
 from kiosk.flow import Flow
 from kiosk.journeys.precheck import PrecheckJourney, PrecheckState
 from kiosk.precheck.verdict import DOC_NAMES, spoken_summary
 from kiosk.visit import State
+from ui.language import local_pair
 from ui.preview import CameraPreview
-from ui.screens.base import ScreenBase
-from ui.widgets import button, clear_layout, label
+from ui.screens.base import ScreenBase, section
+from ui.widgets import button, clear_layout, label, set_role
 
 
-def _doc_name(doc_type: str, zh: bool) -> str:
-    names = DOC_NAMES.get(doc_type, DOC_NAMES["other"])
-    return names[0] if zh else names[1][:1].upper() + names[1][1:]
+def _doc_name(doc_type: str, language: str) -> str:
+    name = local_pair(DOC_NAMES.get(doc_type, DOC_NAMES["other"]), language)
+    return name[:1].upper() + name[1:]
 
 
 class PrecheckScreen(ScreenBase):
@@ -33,7 +34,10 @@ class PrecheckScreen(ScreenBase):
 
     def __init__(self, flow: Flow) -> None:
         super().__init__(flow)
-        self._built_for: tuple[str, str, bool] | None = None
+        self._built_for: str | None = None  # the item the checklist and samples are for
+        self._columns = 0  # the checklist's columns as placed (2; 1 in 长辈版)
+        self.samples: list[Any] = []
+        self.sample_buttons: list[QPushButton] = []
         self.hint = label("", name="precheck_hint")
         self.progress = label("", role="ok", name="precheck_progress")
         self.checklist = QGridLayout()
@@ -100,34 +104,42 @@ class PrecheckScreen(ScreenBase):
         return None if st is None else (st.page_count, st.last, st.problem)
 
     def _build(self, st: PrecheckState, elder: bool) -> None:
-        """The parts that depend on the item (and mode/language): once, not per tick."""
-        key = (st.entry_id, self.flow.language, elder)
-        if key == self._built_for:
-            return
-        self._built_for = key
-        clear_layout(self.checklist)
-        self.rows = []
-        entry = self.flow.catalog.entry(st.entry_id)
+        """The parts that depend on the item: once per item, not per tick, nor on a switch
+        of language or 长辈版 (those set texts and re-place the rows)."""
+        if st.entry_id != self._built_for:
+            self._built_for = st.entry_id
+            self._columns = 0
+            clear_layout(self.checklist)
+            entry = self.flow.catalog.entry(st.entry_id)
+            self.rows = [
+                label("", name=f"precheck_item_{i}")
+                for i, _m in enumerate(self.flow.catalog.materials_for(entry))
+            ]
+            clear_layout(self.demo_grid)
+            self.samples = self.pre.samples() if self.pre is not None else []
+            self.demo_title.setVisible(bool(self.samples))
+            self.sample_buttons = []
+            for i, sample in enumerate(self.samples):
+                b = button(
+                    "",
+                    lambda n=sample.name: self._present(n),  # type: ignore[misc]
+                    role="secondary",
+                    name=f"sample_{sample.name.split('.')[0]}",
+                )
+                b.setProperty("demo", True)  # a demo aid, not a citizen's choice
+                self.demo_grid.addWidget(b, i // 2, i % 2)
+                self.sample_buttons.append(b)
         columns = 1 if elder else 2
-        for i, _m in enumerate(self.flow.catalog.materials_for(entry)):
-            row = label("", name=f"precheck_item_{i}")
-            self.rows.append(row)
-            self.checklist.addWidget(row, i // columns, i % columns)
-        clear_layout(self.demo_grid)
-        samples = self.pre.samples() if self.pre is not None else []
-        self.demo_title.setVisible(bool(samples))
-        for i, sample in enumerate(samples):
-            name = self.local(sample, "label")[:1].upper() + sample.label_en[1:]
-            if sample.variant != "clean":
-                name += self.tr("（模糊的照片）") if sample.variant == "blurred" else ""
-            b = button(
-                name,
-                lambda n=sample.name: self._present(n),  # type: ignore[misc]
-                role="secondary",
-                name=f"sample_{sample.name.split('.')[0]}",
-            )
-            b.setProperty("demo", True)  # a demo aid, not a citizen's choice
-            self.demo_grid.addWidget(b, i // 2, i % 2)
+        if columns != self._columns:
+            self._columns = columns
+            for i, row in enumerate(self.rows):
+                self.checklist.addWidget(row, i // columns, i % columns)
+        for b, sample in zip(self.sample_buttons, self.samples, strict=True):
+            name = self.local(sample, "label")
+            name = name[:1].upper() + name[1:]
+            if sample.variant == "blurred":
+                name += self.tr("（模糊的照片）")
+            b.setText(name)
 
     def _present(self, name: str) -> None:
         if self.pre is not None:
@@ -165,7 +177,6 @@ class PrecheckScreen(ScreenBase):
         entry = self.flow.ticket.entry
         if st is None or entry is None or self.pre is None:
             return
-        zh = self.zh()
         self._build(st, state.elder)
         self._live_picture()
         self.title.setText(self.tr("材料预审：{name}").format(name=self.local(entry, "name")))
@@ -189,7 +200,7 @@ class PrecheckScreen(ScreenBase):
                         name=self.local(m, "name"), mark=mark, status=got
                     )
                 )
-        self._last_page(st, zh)
+        self._last_page(st)
         problem = {
             "no_page": self.tr("没有看到材料：请把材料放在拍摄区再拍。"),
             "scanner": self.tr("拍摄设备出了问题，已通知工作人员。您可以点“完成”查看结果。"),
@@ -210,13 +221,13 @@ class PrecheckScreen(ScreenBase):
             b.setEnabled(not st.analysing)
         self.demo_title.setText(self.tr("演示：把样例材料放到拍摄区（模拟高拍仪）"))
 
-    def _last_page(self, st: PrecheckState, zh: bool) -> None:
+    def _last_page(self, st: PrecheckState) -> None:
         last = st.last
         if last is None:
             self.last.hide()
             self.advice.hide()
             return
-        doc = _doc_name(last.doc_type, zh)
+        doc = _doc_name(last.doc_type, self.flow.language)
         if last.material:
             text = self.tr("第{n}页：{doc}，已算作“{material}”").format(
                 n=last.number, doc=doc, material=self.local(last, "material")
@@ -228,88 +239,84 @@ class PrecheckScreen(ScreenBase):
         self.last.setText(text)
         self.last.show()
         advice = list(self.local(last, "advice"))
-        self.advice.setText("；".join(advice) if zh else "; ".join(advice))
+        self.advice.setText(self.tr("；").join(advice))  # "; " in English
         self.advice.setVisible(bool(advice))
 
 
 class PrecheckResultScreen(ScreenBase):
     """The verdict: the spoken summary first, each material, the slip, 继续取号 or home.
 
-    Built once per verdict; the slip's progress only changes a label (no rebuild)."""
+    Built once (a row per material, more added only for a longer list than seen before);
+    a new verdict, a language or 长辈版 switch and the slip's progress set texts and roles."""
 
     def __init__(self, flow: Flow) -> None:
         super().__init__(flow)
-        self._built_for: tuple[object, ...] | None = None
+        self.summary = label("", name="precheck_summary")
+        self.rows: list[QLabel] = []
+        self.rows_box = QVBoxLayout()
+        self.rows_box.setSpacing(16)
+        self.note = label("", role="muted")
         self.slip = label("", name="precheck_slip")
-        self.reprint: QWidget | None = None
+        self.continue_button = button("", self._continue, name="precheck_continue")
+        self.reprint = button("", self._reprint, role="secondary", name="precheck_reprint")
+        self.home_button = button("", self.flow.home, role="secondary", name="precheck_home")
+        self.body.addWidget(self.summary)
+        self.body.addWidget(section(self.rows_box))
+        self.body.addWidget(self.note)
+        self.body.addWidget(self.slip)
+        self.body.addWidget(section(self.continue_button, self.reprint, self.home_button, row=True))
+
+    def _continue(self) -> None:
+        if self.flow.precheck is not None:
+            self.flow.precheck.continue_to_ticket()
+
+    def _reprint(self) -> None:
+        if self.flow.precheck is not None:
+            self.flow.precheck.print_slip()
 
     def speech_key(self, state: State) -> Any:
         st = state.precheck
         return None if st is None else (st.verdict, st.slip == "failed")
 
-    def reset(self) -> None:
-        super().reset()
-        self._built_for = None
-
-    def _build(self, st: PrecheckState, elder: bool) -> None:
+    def _verdict(self, st: PrecheckState) -> None:
         verdict = st.verdict
         assert verdict is not None
-        key = (verdict, self.flow.language, elder)
-        if key == self._built_for:
-            return
-        self._built_for = key
         self.title.setText(
             self.tr("预审结果：{name}").format(name=self.local(verdict, "entry_name"))
         )
-        self.slip.setParent(None)  # kept across rebuilds
-        clear_layout(self.body)
         role = {"complete": "ok", "can_queue_with_rongque": "ok"}.get(verdict.overall, "warning")
-        self.body.addWidget(
-            label(spoken_summary(verdict, self.flow.language), role=role, name="precheck_summary")
-        )
+        self.summary.setText(spoken_summary(verdict, self.flow.language))
+        set_role(self.summary, role)
         words = {
             "present_fine": self.tr("已备齐"),
             "present_unreadable": self.tr("看不清，请重拍"),
             "wrong_document": self.tr("材料不符"),
             "missing": self.tr("缺少"),
         }
-        for i, m in enumerate(verdict.materials):
+        while len(self.rows) < len(verdict.materials):
+            row = label("", name=f"precheck_result_{len(self.rows)}")
+            self.rows.append(row)
+            self.rows_box.addWidget(row)
+        for i, row in enumerate(self.rows):
+            if i >= len(verdict.materials):
+                row.hide()
+                continue
+            m = verdict.materials[i]
             mark = self.tr("必须") if m.core else self.tr("可容缺")
-            text = self.tr("{name}（{mark}）：{status}").format(
-                name=self.local(m, "name"), mark=mark, status=words[m.status]
-            )
-            self.body.addWidget(
-                label(
-                    text,
-                    role="ok" if m.status == "present_fine" else "warning" if m.core else "",
-                    name=f"precheck_result_{i}",
+            row.setText(
+                self.tr("{name}（{mark}）：{status}").format(
+                    name=self.local(m, "name"), mark=mark, status=words[m.status]
                 )
             )
-        self.body.addWidget(
-            label(self.tr("本结果仅供参考，以窗口工作人员审核为准。"), role="muted")
-        )
-        self.body.addWidget(self.slip)
-        row = QHBoxLayout()
-        pre = self.flow.precheck
-        self.reprint = None
-        if pre is not None:
-            row.addWidget(
-                button(self.tr("继续取号"), pre.continue_to_ticket, name="precheck_continue")
-            )
-            self.reprint = button(
-                self.tr("重新打印"), pre.print_slip, role="secondary", name="precheck_reprint"
-            )
-            row.addWidget(self.reprint)
-        row.addWidget(
-            button(self.tr("返回首页"), self.flow.home, role="secondary", name="precheck_home")
-        )
-        self.body.addLayout(row)
+            set_role(row, "ok" if m.status == "present_fine" else "warning" if m.core else "")
+            row.show()
+        self.note.setText(self.tr("本结果仅供参考，以窗口工作人员审核为准。"))
 
     def render(self, state: State) -> None:
         st = state.precheck
         if st is None or st.verdict is None:
             return
-        self._build(st, state.elder)
+        self._verdict(st)
         slip = {
             "printing": self.tr("正在打印预审结果单…"),
             "printed": self.tr("预审结果单已打印，请取走。"),
@@ -318,9 +325,10 @@ class PrecheckResultScreen(ScreenBase):
         self.slip.setText(slip)
         self.slip.setVisible(bool(slip))
         failed = st.slip == "failed"
-        if self.slip.property("role") != ("warning" if failed else ""):
-            self.slip.setProperty("role", "warning" if failed else "")
-            self.slip.style().unpolish(self.slip)
-            self.slip.style().polish(self.slip)
-        if self.reprint is not None:
-            self.reprint.setVisible(failed)
+        set_role(self.slip, "warning" if failed else "")
+        pre = self.flow.precheck is not None
+        self.continue_button.setText(self.tr("继续取号"))
+        self.continue_button.setVisible(pre)
+        self.reprint.setText(self.tr("重新打印"))
+        self.reprint.setVisible(pre and failed)
+        self.home_button.setText(self.tr("返回首页"))

@@ -1,5 +1,6 @@
 """好差评: find the visit (typed number, the ticket's QR, or the ID card's tickets of today),
-the five levels with faces, reasons and an optional comment for a bad review, thanks."""
+the five levels with faces, reasons and an optional comment for a bad review, thanks.
+Each screen builds its widgets once; a render sets their texts, visibility and roles."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout
+from PySide6.QtWidgets import QGridLayout, QLineEdit, QPushButton, QVBoxLayout
 
 from kiosk.flow import Flow
 from kiosk.journeys.rating import (
@@ -20,8 +21,8 @@ from kiosk.journeys.rating import (
 )
 from kiosk.visit import Message, Problem, State
 from ui.messages import message_text
-from ui.screens.base import ScreenBase
-from ui.widgets import button, clear_layout, label
+from ui.screens.base import Choices, ScreenBase, section
+from ui.widgets import button, clear_layout, label, set_role
 
 if TYPE_CHECKING:
     from ui.keyboard import Keyboard
@@ -79,9 +80,33 @@ def rating_message_text(message: Message) -> str:
 
 
 class RateFindScreen(ScreenBase):
+    """Built once: the number keypad, today's tickets (by ID card), the staff-mode notice;
+    a render shows the part that applies and sets its texts."""
+
     def __init__(self, flow: Flow) -> None:
         super().__init__(flow)
         self.typed = ""
+        self.hint = label("", role="muted", name="rating_hint")
+        self.number = label("", role="entry", name="rating_number", wrap=False)
+        self.number.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.keys = QGridLayout()
+        self._prefixes: list[str] | None = None
+        self.key_pad = section(self.keys)
+        grid = QGridLayout()
+        self.visits = Choices(grid, prefix="visit_")
+        self.visit_list = section(grid)
+        self.type_number = button("", self.flow.rating.open, role="secondary",
+                                  name="rating_type_number")  # fmt: skip
+        self.message = label("", role="warning", name="rating_message")
+        self.self_service = button("", self.flow.rating.rate_self_service, role="secondary",
+                                   name="rate_self_service")  # fmt: skip
+        self.scan = button("", self.flow.rating.scan_ticket, role="secondary", name="rating_scan")
+        self.find = button("", lambda: self.flow.rating.find_ticket(self.typed), name="rating_find")
+        self.actions = section(self.self_service, self.scan, self.find, row=True)
+        self.home_button = button("", self.flow.home, name="rating_home")
+        for w in (self.hint, self.number, self.key_pad, self.visit_list, self.page_row(),
+                  self.type_number, self.message, self.actions, self.home_button):  # fmt: skip
+            self.body.addWidget(w)
 
     def reset(self) -> None:
         super().reset()
@@ -92,14 +117,23 @@ class RateFindScreen(ScreenBase):
         self.flow.touch()
         self.on_page()
 
-    def _staff_mode(self, state: State) -> None:
-        self.title.setText(self.tr("工作人员模式下不能评价"))
-        clear_layout(self.body)
-        notice = Message(Problem.STAFF_MODE)
-        self.body.addWidget(
-            label(rating_message_text(notice), role="warning", name="rating_message")
-        )
-        self.body.addWidget(button(self.tr("返回首页"), self.flow.home, name="rating_home"))
+    def _keypad(self) -> None:
+        """The keys (the groups' letters, digits, delete): built again only if the catalog's
+        letters change."""
+        prefixes = [g.prefix for g in self.flow.catalog.groups]
+        if prefixes != self._prefixes:
+            self._prefixes = prefixes
+            clear_layout(self.keys)
+            for i, key in enumerate([*prefixes, "1", "2", "3", "4", "5", "6", "7", "8", "9", "0",
+                                     "⌫"]):  # fmt: skip
+                b = button(key, lambda k=key: self._press(k), role="key", name=f"rkey_{key}")
+                if key == "⌫":
+                    b.setObjectName("rkey_delete")
+                    b.setAccessibleName(self.tr("删除一位"))
+                self.keys.addWidget(b, i // 6, i % 6)
+        delete = self.key_pad.findChild(QPushButton, "rkey_delete")
+        if delete is not None:
+            delete.setAccessibleName(self.tr("删除一位"))
 
     def _visit_text(self, visit: TodaysTicket) -> str:
         try:
@@ -111,68 +145,77 @@ class RateFindScreen(ScreenBase):
                   "rated": self.tr("已评价"), "not_served": self.tr("还没有办理")}  # fmt: skip
         return f"{visit.number}  {name}\n{states.get(visit.state, '')}"
 
+    def _show(self, part: str) -> None:
+        """``part``: "staff" (the notice), "visits" (today's tickets) or "number" (keypad)."""
+        number, visits = part == "number", part == "visits"
+        for w in (self.hint, self.number, self.key_pad, self.actions):
+            w.setVisible(number)
+        self.visit_list.setVisible(visits)
+        self.type_number.setVisible(visits)
+        self.home_button.setVisible(part == "staff")
+        if not visits:
+            self.page_row().hide()
+
+    def _show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
     def render(self, state: State) -> None:
         if self.flow.rating.staff_mode or state.rating is None:
-            self._staff_mode(state)
+            self._show("staff")
+            self.title.setText(self.tr("工作人员模式下不能评价"))
+            self._show_message(rating_message_text(Message(Problem.STAFF_MODE)))
+            self.home_button.setText(self.tr("返回首页"))
             return
-        clear_layout(self.body)
+        message = rating_message_text(state.message) if state.message else ""
         visits = state.rating.visits
         if visits:
+            self._show("visits")
             self.title.setText(self.tr("您今天的号票，请选择要评价的一张"))
-            shown = self.paginate(list(visits))
-            for visit in shown:
-                b = button(self._visit_text(visit),
-                           lambda t=visit.ticket_id: self.flow.rating.choose_visit(t),
-                           role="" if visit.state.endswith("rateable") else "secondary",
-                           name=f"visit_{visit.number}")  # fmt: skip
-                self.body.addWidget(b)
-            self.add_page_buttons(len(visits))
-            self.body.addWidget(button(self.tr("改为输入号码"), self.flow.rating.open,
-                                       role="secondary", name="rating_type_number"))  # fmt: skip
-            if state.message:
-                self.body.addWidget(label(rating_message_text(state.message), role="warning",
-                                          name="rating_message"))  # fmt: skip
+            placed = []
+            for n, visit in enumerate(self.paginate(list(visits))):
+                b = self.visits.get(visit.number, self._visit_text(visit),
+                                    lambda t=visit.ticket_id: self.flow.rating.choose_visit(t))  # fmt: skip
+                set_role(b, "" if visit.state.endswith("rateable") else "secondary")
+                placed.append((b, n, 0, 1))
+            self.visits.place(placed)
+            self.show_pages(len(visits))
+            self.type_number.setText(self.tr("改为输入号码"))
+            self._show_message(message)
             return
+        self._show("number")
+        self._keypad()
         self.title.setText(self.tr("评价：请输入号票上的号码"))
-        self.body.addWidget(
-            label(
-                self.tr("也可以扫描小票上的二维码，或刷身份证查看您今天的号票。"),
-                role="muted",
-                name="rating_hint",
-            )  # fmt: skip
+        self.hint.setText(self.tr("也可以扫描小票上的二维码，或刷身份证查看您今天的号票。"))
+        self.number.setText(self.typed or self.tr("例如 B001"))
+        self._show_message(message)
+        self.self_service.setText(self.tr("评价自助服务区"))
+        self.scan.setText(
+            self.tr("正在识别…") if state.busy == "scanning" else self.tr("扫描小票二维码")
         )
-        shown_number = self.typed or self.tr("例如 B001")
-        entry = label(shown_number, role="entry", name="rating_number", wrap=False)
-        entry.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.body.addWidget(entry)
-        keys = QGridLayout()
-        prefixes = [g.prefix for g in self.flow.catalog.groups]
-        for i, key in enumerate([*prefixes, "1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "⌫"]):
-            b = button(key, lambda k=key: self._press(k), role="key", name=f"rkey_{key}")
-            if key == "⌫":
-                b.setObjectName("rkey_delete")
-                b.setAccessibleName(self.tr("删除一位"))
-            keys.addWidget(b, i // 6, i % 6)
-        self.body.addLayout(keys)
-        if state.message:
-            self.body.addWidget(
-                label(rating_message_text(state.message), role="warning", name="rating_message")
-            )
-        row = QHBoxLayout()
-        row.addWidget(button(self.tr("评价自助服务区"), self.flow.rating.rate_self_service, role="secondary",
-                             name="rate_self_service"))  # fmt: skip
-        scan = button(self.tr("正在识别…") if state.busy == "scanning" else self.tr("扫描小票二维码"),
-                      self.flow.rating.scan_ticket, role="secondary", name="rating_scan")  # fmt: skip
-        scan.setEnabled(state.busy is None)
-        row.addWidget(scan)
-        find = button(self.tr("查找中…") if state.busy == "looking_up" else self.tr("下一步"),
-                      lambda: self.flow.rating.find_ticket(self.typed), name="rating_find")  # fmt: skip
-        find.setEnabled(state.busy is None and bool(self.typed))
-        row.addWidget(find)
-        self.body.addLayout(row)
+        self.scan.setEnabled(state.busy is None)
+        self.find.setText(self.tr("查找中…") if state.busy == "looking_up" else self.tr("下一步"))
+        self.find.setEnabled(state.busy is None and bool(self.typed))
 
 
 class RateLevelScreen(ScreenBase):
+    """The five levels with their faces, built once; a render sets the words."""
+
+    def __init__(self, flow: Flow) -> None:
+        super().__init__(flow)
+        self.levels: list[QPushButton] = []
+        for i, level in enumerate(LEVELS):
+            b = button("", lambda lv=level: self.flow.rating.choose_level(lv), role="secondary",
+                       name=f"level_{level}")  # fmt: skip
+            b.setIcon(face(i))
+            b.setIconSize(QSize(64, 64))
+            self.levels.append(b)
+            self.body.addWidget(b)
+        self.message = label("", role="warning", name="rating_message")
+        self.note = label("", role="muted")
+        self.body.addWidget(self.message)
+        self.body.addWidget(self.note)
+
     def render(self, state: State) -> None:
         draft = state.rating
         if draft is not None and draft.ticket_number:
@@ -183,25 +226,19 @@ class RateLevelScreen(ScreenBase):
             self.title.setText(self.tr("您对这次办理满意吗？"))
         else:
             self.title.setText(self.tr("您对自助服务区满意吗？"))
-        clear_layout(self.body)
         names = [self.tr("非常满意"), self.tr("满意"), self.tr("基本满意"), self.tr("不满意"),
                  self.tr("非常不满意")]  # fmt: skip
-        for i, (level, name) in enumerate(zip(LEVELS, names, strict=True)):
-            b = button(name, lambda lv=level: self.flow.rating.choose_level(lv), role="secondary",
-                       name=f"level_{level}")  # fmt: skip
-            b.setIcon(face(i))
-            b.setIconSize(QSize(64, 64))
-            self.body.addWidget(b)
-        if state.message:
-            self.body.addWidget(
-                label(rating_message_text(state.message), role="warning", name="rating_message")
-            )
-        self.body.addWidget(label(self.tr("您的评价会如实记录，只用于改进服务。"), role="muted"))
+        for b, name in zip(self.levels, names, strict=True):
+            b.setText(name)
+        self.message.setText(rating_message_text(state.message) if state.message else "")
+        self.message.setVisible(state.message is not None)
+        self.note.setText(self.tr("您的评价会如实记录，只用于改进服务。"))
 
 
 class RateReasonsScreen(ScreenBase):
     """Reasons (at least one) and an optional short comment: quick phrases to tap, and a
-    free-text field (normal mode only; 长辈版 keeps to large choices)."""
+    free-text field (normal mode only; 长辈版 keeps to large choices). Built once; the
+    server's reasons re-use their buttons by position."""
 
     def __init__(self, flow: Flow) -> None:
         super().__init__(flow)
@@ -217,6 +254,21 @@ class RateReasonsScreen(ScreenBase):
         self.outer.insertLayout(3, self.tail)
         # the on-screen keyboard (拼音/手写/ABC) for the comment: built when first asked for
         self.keyboard: Keyboard | None = None
+        reasons, phrases = QGridLayout(), QGridLayout()
+        self.reasons = Choices(reasons, prefix="reason_")
+        self.phrases = Choices(phrases, prefix="phrase_")
+        self.phrases_label = label("", name="phrases_label")
+        self.comment_label = label("", name="rating_comment_label")
+        self.open_keyboard = button("", lambda: self._show_keyboard(True), role="secondary",
+                                    name="rating_open_keyboard")  # fmt: skip
+        self.choices = section(section(reasons), self.phrases_label, section(phrases),
+                               self.page_row(), self.comment_label, self.open_keyboard)  # fmt: skip
+        self.body.addWidget(self.choices)
+        self.message = label("", role="warning", name="rating_message")
+        self.submit_button = button("", self._submit, name="rating_submit")
+        self.bad_note = label("", role="muted")
+        for w in (self.message, self.submit_button, self.bad_note):
+            self.tail.addWidget(w)
 
     def reset(self) -> None:
         super().reset()
@@ -243,20 +295,37 @@ class RateReasonsScreen(ScreenBase):
     def render(self, state: State) -> None:
         draft = state.rating
         self.title.setText(self.tr("请告诉我们哪里不满意（可多选）"))
-        clear_layout(self.body)
-        clear_layout(self.tail)
-        reasons = draft.reasons if draft else ()
-        phrases = draft.phrases if draft else ()
+        self.message.setText(rating_message_text(state.message) if state.message else "")
+        self.message.setVisible(state.message is not None)
+        self.submit_button.setText(self.tr("提交评价"))
         typing = self.keyboard is not None and self.keyboard.isVisibleTo(self)
         if typing and not state.elder:  # typing the comment
             self.title.setText(self.tr("请写下您的意见"))
-            if state.message:
-                self.tail.addWidget(label(rating_message_text(state.message), role="warning",
-                                          name="rating_message"))  # fmt: skip
-            self.tail.addWidget(button(self.tr("提交评价"), self._submit, name="rating_submit"))
+            self.choices.hide()
+            self.bad_note.hide()
             return
+        self.choices.show()
         if self.keyboard is not None:
             self.keyboard.hide()
+        self._choices(state)
+        elder = state.elder
+        self.comment.setVisible(not elder)
+        self.comment_label.setVisible(not elder)
+        self.open_keyboard.setVisible(not elder)
+        if not elder:
+            self.comment_label.setText(
+                self.tr("其他意见（可不填，最多{n}字）：").format(n=self.flow.rating.comment_max)
+            )
+            self.comment.setPlaceholderText(self.tr("在这里输入"))
+            self.open_keyboard.setText(self.tr("用键盘写（拼音、手写）"))
+        bad = draft is not None and draft.level in BAD_LEVELS
+        self.bad_note.setText(self.tr("差评会由专人核实、整改并回复。"))
+        self.bad_note.setVisible(bad)
+
+    def _choices(self, state: State) -> None:
+        draft = state.rating
+        reasons = draft.reasons if draft else ()
+        phrases = draft.phrases if draft else ()
         names = {"态度": self.tr("态度"), "效率": self.tr("效率"),
                  "一次性告知不到位": self.tr("一次性告知不到位"), "多次跑动": self.tr("多次跑动"),
                  "环境": self.tr("环境"), "其他": self.tr("其他")}  # fmt: skip
@@ -267,44 +336,25 @@ class RateReasonsScreen(ScreenBase):
         choices = [("reason", i, r) for i, r in enumerate(self.flow.rating.reasons)]
         choices += [("phrase", i, p) for i, p in enumerate(COMMENT_PHRASES)]
         shown = self.paginate(choices)
-        for kind in ("reason", "phrase"):
-            items = [c for c in shown if c[0] == kind]
-            if not items:
-                continue
-            if kind == "phrase":
-                self.body.addWidget(label(self.tr("想多说一句（可不选）："), name="phrases_label"))
-            grid = QGridLayout()
+        placed: dict[str, list[tuple[QPushButton, int, int, int]]] = {"reason": [], "phrase": []}
+        for kind, i, value in shown:
+            chooser = self.reasons if kind == "reason" else self.phrases
             columns = 3 if kind == "reason" and not state.elder else 2  # keep the screen short
-            chosen = reasons if kind == "reason" else phrases
-            for n, (_, i, value) in enumerate(items):
-                # the server's own reasons have no translation here: shown as it words them
-                text = (names if kind == "reason" else phrase_names).get(value, value)
-                action = (lambda r=value: self.flow.rating.toggle_reason(r)) if kind == "reason" else (
-                    lambda p=value: self.flow.rating.toggle_comment_phrase(p))  # fmt: skip
-                on = value in chosen
-                b = button(("✓ " if on else "") + text, action, role="" if on else "secondary",
-                           name=f"{kind}_{i}")  # fmt: skip
-                b.setAccessibleName((self.tr("已选：") if on else "") + text)
-                grid.addWidget(b, n // columns, n % columns)
-            self.body.addLayout(grid)
-        self.add_page_buttons(len(choices))
-        elder = state.elder
-        self.comment.setVisible(not elder)
-        if not elder:
-            self.body.addWidget(label(
-                self.tr("其他意见（可不填，最多{n}字）：").format(n=self.flow.rating.comment_max),
-                name="rating_comment_label"))  # fmt: skip
-            self.comment.setPlaceholderText(self.tr("在这里输入"))
-            self.body.addWidget(button(self.tr("用键盘写（拼音、手写）"),
-                                       lambda: self._show_keyboard(True), role="secondary",
-                                       name="rating_open_keyboard"))  # fmt: skip
-        if state.message:
-            self.tail.addWidget(
-                label(rating_message_text(state.message), role="warning", name="rating_message")
-            )
-        self.tail.addWidget(button(self.tr("提交评价"), self._submit, name="rating_submit"))
-        if draft is not None and draft.level in BAD_LEVELS:
-            self.tail.addWidget(label(self.tr("差评会由专人核实、整改并回复。"), role="muted"))
+            on = value in (reasons if kind == "reason" else phrases)
+            # the server's own reasons have no translation here: shown as it words them
+            text = (names if kind == "reason" else phrase_names).get(value, value)
+            action = (lambda r=value: self.flow.rating.toggle_reason(r)) if kind == "reason" else (
+                lambda p=value: self.flow.rating.toggle_comment_phrase(p))  # fmt: skip
+            b = chooser.get(str(i), ("✓ " if on else "") + text, action)
+            set_role(b, "" if on else "secondary")
+            b.setAccessibleName((self.tr("已选：") if on else "") + text)
+            n = len(placed[kind])
+            placed[kind].append((b, n // columns, n % columns, 1))
+        self.reasons.place(placed["reason"])
+        self.phrases.place(placed["phrase"])
+        self.phrases_label.setText(self.tr("想多说一句（可不选）："))
+        self.phrases_label.setVisible(bool(placed["phrase"]))
+        self.show_pages(len(choices))
 
     def _submit(self) -> None:
         typed = self.comment.text() if self.comment.isVisible() else ""
@@ -312,10 +362,16 @@ class RateReasonsScreen(ScreenBase):
 
 
 class RateDoneScreen(ScreenBase):
+    def __init__(self, flow: Flow) -> None:
+        super().__init__(flow)
+        self.result = label("", role="ok", name="rating_result")
+        self.home_button = button("", self.flow.home, name="rating_home")
+        self.body.addWidget(self.result)
+        self.body.addWidget(self.home_button)
+
     def render(self, state: State) -> None:
         result = state.rating.result if state.rating else None
         self.title.setText(self.tr("谢谢您的评价"))
-        clear_layout(self.body)
         texts = {
             "sending": self.tr("正在提交…"),
             "confirmed": self.tr("评价已提交，谢谢您！"),
@@ -323,5 +379,5 @@ class RateDoneScreen(ScreenBase):
             "duplicate": self.tr("这张号票已经评价过了，每次办事评价一次。谢谢您的关心！"),
             "refused": self.tr("这次评价没有被系统接受，已转交工作人员处理。谢谢您！"),
         }
-        self.body.addWidget(label(texts.get(result or "", ""), role="ok", name="rating_result"))
-        self.body.addWidget(button(self.tr("返回首页"), self.flow.home, name="rating_home"))
+        self.result.setText(texts.get(result or "", ""))
+        self.home_button.setText(self.tr("返回首页"))

@@ -227,8 +227,8 @@ class CornerGesture(QObject):
         self.timer.timeout.connect(panel.begin)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
-        kind = event.type()
-        if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin):
+        kind = event.type()  # every event of the application: compared by identity (cheap)
+        if kind is _PRESS or kind is _TOUCH:
             if self.panel.isVisible():
                 self.panel.gate.touch()
             elif not self.timer.isActive():
@@ -237,10 +237,14 @@ class CornerGesture(QObject):
                 if self.window.isActiveWindow() or self.window.isVisible():
                     if corner_hit(local.x(), local.y()):
                         self.timer.start()
-        elif kind in (QEvent.Type.MouseButtonRelease, QEvent.Type.TouchEnd,
-                      QEvent.Type.TouchCancel):  # fmt: skip
+        elif kind is _RELEASE or kind is _TOUCH_END or kind is _TOUCH_CANCEL:
             self.timer.stop()
         return False
+
+
+_PRESS, _TOUCH = QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin
+_RELEASE, _TOUCH_END = QEvent.Type.MouseButtonRelease, QEvent.Type.TouchEnd
+_TOUCH_CANCEL = QEvent.Type.TouchCancel
 
 
 def install_staff_panel(window: QWidget, core: KioskCore) -> StaffPanel:
