@@ -40,7 +40,10 @@ keeps, apart from it, a keyed hash of the tail bound to the case number (HMAC-SH
 the phone-hash key, ``hash_tail``). Four digits are few: without the key the hash cannot be
 tested offline, and online the server allows ``TAIL_TRIES`` wrong tails per case, then
 refuses (429). The tail hash is deleted once the case is rated (one rating per case); the
-level and its time stay with the case.
+level and its time stay with the case. The same rating can be made on the citizen's phone
+through the signed link on the printed slip (``hall/case_page.py``); ``handling_channel``
+says where it was made. The daily purge (``hall/retention.py``) deletes a closed case's tail
+hash ``HALL_CASE_CITIZEN_LINK_DAYS`` after it closed, which ends its rating period.
 """
 
 from __future__ import annotations
