@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from ratings_support import FeedbackHall, fb_fixture  # noqa: F401
+from ratings_support import FeedbackHall, fb_fixture, fb_pg_fixture  # noqa: F401
 from test_hall_cases import PHONE, event, submit
 
 from hall.retention import RetentionSettings, purge
@@ -168,3 +168,22 @@ def test_each_address_is_rate_limited(fb: FeedbackHall) -> None:
     assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
     assert fb.client.get(f"/c/BC20261123-0001/{'A' * 22}").status_code == 429  # bad ones too
     assert submit(fb)["case_number"]  # the kiosks' routes are not limited by it
+
+
+def test_on_postgres_the_rating_and_its_period(fb_pg: FeedbackHall) -> None:
+    """The same rules on PostgreSQL (the row lock, the purge's update)."""
+    fb = fb_pg
+    _public(fb)
+    rated, unrated = submit(fb), submit(fb)
+    for case in (rated, unrated):
+        _close(fb, case["case_number"])
+    ok = fb.client.post(f"{_path(rated)}/rating", json={"level": "basic"})
+    assert ok.status_code == 201
+    again = fb.client.post(f"{_path(rated)}/rating", json={"level": "basic"})
+    assert again.status_code == 409 and again.json()["code"] == "already_rated"
+    engine = fb.client.app.state.engine  # type: ignore[attr-defined]
+    later = fb.clock.now + dt.timedelta(days=31)
+    assert purge(engine, RetentionSettings(), later)["case_citizen_links"] == 1
+    late = fb.client.post(f"{_path(unrated)}/rating", json={"level": "basic"})
+    assert late.status_code == 409 and late.json()["code"] == "rating_closed"
+    assert fb.sql("SELECT count(*) FROM cases WHERE phone_tail_hash IS NOT NULL") == [(0,)]

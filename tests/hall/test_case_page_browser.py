@@ -117,6 +117,7 @@ def test_progress_rating_on_the_phone_and_english(page: tuple[Any, Driver, Path]
     assert _steps(browser) == ["received", "take", "respond", "close"]
     assert "已电话联系" not in browser.page_source and "测试员" not in browser.page_source
     _wait(browser, lambda b: b.find_element("id", "rate").is_displayed())
+    browser.save_screenshot(str(db_path.parent / "case-page.png"))  # for a look by eye
 
     browser.find_element("id", "lang").click()  # English, one tap
     _wait(browser, lambda b: _text(b, "status") == "Closed")
