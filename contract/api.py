@@ -359,6 +359,11 @@ class CaseCreated(CaseProgress):
     item_id: str | None = None
     not_in_catalog: bool = False
     severity: CaseSeverity = "ordinary"
+    public_url: str | None = Field(
+        default=None,
+        description="the signed link to the case's phone page (progress, rating the"
+        " handling) for the slip's QR; null when the hall has no HALL_PUBLIC_URL",
+    )
 
 
 class CaseHandlingRatingIn(BaseModel):

@@ -37,6 +37,7 @@ from hall.api_docs import router as api_docs_router
 from hall.auth import AnyPrincipal, StaffPrincipal, VerifiedKiosk
 from hall.board import router as board_router
 from hall.body_limit import BodyLimitMiddleware, max_body_from_env
+from hall.case_page import router as case_page_router
 from hall.catalog_api import router as catalog_router
 from hall.counter_web import router as counter_web_router
 from hall.dashboard import router as dashboard_router
@@ -229,6 +230,7 @@ def create_app(
     app.include_router(retention_router)  # the daily purge (hall/retention.py)
     app.include_router(api_docs_router)  # /docs, served locally
     app.include_router(phone_router)
+    app.include_router(case_page_router)  # a case's page on the citizen's phone
     log.info("hall server ready: %s, catalog %s", database_kind(engine), catalog.version)
     return app
 

@@ -40,7 +40,10 @@ keeps, apart from it, a keyed hash of the tail bound to the case number (HMAC-SH
 the phone-hash key, ``hash_tail``). Four digits are few: without the key the hash cannot be
 tested offline, and online the server allows ``TAIL_TRIES`` wrong tails per case, then
 refuses (429). The tail hash is deleted once the case is rated (one rating per case); the
-level and its time stay with the case.
+level and its time stay with the case. The same rating can be made on the citizen's phone
+through the signed link on the printed slip (``hall/case_page.py``); ``handling_channel``
+says where it was made. The daily purge (``hall/retention.py``) deletes a closed case's tail
+hash ``HALL_CASE_CITIZEN_LINK_DAYS`` after it closed, which ends its rating period.
 """
 
 from __future__ import annotations
@@ -189,6 +192,32 @@ def next_case_seq(session: Session, day: dt.date) -> int:
         index_elements=["day"], set_={"last_seq": CaseSequence.last_seq + 1}
     ).returning(CaseSequence.last_seq)
     return int(session.execute(stmt).scalar_one())
+
+
+SEVERITY_NAMES_EN = {
+    "ordinary": "ordinary",
+    "urgent": "urgent",
+    "many_or_vulnerable": "involves many people or a vulnerable person",
+}
+
+
+def matter_names(catalog: Any, item_id: str | None, not_in_catalog: bool) -> tuple[str, str]:
+    """What the case is about, in Chinese and English: the catalog item's name (事项库),
+    不在事项库, or — for a case from before issue 17, or an item since removed from the
+    catalog — a plain note (the id is shown, never a guess)."""
+    if not_in_catalog:
+        return "不在事项库", "not in the catalog"
+    if item_id is None:
+        return "未注明事项", "no matter given"
+    try:
+        entry = catalog.entry(item_id)
+    except (KeyError, AttributeError):
+        return f"{item_id}（事项库中已无此项）", f"{item_id} (no longer in the catalog)"
+    return entry.name, entry.name_en
+
+
+def severity_names(severity: str) -> tuple[str, str]:
+    return CASE_SEVERITIES.get(severity, severity), SEVERITY_NAMES_EN.get(severity, severity)
 
 
 def overdue_steps(
@@ -521,7 +550,10 @@ def post_case(
         return exc.response()
     if not created:
         response.status_code = status.HTTP_200_OK
-    return _created(case, now, settings.local_day(now))
+    from hall.case_page import case_url  # the page module builds on this one
+
+    created_body = _created(case, now, settings.local_day(now))
+    return created_body.model_copy(update={"public_url": case_url(request.app, case.case_number)})
 
 
 @router.get("", response_model=list[CaseDetail])
@@ -663,7 +695,8 @@ def rate_handling(
         with transaction(request.app.state.engine) as session:
             case = _load(session, case_number, lock=True)
             if case.handling_level is not None:
-                raise Rejected(409, "already_rated", "这件反映已经评价过了，谢谢您！")
+                where = "（已在手机上评价）" if case.handling_channel == "phone" else ""
+                raise Rejected(409, "already_rated", f"这件反映已经评价过了{where}，谢谢您！")
             if case.status != "closed":
                 raise Rejected(409, "not_closed", "反映办结后才能评价办理情况。")
             if case.phone_tail_hash is None:
@@ -677,6 +710,7 @@ def rate_handling(
                 failed = Rejected(403, "tail_mismatch", "手机号后四位不对，请核对。")
             else:
                 case.handling_level, case.handling_rated_at = body.level, now
+                case.handling_channel = "kiosk"
                 case.phone_tail_hash = None  # rated once: nothing of the number is left
                 failed = None
         if failed is not None:

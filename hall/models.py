@@ -474,6 +474,7 @@ class Case(Base):
     tail_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     handling_level: Mapped[str | None] = mapped_column(String(24))
     handling_rated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    handling_channel: Mapped[str | None] = mapped_column(String(8))  # kiosk or phone
 
 
 class CaseEvent(Base):

@@ -15,7 +15,16 @@ HALL_RATING_KEEP_YEARS    years a rating is kept (default 5, the rating rules' m
                           (``purged_seq``/``purged_hash``) so ``verify-ratings`` still checks
                           everything that is left.
 
-Closed 办不成事 cases keep nothing of the phone number already (deleted when they close).
+HALL_CASE_CITIZEN_LINK_DAYS
+                          days after a 办不成事 case closes that it keeps what ties it to
+                          the citizen (default 30, at least 1): the keyed hash of the
+                          phone's last 4 digits (the proof for rating how it was handled, at
+                          the kiosk or on the phone page) and the failed tries against it.
+                          So the handling can be rated for this long after the case closes.
+                          The phone number itself (ciphertext, masked form, keyed hash) is
+                          deleted when the case closes; the purge clears any left by an
+                          older version too. The case record (number, matter, severity,
+                          times, steps, rating) stays.
 """
 
 from __future__ import annotations
@@ -35,13 +44,15 @@ from sqlalchemy.orm import Session
 
 from contract.errors import ConfigError
 from hall.db import run_transaction
-from hall.models import Rating, RatingChainHead, RatingFollowup, Ticket
+from hall.models import Case, Rating, RatingChainHead, RatingFollowup, Ticket
 
 log = logging.getLogger(__name__)
 
 PERSONAL_LINK_DAYS_ENV = "HALL_PERSONAL_LINK_DAYS"
 RATING_KEEP_YEARS_ENV = "HALL_RATING_KEEP_YEARS"
+CASE_CITIZEN_LINK_DAYS_ENV = "HALL_CASE_CITIZEN_LINK_DAYS"
 DEFAULT_PERSONAL_LINK_DAYS = 60
+DEFAULT_CASE_CITIZEN_LINK_DAYS = 30
 MIN_RATING_KEEP_YEARS = 5
 DAILY_S = 24 * 3600
 FIRST_RUN_DELAY_S = 300.0
@@ -52,6 +63,7 @@ FIRST_RUN_DELAY_S = 300.0
 class RetentionSettings:
     personal_link_days: int = DEFAULT_PERSONAL_LINK_DAYS
     rating_keep_years: int = MIN_RATING_KEEP_YEARS
+    case_citizen_link_days: int = DEFAULT_CASE_CITIZEN_LINK_DAYS
 
 
 def settings_from_env() -> RetentionSettings:
@@ -75,6 +87,9 @@ def settings_from_env() -> RetentionSettings:
         rating_keep_years=number(
             RATING_KEEP_YEARS_ENV, MIN_RATING_KEEP_YEARS, MIN_RATING_KEEP_YEARS
         ),
+        case_citizen_link_days=number(
+            CASE_CITIZEN_LINK_DAYS_ENV, DEFAULT_CASE_CITIZEN_LINK_DAYS, 1
+        ),
     )
 
 
@@ -89,6 +104,7 @@ def purge(engine: Engine, settings: RetentionSettings, now: dt.datetime) -> dict
     """Delete what is past its time; returns the counts of what was deleted."""
     link_cutoff = now - dt.timedelta(days=settings.personal_link_days)
     rating_cutoff = _years_before(now, settings.rating_keep_years)
+    case_cutoff = now - dt.timedelta(days=settings.case_citizen_link_days)
 
     def work(session: Session) -> dict[str, int]:
         links = session.execute(
@@ -99,6 +115,25 @@ def purge(engine: Engine, settings: RetentionSettings, now: dt.datetime) -> dict
             )
             .values(holder_hash=None, masked_name=None)
         ).rowcount
+        case_links = session.execute(
+            update(Case)
+            .where(
+                Case.status == "closed",
+                Case.closed_at < case_cutoff,
+                or_(
+                    Case.phone_tail_hash.is_not(None),
+                    Case.tail_failures != 0,
+                    Case.phone.is_not(None),
+                    Case.phone_ciphertext.is_not(None),
+                    Case.phone_masked.is_not(None),
+                    Case.phone_hash.is_not(None),
+                ),
+            )
+            .values(
+                phone_tail_hash=None, tail_failures=0, phone=None, phone_ciphertext=None,
+                phone_masked=None, phone_hash=None,
+            )
+        ).rowcount  # fmt: skip
         head = session.scalar(
             select(RatingChainHead).where(RatingChainHead.id == 1).with_for_update()
         )
@@ -123,14 +158,17 @@ def purge(engine: Engine, settings: RetentionSettings, now: dt.datetime) -> dict
             "ticket_personal_links": links,
             "ratings": ratings,
             "rating_followups": followups,
+            "case_citizen_links": case_links,
         }
 
     done = run_transaction(engine, work)
     log.info(
         "retention: %d ticket personal link(s) (older than %d days), %d rating(s) and %d"
-        " follow-up(s) (older than %d years) deleted",
+        " follow-up(s) (older than %d years), %d closed case(s)' citizen links (closed over"
+        " %d days ago) deleted",
         done["ticket_personal_links"], settings.personal_link_days, done["ratings"],
-        done["rating_followups"], settings.rating_keep_years,
+        done["rating_followups"], settings.rating_keep_years, done["case_citizen_links"],
+        settings.case_citizen_link_days,
     )  # fmt: skip
     return done
 

@@ -35,7 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hall.cases import CaseEventIn, apply_event, overdue_steps
+from hall.cases import CaseEventIn, apply_event, matter_names, overdue_steps, severity_names
 from hall.db import transaction
 from hall.followups import StepIn, list_followups, record_step
 from hall.models import Case, CounterState, ReviewTask, Staff, StaffAuditEntry
@@ -192,11 +192,21 @@ def work_data(app: Any, staff_id: int, now: dt.datetime) -> dict[str, Any]:
                 late = overdue_steps(c, now, today)
                 left = (c.respond_due_at - now).total_seconds()
                 responded = c.responded_at is not None
+                matter, matter_en = matter_names(
+                    getattr(app.state, "catalog", None), c.item_id, c.not_in_catalog
+                )
+                severity, severity_en = severity_names(c.severity)
                 cases.append(
                     {
                         "case_number": c.case_number,
                         "status": c.status,
                         "categories": json.loads(c.categories or "[]"),
+                        "matter": matter,
+                        "matter_en": matter_en,
+                        "not_in_catalog": c.not_in_catalog,
+                        "severity": c.severity,
+                        "severity_name": severity,
+                        "severity_name_en": severity_en,
                         "description": c.description,
                         "owner": names.get(c.owner_id) if c.owner_id else None,
                         "owner_id": c.owner_id,
@@ -435,7 +445,8 @@ def _render(hall_name: str, staff_name: str) -> str:
 <p id="message" role="status" aria-live="polite"></p>
 <section id="cases-section"><h2>办不成事反映（1 小时内响应）</h2>
 <table class="kiosks"><thead><tr><th scope="col">编号</th><th scope="col">状态</th>
-<th scope="col">响应时钟</th><th scope="col">类别</th><th scope="col">情况</th>
+<th scope="col">响应时钟</th><th scope="col">事项</th><th scope="col">紧急程度</th>
+<th scope="col">类别</th><th scope="col">情况</th>
 <th scope="col">负责人</th><th scope="col">操作</th></tr></thead>
 <tbody id="case-rows"></tbody></table><p id="no-cases" class="empty" hidden>暂无未办结的反映。</p></section>
 <section><h2>差评整改（核实 → 整改 → 反馈）</h2>

@@ -126,7 +126,9 @@ class CaseService:
                 log.info("case %s kept in the outbox; the hall server did not confirm in %.0f s",
                          local_reference(key), self.confirm_s)  # fmt: skip
                 pending = {"pending": True, "reference": local_reference(key),
-                           "phone_masked": mask_phone(draft.phone)}  # fmt: skip
+                           "phone_masked": mask_phone(draft.phone), "item_id": draft.item_id,
+                           "not_in_catalog": draft.not_in_catalog,
+                           "severity": draft.severity}  # fmt: skip
                 return pending, None
         finally:
             with self._lock:

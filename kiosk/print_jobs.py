@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from contract.vocab import CASE_SEVERITIES
 from devices.printer.layout import NoticeMaterial, NoticePrint, TicketPrint
 from kiosk.catalog import Bundle, Catalog, Service
 from kiosk.tickets import Ticket
@@ -34,6 +35,40 @@ def notice_print(
     )
 
 
+SEVERITY_NAMES_EN = {
+    "ordinary": "ordinary",
+    "urgent": "urgent",
+    "many_or_vulnerable": "many people or a vulnerable person",
+}
+
+
+def case_matter(catalog: Catalog, case: dict[str, Any], language: str) -> str:
+    """The matter of a case as printed: the catalog item's name, 不在事项库, or (an item
+    the kiosk's catalog no longer has; a case from before matters) a plain note."""
+    zh = language == "zh"
+    if case.get("not_in_catalog"):
+        return "不在事项库" if zh else "not in the catalog"
+    item_id = case.get("item_id")
+    if not item_id:
+        return "未注明" if zh else "not given"
+    try:
+        entry = catalog.entry(item_id)
+    except KeyError:
+        return str(item_id)
+    return entry.name if zh else entry.name_en
+
+
+def case_lines(catalog: Catalog, case: dict[str, Any], language: str) -> tuple[str, ...]:
+    """The slip's matter and severity lines."""
+    zh = language == "zh"
+    severity = str(case.get("severity") or "ordinary")
+    name = (CASE_SEVERITIES if zh else SEVERITY_NAMES_EN).get(severity, severity)
+    return (
+        ("反映事项：" if zh else "Matter: ") + case_matter(catalog, case, language),
+        ("紧急程度：" if zh else "Severity: ") + name,
+    )
+
+
 def case_slip(
     catalog: Catalog, case: dict[str, Any], language: str, issued_at: dt.datetime
 ) -> NoticePrint:
@@ -55,6 +90,7 @@ def case_slip(
             where=place,
             issued_at=issued_at,
             heading="办不成事反映回执" if zh else "Case receipt",
+            lines=case_lines(catalog, case, language),
         )  # fmt: skip
     limits = (
         f"{case['respond_due_at'][11:16]}前响应；{case['coordinate_due_on']}前协调；"
@@ -71,7 +107,14 @@ def case_slip(
         where=place,
         issued_at=issued_at,
         heading="办不成事反映回执" if zh else "Case receipt",  # when printed on its own
-    )
+        lines=case_lines(catalog, case, language),
+        # the signed link to the case's phone page (progress, then rating its handling);
+        # none when the hall server has no public address (HALL_PUBLIC_URL)
+        qr_data=str(case.get("public_url") or ""),
+        qr_caption=("扫码查看办理进度、评价办理情况" if zh
+                    else "Scan for the progress and to rate the handling")
+        if case.get("public_url") else "",
+    )  # fmt: skip
 
 
 def ticket_print(catalog: Catalog, ticket: Ticket, language: str) -> TicketPrint:

@@ -67,6 +67,9 @@ class NoticePrint:
     where: str  # window group and its location
     issued_at: dt.datetime
     heading: str = "一次性告知单"  # printed large at the top of a stand-alone slip
+    lines: tuple[str, ...] = ()  # printed under the title (e.g. a case's matter, severity)
+    qr_data: str = ""  # a QR printed at the end (e.g. a case's signed phone-page link)
+    qr_caption: str = ""  # the line under that QR
 
 
 @dataclass(frozen=True)
@@ -258,6 +261,8 @@ def _notice_body(w: _Writer, notice: NoticePrint) -> None:
     w.line(notice.title)
     w.bold(False)
     w.align("left")
+    for extra in notice.lines:
+        w.line(extra)
     w.line("所需材料：")
     for index, material in enumerate(notice.materials, start=1):
         mark = "【核心】" if material.core else "【可容缺】"
@@ -269,6 +274,14 @@ def _notice_body(w: _Writer, notice: NoticePrint) -> None:
     w.label("办理时限：", notice.time_limit)
     w.label("收费标准：", notice.fee)
     w.label("办理地点：", notice.where)
+    if notice.qr_data:  # as a raster image: every printer prints it (as on a ticket)
+        w.align("center")
+        w.feed(1)
+        w.raw(qr_raster(notice.qr_data))
+        w.raw(LF)
+        if notice.qr_caption:
+            w.line(notice.qr_caption)
+        w.align("left")
 
 
 def write_notice(p: Any, notice: NoticePrint, paper_width_mm: int) -> None:

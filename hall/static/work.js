@@ -61,6 +61,12 @@
       tr.append(el("th", null, c.case_number));
       tr.append(el("td", null, STATUS[c.status] || c.status));
       tr.append(el("td", "clock", c.clock_text + "（" + c.respond_due_text + " 前）"));
+      const matter = el("td", "case-matter", c.matter);
+      matter.title = c.matter_en;
+      tr.append(matter);
+      const severity = el("td", "case-severity severity-" + c.severity, c.severity_name);
+      severity.title = c.severity_name_en;
+      tr.append(severity);
       tr.append(el("td", null, c.categories.join("、")));
       tr.append(el("td", null, c.description));
       tr.append(el("td", null, c.owner || "—"));

@@ -120,6 +120,11 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/t/{ticket_id}/{sig}/events"): "public",
     ("POST", "/t/{ticket_id}/{sig}/rating"): "public",
     ("GET", "/phone/static/{name}"): "public",
+    # a 办不成事 case's phone page: the slip's signed link is the capability (hall/case_page.py)
+    ("GET", "/c/{case_number}/{sig}"): "public",
+    ("GET", "/c/{case_number}/{sig}/state"): "public",
+    ("POST", "/c/{case_number}/{sig}/rating"): "public",
+    ("GET", "/case-page/static/{name}"): "public",
     # offline tickets: a kiosk leases numbers for itself and delivers what it issued
     ("POST", "/api/v1/kiosks/{kiosk_id}/number-leases"): "kiosk",
     ("POST", "/api/v1/tickets/offline"): "kiosk",

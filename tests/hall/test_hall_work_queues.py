@@ -197,6 +197,7 @@ def test_a_case_arrives_and_the_supervisor_sees_it_with_its_clock_in_chromium(
                 "overlapping_duties": False, "policy_room": False,
                 "categories": ["跨部门协调"], "description": "两个部门要求的证明互相矛盾",
                 "phone": "13912345678", "privacy_consent": True,
+                "item_id": "business-license", "severity": "urgent",
             }  # fmt: skip
             resp = httpx.post(
                 f"{server.base_url}/api/v1/cases",
@@ -209,7 +210,13 @@ def test_a_case_arrives_and_the_supervisor_sees_it_with_its_clock_in_chromium(
             row = f'#case-rows tr[data-case="{number}"]'
             wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, row))
             clock = browser.find_element(By.CSS_SELECTOR, f"{row} td.clock").text
-            assert clock.startswith("剩余 59:") or clock.startswith("剩余 1:00:00"), clock
+            # urgent: a quarter of an hour (HALL_CASE_URGENT_RESPOND_HOURS' default)
+            assert clock.startswith("剩余 14:") or clock.startswith("剩余 15:00"), clock
+            matter = browser.find_element(By.CSS_SELECTOR, f"{row} td.case-matter")
+            assert matter.text == "营业执照设立登记"
+            assert matter.get_attribute("title") == "Business licence registration"
+            severity = browser.find_element(By.CSS_SELECTOR, f"{row} td.case-severity")
+            assert severity.text == "紧急"
             alert = browser.find_element(By.ID, "work-alerts").text
             assert f"新的办不成事反映 {number}" in alert
             assert "13912345678" not in browser.page_source  # the phone stays with its owner
@@ -249,3 +256,27 @@ def _browser(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
         executable_path=CHROMEDRIVER, log_output=str(tmp_path / "chromedriver.log")
     )
     return webdriver.Chrome(options=options, service=service)
+
+
+def test_the_queue_shows_each_cases_matter_and_severity(fb: FeedbackHall) -> None:
+    """The matter by its catalog name (or 不在事项库, or the id of an item the catalog no
+    longer has) and the severity by its name, for the supervisor."""
+    supervisor = _people(fb)["supervisor"]
+    known = submit(fb, item_id="hukou-transfer", severity="many_or_vulnerable")
+    outside = submit(fb, not_in_catalog=True)
+    gone = submit(fb, item_id="retired-item", severity="urgent")
+    older = submit(fb)  # no matter given (as before issue 17)
+    rows = {c["case_number"]: c for c in _data(supervisor)["cases"]}
+    first = rows[known["case_number"]]
+    assert (first["matter"], first["matter_en"]) == ("户口迁移", "Household registration transfer")
+    assert first["severity"] == "many_or_vulnerable"
+    assert first["severity_name"] == "涉及多人或老幼病残孕等弱势群体"
+    second = rows[outside["case_number"]]
+    assert second["matter"] == "不在事项库" and second["not_in_catalog"] is True
+    assert second["severity_name"] == "一般"
+    third = rows[gone["case_number"]]
+    assert third["matter"] == "retired-item（事项库中已无此项）"
+    assert third["severity_name"] == "紧急" and third["severity_name_en"] == "urgent"
+    assert rows[older["case_number"]]["matter"] == "未注明事项"
+    page = supervisor.get(f"{WORK}/")
+    assert '<th scope="col">事项</th>' in page.text and "紧急程度" in page.text
