@@ -15,6 +15,10 @@ HALL_RATING_KEEP_YEARS    years a rating is kept (default 5, the rating rules' m
                           (``purged_seq``/``purged_hash``) so ``verify-ratings`` still checks
                           everything that is left.
 
+Text message numbers (``hall.sms``) go when their ticket's service day is over (the SMS
+sender deletes them within seconds of midnight; this job as well, for a server that was
+down then).
+
 Closed 办不成事 cases keep nothing of the phone number already (deleted when they close).
 """
 
@@ -36,6 +40,7 @@ from sqlalchemy.orm import Session
 from contract.errors import ConfigError
 from hall.db import run_transaction
 from hall.models import Rating, RatingChainHead, RatingFollowup, Ticket
+from hall.sms import purge as purge_sms
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +131,7 @@ def purge(engine: Engine, settings: RetentionSettings, now: dt.datetime) -> dict
         }
 
     done = run_transaction(engine, work)
+    done["sms_numbers"] = purge_sms(engine, now)
     log.info(
         "retention: %d ticket personal link(s) (older than %d days), %d rating(s) and %d"
         " follow-up(s) (older than %d years) deleted",
