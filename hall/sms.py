@@ -56,13 +56,12 @@ import httpx
 from fastapi import APIRouter, FastAPI, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from contract.api import TicketOut
+from contract.api import SmsSubscriptionIn, SmsSubscriptionOut, TicketOut
 from contract.errors import ConfigError
-from contract.fields import Key, MobilePhone, TicketId, mask_mobile
+from contract.fields import mask_mobile
 from hall.auth import KioskPrincipal
 from hall.db import dialect_insert, run_transaction, transaction
 from hall.models import Ticket
@@ -506,28 +505,6 @@ async def _worker(app: FastAPI) -> AsyncIterator[None]:
 
 
 # -- the route -------------------------------------------------------------------------------
-class SmsSubscriptionIn(BaseModel):
-    """A citizen's mobile number for one ticket, from the kiosk that issued it."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    ticket_id: TicketId | None = Field(
-        default=None, description="the ticket's id, as the server issued it"
-    )
-    ticket_key: Key | None = Field(
-        default=None,
-        description="instead of ticket_id, for a ticket issued offline: its idempotency key"
-        " (the kiosk's outbox sends the ticket first)",
-    )
-    phone: MobilePhone
-    language: Literal["zh", "en"] = "zh"
-
-
-class SmsSubscriptionOut(BaseModel):
-    ticket_number: str
-    phone_masked: str = Field(description="e.g. 138****5678; the number is never returned")
-
-
 router = APIRouter(prefix="/api/v1", tags=["sms"], lifespan=_worker)
 
 
