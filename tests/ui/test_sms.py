@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from pytestqt.qtbot import QtBot
-from uihelpers import click, text_of, visible
+from uihelpers import click, find_button, text_of, visible
 
 from hall.db import add_kiosk, migrate
 from hall.embedded import EmbeddedHallServer
@@ -26,6 +26,8 @@ from kiosk.visit import Problem, Screen
 from ui.main_window import MainWindow
 from ui.messages import message_text
 from ui.runner import QtRunner
+from ui.theme import ELDER
+from voice.base import RecordingVoice
 
 PHONE = "13812345678"
 
@@ -136,6 +138,28 @@ def test_the_number_typed_on_the_ticket_screen_reaches_the_server(
     flow.home()
     qtbot.waitUntil(lambda: flow.state.screen is Screen.HOME)
     assert flow.state.sms is None
+
+
+def test_elder_mode_large_keys_and_voice(qtbot: QtBot, window: MainWindow, core: KioskCore,
+                                         port: int, hall_db: str) -> None:  # fmt: skip
+    assert isinstance(core.voice, RecordingVoice)
+    said = core.voice.spoken
+    click(qtbot, window, "elder")
+    qtbot.waitUntil(lambda: core.flow.state.elder)
+    with ServerProcess(hall_db, port=port):
+        take_ticket(qtbot, window, core)
+        click(qtbot, window, "sms_open")
+        qtbot.waitUntil(lambda: bool(said) and "留下手机号" in said[-1], timeout=5000)
+        assert "数字键盘：请逐位输入手机号，再按确定" in said[-1]
+        key = find_button(window, "sms_key_7")
+        assert key is not None and key.height() >= ELDER.min_target_px
+        assert key.font().pointSize() >= ELDER.title_pt
+        count = len(said)
+        click(qtbot, window, "sms_key_7")
+        qtbot.waitUntil(lambda: len(said) > count)
+        assert said[-1] == "7"  # each digit read back
+        click(qtbot, window, "sms_ok")
+        qtbot.waitUntil(lambda: "手机号码应为11位数字" in said[-1], timeout=5000)
 
 
 def test_cancel_keeps_nothing(qtbot: QtBot, window: MainWindow, core: KioskCore, port: int,

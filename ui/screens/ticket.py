@@ -58,7 +58,7 @@ class PhoneKeypad(QWidget):
         self.screen.flow.touch()
         if key == "⌫":
             self.value = self.value[:-1]
-            self.screen.read_back(self.screen.tr("删除"))
+            self.screen.read_back(self.tr("删除"))
         elif len(self.value) < self.MAX:
             self.value += key
             self.screen.read_back(key)
@@ -74,18 +74,19 @@ class PhoneKeypad(QWidget):
     def show_value(self) -> None:
         v = self.value
         grouped = " ".join(filter(None, [v[:3], v[3:7], v[7:]]))
-        self.display.setText(grouped or self.screen.tr("请输入11位手机号码"))
+        self.display.setText(grouped or self.tr("请输入11位手机号码"))
         self.display.setAccessibleName(
-            self.screen.tr("已输入 {n} 位").format(n=len(v)) if v else self.display.text()
+            self.tr("已输入 {n} 位").format(n=len(v)) if v else self.display.text()
         )
 
     def retranslate(self) -> None:
-        s = self.screen
-        self.hint.setText(s.tr("留下手机号，前面还剩3人和叫到您时发短信提醒您（号码当天删除）。"))
-        self.keys["⌫"].setAccessibleName(s.tr("删除一位"))  # type: ignore[attr-defined]
-        self.keypad.setAccessibleName(s.tr("数字键盘：请逐位输入手机号，再按确定"))
-        self.cancel.setText(s.tr("不用了"))
-        self.ok.setText(s.tr("确定"))
+        self.hint.setText(
+            self.tr("留下手机号，前面还剩3人和叫到您时发短信提醒您（号码当天删除）。")
+        )
+        self.keys["⌫"].setAccessibleName(self.tr("删除一位"))  # type: ignore[attr-defined]
+        self.keypad.setAccessibleName(self.tr("数字键盘：请逐位输入手机号，再按确定"))
+        self.cancel.setText(self.tr("不用了"))
+        self.ok.setText(self.tr("确定"))
         self.show_value()
 
 
@@ -189,6 +190,10 @@ class TicketScreen(ScreenBase):
         self.again.setEnabled(state.busy is None)
         self.done.setText(self.tr("完成"))
         self._render_sms(state)
+
+    def speech_key(self, state: State) -> object:
+        """Opening the 短信提醒 keypad, or the number kept, is announced (voice on)."""
+        return state.sms
 
     def reset(self) -> None:
         super().reset()
