@@ -545,8 +545,10 @@ def subscribe(
             # 3 or fewer ahead already: the ticket screen showed it, no message for that
             ahead_done=ticket.status in _WAITING and ticket.people_ahead <= AHEAD,
         )  # fmt: skip
-        inserted = stmt.on_conflict_do_nothing(index_elements=["ticket_id"])
-        created = session.execute(inserted).rowcount == 1
+        inserted = stmt.on_conflict_do_nothing(index_elements=["ticket_id"]).returning(
+            SmsSubscription.id
+        )
+        created = session.execute(inserted).scalar() is not None
         sub = session.scalar(select(SmsSubscription).where(SmsSubscription.ticket_id == ticket.id))
         if sub is None:
             return created, masked
