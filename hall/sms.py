@@ -8,8 +8,9 @@ deleted, with every message of the ticket, when the ticket's service day is over
 sender's own loop within ``HALL_SMS_POLL_S`` of midnight, and by ``python -m hall purge``
 (``hall.retention``). It is never logged: logs show the masked form (138****5678).
 
-When a message is sent (decided from the ticket's state, ``Queue.get``, on every queue
-event of ``hall.events`` and every ``RECHECK_S`` besides, so a lost event is caught up):
+When a message is sent (decided from the ticket's state, ``Queue.get``, on the queue
+events of ``hall.events`` that can bring one due (``QUEUE_EVENTS``; a burst of them is
+decided once) and every ``RECHECK_S`` besides, so a lost event is caught up):
 
 - **ahead**: once, when the ticket is waiting with at most ``AHEAD`` (3) people ahead. If
   it already had 3 or fewer ahead when the number was given, none is sent (the citizen
@@ -89,9 +90,11 @@ TIMEOUT_ENV = "HALL_SMS_TIMEOUT_S"
 POLL_ENV = "HALL_SMS_POLL_S"
 GIVE_UP_ENV = "HALL_SMS_GIVE_UP_S"
 
-QUEUE_EVENTS = frozenset(
-    {"issue", "call", "recall", "no_show", "complete", "transfer", "hold", "resume", "resync"}
-)
+QUEUE_EVENTS = frozenset({"call", "no_show", "complete", "transfer", "resume", "resync"})
+"""The events that may bring a message due (a call moves everyone up; a transfer or a
+resume changes a queue) or end a subscription. Not ``issue``: a new ticket never brings
+anyone closer to their turn, and it is the busiest event (the issuing hot path stays
+untouched). Not ``recall`` / ``hold``: they send nothing."""
 _WAITING = ("waiting", "transferred", "held")
 _OVER = ("completed", "no_show")
 
