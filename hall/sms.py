@@ -414,7 +414,10 @@ def _finish(
     engine: Any, message_id: int, now: dt.datetime, *, sent: bool = False, error: str = ""
 ) -> None:
     values: dict[str, Any] = {"claimed_until": None, "last_error": error[:300]}
-    values.update(sent_at=now) if sent else values.update(gave_up=True)
+    if sent:
+        values["sent_at"] = now
+    else:
+        values["gave_up"] = True
     run_transaction(
         engine,
         lambda s: s.execute(update(SmsMessage).where(SmsMessage.id == message_id).values(**values)),
