@@ -5,11 +5,25 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+_POLL = threading.Event()  # never set: its wait() is the poll interval below
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 15.0) -> Any:
+    """Poll ``condition`` every 20 ms until it holds (a deadline, no fixed sleep for a
+    result): the hall's text message sender runs on its own loop."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        _POLL.wait(0.02)
+    return value
 
 
 @dataclass

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from hall_support import ID_HASH_KEY, FakeClock, Hall
-from sms_support import SmsPlatform, sms_platform
+from sms_support import SmsPlatform, sms_platform, wait_until
 
 from hall.app import create_app
 from hall.db import add_kiosk, add_staff, make_engine, migrate
@@ -25,18 +24,6 @@ from hall.retention import RetentionSettings, purge
 PHONE = "13812345678"
 PHONE_EN = "15900001111"
 TOKEN = "sms-platform-token-1"
-
-
-def wait_until(condition: Callable[[], Any], timeout: float = 15.0) -> Any:
-    """Poll ``condition`` until it is true (the sender runs on its own loop)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.02)
 
 
 @pytest.fixture

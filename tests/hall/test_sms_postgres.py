@@ -3,28 +3,15 @@ queue event (LISTEN/NOTIFY) and both run a sender, yet each message is sent once
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from typing import Any
-
 import httpx
 import sqlalchemy as sa
 from hall_support import fresh_pg_database
-from sms_support import sms_platform
+from sms_support import sms_platform, wait_until
 
 from hall.db import add_kiosk, add_staff, migrate, normalize_url
 from hall.testing import ServerProcess
 
 PHONES = ("13812345678", "13900001111")
-
-
-def wait_until(condition: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)
-    return value
 
 
 def test_two_processes_send_each_message_once() -> None:
@@ -51,12 +38,12 @@ def test_two_processes_send_each_message_once() -> None:
                 tickets.append(t)
             first = httpx.post(f"{a.base_url}/api/v1/counters/5/call-next", headers=staff)
             assert first.json()["id"] == tickets[0]["id"]
-            wait_until(lambda: platform.accepted())
+            wait_until(lambda: platform.accepted(), timeout=30)
             # a later message of the other ticket: by then both processes have handled the
             # first call (events and sends go in order), so a duplicate would have arrived
             second = httpx.post(f"{b.base_url}/api/v1/counters/6/call-next", headers=staff)
             assert second.json()["id"] == tickets[1]["id"]
-            wait_until(lambda: any(m["to"] == PHONES[1] for m in platform.accepted()))
+            wait_until(lambda: any(m["to"] == PHONES[1] for m in platform.accepted()), timeout=30)
             httpx.post(f"{a.base_url}/api/v1/tickets/{tickets[0]['id']}/recall", headers=staff)
             third = httpx.post(f"{a.base_url}/api/v1/counters/7/call-next", headers=staff)
             assert third.status_code == 204  # nobody left; the recall sends nothing either
