@@ -16,10 +16,12 @@ from fastapi.testclient import TestClient
 from hall_support import ID_HASH_KEY, FakeClock, Hall
 from sms_support import SmsPlatform, sms_platform, wait_until
 
+from contract.errors import ConfigError
 from hall.app import create_app
 from hall.db import add_kiosk, add_staff, make_engine, migrate
 from hall.keys import HallKeys
 from hall.retention import RetentionSettings, purge
+from hall.sms import settings_from_env
 
 PHONE = "13812345678"
 PHONE_EN = "15900001111"
@@ -261,3 +263,36 @@ def test_bad_requests_are_refused_and_a_resend_keeps_the_first(
     assert hall.call_next("5")["id"] == done["id"]
     hall.act(done["id"], "complete")
     subscribe(hall, expect=409, phone=PHONE, ticket_id=done["id"])
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"HALL_SMS_BACKEND": "carrier-pigeon"},
+        {"HALL_SMS_BACKEND": "webhook", "HALL_SMS_WEBHOOK_TOKEN": "t"},  # no URL
+        {"HALL_SMS_BACKEND": "webhook", "HALL_SMS_WEBHOOK_URL": "ftp://x/"},
+        {"HALL_SMS_BACKEND": "webhook", "HALL_SMS_WEBHOOK_URL": "https://sms.example/"},
+        {"HALL_SMS_TIMEOUT_S": "0"},
+        {"HALL_SMS_POLL_S": "soon"},
+    ],
+)
+def test_wrong_settings_stop_the_start(
+    env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    db_url = f"sqlite:///{tmp_path / 'hall.sqlite3'}"
+    with pytest.raises(ConfigError, match="HALL_SMS_"):
+        create_app(db_url, id_hash_key=ID_HASH_KEY, rate_limits=False)
+
+
+def test_the_webhook_token_may_come_from_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = tmp_path / "sms-token"
+    token.write_text("from-a-file\n", encoding="utf-8")
+    monkeypatch.setenv("HALL_SMS_BACKEND", "webhook")
+    monkeypatch.setenv("HALL_SMS_WEBHOOK_URL", "https://sms.example/send")
+    monkeypatch.setenv("HALL_SMS_WEBHOOK_TOKEN_FILE", str(token))
+    settings = settings_from_env()
+    assert settings.backend == "webhook" and settings.webhook_token == "from-a-file"
