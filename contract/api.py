@@ -26,6 +26,7 @@ from contract.fields import (
     Day,
     Key,
     MaskedName,
+    MobilePhone,
     Moment,
     RowId,
     ShortId,
@@ -116,6 +117,29 @@ class NumberLeaseOut(BaseModel):
     first_seq: int
     last_seq: int
     timezone: str
+
+
+class SmsSubscriptionIn(BaseModel):
+    """短信提醒: a citizen's mobile number for one ticket, from the kiosk that issued it
+    (through its outbox; hall/sms.py). Exactly one of ``ticket_id`` / ``ticket_key``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ticket_id: TicketId | None = Field(
+        default=None, description="the ticket's id, as the server issued it"
+    )
+    ticket_key: Key | None = Field(
+        default=None,
+        description="instead of ticket_id, for a ticket issued offline: its idempotency key"
+        " (the kiosk's outbox delivers the ticket first)",
+    )
+    phone: MobilePhone
+    language: Literal["zh", "en"] = "zh"
+
+
+class SmsSubscriptionOut(BaseModel):
+    ticket_number: str
+    phone_masked: str = Field(description="e.g. 138****5678; the number is never returned")
 
 
 class OfflineTicketRequest(BaseModel):

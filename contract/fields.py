@@ -106,6 +106,29 @@ Moment = Annotated[
 """An aware datetime within 2000–2100 (the offset is required)."""
 
 
+# -- mobile numbers (the opt-in text message, hall/sms.py) -------------------------------
+MOBILE_PATTERN = r"^1[3-9][0-9]{9}$"
+"""A mainland China mobile number: 11 digits, 1 then 3–9."""
+
+_MOBILE = re.compile(MOBILE_PATTERN)
+
+
+def is_mobile(number: str) -> bool:
+    return _MOBILE.match(number) is not None
+
+
+def mask_mobile(number: str) -> str:
+    """13812345678 -> 138****5678 (what logs and answers show)."""
+    return number[:3] + "****" + number[-4:] if len(number) >= 7 else "****"
+
+
+MobilePhone = Annotated[
+    str,
+    StringConstraints(min_length=11, max_length=11, pattern=MOBILE_PATTERN),
+    Field(description="a mainland mobile number, 11 digits: 1, then 3–9, then 9 digits"),
+]
+
+
 # -- masked names --------------------------------------------------------------------------
 MASKED_NAME_MAX = 32
 

@@ -59,6 +59,8 @@ from hall.retention import router as retention_router
 from hall.schemas import CounterStatus, TransferRequest
 from hall.service_levels import router as service_levels_router
 from hall.service_levels import thresholds_from_env
+from hall.sms import install as install_sms
+from hall.sms import router as sms_router
 from hall.staff_web import router as staff_web_router
 from hall.stats import router as stats_router
 from hall.stats import session_router as stats_session_router
@@ -198,6 +200,7 @@ def create_app(
     app.state.announcer = Announcer.from_env(database_url)  # spoken calls (hall/announcements.py)
     app.state.service_levels = thresholds_from_env()  # ConfigError now, not at first use
     install_phone(app)  # HALL_PUBLIC_URL and the phone page's rate limit (hall/phone.py)
+    install_sms(app)  # the text message gateway's settings (hall/sms.py)
     _install_error_handlers(app)
     _declare_error_bodies(app)
     if rate_limits is None:
@@ -231,6 +234,7 @@ def create_app(
     app.include_router(api_docs_router)  # /docs, served locally
     app.include_router(phone_router)
     app.include_router(case_page_router)  # a case's page on the citizen's phone
+    app.include_router(sms_router)  # opt-in text messages and their sender (hall/sms.py)
     log.info("hall server ready: %s, catalog %s", database_kind(engine), catalog.version)
     return app
 

@@ -25,6 +25,10 @@ HALL_CASE_CITIZEN_LINK_DAYS
                           deleted when the case closes; the purge clears any left by an
                           older version too. The case record (number, matter, severity,
                           times, steps, rating) stays.
+
+Text message numbers (``hall.sms``) go when their ticket's service day is over (the SMS
+sender deletes them within seconds of midnight; this job as well, for a server that was
+down then).
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from sqlalchemy.orm import Session
 from contract.errors import ConfigError
 from hall.db import run_transaction
 from hall.models import Case, Rating, RatingChainHead, RatingFollowup, Ticket
+from hall.sms import purge as purge_sms
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +167,7 @@ def purge(engine: Engine, settings: RetentionSettings, now: dt.datetime) -> dict
         }
 
     done = run_transaction(engine, work)
+    done["sms_numbers"] = purge_sms(engine, now)
     log.info(
         "retention: %d ticket personal link(s) (older than %d days), %d rating(s) and %d"
         " follow-up(s) (older than %d years), %d closed case(s)' citizen links (closed over"

@@ -41,6 +41,8 @@ from kiosk.private_files import private_dir
 from kiosk.rating import RatingService
 from kiosk.runner import ImmediateRunner, Runner
 from kiosk.settings import Settings
+from kiosk.sms import KIND as SMS_KIND
+from kiosk.sms import SmsService
 from kiosk.visit import FlowConfig
 from voice.base import Voice, create_voice
 
@@ -469,6 +471,7 @@ def build_core(
     outbox = Outbox(data_dir / "outbox.sqlite3")
     ratings = RatingService(hall, outbox, scan=scanner.capture)
     cases = CaseService(hall, outbox)
+    sms = SmsService(hall, outbox)  # 短信提醒: the citizen's number, after the ticket
     # offline tickets need a server that can be gone while the kiosk runs: remote mode only
     # (the embedded server lives and dies with this process)
     offline = settings.hall.mode == "remote" and settings.hall.offline_block > 0
@@ -479,9 +482,10 @@ def build_core(
         alert=lambda code: runner.post(lambda: core.alert_staff(code)),
     )  # fmt: skip
     flow.ticket.issuer = issuer
-    dispatch = Dispatcher({"rating": ratings.send, "case": cases.send, KIND: issuer.send})
+    dispatch = Dispatcher({"rating": ratings.send, "case": cases.send, KIND: issuer.send,
+                           SMS_KIND: sms.send})  # fmt: skip
     sender = OutboxSender(outbox, dispatch, interval_s=settings.hall.outbox_retry_s)
-    ratings.kick = cases.kick = issuer.kick = sender.kick
+    ratings.kick = cases.kick = issuer.kick = sms.kick = sender.kick
 
     def server_back() -> None:  # the keeper saw the server again: sync at once
         outbox.retry_now()
@@ -490,6 +494,7 @@ def build_core(
     issuer.back = server_back
     flow.rating.sink = ratings
     flow.case.sink = cases
+    flow.ticket.sms = sms
     flow.precheck = make_precheck(settings, flow, scanner)
     ratings.on_settled = lambda key, outcome: runner.post(lambda: flow.rating.settled(key, outcome))
     sender.start()

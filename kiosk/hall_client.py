@@ -257,6 +257,13 @@ class HallClient:
         path = f"/api/v1/tickets/{ticket_id}/precheck"
         return self._dict("POST", path, _api().PrecheckOut, _api().PrecheckIn, body)
 
+    def subscribe_sms(self, body: dict[str, Any]) -> dict[str, Any]:
+        """短信提醒: the citizen's mobile number for a ticket this kiosk issued (kiosk/sms.py)."""
+        return self._dict(
+            "POST", "/api/v1/sms-subscriptions", _api().SmsSubscriptionOut,
+            _api().SmsSubscriptionIn, body,
+        )  # fmt: skip
+
     def get_ticket(self, ticket_id: str) -> Ticket:
         out = self._call("GET", f"/api/v1/tickets/{ticket_id}", _api().TicketOut)
         return Ticket.from_api(out.model_dump(mode="json"))

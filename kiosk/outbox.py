@@ -15,8 +15,8 @@ here until the server confirms — or refuses it for good, when the dead letter 
 the masked number — and never logged (see ``kiosk.cases``). ``secure_delete`` and a WAL
 checkpoint after each delivery round leave no old copy in the file's free pages or log.
 
-Kinds: ``rating`` (``kiosk.rating``), ``case`` (``kiosk.cases``) and ``offline_ticket``
-(``kiosk.offline``); ``Dispatcher`` hands each message to the sender of its kind.
+Kinds: ``rating`` (``kiosk.rating``), ``case`` (``kiosk.cases``), ``offline_ticket``
+(``kiosk.offline``) and ``sms`` (``kiosk.sms``: a mobile number, kept like a case's); ``Dispatcher`` hands each message to the sender of its kind.
 """
 
 from __future__ import annotations

@@ -82,6 +82,8 @@ class Problem(StrEnum):
     QR_UNREADABLE = "qr_unreadable"  # rating: detail no_page, no_qr, not_ticket, scanner
     NO_VISITS = "no_visits"  # rating: the card holder has no ticket today
     STAFF_MODE = "staff_mode"  # rating: staff can never rate (the staff panel is open)
+    SMS_INVALID = "sms_invalid"  # 短信提醒: detail length, prefix (not a mobile number)
+    SMS_FAILED = "sms_failed"  # 短信提醒: the number could not be kept (outbox fault)
 
 
 @dataclass(frozen=True)

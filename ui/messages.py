@@ -127,6 +127,16 @@ def message_text(message: Message, language: str = "zh") -> str:
             "Messages",
             "号票没有打印出来，但您的号码已经取好：请记下屏幕上的号码，或用手机拍下二维码。工作人员已收到提醒。",
         )
+    if p is Problem.SMS_INVALID:
+        if message.detail == "prefix":
+            return QCoreApplication.translate(
+                "Messages", "这不是手机号码：手机号以1开头，第二位是3到9。请核对后重新输入。"
+            )
+        return QCoreApplication.translate("Messages", "手机号码应为11位数字，请核对后重新输入。")
+    if p is Problem.SMS_FAILED:
+        return QCoreApplication.translate(
+            "Messages", "短信提醒没有登记上，请留意大厅屏幕和广播叫号。"
+        )
     if p is Problem.NOTICE_PRINTER:
         return QCoreApplication.translate(
             "Messages", "告知单没有打印出来。您可以用手机拍下这一页，或继续取号。"

@@ -2,7 +2,10 @@
 
 One visit has one idempotency key, so tapping "try again" after the hall server failed can
 never issue a second number for the same visit. Owns the state parts ``ticket``,
-``printed``, ``print_job`` and ``priority`` (绿色通道).
+``printed``, ``print_job``, ``priority`` (绿色通道) and ``sms`` (短信提醒: None — not asked
+for, the default; ``"open"`` — the keypad is shown; else the masked number kept for the
+ticket). The typed number itself stays in the screen's keypad until submitted; it is
+never in the state, the log or the paper.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import logging
 from dataclasses import replace
 from typing import Any, Protocol
 
+from contract.fields import is_mobile
 from devices.errors import DeviceError, PrinterError
 from devices.idcard.card import IdCard
 from devices.printer.layout import NoticePrint, TicketPrint
@@ -36,6 +40,19 @@ class TicketIssuer(Protocol):
         priority: bool = False,
         language: str = "zh",
     ) -> Ticket: ...
+
+
+class SmsSink(Protocol):
+    """短信提醒 (kiosk/sms.py): keeps the number for the ticket and sends it; masked back."""
+
+    def request(self, ticket: Ticket, phone: str, language: str) -> str: ...
+
+
+def mobile_problem(raw: str) -> str | None:
+    """Why ``raw`` is not a mainland mobile number ("length", "prefix"), or None."""
+    if len(raw) != 11 or not raw.isdigit():
+        return "length"
+    return None if is_mobile(raw) else "prefix"
 
 
 class PrinterLike(Protocol):
@@ -75,6 +92,8 @@ class TicketJourney:
         visit.add_part("printed", False)
         visit.add_part("print_job", None)  # the last PrintJob (virtual printer: its PNG)
         visit.add_part("priority", None)  # 绿色通道: "age", "disability" or "pregnancy"
+        visit.add_part("sms", None)  # 短信提醒: None, "open", or the masked number kept
+        self.sms: SmsSink | None = None  # wired by kiosk/app.py; None: no 短信提醒 control
         visit.on_card(Screen.IDENTIFY, self.card_presented)
         visit.card_error.connect(self.card_failed)
         for screen in (Screen.GROUPS, Screen.ITEMS, Screen.IDENTIFY, Screen.NOTICE):
@@ -302,6 +321,50 @@ class TicketJourney:
         if status is not None and status.state in ("near_end", "unknown"):
             v.staff_alert.emit(f"printer:{status.state}")  # printed, but staff must look
         v.update(busy=None, printed=True, print_job=result)
+
+    # -- 短信提醒 (opt-in text message) ---------------------------------------------------
+    def open_sms(self) -> None:
+        """Show the keypad for a mobile number (the ticket screen; skipped by default)."""
+        v = self.visit
+        s = v.state
+        if self.sms is None or s.screen is not Screen.TICKET or s.ticket is None or s.sms:
+            return
+        v.touch()
+        v.update(sms="open", message=None)
+
+    def close_sms(self) -> None:
+        """不用了: no text message (nothing typed is kept)."""
+        v = self.visit
+        if v.state.sms == "open":
+            v.touch()
+            v.update(sms=None, message=None)
+
+    def submit_sms(self, raw: str) -> bool:
+        """Check the typed number; a wrong one is explained and nothing is sent."""
+        v = self.visit
+        s = v.state
+        ticket, sink = s.ticket, self.sms
+        if s.sms != "open" or ticket is None or sink is None or s.screen is not Screen.TICKET:
+            return False
+        v.touch()
+        problem = mobile_problem(raw)
+        if problem is not None:
+            v.update(message=Message(Problem.SMS_INVALID, problem))
+            return False
+        language = v.language
+        v.update(message=None)
+        v.runner.submit(
+            lambda: sink.request(ticket, raw, language), v.for_this_visit(self._sms_kept)
+        )
+        return True
+
+    def _sms_kept(self, result: Any) -> None:
+        v = self.visit
+        if isinstance(result, Exception):
+            log.error("the text message number could not be kept: %s", type(result).__name__)
+            v.update(message=Message(Problem.SMS_FAILED, type(result).__name__))
+            return
+        v.update(sms=str(result), message=None)
 
     def back(self) -> None:
         v = self.visit

@@ -130,6 +130,8 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/tickets/offline"): "kiosk",
     # the citizen rates how a closed case was handled, at a kiosk (case number + phone tail)
     ("POST", "/api/v1/cases/{case_number}/handling-rating"): "kiosk",
+    # 短信提醒: the kiosk that issued a ticket sends the citizen's number (hall/sms.py)
+    ("POST", "/api/v1/sms-subscriptions"): "kiosk",
 }
 
 KINDS = {

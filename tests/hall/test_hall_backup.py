@@ -76,20 +76,20 @@ def test_purge_deletes_personal_links_after_n_days_and_ratings_after_5_years(
     try:
         first = purge(engine, settings, fb.clock.now)  # the first two tickets are 40 days old
         assert first == {"ticket_personal_links": 2, "ratings": 0, "rating_followups": 0,
-                         "case_citizen_links": 0}  # fmt: skip
+                         "case_citizen_links": 0, "sms_numbers": 0}  # fmt: skip
         links = fb.sql("SELECT count(*) FROM tickets WHERE holder_hash IS NOT NULL"
                        " OR masked_name IS NOT NULL")  # fmt: skip
         assert links == [(1,)]
         later = fb.clock.now + dt.timedelta(days=5 * 365 - 20)  # the first two are > 5 years
         second = purge(engine, settings, later)
         assert second == {"ticket_personal_links": 1, "ratings": 2, "rating_followups": 0,
-                          "case_citizen_links": 0}  # fmt: skip
+                          "case_citizen_links": 0, "sms_numbers": 0}  # fmt: skip
         assert [seq for (seq,) in fb.sql("SELECT seq FROM ratings")] == [3]
         report = verify_chain(engine)
         assert report.ok and report.purged == 2 and report.count == 1, report.problems
         assert purge(engine, settings, later) == {
             "ticket_personal_links": 0, "ratings": 0, "rating_followups": 0,
-            "case_citizen_links": 0,
+            "case_citizen_links": 0, "sms_numbers": 0,
         }  # fmt: skip
         rate(fb, 1)  # the chain goes on after a purge
         assert verify_chain(engine).ok
@@ -105,7 +105,7 @@ def test_purge_on_the_command_line_reports_what_it_deleted(fb: FeedbackHall) -> 
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {
         "ticket_personal_links": 0, "ratings": 0, "rating_followups": 0,
-        "case_citizen_links": 0,
+        "case_citizen_links": 0, "sms_numbers": 0,
     }  # fmt: skip
     bad = subprocess.run(
         [sys.executable, "-m", "hall", "purge", "--database-url", fb.db_url],

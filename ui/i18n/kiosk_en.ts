@@ -878,6 +878,18 @@
         <translation>The ticket could not be printed, but your number is taken: note the number on the screen or photograph the QR code. Staff have been alerted.</translation>
     </message>
     <message>
+        <source>这不是手机号码：手机号以1开头，第二位是3到9。请核对后重新输入。</source>
+        <translation>This is not a mobile number: it starts with 1, and the second digit is 3 to 9. Please check and type it again.</translation>
+    </message>
+    <message>
+        <source>手机号码应为11位数字，请核对后重新输入。</source>
+        <translation>A mobile number has 11 digits. Please check and type it again.</translation>
+    </message>
+    <message>
+        <source>短信提醒没有登记上，请留意大厅屏幕和广播叫号。</source>
+        <translation>The text message could not be set up. Please watch the hall's screens and listen for your number.</translation>
+    </message>
+    <message>
         <source>告知单没有打印出来。您可以用手机拍下这一页，或继续取号。</source>
         <translation>The notice could not be printed. You can photograph this page, or go on to take a number.</translation>
     </message>
@@ -1014,6 +1026,41 @@
     <message>
         <source>无</source>
         <translation>none</translation>
+    </message>
+</context>
+<context>
+    <name>PhoneKeypad</name>
+    <message>
+        <source>删除</source>
+        <translation>Delete</translation>
+    </message>
+    <message>
+        <source>请输入11位手机号码</source>
+        <translation>Type your 11-digit mobile number</translation>
+    </message>
+    <message>
+        <source>已输入 {n} 位</source>
+        <translation>{n} digits typed</translation>
+    </message>
+    <message>
+        <source>留下手机号，前面还剩3人和叫到您时发短信提醒您（号码当天删除）。</source>
+        <translation>Leave your mobile number: we text you when 3 people are ahead and when you are called (the number is deleted today).</translation>
+    </message>
+    <message>
+        <source>删除一位</source>
+        <translation>Delete one digit</translation>
+    </message>
+    <message>
+        <source>数字键盘：请逐位输入手机号，再按确定</source>
+        <translation>Number keypad: type your mobile number digit by digit, then press OK</translation>
+    </message>
+    <message>
+        <source>不用了</source>
+        <translation>No, thanks</translation>
+    </message>
+    <message>
+        <source>确定</source>
+        <translation>OK</translation>
     </message>
 </context>
 <context>
@@ -1772,6 +1819,18 @@
     <message>
         <source>完成</source>
         <translation>Done</translation>
+    </message>
+    <message>
+        <source>短信提醒</source>
+        <translation>Text me</translation>
+    </message>
+    <message>
+        <source>短信提醒：到号前和叫号时发短信给您</source>
+        <translation>Text me: a message before your turn and when you are called</translation>
+    </message>
+    <message>
+        <source>前面还剩3人和叫到您时，将发短信到 {phone}。</source>
+        <translation>We will text {phone} when 3 people are ahead of you and when you are called.</translation>
     </message>
 </context>
 <context>

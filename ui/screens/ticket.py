@@ -7,13 +7,87 @@ import io
 import qrcode
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk.flow import Flow
 from kiosk.visit import State
 from ui.messages import message_text
 from ui.screens.base import ScreenBase
 from ui.widgets import button, label, set_role
+
+
+class PhoneKeypad(QWidget):
+    """短信提醒's numeric keypad: 0–9 and delete, what was typed (grouped 3-4-4), 确定 and
+    不用了. The typed number stays here until 确定; ``clear`` forgets it."""
+
+    MAX = 11
+
+    def __init__(self, screen: ScreenBase) -> None:
+        super().__init__()
+        self.screen = screen
+        self.value = ""
+        self.setObjectName("sms_keypad")
+        col = QVBoxLayout(self)
+        col.setContentsMargins(0, 0, 0, 0)
+        self.hint = label("", name="sms_hint")
+        col.addWidget(self.hint)
+        self.display = label("", role="entry", name="sms_entry", wrap=False)
+        self.display.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        col.addWidget(self.display)
+        grid = QGridLayout()
+        self.keys: dict[str, object] = {}
+        for i, key in enumerate(["1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0"]):
+            name = "sms_key_delete" if key == "⌫" else f"sms_key_{key}"
+            b = button(key, lambda k=key: self.press(k), role="key", name=name)
+            self.keys[key] = b
+            grid.addWidget(b, i // 3, i % 3)
+        keys = QWidget()
+        keys.setLayout(grid)
+        keys.setProperty("speak_as_one", True)  # read as one thing, not twelve keys
+        self.keypad = keys
+        col.addWidget(keys)
+        row = QHBoxLayout()
+        self.cancel = button("", self.screen.flow.ticket.close_sms, role="secondary",
+                             name="sms_cancel")  # fmt: skip
+        self.ok = button("", self.submit, name="sms_ok")
+        row.addWidget(self.cancel)
+        row.addWidget(self.ok)
+        col.addLayout(row)
+
+    def press(self, key: str) -> None:
+        self.screen.flow.touch()
+        if key == "⌫":
+            self.value = self.value[:-1]
+            self.screen.read_back(self.tr("删除"))
+        elif len(self.value) < self.MAX:
+            self.value += key
+            self.screen.read_back(key)
+        self.show_value()
+
+    def submit(self) -> None:
+        self.screen.flow.ticket.submit_sms(self.value)
+
+    def clear(self) -> None:
+        self.value = ""
+        self.show_value()
+
+    def show_value(self) -> None:
+        v = self.value
+        grouped = " ".join(filter(None, [v[:3], v[3:7], v[7:]]))
+        self.display.setText(grouped or self.tr("请输入11位手机号码"))
+        self.display.setAccessibleName(
+            self.tr("已输入 {n} 位").format(n=len(v)) if v else self.display.text()
+        )
+
+    def retranslate(self) -> None:
+        self.hint.setText(
+            self.tr("留下手机号，前面还剩3人和叫到您时发短信提醒您（号码当天删除）。")
+        )
+        self.keys["⌫"].setAccessibleName(self.tr("删除一位"))  # type: ignore[attr-defined]
+        self.keypad.setAccessibleName(self.tr("数字键盘：请逐位输入手机号，再按确定"))
+        self.cancel.setText(self.tr("不用了"))
+        self.ok.setText(self.tr("确定"))
+        self.show_value()
 
 
 def qr_pixmap(data: str, size_px: int = 220) -> QPixmap:
@@ -57,6 +131,13 @@ class TicketScreen(ScreenBase):
         self.body.addWidget(self.print_state)
         self.message = label("", role="warning", name="ticket_message")
         self.body.addWidget(self.message)
+        # 短信提醒 (opt-in, skipped by default): a button, then the keypad, then what is kept
+        self.sms_open = button("", self.flow.ticket.open_sms, role="secondary", name="sms_open")
+        self.body.addWidget(self.sms_open)
+        self.sms_keypad = PhoneKeypad(self)
+        self.body.addWidget(self.sms_keypad)
+        self.sms_done = label("", role="ok", name="sms_done")
+        self.body.addWidget(self.sms_done)
         buttons = QHBoxLayout()
         self.again = button("", self.flow.ticket.reprint, role="secondary", name="reprint")
         buttons.addWidget(self.again)
@@ -108,3 +189,30 @@ class TicketScreen(ScreenBase):
         self.again.setVisible(not state.printed)
         self.again.setEnabled(state.busy is None)
         self.done.setText(self.tr("完成"))
+        self._render_sms(state)
+
+    def speech_key(self, state: State) -> object:
+        """Opening the 短信提醒 keypad, or the number kept, is announced (voice on)."""
+        return state.sms
+
+    def reset(self) -> None:
+        super().reset()
+        self.sms_keypad.clear()  # a new visit never sees the last one's digits
+
+    def _render_sms(self, state: State) -> None:
+        offered = self.flow.ticket.sms is not None
+        sms = state.sms
+        self.sms_open.setText(self.tr("短信提醒"))
+        self.sms_open.setAccessibleName(self.tr("短信提醒：到号前和叫号时发短信给您"))
+        self.sms_open.setVisible(offered and sms is None)
+        self.sms_keypad.setVisible(offered and sms == "open")
+        if sms == "open":
+            self.sms_keypad.retranslate()
+        elif self.sms_keypad.value:
+            self.sms_keypad.clear()  # kept, or 不用了: the digits are not kept on screen
+        kept = sms not in (None, "open")
+        if kept:
+            self.sms_done.setText(
+                self.tr("前面还剩3人和叫到您时，将发短信到 {phone}。").format(phone=sms)
+            )
+        self.sms_done.setVisible(offered and kept)
