@@ -50,7 +50,6 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, 
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from contract.api import RatingIn, TicketOut
 from contract.errors import ConfigError
@@ -61,12 +60,12 @@ from hall.db import (
     hash_token,
     new_token,
     run_transaction,
-    transaction,
 )
 from hall.events import RESYNC, HallEvent, publish
 from hall.feedback_settings import current_settings
-from hall.models import Kiosk, Rating
+from hall.models import Kiosk
 from hall.numbering import service_day
+from hall.phone_view import Entry, NotFound, PhoneView, names_of
 from hall.ratings import Rejected, submit_rating
 from hall.tickets import TicketNotFound
 from hall.token_bucket import TokenBuckets
@@ -129,13 +128,16 @@ def install(app: Any) -> None:
     """Read the settings into ``app.state`` (create_app calls it; ConfigError if bad)."""
     app.state.public_url = public_url_from_env()
     app.state.phone_limiter = limiter_from_env()
+    app.state.phone_view = PhoneView(app, phone_state)
 
 
 # -- the signature ----------------------------------------------------------------------------
 def signing_key(app: Any) -> bytes:
     """The server secret the links are signed with (the one place it is read from): derived
     from the key file's session key (hall/keys.py), never stored in the database."""
-    key: bytes = app.state.keys.subkey(SECRET_NAME)
+    key: bytes | None = getattr(app.state, "phone_key", None)
+    if key is None:
+        key = app.state.phone_key = app.state.keys.subkey(SECRET_NAME)
     return key
 
 
@@ -211,15 +213,18 @@ def day_end(app: Any, day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), app.state.queue.tz)
 
 
-def _rated(app: Any, ticket_id: str) -> bool:
-    with transaction(app.state.engine, readonly=True) as session:
-        found = session.scalar(select(Rating.id).where(Rating.ticket_id == ticket_id).limit(1))
-    return found is not None
-
-
-def phone_state(app: Any, ticket_id: str, now: dt.datetime) -> dict[str, Any]:
-    ticket = _ticket(app, ticket_id, now)
-    rated = _rated(app, ticket_id) if ticket.status == "completed" else False
+def phone_state(app: Any, entry: Entry) -> dict[str, Any]:
+    """The page state of a ticket of the group snapshot (hall/phone_view.py)."""
+    ticket = names_of(app.state.queue, entry.row).model_copy(
+        update={
+            "status": "transferred"
+            if entry.row.status == "waiting" and entry.row.transferred_at is not None
+            else entry.row.status,
+            "people_ahead": entry.ahead,
+            "estimated_wait_s": entry.wait_s,
+        }
+    )
+    rated = entry.rated and ticket.status == "completed"
     settings = current_settings(app)
     return {
         # what the citizen may see of their ticket: never the (masked) name
@@ -255,10 +260,14 @@ async def phone_page(request: Request, ticket_id: TicketId, sig: Sig) -> Respons
 
 
 @router.get("/t/{ticket_id}/{sig}/state", dependencies=[Depends(rate_limited)])
-async def get_phone_state(request: Request, ticket_id: TicketId, sig: Sig) -> dict[str, Any]:
+async def get_phone_state(request: Request, ticket_id: TicketId, sig: Sig) -> Response:
     """The ticket's progress. Authorization: the ticket's valid, unexpired signature."""
     now = _checked(request, ticket_id, sig)
-    return await run_in_threadpool(phone_state, request.app, ticket_id, now)
+    try:
+        body = await request.app.state.phone_view.state_json(ticket_id, now)
+    except NotFound:
+        raise HTTPException(404, "not found") from None
+    return Response(body, media_type="application/json")
 
 
 @router.get(
@@ -269,7 +278,10 @@ async def get_phone_state(request: Request, ticket_id: TicketId, sig: Sig) -> di
 async def phone_events(request: Request, ticket_id: TicketId, sig: Sig) -> StreamingResponse:
     """Push stream for this ticket. Authorization: the ticket's valid, unexpired signature."""
     now = _checked(request, ticket_id, sig)
-    ticket = await run_in_threadpool(_ticket, request.app, ticket_id, now)
+    try:
+        ticket = (await request.app.state.phone_view.entry(ticket_id, now)).row
+    except NotFound:
+        raise HTTPException(404, "not found") from None
     scope = {"group": ticket.window_group}
     hub = request.app.state.events
     beat = heartbeat_s()
