@@ -76,6 +76,12 @@ def _replies(replies: list[Reply], ok: int) -> dict[str, Any]:
     return {**_ms(good), "errors": len(replies) - len(good)}
 
 
+def _own_cpu_s() -> float:
+    """CPU seconds this process (a load generator) used so far."""
+    times = os.times()
+    return times.user + times.system
+
+
 def phones_process(
     host: str, port: int, paths: dict[str, str], ready: Any, stop: Any, out: Any
 ) -> None:
@@ -127,7 +133,10 @@ def phones_process(
         await asyncio.gather(*tasks, return_exceptions=True)
 
     asyncio.run(main())
-    out.put({"calls": calls, "messages": counts["messages"], "failed": counts["failed"]})
+    out.put(
+        {"calls": calls, "messages": counts["messages"], "failed": counts["failed"],
+         "cpu_s": _own_cpu_s()}
+    )  # fmt: skip
 
 
 def page_process(base_url: str, paths: list[str], count: int, rate: float, out: Any) -> None:
@@ -137,7 +146,7 @@ def page_process(base_url: str, paths: list[str], count: int, rate: float, out: 
         lambda i: ("GET", f"{paths[i % len(paths)]}/state", None),
         clients=50, rate=rate,
     )  # fmt: skip
-    out.put(_replies(replies, 200))
+    out.put({**_replies(replies, 200), "cpu_s": _own_cpu_s()})
 
 
 def _issue_load(server: ServerProcess, kiosk: str, prefix: str, args: Any) -> dict[str, Any]:
@@ -199,6 +208,7 @@ def measure(server: ServerProcess, kiosk: str, staff: str, args: Any) -> dict[st
         )
         pids = [server.pid] if server.pid else []  # one process (espeak children come and go)
         cpu_before, wall_before = cpu_seconds(pids), time.perf_counter()
+        own_cpu_before = _own_cpu_s()
         pages.start()
         issuing.start()
         called: list[tuple[str, float]] = []
@@ -215,6 +225,8 @@ def measure(server: ServerProcess, kiosk: str, staff: str, args: Any) -> dict[st
         page_figures = page_out.get(timeout=120)
         pages.join(timeout=30)
         cpu_after = cpu_seconds(pids)
+        own_cpu = _own_cpu_s() - own_cpu_before  # kiosks issuing and the counter calling
+        phase_s = time.perf_counter() - wall_before
         if cpu_before is not None and cpu_after is not None:
             # how busy the server was: 1.0 = one core all the time (the machine has 2)
             result["server_cores_busy"] = round(
@@ -224,6 +236,11 @@ def measure(server: ServerProcess, kiosk: str, staff: str, args: Any) -> dict[st
         stop.set()
         streams = phones_out.get(timeout=60)
         phones.join(timeout=30)
+        # the load generators share the machine: how much of it they took (1.0 = one core;
+        # the phones' process counts from its start, so it includes connecting them)
+        result["loadgen_cores_busy"] = round(
+            (own_cpu + page_figures.pop("cpu_s") + streams.pop("cpu_s")) / phase_s, 2
+        )
         push = [
             (streams["calls"][tid] - t0) * 1000 for tid, t0 in called if tid in streams["calls"]
         ]
