@@ -50,6 +50,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, 
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 
 from contract.api import RatingIn, TicketOut
 from contract.errors import ConfigError
@@ -60,10 +61,11 @@ from hall.db import (
     hash_token,
     new_token,
     run_transaction,
+    transaction,
 )
 from hall.events import RESYNC, HallEvent, publish
 from hall.feedback_settings import current_settings
-from hall.models import Kiosk
+from hall.models import Kiosk, NumberLease, Ticket
 from hall.numbering import service_day
 from hall.phone_view import Entry, NotFound, PhoneView, names_of
 from hall.ratings import Rejected, submit_rating
@@ -78,6 +80,9 @@ BURST_ENV = "HALL_PHONE_BURST"
 DEFAULT_RATE_PER_S = 5.0
 DEFAULT_BURST = 60
 SECRET_NAME = "phone_link"
+OFFLINE_SECRET_NAME = "offline_phone_link"
+_LEASE_ID = re.compile(r"^[1-9][0-9]{0,9}\Z")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 SIG_BYTES = 16
 _TICKET_ID = re.compile(r"^[0-9a-fA-F-]{32,36}\Z")
 _SIG = re.compile(r"^[A-Za-z0-9_-]{22}\Z")
@@ -143,6 +148,25 @@ def signing_key(app: Any) -> bytes:
 
 def sign(key: bytes, ticket_id: str, day: dt.date) -> str:
     mac = hmac.new(key, f"phone-link:v1:{ticket_id}:{day.isoformat()}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()[:SIG_BYTES]).rstrip(b"=").decode()
+
+
+# -- an offline ticket's link ----------------------------------------------------------------
+def offline_link_key(app: Any, lease_id: int) -> bytes:
+    """The key a kiosk signs the links of one number lease's offline tickets with. Derived
+    from the server secret and the lease id: handed to the kiosk with the lease (over its
+    token-authenticated channel), never stored by the server — it derives it again to
+    check a link. One lease's key signs that lease's tickets only."""
+    base: bytes | None = getattr(app.state, "offline_link_base_key", None)
+    if base is None:
+        base = app.state.offline_link_base_key = app.state.keys.subkey(OFFLINE_SECRET_NAME)
+    return hmac.new(base, f"offline-link-lease:v1:{lease_id}".encode(), hashlib.sha256).digest()
+
+
+def offline_sign(key: bytes, lease_id: int, ticket_id: str) -> str:
+    """The signature of an offline ticket's link (the kiosk computes the same, kiosk/
+    offline.py): 16 bytes of HMAC-SHA256, base64url, 22 characters."""
+    mac = hmac.new(key, f"offline-link:v1:{lease_id}:{ticket_id}".encode(), hashlib.sha256)
     return base64.urlsafe_b64encode(mac.digest()[:SIG_BYTES]).rstrip(b"=").decode()
 
 
@@ -453,6 +477,68 @@ async def create_phone_rating(
     if not created:
         response.status_code = status.HTTP_200_OK
     return rating
+
+
+NOT_SYNCED_PAGE = (
+    '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    '<meta http-equiv="refresh" content="30">'
+    "<title>尚未同步 Not yet synced</title>"
+    '<link rel="stylesheet" href="/phone/static/phone.css"></head><body><main>'
+    '<p class="status" id="not-synced">此号为离线取号，尚未同步到大厅服务器，请稍后刷新。</p>'
+    '<p lang="en">This number was issued offline and has not yet synced to the hall'
+    " server. Please refresh later.</p>"
+    '<p><a href="" id="refresh">刷新 Refresh</a></p>'
+    "</main></body></html>"
+)
+
+
+def _offline_target(app: Any, lease_id: int, ticket_id: str, now: dt.datetime) -> str | None:
+    """The live page's path of the offline ticket once it has reached this server; None
+    while not yet synced. HTTPException 404 when the lease is unknown or of another day."""
+    day = service_day(now, app.state.queue.tz)
+    with transaction(app.state.engine, readonly=True) as session:
+        lease = session.get(NumberLease, lease_id)
+        if lease is None or lease.service_day != day:
+            raise HTTPException(404, "not found")
+        found = session.execute(
+            select(Ticket.kiosk_id, Ticket.service_day).where(Ticket.id == ticket_id)
+        ).first()
+    if found is None or found.kiosk_id != lease.kiosk_id or found.service_day != day:
+        return None
+    return f"/t/{ticket_id}/{sign(signing_key(app), ticket_id, day)}"
+
+
+@router.get(
+    "/t/o/{lease_id}/{ticket_id}/{sig}",
+    include_in_schema=False,
+    dependencies=[Depends(rate_limited)],
+)
+async def offline_phone_page(
+    request: Request, lease_id: Annotated[str, Path()], ticket_id: TicketId, sig: Sig
+) -> Response:
+    """An offline ticket's QR: the live page (a redirect to its signed link) once the
+    ticket has reached the server, a plain "not yet synced" page before.
+
+    Authorization: the signature of the kiosk's lease key (``offline_link_key``) over the
+    lease and ticket id; a wrong one, an unknown lease or another day's is a plain 404."""
+    if not (_LEASE_ID.match(lease_id) and _UUID.match(ticket_id) and _SIG.match(sig)):
+        return not_found_page()
+    lease = int(lease_id)
+    if lease > 2**31 - 1:
+        return not_found_page()
+    expected = offline_sign(offline_link_key(request.app, lease), lease, ticket_id)
+    if not hmac.compare_digest(expected, sig):
+        return not_found_page()
+    now = request.app.state.clock()
+    try:
+        target = await run_in_threadpool(_offline_target, request.app, lease, ticket_id, now)
+    except HTTPException:
+        return not_found_page()
+    headers = {**SECURITY_HEADERS, "Cache-Control": "no-store"}
+    if target is None:
+        return HTMLResponse(NOT_SYNCED_PAGE, headers=headers)
+    return Response(status_code=303, headers={**headers, "Location": target})
 
 
 @router.get("/phone/static/{name}", include_in_schema=False, dependencies=[Depends(rate_limited)])
