@@ -270,8 +270,12 @@ def run_backend(url: str, args: Any) -> dict[str, Any]:
         "HALL_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "HALL_PHONE_RATE_PER_S": "1000000",  # one address for every phone here
         "HALL_PHONE_BURST": "1000000",
+        # and the hall-wide per-address limit of hall/ratelimit.py ("public": 10/s) too,
+        # or most page requests and streams of this one address would be answered 429
+        "HALL_RATE_LIMITS": "off",
     }
-    server = ServerProcess(url, port=port, env=env, log_level="warning")
+    log_path = os.environ.get("PHONE_BENCH_SERVER_LOG")  # keep the server's log to look at
+    server = ServerProcess(url, port=port, env=env, log_level="warning", log_path=log_path)
     try:
         server.start()
         figures = measure(server, kiosk, staff, args)

@@ -33,6 +33,7 @@ import bisect
 import dataclasses
 import datetime as dt
 import json
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -51,6 +52,11 @@ from hall.numbering import numbering_period, service_day
 MAX_AGE_S = 1.0
 """A snapshot is rebuilt at least this often while phones read it (changes that publish
 no event — a priority ticket issued, an offline ticket synced — show within this)."""
+
+SLOW_BUILD_S = 0.2
+"""A snapshot build slower than this is logged (a warning: the phones wait for it)."""
+
+log = logging.getLogger(__name__)
 
 _T = Ticket.__table__
 _COLUMNS = (
@@ -194,10 +200,15 @@ class PhoneView:
             pending = self._building.get(group_id)
             if pending is not None:  # one build at a time per group: wait for it, look again
                 await asyncio.shield(pending)
-                if self._generation.get(group_id) == generation:
-                    snap = self._snapshots.get(group_id)
-                    if snap is not None and snap.day == day:
-                        return snap
+                # that build is good enough if nothing changed since it began (however
+                # long it took); a build begun before a change is not: build again
+                snap = self._snapshots.get(group_id)
+                if (
+                    snap is not None
+                    and snap.generation == self._generation.get(group_id)
+                    and snap.day == day
+                ):
+                    return snap
                 continue
             future: asyncio.Future[Snapshot] = asyncio.get_running_loop().create_future()
             self._building[group_id] = future
@@ -262,6 +273,10 @@ class PhoneView:
             if ahead and group is not None:
                 wait_s = round(math.ceil(ahead / len(group.counters)) * service_s)
             entries[row.id] = Entry(row, ahead, wait_s, row.id in rated)
+        took = time.monotonic() - built
+        if took > SLOW_BUILD_S:
+            log.warning("phone view: group %s snapshot of %d tickets took %.0f ms",
+                        group_id, len(rows), took * 1000)  # fmt: skip
         return Snapshot(group_id, day, generation, built, entries)
 
 
