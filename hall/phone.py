@@ -26,7 +26,13 @@ Routes (all public, so all defended: every one is rate-limited per client addres
   ``hall.ratings.submit_rating`` (same rules, same chain, one rating per ticket across
   kiosk, window and phone: a second gets 409 ``already_rated`` with a message for the
   citizen). Stored with the device ``phone-page`` (a kiosk row whose token is never used).
+- ``GET /t/o/{lease}/{id}/{sig}`` — an offline ticket's QR: the kiosk signed lease id and
+  the ticket id it chose with its lease's link key (``offline_link_key``); "not yet
+  synced" until the ticket has reached this server, then a 303 to the live page.
 - ``GET /phone/static/{name}`` — the page's script and style.
+
+The page state comes from per-group snapshots in memory (hall/phone_view.py), not SQL
+per request.
 
 Authorization: the signature is the capability — whoever holds the ticket's link may see
 that ticket's progress and rate it once; nothing else.
