@@ -76,6 +76,15 @@ def _replies(replies: list[Reply], ok: int) -> dict[str, Any]:
     return {**_ms(good), "errors": len(replies) - len(good)}
 
 
+def _runqueue_wait_s(pid: int | None) -> float | None:
+    """Seconds the process's main thread (the server's event loop) has spent runnable but
+    waiting for a CPU (Linux /proc/<pid>/schedstat, second field, ns); None elsewhere."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def _own_cpu_s() -> float:
     """CPU seconds this process (a load generator) used so far."""
     times = os.times()
@@ -209,6 +218,7 @@ def measure(server: ServerProcess, kiosk: str, staff: str, args: Any) -> dict[st
         pids = [server.pid] if server.pid else []  # one process (espeak children come and go)
         cpu_before, wall_before = cpu_seconds(pids), time.perf_counter()
         own_cpu_before = _own_cpu_s()
+        wait_before = _runqueue_wait_s(server.pid)
         pages.start()
         issuing.start()
         called: list[tuple[str, float]] = []
@@ -226,6 +236,14 @@ def measure(server: ServerProcess, kiosk: str, staff: str, args: Any) -> dict[st
         pages.join(timeout=30)
         cpu_after = cpu_seconds(pids)
         own_cpu = _own_cpu_s() - own_cpu_before  # kiosks issuing and the counter calling
+        wait_after = _runqueue_wait_s(server.pid)
+        if wait_before is not None and wait_after is not None:
+            # a shared machine: the share of the time the server's event loop was ready to
+            # run but had no CPU (0.0 = never waited) — the part of the latency that is not
+            # the server's own work
+            result["server_loop_waiting_for_cpu"] = round(
+                (wait_after - wait_before) / (time.perf_counter() - wall_before), 2
+            )
         phase_s = time.perf_counter() - wall_before
         if cpu_before is not None and cpu_after is not None:
             # how busy the server was: 1.0 = one core all the time (the machine has 2)
