@@ -49,7 +49,6 @@ import hmac
 import json
 import os
 import re
-import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
@@ -74,7 +73,15 @@ from hall.events import RESYNC, HallEvent, publish
 from hall.feedback_settings import current_settings
 from hall.models import Kiosk, NumberLease, Ticket
 from hall.numbering import service_day
-from hall.phone_view import Entry, NotFound, PhoneView, names_of
+from hall.phone_view import (  # noqa: F401 - the kinds and HINT_MIN_S are documented here
+    HINT_MIN_S,
+    OWN_KINDS,
+    QUEUE_KINDS,
+    Entry,
+    NotFound,
+    PhoneView,
+    names_of,
+)
 from hall.ratings import Rejected, submit_rating
 from hall.tickets import TicketNotFound
 from hall.token_bucket import TokenBuckets
@@ -93,14 +100,6 @@ _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 SIG_BYTES = 16
 _TICKET_ID = re.compile(r"^[0-9a-fA-F-]{32,36}\Z")
 _SIG = re.compile(r"^[A-Za-z0-9_-]{22}\Z")
-OWN_KINDS = frozenset(
-    {"call", "recall", "no_show", "complete", "transfer", "hold", "resume", "rating"}
-)
-QUEUE_KINDS = frozenset({"call", "transfer", "resume"})
-"""Events of other tickets in its group that change the people ahead (a hint to reload)."""
-HINT_MIN_S = 2.0
-"""At most one position hint per phone this often (a busy group's calls are coalesced; the
-page spreads its reloads over 3 s anyway); its own ticket's events are never held back."""
 STATIC_TYPES = {
     "phone.js": "text/javascript; charset=utf-8",
     "phone.css": "text/css; charset=utf-8",
@@ -337,26 +336,16 @@ async def phone_events(request: Request, ticket_id: TicketId, sig: Sig) -> Strea
         ticket = (await request.app.state.phone_view.entry(ticket_id, now)).row
     except NotFound:
         raise HTTPException(404, "not found") from None
-    scope = {"group": ticket.window_group}
-    hub = request.app.state.events
+    view = request.app.state.phone_view
     beat = heartbeat_s()
     clock = request.app.state.clock
     expires = day_end(request.app, ticket.service_day)
 
-    def accept(event: HallEvent) -> bool:
-        if event.ticket_id == ticket_id:
-            if event.kind == "transfer":  # follow the ticket to its new group
-                scope["group"] = str(event.extra.get("to_group") or scope["group"])
-            return event.kind in OWN_KINDS
-        if event.kind == RESYNC:
-            return True
-        return event.group_id == scope["group"] and event.kind in QUEUE_KINDS
-
-    def message(event: HallEvent) -> bytes:
+    def message(event: HallEvent | None) -> bytes:
+        if event is None:  # a position hint of its group (hall/phone_view.py, coalesced)
+            return HINT
         if event.kind == RESYNC:
             return _sse("resync", {})
-        if event.ticket_id != ticket_id:
-            return HINT
         data: dict[str, Any] = {"kind": event.kind, "counter": event.counter_id}
         if event.kind == "transfer":
             data["to_group"] = event.extra.get("to_group")
@@ -364,40 +353,34 @@ async def phone_events(request: Request, ticket_id: TicketId, sig: Sig) -> Strea
         return _sse("ticket", data)
 
     async def stream() -> Any:
-        with hub.subscription(accept) as queue:
+        # one fan-out per group in the view, not a hub subscriber per phone: a call wakes
+        # its own phone, and the group's phones once per HINT_MIN_S
+        with view.stream(ticket_id, ticket.window_group) as phone:
             hello = {"at": clock().astimezone(dt.UTC).isoformat(), "heartbeat_s": beat}
             yield b"retry: 1000\n" + _sse("hello", hello)
-            last_hint = -HINT_MIN_S
-            pending = False  # a position hint held back (at most one per HINT_MIN_S)
+            queue = phone.queue
             while True:
                 try:
                     async with asyncio.timeout(beat):
-                        event = await queue.get()
+                        item = await queue.get()
                 except TimeoutError:
                     if clock() >= expires:  # the ticket's day is over: so is its page
                         yield _sse("expired", {})
                         return
-                    if pending:
-                        pending, last_hint = False, time.monotonic()
-                        yield HINT
-                    else:
-                        yield _sse("heartbeat", {})
+                    yield _sse("heartbeat", {})
                     continue
-                batch = [event]
+                batch = [item]
                 while not queue.empty():
                     batch.append(queue.get_nowait())
-                out = []
-                for e in batch:
-                    m = message(e)
-                    if m is HINT:
-                        pending = True
-                    else:
-                        out.append(m)
-                if pending and time.monotonic() - last_hint >= HINT_MIN_S:
-                    pending, last_hint = False, time.monotonic()
+                hint = any(e is None for e in batch)
+                out = [message(e) for e in batch if e is not None]
+                if hint:
                     out.append(HINT)
-                if out:
+                if clock() >= expires:  # (a busy group may leave no time for a heartbeat)
+                    out.append(_sse("expired", {}))
                     yield b"".join(out)
+                    return
+                yield b"".join(out)
 
     return StreamingResponse(
         stream(),

@@ -30,13 +30,14 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import contextlib
 import dataclasses
 import datetime as dt
 import json
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -48,6 +49,19 @@ from hall.db import connection_transaction
 from hall.events import RESYNC, HallEvent
 from hall.models import NO_RESET_PERIOD, Rating, Ticket
 from hall.numbering import numbering_period, service_day
+
+OWN_KINDS = frozenset(
+    {"call", "recall", "no_show", "complete", "transfer", "hold", "resume", "rating"}
+)
+"""A ticket's own events its phone's stream carries."""
+QUEUE_KINDS = frozenset({"call", "transfer", "resume"})
+"""Events of other tickets in its group that change the people ahead (a hint to reload)."""
+HINT_MIN_S = 2.0
+"""At most one position hint per group this often (a busy group's calls are coalesced; the
+page spreads its reloads over 3 s anyway); a ticket's own events are never held back."""
+STREAM_BUFFER = 256
+"""Items a slow phone stream may fall behind before it loses the oldest (it then reloads
+its state on the next one anyway)."""
 
 MAX_AGE_S = 1.0
 """A snapshot is rebuilt at least this often while phones read it (changes that publish
@@ -92,6 +106,20 @@ class Snapshot:
     entries: dict[str, Entry]
 
 
+class Stream:
+    """One phone's push stream: its queue of own events, ``None`` for a position hint."""
+
+    def __init__(self, ticket_id: str, group_id: str) -> None:
+        self.ticket_id = ticket_id
+        self.group_id = group_id
+        self.queue: asyncio.Queue[HallEvent | None] = asyncio.Queue(STREAM_BUFFER)
+
+    def offer(self, item: HallEvent | None) -> None:
+        if self.queue.full():
+            self.queue.get_nowait()  # drop the oldest: the page reloads its state anyway
+        self.queue.put_nowait(item)
+
+
 class PhoneView:
     """The snapshots of one app (``app.state.phone_view``), used on its event loop."""
 
@@ -108,6 +136,11 @@ class PhoneView:
         self._building: dict[str, asyncio.Future[Snapshot]] = {}
         self._group_of: dict[str, str] = {}
         self.builds = 0  # for tests and benchmarks
+        # the phones' streams: one fan-out per group, not one hub subscriber per phone
+        self._streams_of_ticket: dict[str, set[Stream]] = {}
+        self._streams_of_group: dict[str, set[Stream]] = {}
+        self._hint_at: dict[str, float] = {}
+        self._hint_timer: dict[str, asyncio.TimerHandle] = {}
 
     # -- invalidation ---------------------------------------------------------------------
     def _bump(self, group_id: str | None) -> None:
@@ -120,6 +153,9 @@ class PhoneView:
         if event.kind == RESYNC:
             for group_id in list(self._generation):
                 self._bump(group_id)
+            for streams in self._streams_of_ticket.values():
+                for stream in streams:
+                    stream.offer(event)
             return False
         self._bump(event.group_id)
         if event.ticket_id:
@@ -127,7 +163,66 @@ class PhoneView:
         to_group = event.extra.get("to_group") if event.extra else None
         if isinstance(to_group, str):
             self._bump(to_group)
+        # then the phones (after the snapshots are marked: a reload sees the change)
+        own = self._streams_of_ticket.get(event.ticket_id) if event.ticket_id else None
+        for stream in own or ():
+            if event.kind == "transfer":  # the phone follows its ticket to its new group
+                self._move(stream, to_group if isinstance(to_group, str) else event.group_id)
+            if event.kind in OWN_KINDS:
+                stream.offer(event)
+        if event.kind in QUEUE_KINDS and event.group_id in self._streams_of_group:
+            self._hint(event.group_id)
         return False
+
+    # -- the phones' streams --------------------------------------------------------------
+    @contextlib.contextmanager
+    def stream(self, ticket_id: str, group_id: str) -> Iterator[Stream]:
+        """Register a phone's push stream (call on the loop that reads it)."""
+        self.attach()
+        stream = Stream(ticket_id, group_id)
+        self._streams_of_ticket.setdefault(ticket_id, set()).add(stream)
+        self._streams_of_group.setdefault(group_id, set()).add(stream)
+        try:
+            yield stream
+        finally:
+            self._drop(self._streams_of_ticket, ticket_id, stream)
+            self._drop(self._streams_of_group, stream.group_id, stream)
+
+    @property
+    def stream_count(self) -> int:
+        return sum(len(s) for s in self._streams_of_ticket.values())
+
+    @staticmethod
+    def _drop(table: dict[str, set[Stream]], key: str | None, stream: Stream) -> None:
+        found = table.get(key) if key is not None else None
+        if found is not None:
+            found.discard(stream)
+            if not found:
+                del table[key]  # type: ignore[arg-type]
+
+    def _move(self, stream: Stream, group_id: str | None) -> None:
+        if not group_id or group_id == stream.group_id:
+            return
+        self._drop(self._streams_of_group, stream.group_id, stream)
+        stream.group_id = group_id
+        self._streams_of_group.setdefault(group_id, set()).add(stream)
+
+    def _hint(self, group_id: str) -> None:
+        """A position hint to the group's phones: at once, or — if one went out less than
+        HINT_MIN_S ago — once that time is up (one timer per group, however many calls)."""
+        if group_id in self._hint_timer or self._loop is None:
+            return
+        delay = self._hint_at.get(group_id, -HINT_MIN_S) + HINT_MIN_S - time.monotonic()
+        if delay <= 0:
+            self._send_hint(group_id)
+        else:
+            self._hint_timer[group_id] = self._loop.call_later(delay, self._send_hint, group_id)
+
+    def _send_hint(self, group_id: str) -> None:
+        self._hint_timer.pop(group_id, None)
+        self._hint_at[group_id] = time.monotonic()
+        for stream in self._streams_of_group.get(group_id, ()):
+            stream.offer(None)
 
     def attach(self) -> None:
         """Listen to the hub on the running loop (again, and empty, if the loop changed)."""
@@ -145,6 +240,9 @@ class PhoneView:
         self._loop = loop
 
     def close(self) -> None:
+        for timer in self._hint_timer.values():
+            timer.cancel()
+        self._hint_timer.clear()
         if self._subscription is not None:
             self._subscription.__exit__(None, None, None)
             self._subscription = None
