@@ -17,11 +17,12 @@ Routes (all public, so all defended: every one is rate-limited per client addres
 - ``GET /t/{id}/{sig}/state`` — number, item, window group and location, status, the
   counter when called, people ahead, estimated wait, whether it can be rated. Never the
   masked name or anything else about the person.
-- ``GET /t/{id}/{sig}/events`` — Server-Sent Events from the hall's hub (``hall.events``),
-  filtered to this ticket: ``ticket`` (its call, recall, transfer, missed, completion,
-  hold, resume: kind and counter), ``queue`` (a call, transfer or resume in its group:
-  a hint to refresh the position, at most one per ``HINT_MIN_S``), ``resync``, ``heartbeat``, and ``expired`` (then the
-  stream ends) once the ticket's day is over.
+- ``GET /t/{id}/{sig}/events`` — Server-Sent Events from the hall's hub (``hall.events``)
+  through one fan-out per window group (hall/phone_view.py, not a hub subscriber per
+  phone): ``ticket`` (its call, recall, transfer, missed, completion, hold, resume: kind
+  and counter), ``queue`` (a call, transfer or resume in its group: a hint to refresh the
+  position, at most one per group per ``HINT_MIN_S``), ``resync``, ``heartbeat``, and
+  ``expired`` (then the stream ends) once the ticket's day is over.
 - ``POST /t/{id}/{sig}/rating`` — after 办结, the rating with channel ``phone`` through
   ``hall.ratings.submit_rating`` (same rules, same chain, one rating per ticket across
   kiosk, window and phone: a second gets 409 ``already_rated`` with a message for the
