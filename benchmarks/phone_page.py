@@ -76,6 +76,21 @@ def _replies(replies: list[Reply], ok: int) -> dict[str, Any]:
     return {**_ms(good), "errors": len(replies) - len(good)}
 
 
+def _runqueue_wait_s(pid: int | None) -> float | None:
+    """Seconds the process's main thread (the server's event loop) has spent runnable but
+    waiting for a CPU (Linux /proc/<pid>/schedstat, second field, ns); None elsewhere."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _own_cpu_s() -> float:
+    """CPU seconds this process (a load generator) used so far."""
+    times = os.times()
+    return times.user + times.system
+
+
 def phones_process(
     host: str, port: int, paths: dict[str, str], ready: Any, stop: Any, out: Any
 ) -> None:
@@ -127,7 +142,10 @@ def phones_process(
         await asyncio.gather(*tasks, return_exceptions=True)
 
     asyncio.run(main())
-    out.put({"calls": calls, "messages": counts["messages"], "failed": counts["failed"]})
+    out.put(
+        {"calls": calls, "messages": counts["messages"], "failed": counts["failed"],
+         "cpu_s": _own_cpu_s()}
+    )  # fmt: skip
 
 
 def page_process(base_url: str, paths: list[str], count: int, rate: float, out: Any) -> None:
@@ -137,7 +155,7 @@ def page_process(base_url: str, paths: list[str], count: int, rate: float, out: 
         lambda i: ("GET", f"{paths[i % len(paths)]}/state", None),
         clients=50, rate=rate,
     )  # fmt: skip
-    out.put(_replies(replies, 200))
+    out.put({**_replies(replies, 200), "cpu_s": _own_cpu_s()})
 
 
 def _issue_load(server: ServerProcess, kiosk: str, prefix: str, args: Any) -> dict[str, Any]:
@@ -199,6 +217,8 @@ def measure(server: ServerProcess, kiosk: str, staff: str, args: Any) -> dict[st
         )
         pids = [server.pid] if server.pid else []  # one process (espeak children come and go)
         cpu_before, wall_before = cpu_seconds(pids), time.perf_counter()
+        own_cpu_before = _own_cpu_s()
+        wait_before = _runqueue_wait_s(server.pid)
         pages.start()
         issuing.start()
         called: list[tuple[str, float]] = []
@@ -215,6 +235,16 @@ def measure(server: ServerProcess, kiosk: str, staff: str, args: Any) -> dict[st
         page_figures = page_out.get(timeout=120)
         pages.join(timeout=30)
         cpu_after = cpu_seconds(pids)
+        own_cpu = _own_cpu_s() - own_cpu_before  # kiosks issuing and the counter calling
+        wait_after = _runqueue_wait_s(server.pid)
+        if wait_before is not None and wait_after is not None:
+            # a shared machine: the share of the time the server's event loop was ready to
+            # run but had no CPU (0.0 = never waited) — the part of the latency that is not
+            # the server's own work
+            result["server_loop_waiting_for_cpu"] = round(
+                (wait_after - wait_before) / (time.perf_counter() - wall_before), 2
+            )
+        phase_s = time.perf_counter() - wall_before
         if cpu_before is not None and cpu_after is not None:
             # how busy the server was: 1.0 = one core all the time (the machine has 2)
             result["server_cores_busy"] = round(
@@ -224,6 +254,11 @@ def measure(server: ServerProcess, kiosk: str, staff: str, args: Any) -> dict[st
         stop.set()
         streams = phones_out.get(timeout=60)
         phones.join(timeout=30)
+        # the load generators share the machine: how much of it they took (1.0 = one core;
+        # the phones' process counts from its start, so it includes connecting them)
+        result["loadgen_cores_busy"] = round(
+            (own_cpu + page_figures.pop("cpu_s") + streams.pop("cpu_s")) / phase_s, 2
+        )
         push = [
             (streams["calls"][tid] - t0) * 1000 for tid, t0 in called if tid in streams["calls"]
         ]
@@ -253,8 +288,12 @@ def run_backend(url: str, args: Any) -> dict[str, Any]:
         "HALL_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "HALL_PHONE_RATE_PER_S": "1000000",  # one address for every phone here
         "HALL_PHONE_BURST": "1000000",
+        # and the hall-wide per-address limit of hall/ratelimit.py ("public": 10/s) too,
+        # or most page requests and streams of this one address would be answered 429
+        "HALL_RATE_LIMITS": "off",
     }
-    server = ServerProcess(url, port=port, env=env, log_level="warning")
+    log_path = os.environ.get("PHONE_BENCH_SERVER_LOG")  # keep the server's log to look at
+    server = ServerProcess(url, port=port, env=env, log_level="warning", log_path=log_path)
     try:
         server.start()
         figures = measure(server, kiosk, staff, args)

@@ -117,6 +117,18 @@ class NumberLeaseOut(BaseModel):
     first_seq: int
     last_seq: int
     timezone: str
+    link_base: str | None = Field(
+        default=None,
+        max_length=200,
+        description="the hall's public address (HALL_PUBLIC_URL) for the offline tickets'"
+        " QR links; None when the hall has none (the kiosk prints HALLTICKET:<key>)",
+    )
+    link_key: str | None = Field(
+        default=None,
+        max_length=64,
+        description="base64url key this lease's offline tickets' links are signed with"
+        " (HMAC-SHA256; the server derives it again from its secret and the lease id)",
+    )
 
 
 class SmsSubscriptionIn(BaseModel):
@@ -155,6 +167,12 @@ class OfflineTicketRequest(BaseModel):
     issued_at: Moment
     priority: bool = False
     language: Literal["zh", "en"] = "zh"
+    ticket_id: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+        description="the ticket's id, chosen by the kiosk (a random UUID) so that its printed"
+        " QR link names it before it has reached the server; the server makes one if absent",
+    )
     replaces_key: Key | None = Field(
         default=None,
         description="the key the kiosk first tried online: a ticket the server issued for it"

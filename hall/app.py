@@ -169,9 +169,11 @@ def create_app(
         _app.state.announcer.start()
         # every call and recall is synthesised at once, before the boards ask for it
         warming = asyncio.create_task(warm_on_calls(_app))
+        _app.state.phone_view.attach()  # the phone pages' snapshots listen to the hub
         try:
             yield
         finally:
+            _app.state.phone_view.close()
             gc.unfreeze()
             warming.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -21,6 +21,7 @@ as 过号 when the offline ticket arrives.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import logging
 import uuid
@@ -35,6 +36,7 @@ from hall.auth import KioskPrincipal
 from hall.db import dialect_insert, transaction
 from hall.models import NumberLease, Ticket, TicketSequence
 from hall.numbering import format_number, numbering_period, service_day
+from hall.phone import offline_link_key
 from hall.tickets import Queue
 
 log = logging.getLogger(__name__)
@@ -97,6 +99,8 @@ def lease_numbers(
         first_seq=last - size + 1,
         last_seq=last,
         timezone=str(queue.tz.key),
+        link_base=getattr(app.state, "public_url", None),
+        link_key=base64.urlsafe_b64encode(offline_link_key(app, lease_id)).decode(),
     )
 
 
@@ -133,7 +137,7 @@ def insert_offline(
         if service_day(req.issued_at, queue.tz) != lease.service_day:
             raise HTTPException(status.HTTP_409_CONFLICT, detail="lease of another day")
         ticket = Ticket(
-            id=str(uuid.uuid4()),
+            id=req.ticket_id or str(uuid.uuid4()),
             kiosk_id=kiosk_id,
             idempotency_key=req.idempotency_key,
             service_id=entry.id,
@@ -155,7 +159,9 @@ def insert_offline(
         try:
             session.flush()
         except IntegrityError:
-            raise HTTPException(status.HTTP_409_CONFLICT, detail="number already used") from None
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, detail="number (or ticket id) already used"
+            ) from None
         if req.replaces_key:
             _withdraw_ghost(session, kiosk_id, req.replaces_key, now)
         out = queue.describe(ticket, session)

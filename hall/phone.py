@@ -17,16 +17,23 @@ Routes (all public, so all defended: every one is rate-limited per client addres
 - ``GET /t/{id}/{sig}/state`` — number, item, window group and location, status, the
   counter when called, people ahead, estimated wait, whether it can be rated. Never the
   masked name or anything else about the person.
-- ``GET /t/{id}/{sig}/events`` — Server-Sent Events from the hall's hub (``hall.events``),
-  filtered to this ticket: ``ticket`` (its call, recall, transfer, missed, completion,
-  hold, resume: kind and counter), ``queue`` (a call, transfer or resume in its group:
-  a hint to refresh the position, at most one per ``HINT_MIN_S``), ``resync``, ``heartbeat``, and ``expired`` (then the
-  stream ends) once the ticket's day is over.
+- ``GET /t/{id}/{sig}/events`` — Server-Sent Events from the hall's hub (``hall.events``)
+  through one fan-out per window group (hall/phone_view.py, not a hub subscriber per
+  phone): ``ticket`` (its call, recall, transfer, missed, completion, hold, resume: kind
+  and counter), ``queue`` (a call, transfer or resume in its group: a hint to refresh the
+  position, at most one per group per ``HINT_MIN_S``), ``resync``, ``heartbeat``, and
+  ``expired`` (then the stream ends) once the ticket's day is over.
 - ``POST /t/{id}/{sig}/rating`` — after 办结, the rating with channel ``phone`` through
   ``hall.ratings.submit_rating`` (same rules, same chain, one rating per ticket across
   kiosk, window and phone: a second gets 409 ``already_rated`` with a message for the
   citizen). Stored with the device ``phone-page`` (a kiosk row whose token is never used).
+- ``GET /t/o/{lease}/{id}/{sig}`` — an offline ticket's QR: the kiosk signed lease id and
+  the ticket id it chose with its lease's link key (``offline_link_key``); "not yet
+  synced" until the ticket has reached this server, then a 303 to the live page.
 - ``GET /phone/static/{name}`` — the page's script and style.
+
+The page state comes from per-group snapshots in memory (hall/phone_view.py), not SQL
+per request.
 
 Authorization: the signature is the capability — whoever holds the ticket's link may see
 that ticket's progress and rate it once; nothing else.
@@ -43,14 +50,14 @@ import hmac
 import json
 import os
 import re
-import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
+from starlette.routing import Route
 
 from contract.api import RatingIn, TicketOut
 from contract.errors import ConfigError
@@ -65,8 +72,17 @@ from hall.db import (
 )
 from hall.events import RESYNC, HallEvent, publish
 from hall.feedback_settings import current_settings
-from hall.models import Kiosk, Rating
+from hall.models import Kiosk, NumberLease, Ticket
 from hall.numbering import service_day
+from hall.phone_view import (  # noqa: F401 - the kinds and HINT_MIN_S are documented here
+    HINT_MIN_S,
+    OWN_KINDS,
+    QUEUE_KINDS,
+    Entry,
+    NotFound,
+    PhoneView,
+    names_of,
+)
 from hall.ratings import Rejected, submit_rating
 from hall.tickets import TicketNotFound
 from hall.token_bucket import TokenBuckets
@@ -79,17 +95,12 @@ BURST_ENV = "HALL_PHONE_BURST"
 DEFAULT_RATE_PER_S = 5.0
 DEFAULT_BURST = 60
 SECRET_NAME = "phone_link"
+OFFLINE_SECRET_NAME = "offline_phone_link"
+_LEASE_ID = re.compile(r"^[1-9][0-9]{0,9}\Z")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 SIG_BYTES = 16
 _TICKET_ID = re.compile(r"^[0-9a-fA-F-]{32,36}\Z")
 _SIG = re.compile(r"^[A-Za-z0-9_-]{22}\Z")
-OWN_KINDS = frozenset(
-    {"call", "recall", "no_show", "complete", "transfer", "hold", "resume", "rating"}
-)
-QUEUE_KINDS = frozenset({"call", "transfer", "resume"})
-"""Events of other tickets in its group that change the people ahead (a hint to reload)."""
-HINT_MIN_S = 2.0
-"""At most one position hint per phone this often (a busy group's calls are coalesced; the
-page spreads its reloads over 3 s anyway); its own ticket's events are never held back."""
 STATIC_TYPES = {
     "phone.js": "text/javascript; charset=utf-8",
     "phone.css": "text/css; charset=utf-8",
@@ -129,18 +140,46 @@ def install(app: Any) -> None:
     """Read the settings into ``app.state`` (create_app calls it; ConfigError if bad)."""
     app.state.public_url = public_url_from_env()
     app.state.phone_limiter = limiter_from_env()
+    app.state.phone_view = PhoneView(app, phone_state)
+    # the hot path first in the route table: matched before the app's other routes, and
+    # without FastAPI's dependency solving (the rate limit and signature checks are the
+    # same as the declared route's below, which documents it and stays the fallback)
+    app.router.routes.insert(
+        0, Route("/t/{ticket_id}/{sig}/state", fast_phone_state, methods=["GET"])
+    )
 
 
 # -- the signature ----------------------------------------------------------------------------
 def signing_key(app: Any) -> bytes:
     """The server secret the links are signed with (the one place it is read from): derived
     from the key file's session key (hall/keys.py), never stored in the database."""
-    key: bytes = app.state.keys.subkey(SECRET_NAME)
+    key: bytes | None = getattr(app.state, "phone_key", None)
+    if key is None:
+        key = app.state.phone_key = app.state.keys.subkey(SECRET_NAME)
     return key
 
 
 def sign(key: bytes, ticket_id: str, day: dt.date) -> str:
     mac = hmac.new(key, f"phone-link:v1:{ticket_id}:{day.isoformat()}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()[:SIG_BYTES]).rstrip(b"=").decode()
+
+
+# -- an offline ticket's link ----------------------------------------------------------------
+def offline_link_key(app: Any, lease_id: int) -> bytes:
+    """The key a kiosk signs the links of one number lease's offline tickets with. Derived
+    from the server secret and the lease id: handed to the kiosk with the lease (over its
+    token-authenticated channel), never stored by the server — it derives it again to
+    check a link. One lease's key signs that lease's tickets only."""
+    base: bytes | None = getattr(app.state, "offline_link_base_key", None)
+    if base is None:
+        base = app.state.offline_link_base_key = app.state.keys.subkey(OFFLINE_SECRET_NAME)
+    return hmac.new(base, f"offline-link-lease:v1:{lease_id}".encode(), hashlib.sha256).digest()
+
+
+def offline_sign(key: bytes, lease_id: int, ticket_id: str) -> str:
+    """The signature of an offline ticket's link (the kiosk computes the same, kiosk/
+    offline.py): 16 bytes of HMAC-SHA256, base64url, 22 characters."""
+    mac = hmac.new(key, f"offline-link:v1:{lease_id}:{ticket_id}".encode(), hashlib.sha256)
     return base64.urlsafe_b64encode(mac.digest()[:SIG_BYTES]).rstrip(b"=").decode()
 
 
@@ -211,15 +250,18 @@ def day_end(app: Any, day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), app.state.queue.tz)
 
 
-def _rated(app: Any, ticket_id: str) -> bool:
-    with transaction(app.state.engine, readonly=True) as session:
-        found = session.scalar(select(Rating.id).where(Rating.ticket_id == ticket_id).limit(1))
-    return found is not None
-
-
-def phone_state(app: Any, ticket_id: str, now: dt.datetime) -> dict[str, Any]:
-    ticket = _ticket(app, ticket_id, now)
-    rated = _rated(app, ticket_id) if ticket.status == "completed" else False
+def phone_state(app: Any, entry: Entry) -> dict[str, Any]:
+    """The page state of a ticket of the group snapshot (hall/phone_view.py)."""
+    ticket = names_of(app.state.queue, entry.row).model_copy(
+        update={
+            "status": "transferred"
+            if entry.row.status == "waiting" and entry.row.transferred_at is not None
+            else entry.row.status,
+            "people_ahead": entry.ahead,
+            "estimated_wait_s": entry.wait_s,
+        }
+    )
+    rated = entry.rated and ticket.status == "completed"
     settings = current_settings(app)
     return {
         # what the citizen may see of their ticket: never the (masked) name
@@ -254,11 +296,33 @@ async def phone_page(request: Request, ticket_id: TicketId, sig: Sig) -> Respons
     return HTMLResponse(PAGE, headers={**SECURITY_HEADERS, "Cache-Control": "no-store"})
 
 
+async def fast_phone_state(request: Request) -> Response:
+    """``GET /t/{id}/{sig}/state`` as a plain Starlette route (see ``install``): what the
+    page loads on every update, so the busiest public route. Authorization: the ticket's
+    valid, unexpired signature (as ``get_phone_state``)."""
+    try:
+        await rate_limited(request)
+        ticket_id, sig = request.path_params["ticket_id"], request.path_params["sig"]
+        now = _checked(request, ticket_id, sig)
+        body = await request.app.state.phone_view.state_json(ticket_id, now)
+    except NotFound:
+        return JSONResponse({"detail": "not found"}, status_code=404)
+    except HTTPException as exc:
+        return JSONResponse(
+            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )
+    return Response(body, media_type="application/json")
+
+
 @router.get("/t/{ticket_id}/{sig}/state", dependencies=[Depends(rate_limited)])
-async def get_phone_state(request: Request, ticket_id: TicketId, sig: Sig) -> dict[str, Any]:
+async def get_phone_state(request: Request, ticket_id: TicketId, sig: Sig) -> Response:
     """The ticket's progress. Authorization: the ticket's valid, unexpired signature."""
     now = _checked(request, ticket_id, sig)
-    return await run_in_threadpool(phone_state, request.app, ticket_id, now)
+    try:
+        body = await request.app.state.phone_view.state_json(ticket_id, now)
+    except NotFound:
+        raise HTTPException(404, "not found") from None
+    return Response(body, media_type="application/json")
 
 
 @router.get(
@@ -269,27 +333,20 @@ async def get_phone_state(request: Request, ticket_id: TicketId, sig: Sig) -> di
 async def phone_events(request: Request, ticket_id: TicketId, sig: Sig) -> StreamingResponse:
     """Push stream for this ticket. Authorization: the ticket's valid, unexpired signature."""
     now = _checked(request, ticket_id, sig)
-    ticket = await run_in_threadpool(_ticket, request.app, ticket_id, now)
-    scope = {"group": ticket.window_group}
-    hub = request.app.state.events
+    try:
+        ticket = (await request.app.state.phone_view.entry(ticket_id, now)).row
+    except NotFound:
+        raise HTTPException(404, "not found") from None
+    view = request.app.state.phone_view
     beat = heartbeat_s()
     clock = request.app.state.clock
     expires = day_end(request.app, ticket.service_day)
 
-    def accept(event: HallEvent) -> bool:
-        if event.ticket_id == ticket_id:
-            if event.kind == "transfer":  # follow the ticket to its new group
-                scope["group"] = str(event.extra.get("to_group") or scope["group"])
-            return event.kind in OWN_KINDS
-        if event.kind == RESYNC:
-            return True
-        return event.group_id == scope["group"] and event.kind in QUEUE_KINDS
-
-    def message(event: HallEvent) -> bytes:
+    def message(event: HallEvent | None) -> bytes:
+        if event is None:  # a position hint of its group (hall/phone_view.py, coalesced)
+            return HINT
         if event.kind == RESYNC:
             return _sse("resync", {})
-        if event.ticket_id != ticket_id:
-            return HINT
         data: dict[str, Any] = {"kind": event.kind, "counter": event.counter_id}
         if event.kind == "transfer":
             data["to_group"] = event.extra.get("to_group")
@@ -297,40 +354,34 @@ async def phone_events(request: Request, ticket_id: TicketId, sig: Sig) -> Strea
         return _sse("ticket", data)
 
     async def stream() -> Any:
-        with hub.subscription(accept) as queue:
+        # one fan-out per group in the view, not a hub subscriber per phone: a call wakes
+        # its own phone, and the group's phones once per HINT_MIN_S
+        with view.stream(ticket_id, ticket.window_group) as phone:
             hello = {"at": clock().astimezone(dt.UTC).isoformat(), "heartbeat_s": beat}
             yield b"retry: 1000\n" + _sse("hello", hello)
-            last_hint = -HINT_MIN_S
-            pending = False  # a position hint held back (at most one per HINT_MIN_S)
+            queue = phone.queue
             while True:
                 try:
                     async with asyncio.timeout(beat):
-                        event = await queue.get()
+                        item = await queue.get()
                 except TimeoutError:
                     if clock() >= expires:  # the ticket's day is over: so is its page
                         yield _sse("expired", {})
                         return
-                    if pending:
-                        pending, last_hint = False, time.monotonic()
-                        yield HINT
-                    else:
-                        yield _sse("heartbeat", {})
+                    yield _sse("heartbeat", {})
                     continue
-                batch = [event]
+                batch = [item]
                 while not queue.empty():
                     batch.append(queue.get_nowait())
-                out = []
-                for e in batch:
-                    m = message(e)
-                    if m is HINT:
-                        pending = True
-                    else:
-                        out.append(m)
-                if pending and time.monotonic() - last_hint >= HINT_MIN_S:
-                    pending, last_hint = False, time.monotonic()
+                hint = any(e is None for e in batch)
+                out = [message(e) for e in batch if e is not None]
+                if hint:
                     out.append(HINT)
-                if out:
+                if clock() >= expires:  # (a busy group may leave no time for a heartbeat)
+                    out.append(_sse("expired", {}))
                     yield b"".join(out)
+                    return
+                yield b"".join(out)
 
     return StreamingResponse(
         stream(),
@@ -441,6 +492,68 @@ async def create_phone_rating(
     if not created:
         response.status_code = status.HTTP_200_OK
     return rating
+
+
+NOT_SYNCED_PAGE = (
+    '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    '<meta http-equiv="refresh" content="30">'
+    "<title>尚未同步 Not yet synced</title>"
+    '<link rel="stylesheet" href="/phone/static/phone.css"></head><body><main>'
+    '<p class="status" id="not-synced">此号为离线取号，尚未同步到大厅服务器，请稍后刷新。</p>'
+    '<p lang="en">This number was issued offline and has not yet synced to the hall'
+    " server. Please refresh later.</p>"
+    '<p><a href="" id="refresh">刷新 Refresh</a></p>'
+    "</main></body></html>"
+)
+
+
+def _offline_target(app: Any, lease_id: int, ticket_id: str, now: dt.datetime) -> str | None:
+    """The live page's path of the offline ticket once it has reached this server; None
+    while not yet synced. HTTPException 404 when the lease is unknown or of another day."""
+    day = service_day(now, app.state.queue.tz)
+    with transaction(app.state.engine, readonly=True) as session:
+        lease = session.get(NumberLease, lease_id)
+        if lease is None or lease.service_day != day:
+            raise HTTPException(404, "not found")
+        found = session.execute(
+            select(Ticket.kiosk_id, Ticket.service_day).where(Ticket.id == ticket_id)
+        ).first()
+    if found is None or found.kiosk_id != lease.kiosk_id or found.service_day != day:
+        return None
+    return f"/t/{ticket_id}/{sign(signing_key(app), ticket_id, day)}"
+
+
+@router.get(
+    "/t/o/{lease_id}/{ticket_id}/{sig}",
+    include_in_schema=False,
+    dependencies=[Depends(rate_limited)],
+)
+async def offline_phone_page(
+    request: Request, lease_id: Annotated[str, Path()], ticket_id: TicketId, sig: Sig
+) -> Response:
+    """An offline ticket's QR: the live page (a redirect to its signed link) once the
+    ticket has reached the server, a plain "not yet synced" page before.
+
+    Authorization: the signature of the kiosk's lease key (``offline_link_key``) over the
+    lease and ticket id; a wrong one, an unknown lease or another day's is a plain 404."""
+    if not (_LEASE_ID.match(lease_id) and _UUID.match(ticket_id) and _SIG.match(sig)):
+        return not_found_page()
+    lease = int(lease_id)
+    if lease > 2**31 - 1:
+        return not_found_page()
+    expected = offline_sign(offline_link_key(request.app, lease), lease, ticket_id)
+    if not hmac.compare_digest(expected, sig):
+        return not_found_page()
+    now = request.app.state.clock()
+    try:
+        target = await run_in_threadpool(_offline_target, request.app, lease, ticket_id, now)
+    except HTTPException:
+        return not_found_page()
+    headers = {**SECURITY_HEADERS, "Cache-Control": "no-store"}
+    if target is None:
+        return HTMLResponse(NOT_SYNCED_PAGE, headers=headers)
+    return Response(status_code=303, headers={**headers, "Location": target})
 
 
 @router.get("/phone/static/{name}", include_in_schema=False, dependencies=[Depends(rate_limited)])

@@ -30,13 +30,16 @@ tickets wait to be synced; the staff monitoring page shows both and the backlog.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
+import hmac
 import json
 import logging
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -65,8 +68,18 @@ CREATE TABLE IF NOT EXISTS number_leases (
 )
 """
 
+LINK_KEYS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS lease_link_keys (
+    lease_id INTEGER PRIMARY KEY,
+    link_base TEXT NOT NULL,
+    link_key BLOB NOT NULL
+)
+"""
+"""The keys the offline tickets' QR links are signed with, one per lease (kept apart from
+the leases and the outbox's tickets; dropped with their lease at the day's end)."""
+
 _REQUEST_FIELDS = ("idempotency_key", "service_id", "lease_id", "seq", "issued_at", "priority",
-                   "language", "replaces_key")  # fmt: skip
+                   "language", "replaces_key", "ticket_id")  # fmt: skip
 
 
 class ReserveExhausted(HallUnavailable):
@@ -77,6 +90,16 @@ class ReserveExhausted(HallUnavailable):
 
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def offline_link(base: str, key: bytes, lease_id: int, ticket_id: str) -> str:
+    """The offline ticket's QR: ``<hall public address>/t/o/<lease>/<ticket id>/<sig>``,
+    the signature an HMAC-SHA256 (16 bytes, base64url) under the lease's link key — the
+    same the server computes (hall/phone.py ``offline_sign``). No personal data: the
+    ticket id is a random UUID the kiosk chose."""
+    mac = hmac.new(key, f"offline-link:v1:{lease_id}:{ticket_id}".encode(), hashlib.sha256)
+    sig = base64.urlsafe_b64encode(mac.digest()[:16]).rstrip(b"=").decode()
+    return f"{base}/t/o/{lease_id}/{ticket_id}/{sig}"
 
 
 def server_key(visit_key: str) -> str:
@@ -91,6 +114,7 @@ class Reserve:
         self.outbox = outbox
         with outbox.transaction() as db:
             db.execute(SCHEMA)
+            db.execute(LINK_KEYS_SCHEMA)
 
     def add(self, lease: dict[str, Any]) -> None:
         with self.outbox.transaction() as db:
@@ -100,6 +124,12 @@ class Reserve:
                  lease["period"], str(lease["service_day"]), int(lease["first_seq"]),
                  int(lease["last_seq"]), lease["timezone"]),
             )  # fmt: skip
+            if lease.get("link_base") and lease.get("link_key"):
+                db.execute(
+                    "INSERT OR IGNORE INTO lease_link_keys VALUES (?, ?, ?)",
+                    (int(lease["lease_id"]), str(lease["link_base"]),
+                     base64.urlsafe_b64decode(str(lease["link_key"]))),
+                )  # fmt: skip
 
     def remaining(self, group: str, day: dt.date) -> int:
         with self.outbox.transaction() as db:
@@ -122,6 +152,10 @@ class Reserve:
         with self.outbox.transaction() as db:
             cursor = db.execute(
                 "DELETE FROM number_leases WHERE service_day != ?", (day.isoformat(),)
+            )
+            db.execute(
+                "DELETE FROM lease_link_keys WHERE lease_id NOT IN"
+                " (SELECT lease_id FROM number_leases)"
             )
             return cursor.rowcount
 
@@ -148,6 +182,12 @@ class Reserve:
                 "UPDATE number_leases SET next_seq = next_seq + 1 WHERE lease_id = ?", (lease_id,)
             )
             full = {**payload, "lease_id": lease_id, "seq": seq, "number": f"{prefix}{seq:03d}"}
+            link = db.execute(
+                "SELECT link_base, link_key FROM lease_link_keys WHERE lease_id = ?", (lease_id,)
+            ).fetchone()
+            if link is not None:  # the hall has a public address: the QR opens the page
+                full["ticket_id"] = str(uuid.uuid4())
+                full["public_url"] = offline_link(link[0], link[1], lease_id, full["ticket_id"])
             self.outbox.put_in(db, KIND, key, full)
             return full
 
@@ -264,6 +304,7 @@ def ticket_of(payload: dict[str, Any]) -> Ticket:
         estimated_wait_s=0,
         issued_at=dt.datetime.fromisoformat(str(payload["issued_at"])),
         priority=bool(payload["priority"]),
+        public_url=str(payload.get("public_url") or ""),
         offline=True,
     )
 

@@ -3,7 +3,9 @@
 The printed ticket's QR carries the citizen's phone-page link
 ``<hall public address>/t/<ticket id>/<signature>`` (hall/phone.py), or
 ``HALLTICKET:<ticket id>`` when the hall has no public address and on tickets printed
-before (``kiosk.tickets.Ticket.qr_data``); both are read here. The kiosk does not check the
+before (``kiosk.tickets.Ticket.qr_data``), and an offline ticket's link
+``<hall public address>/t/o/<lease>/<ticket id>/<signature>`` (kiosk/offline.py); all are
+read here (the ticket id is found by the server once the offline ticket has synced). The kiosk does not check the
 link's signature: it only needs the ticket id, and the server decides what may be rated.
 ``ticket_id_from_image`` decodes it with OpenCV's ``QRCodeDetector`` (opencv-python-headless
 is already a dependency for the document camera), so no other QR library is needed.
@@ -27,6 +29,11 @@ _TICKET_ID = re.compile(r"^[0-9A-Za-z-]{1,36}$")  # the server's ids are UUID st
 _PHONE_URL = re.compile(
     r"^https?://[^\s/]+(?:/[^\s]*)?/t/([0-9A-Za-z-]{1,36})/[A-Za-z0-9_-]{22}/?$"
 )
+
+_OFFLINE_URL = re.compile(
+    r"^https?://[^\s/]+(?:/[^\s]*)?/t/o/[0-9]{1,10}/([0-9a-f-]{36})/[A-Za-z0-9_-]{22}/?$"
+)
+"""An offline ticket's link (kiosk/offline.py ``offline_link``): the id the kiosk chose."""
 
 
 class QrError(Exception):
@@ -74,6 +81,9 @@ def ticket_id_from_qr(text: str) -> str:
     link = _PHONE_URL.match(text.strip()) if len(text) <= 400 else None
     if link is not None:
         return link.group(1)
+    offline = _OFFLINE_URL.match(text.strip()) if len(text) <= 400 else None
+    if offline is not None:
+        return offline.group(1)
     if not text.startswith(QR_PREFIX):
         raise QrError("not_ticket")
     ticket_id = text[len(QR_PREFIX) :].strip()

@@ -45,6 +45,7 @@ class Ticket:
     def qr_data(self) -> str:
         """What the ticket's QR carries: the server's signed link to the citizen's live page
         (``<hall public address>/t/<id>/<signature>``), which the kiosk's scanner also
-        reads for a rating; ``HALLTICKET:<id>`` when the hall has no public address (and for
-        an offline ticket, whose id is its outbox key until it is synced)."""
+        reads for a rating; an offline ticket's link signed with its lease's key
+        (``<address>/t/o/<lease>/<id>/<signature>``, kiosk/offline.py); ``HALLTICKET:<id>``
+        when the hall has no public address (an offline ticket's id is then its outbox key)."""
         return self.public_url or f"HALLTICKET:{self.id}"

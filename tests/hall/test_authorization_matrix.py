@@ -118,6 +118,8 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/t/{ticket_id}/{sig}"): "public",
     ("GET", "/t/{ticket_id}/{sig}/state"): "public",
     ("GET", "/t/{ticket_id}/{sig}/events"): "public",
+    # an offline ticket's QR: signed with its kiosk's lease key; "not yet synced" until then
+    ("GET", "/t/o/{lease_id}/{ticket_id}/{sig}"): "public",
     ("POST", "/t/{ticket_id}/{sig}/rating"): "public",
     ("GET", "/phone/static/{name}"): "public",
     # a 办不成事 case's phone page: the slip's signed link is the capability (hall/case_page.py)
@@ -156,6 +158,7 @@ PARAMS = {
     "name": "nothing.js",
     "key": "A001-1",
     "action": "call-next",
+    "lease_id": "1",
     "sig": "AAAAAAAAAAAAAAAAAAAAAA",  # a phone link's signature: a wrong one, so a plain 404
 }
 

@@ -224,11 +224,11 @@ def test_the_push_stream_carries_this_tickets_events_and_ends_with_its_day(
         path = _path(ticket)
         app = hall.client.app
         hub = app.state.events  # type: ignore[attr-defined]
-        before = hub.subscriber_count  # the spoken calls' warmer listens too
+        view = app.state.phone_view  # type: ignore[attr-defined]  # the phones' fan-out
 
         def meanwhile() -> None:
             deadline = time.monotonic() + 10
-            while hub.subscriber_count == before and time.monotonic() < deadline:
+            while view.stream_count == 0 and time.monotonic() < deadline:
                 time.sleep(0.01)  # polling a condition: the stream has subscribed
             at = dt.datetime.now(dt.UTC)
             for event in (

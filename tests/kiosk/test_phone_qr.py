@@ -108,3 +108,15 @@ def test_a_printed_ticket_from_a_real_server_opens_its_page_and_rates_by_scan(
         outbox.close()
         hall.close()
         server.stop()
+
+
+def test_an_offline_tickets_link_gives_the_id_the_kiosk_chose() -> None:
+    ticket_id = "3f2b8c1e-0d4a-4c6e-9b1a-7e5d2c9f0a11"
+    link = f"https://hall.example.gov.cn/t/o/17/{ticket_id}/{'A' * 22}"
+    assert ticket_id_from_qr(link) == ticket_id
+    for bad in (
+        f"https://hall.example.gov.cn/t/o/x/{ticket_id}/{'A' * 22}",
+        f"https://hall.example.gov.cn/t/o/17/{ticket_id}/short",
+    ):
+        with pytest.raises(QrError):
+            ticket_id_from_qr(bad)

@@ -1,0 +1,416 @@
+"""What the phone pages read, kept in memory: one snapshot per window group, shared by
+every phone of the group, instead of four SQL queries per page request.
+
+A snapshot is one read transaction: the group's tickets of the day (and its older
+waiting tickets, for groups whose numbers do not reset daily), the group's service time
+(``Queue.service_time_s``) and which of its tickets are rated. From it every ticket's
+people-ahead count and wait estimate are computed at once, by the same rules as
+``Queue.describe`` (hall/tickets.py): a ticket waits behind the earlier numbers of its
+period (every priority ticket first), a transferred ticket by the call order
+(hall/call_order.py). A ticket's page state is then serialized once per snapshot and
+served from memory.
+
+When it is renewed (the snapshot is "stale"):
+
+- an event of the hub (``hall.events``) in its group — call, recall, no-show, complete,
+  transfer (both groups), hold, resume, rating — or a ``resync``: the phone's own push
+  stream is woken by the same delivery, after the invalidation, so the reload it triggers
+  sees the change;
+- a ticket the snapshot does not hold (issued since: issuing publishes no event);
+- its age passes ``MAX_AGE_S`` — the bound on how late a change without an event (a
+  priority ticket issued, an offline ticket synced) shows in the people-ahead count.
+
+Builds run in a worker thread, one at a time per group (requests meanwhile wait for that
+build). The view belongs to one event loop (the server's); used from another it starts
+afresh. With several server processes each has its own view; on PostgreSQL the hub
+relays every process's events, so every view is invalidated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+import dataclasses
+import datetime as dt
+import json
+import logging
+import math
+import time
+from collections.abc import Callable, Iterator
+from types import SimpleNamespace
+from typing import Any
+
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import or_, select
+
+from hall import call_order
+from hall.db import connection_transaction
+from hall.events import RESYNC, HallEvent
+from hall.models import NO_RESET_PERIOD, Rating, Ticket
+from hall.numbering import numbering_period, service_day
+
+OWN_KINDS = frozenset(
+    {"call", "recall", "no_show", "complete", "transfer", "hold", "resume", "rating"}
+)
+"""A ticket's own events its phone's stream carries."""
+QUEUE_KINDS = frozenset({"call", "transfer", "resume"})
+"""Events of other tickets in its group that change the people ahead (a hint to reload)."""
+HINT_MIN_S = 2.0
+"""At most one position hint per group this often (a busy group's calls are coalesced; the
+page spreads its reloads over 3 s anyway); a ticket's own events are never held back."""
+STREAM_BUFFER = 256
+"""Items a slow phone stream may fall behind before it loses the oldest (it then reloads
+its state on the next one anyway)."""
+
+MAX_AGE_S = 1.0
+"""A snapshot is rebuilt at least this often while phones read it (changes that publish
+no event — a priority ticket issued, an offline ticket synced — show within this)."""
+
+SLOW_BUILD_S = 0.2
+"""A snapshot build slower than this is logged (a warning: the phones wait for it)."""
+
+log = logging.getLogger(__name__)
+
+_T = Ticket.__table__
+_COLUMNS = (
+    _T.c.id, _T.c.number, _T.c.service_id, _T.c.window_group, _T.c.period, _T.c.service_day,
+    _T.c.seq, _T.c.priority, _T.c.language, _T.c.masked_name, _T.c.status, _T.c.kiosk_id,
+    _T.c.counter, _T.c.called_at, _T.c.completed_at, _T.c.recall_count, _T.c.issued_at,
+    _T.c.transferred_at, _T.c.front_at, _T.c.target_counter,
+)  # fmt: skip
+
+
+class NotFound(Exception):
+    """No such ticket, or not one of today's."""
+
+
+@dataclasses.dataclass
+class Entry:
+    """One ticket in a snapshot: its row, people ahead and wait, and (once asked) its
+    page state as JSON bytes."""
+
+    row: Any
+    ahead: int
+    wait_s: int
+    rated: bool
+    state: bytes | None = None
+
+
+@dataclasses.dataclass
+class Snapshot:
+    group_id: str
+    day: dt.date
+    generation: int
+    built: float  # time.monotonic()
+    entries: dict[str, Entry]
+
+
+class Stream:
+    """One phone's push stream: its queue of own events, ``None`` for a position hint."""
+
+    def __init__(self, ticket_id: str, group_id: str) -> None:
+        self.ticket_id = ticket_id
+        self.group_id = group_id
+        self.queue: asyncio.Queue[HallEvent | None] = asyncio.Queue(STREAM_BUFFER)
+
+    def offer(self, item: HallEvent | None) -> None:
+        if self.queue.full():
+            self.queue.get_nowait()  # drop the oldest: the page reloads its state anyway
+        self.queue.put_nowait(item)
+
+
+class PhoneView:
+    """The snapshots of one app (``app.state.phone_view``), used on its event loop."""
+
+    def __init__(self, app: Any, state_of: Callable[[Any, Entry], dict[str, Any]]) -> None:
+        self._app = app
+        self._state_of = state_of
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._subscription: Any = None
+        self._reset()
+
+    def _reset(self) -> None:
+        self._generation: dict[str, int] = {}
+        self._snapshots: dict[str, Snapshot] = {}
+        self._building: dict[str, asyncio.Future[Snapshot]] = {}
+        self._group_of: dict[str, str] = {}
+        self.builds = 0  # for tests and benchmarks
+        # the phones' streams: one fan-out per group, not one hub subscriber per phone
+        self._streams_of_ticket: dict[str, set[Stream]] = {}
+        self._streams_of_group: dict[str, set[Stream]] = {}
+        self._hint_at: dict[str, float] = {}
+        self._hint_timer: dict[str, asyncio.TimerHandle] = {}
+
+    # -- invalidation ---------------------------------------------------------------------
+    def _bump(self, group_id: str | None) -> None:
+        if group_id:
+            self._generation[group_id] = self._generation.get(group_id, 0) + 1
+
+    def _on_event(self, event: HallEvent) -> bool:
+        """The hub's filter, called on the loop for every event: marks the snapshots it
+        touches stale, and never queues anything (returns False)."""
+        if event.kind == RESYNC:
+            for group_id in list(self._generation):
+                self._bump(group_id)
+            for streams in self._streams_of_ticket.values():
+                for stream in streams:
+                    stream.offer(event)
+            return False
+        self._bump(event.group_id)
+        if event.ticket_id:
+            self._bump(self._group_of.pop(event.ticket_id, None))  # its former group
+        to_group = event.extra.get("to_group") if event.extra else None
+        if isinstance(to_group, str):
+            self._bump(to_group)
+        # then the phones (after the snapshots are marked: a reload sees the change)
+        own = self._streams_of_ticket.get(event.ticket_id) if event.ticket_id else None
+        for stream in own or ():
+            if event.kind == "transfer":  # the phone follows its ticket to its new group
+                self._move(stream, to_group if isinstance(to_group, str) else event.group_id)
+            if event.kind in OWN_KINDS:
+                stream.offer(event)
+        if event.kind in QUEUE_KINDS and event.group_id in self._streams_of_group:
+            self._hint(event.group_id)
+        return False
+
+    # -- the phones' streams --------------------------------------------------------------
+    @contextlib.contextmanager
+    def stream(self, ticket_id: str, group_id: str) -> Iterator[Stream]:
+        """Register a phone's push stream (call on the loop that reads it)."""
+        self.attach()
+        stream = Stream(ticket_id, group_id)
+        self._streams_of_ticket.setdefault(ticket_id, set()).add(stream)
+        self._streams_of_group.setdefault(group_id, set()).add(stream)
+        try:
+            yield stream
+        finally:
+            self._drop(self._streams_of_ticket, ticket_id, stream)
+            self._drop(self._streams_of_group, stream.group_id, stream)
+
+    @property
+    def stream_count(self) -> int:
+        return sum(len(s) for s in self._streams_of_ticket.values())
+
+    @staticmethod
+    def _drop(table: dict[str, set[Stream]], key: str | None, stream: Stream) -> None:
+        found = table.get(key) if key is not None else None
+        if found is not None:
+            found.discard(stream)
+            if not found:
+                del table[key]  # type: ignore[arg-type]
+
+    def _move(self, stream: Stream, group_id: str | None) -> None:
+        if not group_id or group_id == stream.group_id:
+            return
+        self._drop(self._streams_of_group, stream.group_id, stream)
+        stream.group_id = group_id
+        self._streams_of_group.setdefault(group_id, set()).add(stream)
+
+    def _hint(self, group_id: str) -> None:
+        """A position hint to the group's phones: at once, or — if one went out less than
+        HINT_MIN_S ago — once that time is up (one timer per group, however many calls)."""
+        if group_id in self._hint_timer or self._loop is None:
+            return
+        delay = self._hint_at.get(group_id, -HINT_MIN_S) + HINT_MIN_S - time.monotonic()
+        if delay <= 0:
+            self._send_hint(group_id)
+        else:
+            self._hint_timer[group_id] = self._loop.call_later(delay, self._send_hint, group_id)
+
+    def _send_hint(self, group_id: str) -> None:
+        self._hint_timer.pop(group_id, None)
+        self._hint_at[group_id] = time.monotonic()
+        for stream in self._streams_of_group.get(group_id, ()):
+            stream.offer(None)
+
+    def attach(self) -> None:
+        """Listen to the hub on the running loop (again, and empty, if the loop changed)."""
+        loop = asyncio.get_running_loop()
+        if loop is self._loop:
+            return
+        if self._subscription is not None:
+            try:
+                self._subscription.__exit__(None, None, None)
+            except Exception:  # noqa: BLE001, S110 - the old loop's subscription is gone anyway
+                pass
+        self._reset()
+        self._subscription = self._app.state.events.subscription(self._on_event)
+        self._subscription.__enter__()
+        self._loop = loop
+
+    def close(self) -> None:
+        for timer in self._hint_timer.values():
+            timer.cancel()
+        self._hint_timer.clear()
+        if self._subscription is not None:
+            self._subscription.__exit__(None, None, None)
+            self._subscription = None
+            self._loop = None
+
+    # -- reading --------------------------------------------------------------------------
+    async def entry(self, ticket_id: str, now: dt.datetime) -> Entry:
+        """Today's ticket, with its people ahead and wait; NotFound otherwise."""
+        self.attach()
+        today = service_day(now, self._app.state.queue.tz)
+        group_id = self._group_of.get(ticket_id)
+        if group_id is None:
+            group_id = await run_in_threadpool(self._find_group, ticket_id)
+            if group_id is None:
+                raise NotFound(ticket_id)
+        snap = await self._snapshot(group_id, today)
+        found = snap.entries.get(ticket_id)
+        if found is None:  # issued since the snapshot (or moved): read the group again
+            self._bump(group_id)
+            snap = await self._snapshot(group_id, today)
+            found = snap.entries.get(ticket_id)
+            if found is None:
+                self._group_of.pop(ticket_id, None)
+                group_id = await run_in_threadpool(self._find_group, ticket_id)
+                if group_id is None:
+                    raise NotFound(ticket_id)
+                snap = await self._snapshot(group_id, today)
+                found = snap.entries.get(ticket_id)
+        if found is None or found.row.service_day != today:
+            raise NotFound(ticket_id)
+        return found
+
+    async def state_json(self, ticket_id: str, now: dt.datetime) -> bytes:
+        """The page state of today's ticket as JSON (built once per snapshot)."""
+        found = await self.entry(ticket_id, now)
+        if found.state is None:
+            found.state = json.dumps(
+                self._state_of(self._app, found), ensure_ascii=False, separators=(",", ":")
+            ).encode()
+        return found.state
+
+    async def _snapshot(self, group_id: str, day: dt.date) -> Snapshot:
+        while True:
+            generation = self._generation.setdefault(group_id, 0)
+            snap = self._snapshots.get(group_id)
+            if (
+                snap is not None
+                and snap.generation == generation
+                and snap.day == day
+                and time.monotonic() - snap.built < MAX_AGE_S
+            ):
+                return snap
+            pending = self._building.get(group_id)
+            if pending is not None:  # one build at a time per group: wait for it, look again
+                await asyncio.shield(pending)
+                # that build is good enough if nothing changed since it began (however
+                # long it took); a build begun before a change is not: build again
+                snap = self._snapshots.get(group_id)
+                if (
+                    snap is not None
+                    and snap.generation == self._generation.get(group_id)
+                    and snap.day == day
+                ):
+                    return snap
+                continue
+            future: asyncio.Future[Snapshot] = asyncio.get_running_loop().create_future()
+            self._building[group_id] = future
+            try:
+                snap = await run_in_threadpool(self._build, group_id, day, generation)
+            except BaseException as exc:
+                future.set_exception(exc)
+                future.exception()  # retrieved: the waiters see it through their own await
+                raise
+            finally:
+                self._building.pop(group_id, None)
+            self._snapshots[group_id] = snap
+            for ticket_id in snap.entries:
+                self._group_of[ticket_id] = group_id
+            future.set_result(snap)
+            return snap
+
+    # -- the queries (worker thread) ------------------------------------------------------
+    def _find_group(self, ticket_id: str) -> str | None:
+        with connection_transaction(self._app.state.engine, readonly=True) as conn:
+            found: str | None = conn.execute(
+                select(_T.c.window_group).where(_T.c.id == ticket_id)
+            ).scalar()
+        return found
+
+    def _build(self, group_id: str, day: dt.date, generation: int) -> Snapshot:
+        self.builds += 1
+        queue = self._app.state.queue
+        group = next((g for g in self._app.state.catalog.groups if g.id == group_id), None)
+        built = time.monotonic()
+        with connection_transaction(self._app.state.engine, readonly=True) as conn:
+            rows = conn.execute(
+                select(*_COLUMNS).where(
+                    _T.c.window_group == group_id,
+                    or_(_T.c.service_day == day, _T.c.status == "waiting"),
+                )
+            ).all()
+            rated = set(
+                conn.execute(
+                    select(Rating.ticket_id)
+                    .join(Ticket, Ticket.id == Rating.ticket_id)
+                    .where(Ticket.window_group == group_id, Ticket.service_day == day)
+                ).scalars()
+            )
+            service_s = float(queue.service_time_s(conn, group)) if group else 0.0
+        waiting = [r for r in rows if r.status == "waiting"]
+        by_period: dict[str, tuple[list[int], list[int]]] = {}
+        for r in waiting:
+            by_period.setdefault(r.period, ([], []))[0 if r.priority else 1].append(r.seq)
+        for prio, regular in by_period.values():
+            prio.sort()
+            regular.sort()
+        entries: dict[str, Entry] = {}
+        for row in rows:
+            ahead = 0
+            if row.status == "waiting":
+                if row.transferred_at is not None:
+                    ahead = _ahead_by_rule(row, waiting, group)
+                else:
+                    ahead = _ahead_by_number(row, by_period)
+            wait_s = 0
+            if ahead and group is not None:
+                wait_s = round(math.ceil(ahead / len(group.counters)) * service_s)
+            entries[row.id] = Entry(row, ahead, wait_s, row.id in rated)
+        took = time.monotonic() - built
+        if took > SLOW_BUILD_S:
+            log.warning("phone view: group %s snapshot of %d tickets took %.0f ms",
+                        group_id, len(rows), took * 1000)  # fmt: skip
+        return Snapshot(group_id, day, generation, built, entries)
+
+
+def _ahead_by_number(ticket: Any, by_period: dict[str, tuple[list[int], list[int]]]) -> int:
+    """As ``Queue._people_ahead``: the waiting tickets of its period called first — the
+    priority ones with lower numbers for a priority ticket; every priority ticket and the
+    regular ones with lower numbers for a regular one (sorted numbers, so O(log n))."""
+    prio, regular = by_period.get(ticket.period, ([], []))
+    if ticket.priority:
+        return bisect.bisect_left(prio, ticket.seq)
+    return len(prio) + bisect.bisect_left(regular, ticket.seq)
+
+
+def _ahead_by_rule(ticket: Any, waiting: list[Any], group: Any) -> int:
+    """As ``Queue._ahead_by_rule``: a transferred ticket by the call order."""
+    day = ticket.service_day
+    period = numbering_period(group.daily_reset, day) if group else None
+    candidates = [
+        call_order.Candidate(
+            r.id, ticket.window_group, bool(r.priority), r.issued_at, r.seq, r.front_at,
+            r.target_counter,
+        )
+        for r in waiting
+        if r.period in (day.isoformat(), NO_RESET_PERIOD)
+        and (r.period == period or r.service_day == day)
+    ]  # fmt: skip
+    mine = next((c for c in candidates if c.id == ticket.id), None)
+    if mine is None:
+        return 0
+    key = call_order.order_key(mine)
+    return sum(1 for c in candidates if call_order.order_key(c) < key)
+
+
+def names_of(queue: Any, row: Any) -> Any:
+    """The ticket's item, window group and location names through the queue's public
+    ``describe`` (a ticket not waiting costs no query)."""
+    view = SimpleNamespace(**row._asdict())
+    view.status = "called"
+    return queue.describe(view)

@@ -1,0 +1,114 @@
+"""The phone pages' in-memory group snapshots (hall/phone_view.py) through the real app on
+SQLite: every ticket's page state says what the queue itself says (``GET
+/api/v1/tickets/{id}``: people ahead, wait, status) after issues, priority tickets, calls,
+a transfer, hold and resume; a change with an event shows at once, a ticket issued since
+the snapshot is found, a change without an event shows within ``MAX_AGE_S``; and one
+snapshot serves many requests."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from hall_support import ID_HASH_KEY, FakeClock, Hall
+
+from hall.app import create_app
+from hall.db import add_kiosk, add_staff, migrate
+from hall.phone_view import MAX_AGE_S
+
+PUBLIC = "https://hall.example.gov.cn"
+MARKET = "business-license"  # group market, counters 5–9
+LIVELIHOOD = "hukou-transfer"  # group livelihood, counters 10–15
+
+
+@pytest.fixture
+def hall(tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hall]:
+    monkeypatch.setenv("HALL_PUBLIC_URL", PUBLIC)
+    db_url = f"sqlite:///{tmp_path / 'hall.sqlite3'}"
+    migrate(db_url)
+    kiosk_token, staff_token = add_kiosk(db_url, "kiosk-1"), add_staff(db_url, "王*")
+    app = create_app(db_url, clock=clock, id_hash_key=ID_HASH_KEY)
+    with TestClient(app) as client:
+        yield Hall(client, tmp_path / "hall.sqlite3", db_url, clock, kiosk_token, staff_token)
+
+
+def _state(hall: Hall, ticket: dict[str, Any]) -> dict[str, Any]:
+    resp = hall.client.get(ticket["public_url"][len(PUBLIC) :] + "/state")
+    assert resp.status_code == 200, resp.text
+    return dict(resp.json())
+
+
+def _truth(hall: Hall, ticket: dict[str, Any]) -> dict[str, Any]:
+    resp = hall.client.get(f"/api/v1/tickets/{ticket['id']}", headers=hall.kiosk())
+    assert resp.status_code == 200, resp.text
+    return dict(resp.json())
+
+
+FIELDS = ("status", "people_ahead", "estimated_wait_s", "counter", "number", "window_group")
+
+
+def _agree(hall: Hall, tickets: list[dict[str, Any]]) -> None:
+    for ticket in tickets:
+        state, truth = _state(hall, ticket), _truth(hall, ticket)
+        assert {k: state[k] for k in FIELDS} == {k: truth[k] for k in FIELDS}, ticket["number"]
+
+
+def test_every_state_agrees_with_the_queue_through_calls_transfer_hold_and_resume(
+    hall: Hall,
+) -> None:
+    market = [hall.issue(MARKET) for _ in range(6)]
+    livelihood = [hall.issue(LIVELIHOOD) for _ in range(3)]
+    everyone = market + livelihood
+    _agree(hall, everyone)  # the first reads build the snapshots
+    assert [_state(hall, t)["people_ahead"] for t in market] == [0, 1, 2, 3, 4, 5]
+
+    first = hall.call_next("5")  # an event: the people ahead drop at once
+    assert first["id"] == market[0]["id"]
+    _agree(hall, everyone)
+    assert _state(hall, market[0])["status"] == "called"
+    assert _state(hall, market[1])["people_ahead"] == 0
+
+    second = hall.call_next("6")
+    hall.act(first["id"], "complete")
+    moved = hall.client.post(
+        f"/api/v1/tickets/{second['id']}/transfer",
+        json={"to_group": "livelihood", "reason": "转到社保"},
+        headers=hall.staff(),
+    )
+    assert moved.status_code == 200, moved.text
+    _agree(hall, everyone)  # the transferred ticket: in its new group, by the call rule
+    assert _state(hall, market[1])["status"] == "transferred"
+    assert _state(hall, market[1])["window_group"] == "livelihood"
+
+    third = hall.call_next("7")
+    hall.act(third["id"], "hold")
+    _agree(hall, everyone)
+    hall.act(third["id"], "resume")
+    _agree(hall, everyone)
+    assert _state(hall, market[0])["rating"]["state"] == "open"
+
+
+def test_new_tickets_are_found_and_a_change_without_an_event_shows_soon(hall: Hall) -> None:
+    regular = [hall.issue(MARKET) for _ in range(3)]
+    assert _state(hall, regular[2])["people_ahead"] == 2  # snapshot built
+    late = hall.issue(MARKET)  # issued since: not in the snapshot, found all the same
+    assert _state(hall, late)["people_ahead"] == 3
+
+    view = hall.client.app.state.phone_view  # type: ignore[attr-defined]
+    builds = view.builds
+    for _ in range(20):  # one snapshot serves the repeated reads
+        _state(hall, regular[0])
+    assert view.builds - builds <= 2  # at most an age renewal in between
+
+    # a priority ticket publishes no event: the regular tickets' counts follow within
+    # MAX_AGE_S (polled with a deadline, never a fixed sleep)
+    hall.issue(MARKET, priority=True)
+    deadline = time.monotonic() + MAX_AGE_S + 10
+    while _state(hall, regular[0])["people_ahead"] != 1:
+        assert time.monotonic() < deadline, "the priority ticket never showed"
+        time.sleep(0.05)  # polling a condition
+    _agree(hall, [*regular, late])
