@@ -171,7 +171,9 @@ def show_full_screen(app: QApplication, window: QWidget, screen_name: str = "") 
     xinit) the window kept its requested size in the top-left corner. So on xcb the window
     is frameless and its geometry is set from the screen's, and follows it if the screen
     changes (rotation, another resolution). Wayland compositors (cage) and eglfs honour
-    ``showFullScreen()`` themselves.
+    ``showFullScreen()`` themselves; on Wayland the window is frameless too: cage without
+    ``-d`` gives it the output's size *including* the title bar Qt draws itself (measured
+    under headless cage: a 1274x687 window with a 30 px title bar on a 1280x720 output).
     """
     screen = pick_screen(app, screen_name)
     window.setScreen(screen)
@@ -186,6 +188,8 @@ def show_full_screen(app: QApplication, window: QWidget, screen_name: str = "") 
         window.showFullScreen()  # a window manager, if there is one, knows it is full screen
         fit()
     else:
+        if app.platformName().startswith("wayland"):
+            window.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
         window.setGeometry(screen.geometry())
         window.showFullScreen()
     return screen
