@@ -104,17 +104,33 @@ def run_kiosk(
 
             def shown() -> None:
                 print(f"home screen shown: {window.current_screen().title.text()}", flush=True)
-                g, sg = window.geometry(), window.screen().geometry()
-                print(f"window geometry: {g.width()}x{g.height()}+{g.x()}+{g.y()} on screen "
-                      f"{window.screen().name()} {sg.width()}x{sg.height()}+{sg.x()}+{sg.y()}",
-                      flush=True)  # fmt: skip
+                give_up = time.monotonic() + 10
+                seen: list[object] = []
 
-                def done() -> None:  # after the deferred start-up work below
+                def geometry() -> None:
+                    # The geometry the display server gave the window, once it is exposed and
+                    # has not changed for 0.3 s: under a Wayland compositor the window is
+                    # exposed at the first configure, and a title bar Qt draws itself (if
+                    # any) takes its room from the window only some frames later.
+                    handle = window.windowHandle()
+                    now = time.monotonic()
+                    rect = (window.geometry(), window.screen().geometry())
+                    if not seen or seen[0] != rect:
+                        seen[:] = [rect, now]
+                    exposed = handle is not None and handle.isExposed()
+                    settled = now - float(seen[1]) >= 0.3  # type: ignore[arg-type]
+                    if not (exposed and settled) and now < give_up:
+                        QTimer.singleShot(20, geometry)
+                        return
+                    g, sg = window.geometry(), window.screen().geometry()
+                    print(f"window geometry: {g.width()}x{g.height()}+{g.x()}+{g.y()} on screen "
+                          f"{window.screen().name()} {sg.width()}x{sg.height()}+{sg.x()}+{sg.y()}",
+                          flush=True)  # fmt: skip
                     ready = getattr(window, "staff_panel", None) is not None
-                    print(f"staff panel ready: {ready}", flush=True)
+                    print(f"staff panel ready: {ready}", flush=True)  # deferred work done
                     app.quit()
 
-                QTimer.singleShot(0, done)
+                QTimer.singleShot(0, geometry)
 
             QTimer.singleShot(0, shown)
 
