@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -211,8 +212,15 @@ def show_full_screen(app: QApplication, window: QWidget, screen_name: str = "") 
     return screen
 
 
-def stop_core(app: QApplication, core: KioskCore, runner: QtRunner, grace_s: float = 2.5) -> int:
-    """End the kiosk's work in order; returns how many jobs did not finish in ``grace_s``.
+def stop_core(
+    app: QApplication,
+    core: KioskCore,
+    runner: QtRunner,
+    grace_s: float = 2.5,
+    close_s: float = 1.0,
+) -> int:
+    """End the kiosk's work in order; returns how many jobs did not finish in ``grace_s``
+    and parts did not close in ``close_s`` (the process then leaves with ``os._exit``).
 
     The OCR worker first (a page in progress is of no use any more), then up to ``grace_s``
     for the jobs in flight — a ticket printing — with their results delivered (so a printed
@@ -220,10 +228,18 @@ def stop_core(app: QApplication, core: KioskCore, runner: QtRunner, grace_s: flo
     """
     t0 = time.monotonic()
     if core.precheck is not None:
-        try:
-            core.precheck.close()
-        except Exception:
-            log.exception("closing the pre-check worker failed")
+        precheck = core.precheck
+
+        def close_precheck() -> None:
+            try:
+                precheck.close()
+            except Exception:
+                log.exception("closing the pre-check worker failed")
+
+        # terminated, not waited for; a worker that does not end in 0.5 s is killed at the exit
+        closing = threading.Thread(target=close_precheck, name="close-pre-check", daemon=True)
+        closing.start()
+        closing.join(0.5)
     t1 = time.monotonic()
     deadline = t1 + grace_s
     while runner.pending and time.monotonic() < deadline:
@@ -236,8 +252,8 @@ def stop_core(app: QApplication, core: KioskCore, runner: QtRunner, grace_s: flo
             log.warning("ticket %s still printing at stop: kept for reprint", state.ticket.number)
         log.warning("%d job(s) unfinished at stop", unfinished)
     t2 = time.monotonic()
-    core.close()
-    if not unfinished:
+    stuck = core.close(deadline_s=close_s)
+    if not unfinished and not stuck:
         runner.shutdown()
     t3 = time.monotonic()
     left = descendants()
@@ -248,7 +264,7 @@ def stop_core(app: QApplication, core: KioskCore, runner: QtRunner, grace_s: flo
         kill_descendants(signal.SIGTERM)
     log.info("stop took %.0f ms: OCR worker %.0f, jobs in flight %.0f, devices and hall %.0f",
              (t3 - t0) * 1000, (t1 - t0) * 1000, (t2 - t1) * 1000, (t3 - t2) * 1000)  # fmt: skip
-    return unfinished
+    return unfinished + len(stuck)
 
 
 def run_demo(
