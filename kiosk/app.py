@@ -82,6 +82,15 @@ class KioskCore:
         if start is not None:
             start()
         threading.Thread(target=lambda: new_dummy(), name="warm-up", daemon=True).start()
+        voice = self.voice
+
+        def start_voice() -> None:  # its synthesis process (a first say() would start it)
+            silent_before = not voice.available  # no sound card: staff were told at start
+            voice.start()
+            if not silent_before and not voice.available:  # the engine failed to start
+                self.runner.post(lambda: self.alert_staff("voice:silent"))
+
+        threading.Thread(target=start_voice, name="voice-warm-up", daemon=True).start()
         if self.precheck is not None and self.settings.precheck.warm_up:
             self.precheck.warm_up()  # the OCR worker process and its models, in the background
 
@@ -375,11 +384,14 @@ def make_precheck(settings: Settings, flow: Flow, scanner: Scanner) -> PrecheckJ
     )
 
 
-def make_voice(settings: Settings) -> Voice:
+def make_voice(settings: Settings, start: bool = True) -> Voice:
+    """The configured voice; ``start=False`` leaves its engine to ``voice.start()`` (or the
+    first use): the kiosk starts it once the home screen is shown."""
     v = settings.voice
     if v.backend == "espeak":
         cache = v.cache_dir or settings.data_dir / "voice-cache"
-        return create_voice("espeak", volume=v.volume, enabled=True, rate=v.rate, cache_dir=cache)
+        return create_voice("espeak", volume=v.volume, enabled=True, rate=v.rate,
+                            cache_dir=cache, start=start)  # fmt: skip
     return create_voice(v.backend, volume=v.volume, enabled=True)
 
 
@@ -476,7 +488,7 @@ def build_core(
         scanner.open()
         opened.append(scanner)
         # the voice itself is always able to speak; the Guide decides when (长辈版 or hall's choice)
-        voice = make_voice(settings)
+        voice = make_voice(settings, start=start_hall)  # with the hall: after the home screen
     except Exception:
         for device in reversed(opened):
             device.close()  # type: ignore[attr-defined]

@@ -140,6 +140,7 @@ def run_kiosk(
             core.warm_up()  # the embedded server, python-escpos, the OCR worker
             add_staff_panel(window, core)
             journal.reprint_pending(core)  # tickets a crash or stop cut short
+            window.build_screens_later()  # only the home screen was built for the start
             scenario = os.environ.get("KIOSK_AUTOPILOT", "")
             if scenario:
                 from ui.autopilot import Autopilot
