@@ -85,9 +85,9 @@ class KioskCore:
         voice = self.voice
 
         def start_voice() -> None:  # its synthesis process (a first say() would start it)
-            silent_before = not voice.available  # no sound card: staff were told at start
-            voice.start()
-            if not silent_before and not voice.available:  # the engine failed to start
+            silent_before = not voice.available  # staff were told at start
+            voice.start()  # looks for the sound card, starts the engine
+            if not silent_before and not voice.available:  # no card, or no engine
                 self.runner.post(lambda: self.alert_staff("voice:silent"))
 
         threading.Thread(target=start_voice, name="voice-warm-up", daemon=True).start()

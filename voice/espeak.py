@@ -266,8 +266,9 @@ class EspeakVoice(Voice):
     请刷身份证, digits, letters; only when a sound card is present). ``engine_factory``,
     ``player`` and ``sound_card`` (None = detect with ``aplay -l``) are for tests and
     benchmarks. ``start=False`` leaves the worker (and its synthesis process, ~0.3 s of
-    CPU, seconds on a loaded machine) to ``start()`` or the first use: the kiosk starts it
-    once the home screen is shown.
+    CPU, seconds on a loaded machine) and the sound card's detection to ``start()`` or the
+    first use: the kiosk starts it once the home screen is shown (``.available`` is True
+    until then).
     """
 
     def __init__(
@@ -302,11 +303,14 @@ class EspeakVoice(Voice):
         self._closing = False
         self._closed = False
 
-        if sound_card is None:
+        # ``aplay -l`` is a process too (0.2 s on a loaded kiosk): a deferred voice looks
+        # for the card when it starts
+        self._detect_card = sound_card is None and not start
+        if sound_card is None and start:
             sound_card, reason = sound_card_present()
         else:
             reason = "sound card disabled by configuration"
-        if not sound_card:
+        if sound_card is not None and not sound_card:
             self._mark_unavailable(reason)
 
         self._ready = threading.Event()
@@ -321,6 +325,12 @@ class EspeakVoice(Voice):
         with self._start_lock:
             if self._thread.ident is not None or self._closed:
                 return
+            if self._detect_card:
+                found, reason = sound_card_present()
+                if not found:
+                    self._mark_unavailable(reason)
+                    with self._cond:  # the prompts are cached for playback only
+                        self._tasks = deque(j for j in self._tasks if j.kind != "warm")
             self._thread.start()
         self._ready.wait(timeout=CLOSE_TIMEOUT_S)
 
