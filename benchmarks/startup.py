@@ -10,7 +10,8 @@
 
 Baselines in the same run: a bare Python process that imports PySide6 and shows an empty
 window (offscreen, and on the same Xvfb) — the floor no kiosk can beat on this machine —,
-and SIGTERM → exit of that bare process (default action: immediate). Prints JSON.
+and SIGTERM → exit of that bare process (default action: immediate). Prints JSON, with
+the 1-minute load average before and after (``load_average_1m``).
 """
 
 from __future__ import annotations
@@ -153,6 +154,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
     runs = 3 if args.quick else args.runs
+    load_before = os.getloadavg()[0]  # the figures mean little on a busy machine: say how busy
     with tempfile.TemporaryDirectory() as data:
         env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "KIOSK_KIOSK__DATA_DIR": data}
         kiosk_cmd = [sys.executable, "-m", "kiosk", "--windowed", "--exit-after-start"]
@@ -206,6 +208,7 @@ def main() -> None:
             "baseline_bare_qt_sigterm_s_median": round(statistics.median(bare), 3),
             "sigterm_target_s": 3.0,
         }
+    result["load_average_1m"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
     print(json.dumps(result))
 
 

@@ -17,10 +17,15 @@ import re
 import sys
 from pathlib import Path
 
-from contract.errors import ConfigError
-from hall.embedded import EmbeddedHallServer  # the one place the kiosk knows the hall package
-from kiosk.private_files import private_dir
-from kiosk.settings import load_settings
+# httpx imports its command-line client (click, rich: ~0.1 s, several times that on a busy
+# kiosk) whenever those are installed, as the dev tools install them; the kiosk never runs
+# it. A None entry makes that optional import fail, the case httpx itself handles.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[assignment]
+
+from contract.errors import ConfigError  # noqa: E402 (after the line above)
+from hall.embedded import EmbeddedHallServer  # noqa: E402 (the one place the kiosk knows hall)
+from kiosk.private_files import private_dir  # noqa: E402
+from kiosk.settings import load_settings  # noqa: E402
 
 
 def _has_display() -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -83,6 +84,15 @@ class KioskCore:
         if start is not None:
             start()
         threading.Thread(target=lambda: new_dummy(), name="warm-up", daemon=True).start()
+        voice = self.voice
+
+        def start_voice() -> None:  # its synthesis process (a first say() would start it)
+            silent_before = not voice.available  # staff were told at start
+            voice.start()  # looks for the sound card, starts the engine
+            if not silent_before and not voice.available:  # no card, or no engine
+                self.runner.post(lambda: self.alert_staff("voice:silent"))
+
+        threading.Thread(target=start_voice, name="voice-warm-up", daemon=True).start()
         if self.precheck is not None and self.settings.precheck.warm_up:
             self.precheck.warm_up()  # the OCR worker process and its models, in the background
 
@@ -286,29 +296,62 @@ class KioskCore:
         self.catalog = catalog
         self.catalog_source = "server"
 
-    def close(self) -> None:
-        """Close everything; safe to call twice."""
+    def close(self, deadline_s: float = 30.0) -> list[str]:
+        """Close everything, within about ``deadline_s``; safe to call twice. Returns the
+        parts still closing at the deadline (left to the process's exit).
+
+        The parts are independent, so they close at once, each in a thread of its own:
+        closed one after the other, a stop under load took over 3 s (a card reader's port,
+        the voice's synthesis process, the pre-check's OCR process, the embedded hall
+        server waiting for its own start-up work). The outbox closes once its sender has
+        stopped, the hall client last (the heartbeat and the sender use it)."""
         if self._closed:
-            return
+            return []
         self._closed = True
-        if self.heartbeat is not None:
-            self.heartbeat.stop()
-        if self.keeper is not None:
-            self.keeper.stop()
-        if self.catalog_sync is not None:
-            self.catalog_sync.stop()
-        if self.precheck is not None:
-            try:
-                self.precheck.close()  # the OCR worker process
-            except Exception:
-                log.exception("error while closing the pre-check")
-        for closer in (self.sender.stop, self.outbox.close, self.reader.close,
-                       self.printer.close, self.scanner.close, self.voice.close,
-                       self.hall.close):  # fmt: skip
+        end = time.monotonic() + deadline_s
+        took: list[str] = []  # what took long, for the log: a slow stop says where
+
+        def run(name: str, closer: Callable[[], None]) -> None:
+            t0 = time.monotonic()
             try:
                 closer()
             except Exception:  # one failing device must not keep the others open
-                log.exception("error while closing")
+                log.exception("error while closing the %s", name)
+            ms = (time.monotonic() - t0) * 1000
+            if ms >= 100:
+                took.append(f"{name} {ms:.0f} ms")
+
+        def in_parallel(parts: list[tuple[str, Callable[[], None]]], least_s: float) -> list[str]:
+            threads = [threading.Thread(target=run, args=part, name=f"close-{part[0]}",
+                                        daemon=True) for part in parts]  # fmt: skip
+            for t in threads:
+                t.start()
+            until = max(end, time.monotonic() + least_s)
+            for t in threads:
+                t.join(max(0.0, until - time.monotonic()))
+            return [name for (name, _), t in zip(parts, threads, strict=True) if t.is_alive()]
+
+        first: list[tuple[str, Callable[[], None]]] = []
+        for name, part in (("heartbeat", self.heartbeat), ("keeper", self.keeper),
+                           ("catalog sync", self.catalog_sync)):  # fmt: skip
+            if part is not None:
+                first.append((name, part.stop))
+        if self.precheck is not None:
+            first.append(("pre-check", self.precheck.close))  # the OCR worker process
+        first += [("outbox sender", self.sender.stop), ("card reader", self.reader.close),
+                  ("printer", self.printer.close), ("scanner", self.scanner.close),
+                  ("voice", self.voice.close)]  # fmt: skip
+        stuck = in_parallel(first, 0.0)
+        last: list[tuple[str, Callable[[], None]]] = [("hall", self.hall.close)]
+        if "outbox sender" not in stuck:  # else it may be writing: the commit is durable
+            last.append(("outbox", self.outbox.close))
+        stuck += in_parallel(last, 0.2)  # the outbox's close is quick: give it its turn
+        if took:
+            log.info("closing took long: %s", ", ".join(took))
+        if stuck:
+            log.warning("still closing after %.1f s, left to the exit: %s", deadline_s,
+                        ", ".join(stuck))  # fmt: skip
+        return stuck
 
 
 def make_scanner(settings: Settings) -> Scanner:
@@ -343,11 +386,14 @@ def make_precheck(settings: Settings, flow: Flow, scanner: Scanner) -> PrecheckJ
     )
 
 
-def make_voice(settings: Settings) -> Voice:
+def make_voice(settings: Settings, start: bool = True) -> Voice:
+    """The configured voice; ``start=False`` leaves its engine to ``voice.start()`` (or the
+    first use): the kiosk starts it once the home screen is shown."""
     v = settings.voice
     if v.backend == "espeak":
         cache = v.cache_dir or settings.data_dir / "voice-cache"
-        return create_voice("espeak", volume=v.volume, enabled=True, rate=v.rate, cache_dir=cache)
+        return create_voice("espeak", volume=v.volume, enabled=True, rate=v.rate,
+                            cache_dir=cache, start=start)  # fmt: skip
     return create_voice(v.backend, volume=v.volume, enabled=True)
 
 
@@ -444,7 +490,7 @@ def build_core(
         scanner.open()
         opened.append(scanner)
         # the voice itself is always able to speak; the Guide decides when (长辈版 or hall's choice)
-        voice = make_voice(settings)
+        voice = make_voice(settings, start=start_hall)  # with the hall: after the home screen
     except Exception:
         for device in reversed(opened):
             device.close()  # type: ignore[attr-defined]

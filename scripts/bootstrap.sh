@@ -19,6 +19,9 @@ KIOSK_TEST_DEBS=(
   postgresql                                       # the hall server's multi-process tests
   chromium chromium-driver                         # the staff web page tested in a real browser
   xvfb                                             # full screen tested on X without a window manager
+  x11-xserver-utils                                # xrandr: two named monitors on one Xvfb (screen choice)
+  cage xwayland                                    # full screen tested under cage (headless; cage 0.1.4 needs Xwayland)
+  libwayland-client0 libwayland-cursor0 libwayland-egl1   # Qt's wayland platform
   systemd                                          # systemd-analyze verify of the kiosk's unit
 )
 

@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -104,17 +105,33 @@ def run_kiosk(
 
             def shown() -> None:
                 print(f"home screen shown: {window.current_screen().title.text()}", flush=True)
-                g, sg = window.geometry(), window.screen().geometry()
-                print(f"window geometry: {g.width()}x{g.height()}+{g.x()}+{g.y()} on screen "
-                      f"{window.screen().name()} {sg.width()}x{sg.height()}+{sg.x()}+{sg.y()}",
-                      flush=True)  # fmt: skip
+                give_up = time.monotonic() + 10
+                seen: list[object] = []
 
-                def done() -> None:  # after the deferred start-up work below
+                def geometry() -> None:
+                    # The geometry the display server gave the window, once it is exposed and
+                    # has not changed for 0.3 s: under a Wayland compositor the window is
+                    # exposed at the first configure, and a title bar Qt draws itself (if
+                    # any) takes its room from the window only some frames later.
+                    handle = window.windowHandle()
+                    now = time.monotonic()
+                    rect = (window.geometry(), window.screen().geometry())
+                    if not seen or seen[0] != rect:
+                        seen[:] = [rect, now]
+                    exposed = handle is not None and handle.isExposed()
+                    settled = now - float(seen[1]) >= 0.3  # type: ignore[arg-type]
+                    if not (exposed and settled) and now < give_up:
+                        QTimer.singleShot(20, geometry)
+                        return
+                    g, sg = window.geometry(), window.screen().geometry()
+                    print(f"window geometry: {g.width()}x{g.height()}+{g.x()}+{g.y()} on screen "
+                          f"{window.screen().name()} {sg.width()}x{sg.height()}+{sg.x()}+{sg.y()}",
+                          flush=True)  # fmt: skip
                     ready = getattr(window, "staff_panel", None) is not None
-                    print(f"staff panel ready: {ready}", flush=True)
+                    print(f"staff panel ready: {ready}", flush=True)  # deferred work done
                     app.quit()
 
-                QTimer.singleShot(0, done)
+                QTimer.singleShot(0, geometry)
 
             QTimer.singleShot(0, shown)
 
@@ -123,6 +140,7 @@ def run_kiosk(
             core.warm_up()  # the embedded server, python-escpos, the OCR worker
             add_staff_panel(window, core)
             journal.reprint_pending(core)  # tickets a crash or stop cut short
+            window.build_screens_later()  # only the home screen was built for the start
             scenario = os.environ.get("KIOSK_AUTOPILOT", "")
             if scenario:
                 from ui.autopilot import Autopilot
@@ -171,7 +189,9 @@ def show_full_screen(app: QApplication, window: QWidget, screen_name: str = "") 
     xinit) the window kept its requested size in the top-left corner. So on xcb the window
     is frameless and its geometry is set from the screen's, and follows it if the screen
     changes (rotation, another resolution). Wayland compositors (cage) and eglfs honour
-    ``showFullScreen()`` themselves.
+    ``showFullScreen()`` themselves; on Wayland the window is frameless too: cage without
+    ``-d`` gives it the output's size *including* the title bar Qt draws itself (measured
+    under headless cage: a 1274x687 window with a 30 px title bar on a 1280x720 output).
     """
     screen = pick_screen(app, screen_name)
     window.setScreen(screen)
@@ -186,13 +206,22 @@ def show_full_screen(app: QApplication, window: QWidget, screen_name: str = "") 
         window.showFullScreen()  # a window manager, if there is one, knows it is full screen
         fit()
     else:
+        if app.platformName().startswith("wayland"):
+            window.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
         window.setGeometry(screen.geometry())
         window.showFullScreen()
     return screen
 
 
-def stop_core(app: QApplication, core: KioskCore, runner: QtRunner, grace_s: float = 2.5) -> int:
-    """End the kiosk's work in order; returns how many jobs did not finish in ``grace_s``.
+def stop_core(
+    app: QApplication,
+    core: KioskCore,
+    runner: QtRunner,
+    grace_s: float = 2.5,
+    close_s: float = 1.0,
+) -> int:
+    """End the kiosk's work in order; returns how many jobs did not finish in ``grace_s``
+    and parts did not close in ``close_s`` (the process then leaves with ``os._exit``).
 
     The OCR worker first (a page in progress is of no use any more), then up to ``grace_s``
     for the jobs in flight — a ticket printing — with their results delivered (so a printed
@@ -200,10 +229,18 @@ def stop_core(app: QApplication, core: KioskCore, runner: QtRunner, grace_s: flo
     """
     t0 = time.monotonic()
     if core.precheck is not None:
-        try:
-            core.precheck.close()
-        except Exception:
-            log.exception("closing the pre-check worker failed")
+        precheck = core.precheck
+
+        def close_precheck() -> None:
+            try:
+                precheck.close()
+            except Exception:
+                log.exception("closing the pre-check worker failed")
+
+        # terminated, not waited for; a worker that does not end in 0.5 s is killed at the exit
+        closing = threading.Thread(target=close_precheck, name="close-pre-check", daemon=True)
+        closing.start()
+        closing.join(0.5)
     t1 = time.monotonic()
     deadline = t1 + grace_s
     while runner.pending and time.monotonic() < deadline:
@@ -216,8 +253,8 @@ def stop_core(app: QApplication, core: KioskCore, runner: QtRunner, grace_s: flo
             log.warning("ticket %s still printing at stop: kept for reprint", state.ticket.number)
         log.warning("%d job(s) unfinished at stop", unfinished)
     t2 = time.monotonic()
-    core.close()
-    if not unfinished:
+    stuck = core.close(deadline_s=close_s)
+    if not unfinished and not stuck:
         runner.shutdown()
     t3 = time.monotonic()
     left = descendants()
@@ -228,7 +265,7 @@ def stop_core(app: QApplication, core: KioskCore, runner: QtRunner, grace_s: flo
         kill_descendants(signal.SIGTERM)
     log.info("stop took %.0f ms: OCR worker %.0f, jobs in flight %.0f, devices and hall %.0f",
              (t3 - t0) * 1000, (t1 - t0) * 1000, (t2 - t1) * 1000, (t3 - t2) * 1000)  # fmt: skip
-    return unfinished
+    return unfinished + len(stuck)
 
 
 def run_demo(

@@ -17,6 +17,7 @@ a queued Qt signal) to stop cleanly. The thread, not the GUI, also owns the two 
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import os
 import signal
@@ -38,7 +39,8 @@ def force_exit(code: int, why: str) -> None:
     """Kill every worker process below this one, then end this process without cleanup."""
     killed = kill_descendants()
     log.warning("forced exit (%s); killed worker processes %s", why, killed)
-    print(f"kiosk: forced exit ({why})", file=sys.stderr, flush=True)
+    print(f"kiosk: forced exit ({why}); where each thread was:", file=sys.stderr, flush=True)
+    faulthandler.dump_traceback(file=sys.stderr, all_threads=True)  # to the journal
     logging.shutdown()
     os._exit(code)
 

@@ -7,7 +7,8 @@ speaks it in 长辈版 (or when the hall turned voice on).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QTimer, QTranslator
@@ -29,20 +30,58 @@ from kiosk.visit import Problem, Screen, State
 from ui import theme
 from ui.language import local
 from ui.screens.base import ScreenBase, spoken_lines
-from ui.screens.case import CaseDoneScreen, CaseFormScreen, CaseQueryScreen
-from ui.screens.groups import GroupsScreen
-from ui.screens.home import HomeScreen
-from ui.screens.identify import IdentifyScreen
-from ui.screens.items import ItemsScreen
-from ui.screens.notice import NoticeScreen
-from ui.screens.precheck import PrecheckResultScreen, PrecheckScreen
-from ui.screens.rating import RateDoneScreen, RateFindScreen, RateLevelScreen, RateReasonsScreen
-from ui.screens.thanks import ThanksScreen
-from ui.screens.ticket import TicketScreen
 from ui.widgets import Overlay, button, label
 
 I18N_DIR = Path(__file__).resolve().parent / "i18n"
 ANNOUNCE_SETTLE_MS = 120  # speak a screen once it has been stable this long (no double reads)
+
+# Each screen's class, imported and built on first use (see ``_Screens``).
+SCREEN_CLASSES: dict[Screen, str] = {
+    Screen.HOME: "ui.screens.home:HomeScreen",
+    Screen.GROUPS: "ui.screens.groups:GroupsScreen",
+    Screen.ITEMS: "ui.screens.items:ItemsScreen",
+    Screen.IDENTIFY: "ui.screens.identify:IdentifyScreen",
+    Screen.NOTICE: "ui.screens.notice:NoticeScreen",
+    Screen.TICKET: "ui.screens.ticket:TicketScreen",
+    Screen.THANKS: "ui.screens.thanks:ThanksScreen",
+    Screen.RATE_FIND: "ui.screens.rating:RateFindScreen",
+    Screen.RATE_LEVEL: "ui.screens.rating:RateLevelScreen",
+    Screen.RATE_REASONS: "ui.screens.rating:RateReasonsScreen",
+    Screen.RATE_DONE: "ui.screens.rating:RateDoneScreen",
+    Screen.CASE_FORM: "ui.screens.case:CaseFormScreen",
+    Screen.CASE_DONE: "ui.screens.case:CaseDoneScreen",
+    Screen.CASE_QUERY: "ui.screens.case:CaseQueryScreen",
+    Screen.PRECHECK: "ui.screens.precheck:PrecheckScreen",
+    Screen.PRECHECK_RESULT: "ui.screens.precheck:PrecheckResultScreen",
+}
+
+
+class _Screens(Mapping[Screen, ScreenBase]):
+    """The window's screens, each built the first time it is asked for.
+
+    Only the home screen is needed to show the kiosk; building all sixteen (and importing
+    their modules: the case form, the pre-check's camera preview, the keyboard) before it
+    cost about a fifth of the start. The kiosk builds the others right after the home
+    screen is shown, one per turn of the event loop (``MainWindow.build_screens_later``).
+    """
+
+    def __init__(self, build: Callable[[Screen], ScreenBase]) -> None:
+        self._build = build
+        self.built: dict[Screen, ScreenBase] = {}
+
+    def __getitem__(self, key: Screen) -> ScreenBase:
+        screen = self.built.get(key)
+        if screen is None:
+            if key not in SCREEN_CLASSES:
+                raise KeyError(key)
+            screen = self.built[key] = self._build(key)
+        return screen
+
+    def __iter__(self) -> Iterator[Screen]:
+        return iter(SCREEN_CLASSES)
+
+    def __len__(self) -> int:
+        return len(SCREEN_CLASSES)
 
 
 class _ActivityFilter(QObject):
@@ -101,38 +140,9 @@ class MainWindow(QMainWindow):
         col.addWidget(header)
 
         self.stack = QStackedWidget()
-        self.screens: dict[Screen, ScreenBase] = {
-            Screen.HOME: HomeScreen(flow),
-            Screen.GROUPS: GroupsScreen(flow),
-            Screen.ITEMS: ItemsScreen(flow),
-            Screen.IDENTIFY: IdentifyScreen(flow, virtual_cards, present_card),
-            Screen.NOTICE: NoticeScreen(flow),
-            Screen.TICKET: TicketScreen(flow),
-            Screen.THANKS: ThanksScreen(flow),
-            Screen.RATE_FIND: RateFindScreen(flow),
-            Screen.RATE_LEVEL: RateLevelScreen(flow),
-            Screen.RATE_REASONS: RateReasonsScreen(flow),
-            Screen.RATE_DONE: RateDoneScreen(flow),
-            Screen.CASE_FORM: CaseFormScreen(flow),
-            Screen.CASE_DONE: CaseDoneScreen(flow),
-            Screen.CASE_QUERY: CaseQueryScreen(flow),
-            Screen.PRECHECK: PrecheckScreen(flow),
-            Screen.PRECHECK_RESULT: PrecheckResultScreen(flow),
-        }
-        # Each screen sits in its own scroll area, so the tallest screen (the case form)
-        # does not set the window's minimum height: the window always equals the screen
-        # (1366x768 … 1080x1920) and a screen taller than the space scrolls (by touch).
+        self._virtual_cards, self._present_card = virtual_cards, present_card
         self.pages: dict[ScreenBase, QScrollArea] = {}
-        for screen in self.screens.values():
-            screen.on_page = lambda: self.render(self.flow.state, force_announce=True)
-            self.pages[screen] = page = QScrollArea()
-            page.setObjectName("page")
-            page.setFrameShape(QFrame.Shape.NoFrame)
-            page.setWidgetResizable(True)
-            page.setWidget(screen)
-            QScroller.grabGesture(page.viewport(), QScroller.ScrollerGestureType.TouchGesture)
-            self.stack.addWidget(page)
-            screen.read_back = self._read_back  # the on-screen keyboard's chosen characters
+        self.screens = _Screens(self._build_screen)  # built on first use
         col.addWidget(self.stack, 1)
 
         self.footer = footer = QFrame()
@@ -174,6 +184,42 @@ class MainWindow(QMainWindow):
         self.announce_timer.timeout.connect(self._announce)
         flow.changed.connect(self.render)
         self.render(flow.state)
+
+    def _build_screen(self, key: Screen) -> ScreenBase:
+        module, _, name = SCREEN_CLASSES[key].partition(":")
+        cls = getattr(importlib.import_module(module), name)
+        if key is Screen.IDENTIFY:
+            screen: ScreenBase = cls(self.flow, self._virtual_cards, self._present_card)
+        else:
+            screen = cls(self.flow)
+        screen.on_page = lambda: self.render(self.flow.state, force_announce=True)
+        # Each screen sits in its own scroll area, so the tallest screen (the case form)
+        # does not set the window's minimum height: the window always equals the screen
+        # (1366x768 … 1080x1920) and a screen taller than the space scrolls (by touch).
+        self.pages[screen] = page = QScrollArea()
+        page.setObjectName("page")
+        page.setFrameShape(QFrame.Shape.NoFrame)
+        page.setWidgetResizable(True)
+        page.setWidget(screen)
+        QScroller.grabGesture(page.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+        self.stack.addWidget(page)
+        screen.read_back = self._read_back  # the on-screen keyboard's chosen characters
+        return screen
+
+    def build_screens_later(self, done: Callable[[], None] | None = None) -> None:
+        """Build the screens not built yet, one per turn of the event loop (a touch in
+        between is handled at once), then call ``done``."""
+        missing = [key for key in SCREEN_CLASSES if key not in self.screens.built]
+        if not missing:
+            if done is not None:
+                done()
+            return
+
+        def next_one() -> None:
+            self.screens[missing[0]]  # noqa: B018 (builds it)
+            self.build_screens_later(done)
+
+        QTimer.singleShot(0, next_one)
 
     # -- helpers used by tests and the demo ------------------------------------------------
     def current_screen(self) -> ScreenBase:

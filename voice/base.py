@@ -23,6 +23,9 @@ class Voice:
     def _say(self, text: str) -> None:
         raise NotImplementedError
 
+    def start(self) -> None:
+        """Start a voice made with ``start=False`` (its engine); nothing for most voices."""
+
     def stop(self) -> None:
         pass
 

@@ -265,7 +265,10 @@ class EspeakVoice(Voice):
     ``close``. ``prompts`` are synthesised into the cache at start (default: greeting,
     请刷身份证, digits, letters; only when a sound card is present). ``engine_factory``,
     ``player`` and ``sound_card`` (None = detect with ``aplay -l``) are for tests and
-    benchmarks.
+    benchmarks. ``start=False`` leaves the worker (and its synthesis process, ~0.3 s of
+    CPU, seconds on a loaded machine) and the sound card's detection to ``start()`` or the
+    first use: the kiosk starts it once the home screen is shown (``.available`` is True
+    until then).
     """
 
     def __init__(
@@ -279,6 +282,7 @@ class EspeakVoice(Voice):
         engine_factory: Callable[[], Engine] | None = None,
         player: Player | None = None,
         sound_card: bool | None = None,
+        start: bool = True,
     ) -> None:
         super().__init__(volume, enabled)
         self.rate = self._clamp_rate(rate)
@@ -299,24 +303,45 @@ class EspeakVoice(Voice):
         self._closing = False
         self._closed = False
 
-        if sound_card is None:
+        # ``aplay -l`` is a process too (0.2 s on a loaded kiosk): a deferred voice looks
+        # for the card when it starts
+        self._detect_card = sound_card is None and not start
+        if sound_card is None and start:
             sound_card, reason = sound_card_present()
         else:
             reason = "sound card disabled by configuration"
-        if not sound_card:
+        if sound_card is not None and not sound_card:
             self._mark_unavailable(reason)
 
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="voice-espeak", daemon=True)
-        self._thread.start()
-        self._ready.wait(timeout=CLOSE_TIMEOUT_S)
+        self._start_lock = threading.Lock()
+        if start:
+            self.start()
         self.add_prompts(DEFAULT_PROMPTS if prompts is None else prompts)
+
+    def start(self) -> None:
+        """Start the worker thread and its engine (once; waits until the engine is up)."""
+        with self._start_lock:
+            if self._thread.ident is not None or self._closed:
+                return
+            if self._detect_card:
+                found, reason = sound_card_present()
+                if not found:
+                    self._mark_unavailable(reason)
+                    with self._cond:  # the prompts are cached for playback only
+                        self._tasks = deque(j for j in self._tasks if j.kind != "warm")
+            self._thread.start()
+        self._ready.wait(timeout=CLOSE_TIMEOUT_S)
 
     # -- caller side: every method here returns within milliseconds -----------------------
 
     def _say(self, text: str) -> None:
         if self._closed or not self.available:
             return
+        if self._thread.ident is None:
+            # not started yet (``start=False``): start it off this thread, speak once up
+            threading.Thread(target=self.start, name="voice-start", daemon=True).start()
         with self._cond:
             self._drop_speech_locked()
             self._speech.append(_Job("speak", text, self._generation))
@@ -370,6 +395,11 @@ class EspeakVoice(Voice):
         for job in pending:
             if job.future is not None:
                 job.future.set_exception(RuntimeError("voice closed"))
+        with self._start_lock:  # never started: nothing to wait for
+            started = self._thread.ident is not None
+        if not started:
+            self._tmp.cleanup()
+            return
         self._thread.join(timeout=CLOSE_TIMEOUT_S)
         if self._thread.is_alive():  # stuck in the engine: leave its files to it
             log.warning("voice: worker thread did not end within %.0f s", CLOSE_TIMEOUT_S)
@@ -399,6 +429,7 @@ class EspeakVoice(Voice):
         log.warning("voice: no sound output, speech is off: %s", reason)
 
     def _submit(self, job: _Job) -> Any:
+        self.start()  # a caller that waits for the result may wait for the start too
         job.future = Future()
         with self._cond:
             if self._closing:

@@ -19,21 +19,39 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import qrcode
-import qrcode.constants
-
-from devices.printer.render import _ESC_FIXED, _ESC_ONE, _FS_FIXED, _GS_FIXED
-
 DOTS_PER_MM = 8
 DEFAULT_LINE_DOTS = 30  # ESC 2
 CHAR_HEIGHT_DOTS = 24  # font A ASCII and Chinese characters
 
-_QR_EC = {
-    48: qrcode.constants.ERROR_CORRECT_L,
-    49: qrcode.constants.ERROR_CORRECT_M,
-    50: qrcode.constants.ERROR_CORRECT_Q,
-    51: qrcode.constants.ERROR_CORRECT_H,
+#: Parameter byte counts of commands that are skipped (they do not change the drawing);
+#: the renderer (``devices.printer.render``) uses these too.
+_ESC_FIXED = {"c": 2, "p": 3, "$": 2, "\\": 2, "W": 8}
+_ESC_ONE = set(" !%-3=?EGJMRTUVadert{")
+_GS_FIXED = {
+    "L": 2,
+    "W": 2,
+    "P": 2,
+    "$": 2,
+    "\\": 2,
+    "^": 3,
+    "H": 1,
+    "f": 1,
+    "h": 1,
+    "w": 1,
+    "r": 1,
+    "I": 1,
+    "a": 1,
+    "b": 1,
+    "/": 1,
+    "T": 1,
 }
+_FS_FIXED = {"S": 2, "p": 2, "C": 1, "?": 2}
+
+# qrcode's error-correction levels (qrcode.constants.ERROR_CORRECT_L/M/Q/H: 1, 0, 3, 2 —
+# tested), here so that loading this module does not import qrcode and Pillow (~0.1 s on
+# the kiosk's start path); qrcode is imported where a code is measured.
+ERROR_CORRECT_L, ERROR_CORRECT_M, ERROR_CORRECT_Q, ERROR_CORRECT_H = 1, 0, 3, 2
+_QR_EC = {48: ERROR_CORRECT_L, 49: ERROR_CORRECT_M, 50: ERROR_CORRECT_Q, 51: ERROR_CORRECT_H}
 
 
 @dataclass(frozen=True)
@@ -222,6 +240,8 @@ def scan(data: bytes, start: int = 0) -> Iterator[Command]:
 
 def _qr_modules(payload: bytes, ec: int) -> int:
     """Modules per side of the QR code the printer draws for ``payload``; 0 if too long."""
+    import qrcode
+
     try:
         code = qrcode.QRCode(version=None, error_correction=ec, border=0)
         code.add_data(payload)
@@ -244,7 +264,7 @@ def feed_dots(data: bytes) -> int:
     pending = 0  # height of the line being built, 0 when nothing is on it
     line_dots = DEFAULT_LINE_DOTS
     mul_h = 1
-    qr_module, qr_ec, qr_data = 3, qrcode.constants.ERROR_CORRECT_L, b""
+    qr_module, qr_ec, qr_data = 3, ERROR_CORRECT_L, b""
 
     def flush() -> int:
         return max(line_dots, pending)
@@ -282,7 +302,7 @@ def feed_dots(data: bytes) -> int:
             if fn == 67 and args:
                 qr_module = max(1, min(16, args[0]))
             elif fn == 69 and args:
-                qr_ec = _QR_EC.get(args[0], qrcode.constants.ERROR_CORRECT_L)
+                qr_ec = _QR_EC.get(args[0], ERROR_CORRECT_L)
             elif fn == 80:
                 qr_data = args[1:]
             elif fn == 81 and qr_data:

@@ -26,8 +26,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-import qrcode
-import qrcode.constants
 from escpos.constants import QR_ECLEVEL_M, QR_MODEL_2
 
 log = logging.getLogger(__name__)
@@ -315,6 +313,9 @@ def qr_raster(data: str, module_dots: int = QR_MODULE_DOTS) -> bytes:
     python-escpos's own image path is not used: it prints a warning to stdout for every
     image when the printer profile has no paper width.
     """
+    import qrcode  # with Pillow ~0.1 s to import: not on the kiosk's start path
+    import qrcode.constants
+
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
     code.add_data(data.encode("utf-8"))
     code.make(fit=True)

@@ -33,6 +33,9 @@ import qrcode
 import qrcode.constants
 from PIL import Image, ImageDraw, ImageFont
 
+# the parameter lengths are shared with the light command splitter (no Pillow, no qrcode)
+from devices.printer.commands import _ESC_FIXED, _ESC_ONE, _FS_FIXED, _GS_FIXED
+
 log = logging.getLogger(__name__)
 
 DOTS_PER_MM = 8
@@ -44,28 +47,6 @@ _ASCII_CELL = {0: (12, 24), 1: (9, 17)}  # font A / font B, dots
 _CJK_CELL = (24, 24)
 _DEFAULT_LINE_DOTS = 30
 _PAPER_MARGIN_DOTS = 16  # blank paper above the first line and below the last
-#: Parameter byte counts of commands that are skipped (they do not change the drawing).
-_ESC_FIXED = {"c": 2, "p": 3, "$": 2, "\\": 2, "W": 8}
-_ESC_ONE = set(" !%-3=?EGJMRTUVadert{")
-_GS_FIXED = {
-    "L": 2,
-    "W": 2,
-    "P": 2,
-    "$": 2,
-    "\\": 2,
-    "^": 3,
-    "H": 1,
-    "f": 1,
-    "h": 1,
-    "w": 1,
-    "r": 1,
-    "I": 1,
-    "a": 1,
-    "b": 1,
-    "/": 1,
-    "T": 1,
-}
-_FS_FIXED = {"S": 2, "p": 2, "C": 1, "?": 2}
 #: FreeType faces are not thread-safe; glyphs are drawn once each (cached), under this lock.
 _FONT_LOCK = threading.Lock()
 _QR_EC = {

@@ -133,3 +133,15 @@ def test_paper_estimate_of_simple_commands() -> None:
     assert feed_dots(b"\x1dVA\x40") == 64  # feed 64 dots, then cut
     assert feed_dots(b"\x1dv0\x00\x02\x00\x10\x00" + b"\xff" * 32) == 16  # raster 16 high
     assert feed_dots(b"") == 0
+
+
+def test_error_correction_levels_are_qrcodes() -> None:
+    """The splitter keeps qrcode's levels as numbers so that loading it imports no qrcode."""
+    import qrcode.constants
+
+    from devices.printer import commands
+
+    assert (commands.ERROR_CORRECT_L, commands.ERROR_CORRECT_M, commands.ERROR_CORRECT_Q,
+            commands.ERROR_CORRECT_H) == (qrcode.constants.ERROR_CORRECT_L,
+            qrcode.constants.ERROR_CORRECT_M, qrcode.constants.ERROR_CORRECT_Q,
+            qrcode.constants.ERROR_CORRECT_H)  # fmt: skip

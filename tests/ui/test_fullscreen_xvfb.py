@@ -91,3 +91,48 @@ def test_unknown_screen_name_falls_back_to_the_primary_screen(xvfb: str, tmp_pat
     assert m and m.group(1) == m.group(3) == "1920x1080+0+0", out
     log = (Path(os.environ["KIOSK_KIOSK__DATA_DIR"]) / "kiosk.log").read_text(encoding="utf-8")
     assert "display.screen 'HDMI-9' not found" in log
+
+
+XRANDR = shutil.which("xrandr")
+
+
+@pytest.fixture
+def two_monitors() -> Iterator[str]:
+    """One X screen 3000x1920 split into two RandR monitors, as a PC with two displays
+    side by side shows them to Qt: ``HDMI-1`` 1080x1920 (portrait, at the left) and ``DP-2``
+    1920x1080 at its right (Qt's xcb platform makes one QScreen of each monitor)."""
+    if XRANDR is None:
+        pytest.skip("xrandr missing (Debian package x11-xserver-utils)")
+    proc, display = start_xvfb(3000, 1920)
+    try:
+        env = {**os.environ, "DISPLAY": display}
+        for monitor in ("HDMI-1 1080/0x1920/0+0+0", "DP-2 1920/0x1080/0+1080+0"):
+            name, geometry = monitor.split()
+            subprocess.run([XRANDR, "--setmonitor", name, geometry, "none"], env=env,
+                           check=True, timeout=30)  # fmt: skip
+        listed = subprocess.run([XRANDR, "--listmonitors"], env=env, check=True, timeout=30,
+                                capture_output=True, text=True).stdout  # fmt: skip
+        assert "HDMI-1" in listed and "DP-2" in listed, listed
+        yield display
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_the_named_screen_of_two_is_covered_exactly(two_monitors: str) -> None:
+    out = run_kiosk_on(two_monitors, env={"KIOSK_DISPLAY__SCREEN": "DP-2"})
+    m = re.search(r"window geometry: (\S+) on screen (\S+) (\S+)", out)
+    assert m, out
+    assert m.groups() == ("1920x1080+1080+0", "DP-2", "1920x1080+1080+0"), out
+    log = (Path(os.environ["KIOSK_KIOSK__DATA_DIR"]) / "kiosk.log").read_text(encoding="utf-8")
+    # the log lists the names a site can put in [display] screen
+    assert re.search(r"screens: HDMI-1 1080x1920\+0\+0, DP-2 1920x1080\+1080\+0", log), log
+
+
+def test_a_missing_screen_name_of_two_logs_and_uses_the_primary(two_monitors: str) -> None:
+    out = run_kiosk_on(two_monitors, env={"KIOSK_DISPLAY__SCREEN": "HDMI-7"})
+    m = re.search(r"window geometry: (\S+) on screen (\S+) (\S+)", out)
+    assert m, out
+    assert m.groups() == ("1080x1920+0+0", "HDMI-1", "1080x1920+0+0"), out
+    log = (Path(os.environ["KIOSK_KIOSK__DATA_DIR"]) / "kiosk.log").read_text(encoding="utf-8")
+    assert "display.screen 'HDMI-7' not found" in log and "using the primary screen" in log

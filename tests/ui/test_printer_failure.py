@@ -14,6 +14,7 @@ from voice.base import RecordingVoice
 
 
 def _tickets_in_db(core: KioskCore) -> int:
+    assert core.hall.base_url  # waits until the embedded server has started (and migrated)
     with sqlite3.connect(core.settings.data_dir / "hall.sqlite3") as conn:
         return conn.execute("select count(*) from tickets").fetchone()[0]
 

@@ -27,6 +27,7 @@ def _server_ticket(core: KioskCore, ticket_id: str) -> dict:
 
 
 def _ticket_rows(core: KioskCore) -> int:
+    assert core.hall.base_url  # waits until the embedded server has started (and migrated)
     db = core.settings.data_dir / "hall.sqlite3"
     with sqlite3.connect(db) as conn:
         return conn.execute("select count(*) from tickets").fetchone()[0]

@@ -448,3 +448,51 @@ def test_default_prompts_are_not_synthesised_without_a_sound_card() -> None:
         assert engine.synthesised == []
     finally:
         voice.close()
+
+
+# -- a deferred start (the kiosk starts the engine once its home screen is shown) -----------
+
+
+def test_a_voice_made_with_start_false_starts_its_engine_on_start() -> None:
+    made: list[StubEngine] = []
+
+    def factory() -> StubEngine:
+        made.append(StubEngine())
+        return made[-1]
+
+    voice = EspeakVoice(engine_factory=factory, player=StubPlayer(), sound_card=True,
+                        prompts=(), start=False)  # fmt: skip
+    try:
+        assert made == [] and voice.available  # no engine, no thread, yet usable
+        voice.start()
+        assert len(made) == 1
+        voice.start()  # once only
+        assert len(made) == 1
+    finally:
+        voice.close()
+
+
+def test_a_voice_not_started_starts_at_its_first_use(tmp_path: Path) -> None:
+    made: list[StubEngine] = []
+
+    def factory() -> StubEngine:
+        made.append(StubEngine())
+        return made[-1]
+
+    player = StubPlayer()
+    voice = EspeakVoice(engine_factory=factory, player=player, sound_card=True, prompts=(),
+                        start=False)  # fmt: skip
+    try:
+        voice.say("您好")  # returns at once; the engine starts off the caller's thread
+        wait_until(lambda: len(made) == 1 and made[0].synthesised, timeout=30)
+        assert voice.save_wav("请刷身份证", tmp_path / "a.wav").exists()
+    finally:
+        voice.close()
+
+
+def test_a_voice_never_started_closes_at_once() -> None:
+    voice = EspeakVoice(engine_factory=StubEngine, player=StubPlayer(), sound_card=True,
+                        prompts=(), start=False)  # fmt: skip
+    voice.close()
+    voice.start()  # after close: nothing starts
+    assert not voice._thread.is_alive()
