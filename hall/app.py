@@ -38,6 +38,7 @@ from hall.auth import AnyPrincipal, StaffPrincipal, VerifiedKiosk
 from hall.board import router as board_router
 from hall.body_limit import BodyLimitMiddleware, max_body_from_env
 from hall.catalog_api import router as catalog_router
+from hall.counter_bodies import CounterStatus, TransferRequest
 from hall.counter_web import router as counter_web_router
 from hall.dashboard import router as dashboard_router
 from hall.db import database_kind, make_engine, migrate
@@ -55,7 +56,6 @@ from hall.phone import with_public_url
 from hall.precheck import router as precheck_router
 from hall.ratelimit import Limit, RateLimits, limits_from_env
 from hall.retention import router as retention_router
-from hall.schemas import CounterStatus, TransferRequest
 from hall.service_levels import router as service_levels_router
 from hall.service_levels import thresholds_from_env
 from hall.staff_web import router as staff_web_router

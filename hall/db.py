@@ -38,7 +38,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from hall.models import Kiosk, Staff
-from hall.private_files import private_file
+from osfiles.private_files import private_file
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def make_engine(database_url: str) -> Engine:
 
 def _sqlite_engine(url: Any) -> Engine:
     if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
-        private_file(Path(url.database))  # 0600: personal data (kiosk/private_files.py)
+        private_file(Path(url.database))  # 0600: personal data (osfiles/private_files.py)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")

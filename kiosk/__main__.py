@@ -19,8 +19,8 @@ from pathlib import Path
 
 from contract.errors import ConfigError
 from hall.embedded import EmbeddedHallServer  # the one place the kiosk knows the hall package
-from kiosk.private_files import private_dir
 from kiosk.settings import load_settings
+from osfiles.private_files import private_dir
 
 
 def _has_display() -> bool:
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     data_dir = settings.data_dir
-    private_dir(data_dir)  # 0700 (kiosk/private_files.py)
+    private_dir(data_dir)  # 0700 (osfiles/private_files.py)
     if args.staff_setup:
         from kiosk.staff import PinStore
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from contract.catalog import Bundle, Catalog, Service
 from devices.printer.layout import NoticeMaterial, NoticePrint, TicketPrint
-from kiosk.catalog import Bundle, Catalog, Service
 from kiosk.tickets import Ticket
 
 
