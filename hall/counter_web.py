@@ -41,9 +41,9 @@ from hall import queue_ops
 from hall.auth import is_auditor
 from hall.db import transaction
 from hall.models import CounterSession, CounterState, Precheck, QueueAction, Staff, Ticket
+from hall.queue_rules import QueueError
 from hall.service_levels import counter_groups, current_alerts
 from hall.staff_accounts import LoginRefused, check_login
-from hall.tickets import QueueError
 from hall.web_session import (
     clear_session_cookie,
     cookie_digest,

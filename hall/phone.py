@@ -67,8 +67,9 @@ from hall.events import RESYNC, HallEvent, publish
 from hall.feedback_settings import current_settings
 from hall.models import Kiosk, Rating
 from hall.numbering import service_day
-from hall.ratings import Rejected, submit_rating
-from hall.tickets import TicketNotFound
+from hall.queue_rules import TicketNotFound
+from hall.rating_rules import Rejected
+from hall.rating_store import submit_rating
 from hall.token_bucket import TokenBuckets
 
 CHANNEL = "phone"
