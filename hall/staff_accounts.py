@@ -9,7 +9,7 @@ password resets the count. Machines keep using bearer tokens (``python -m hall a
 prints one either way).
 
 Roles: counter staff act on the tickets of the counter they hold; ``supervisor`` staff may
-act on any ticket (``hall.tickets.Queue._authorize``).
+act on any ticket (``hall.tickets.SqlTicketStore._authorize``).
 """
 
 from __future__ import annotations

@@ -212,7 +212,7 @@ def _get(hall: Hall, ticket: dict[str, object]) -> dict[str, object]:
 
 @pytest.mark.postgres
 def test_pg_fast_path_describes_tickets_as_the_generic_path(pg_hall: Hall) -> None:
-    """POST (one statement) and GET (``Queue.describe``) agree on every field."""
+    """POST (one statement) and GET (``SqlTicketStore.describe``) agree on every field."""
     hall = pg_hall
     for minutes in (2, 4, 10):  # three real service times: median 240 s
         ticket = hall.issue(MARKET)
