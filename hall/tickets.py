@@ -363,8 +363,8 @@ class SqlTicketStore:
         period = numbering_period(group.daily_reset, ticket.service_day) if group else None
         rows = conn.execute(
             select(
-                TICKETS.c.id, TICKETS.c.priority, TICKETS.c.issued_at, TICKETS.c.seq, TICKETS.c.front_at,
-                TICKETS.c.target_counter,
+                TICKETS.c.id, TICKETS.c.priority, TICKETS.c.issued_at, TICKETS.c.seq,
+                TICKETS.c.front_at, TICKETS.c.target_counter,
             ).where(
                 TICKETS.c.window_group == ticket.window_group,
                 TICKETS.c.period.in_({ticket.service_day.isoformat(), NO_RESET_PERIOD}),
@@ -519,14 +519,16 @@ class SqlTicketStore:
         """
         groups = self.counter_groups(counter_id)
         day = service_day(now, self.tz)
+        lock = self._lock_heads(groups)
         for _ in range(_CALL_ATTEMPTS):
             with transaction(self.engine) as session:
                 self._check_open(session, counter_id)
-                heads = [
-                    t
-                    for g in groups
-                    for t in session.scalars(self._waiting_query(g, day, counter_id).limit(1))
-                ]
+                heads = []
+                for g in groups:
+                    query = self._waiting_query(g, day, counter_id).limit(1)
+                    if lock:
+                        query = query.with_for_update(skip_locked=True)
+                    heads.extend(session.scalars(query))
                 chosen_c = call_order.pick((self._candidate(t) for t in heads), counter_id)
                 if chosen_c is None:
                     return None
@@ -536,6 +538,11 @@ class SqlTicketStore:
                 log.info("counter %s called %s", counter_id, chosen.number)
                 return self.describe(chosen)
         raise InvalidTransition("too many concurrent calls; try again")
+
+    def _lock_heads(self, groups: list[WindowGroup]) -> bool:
+        """Whether ``call_next`` reads the head of the queue with ``FOR UPDATE SKIP
+        LOCKED`` (a store whose database has it): off here."""
+        return False
 
     def _claim(
         self, session: Session, ticket: Ticket, counter_id: str, staff_id: int, now: dt.datetime

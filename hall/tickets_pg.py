@@ -30,7 +30,7 @@ import anyio.to_thread
 from sqlalchemy import Engine
 
 from contract.api import TicketOut, TicketRequest
-from contract.catalog import Catalog
+from contract.catalog import Catalog, WindowGroup
 from hall.db import RETRY_SQLSTATES, AsyncPgPool
 from hall.numbering import PG_FORMAT_NUMBER_SQL, PG_NEXT_SEQ_CTE
 from hall.queue_rules import (
@@ -155,6 +155,15 @@ class PostgresTicketStore(SqlTicketStore):
     ):
         super().__init__(engine, catalog, tz, id_hash_key)
         self._pool = pool
+
+    def _lock_heads(self, groups: list[WindowGroup]) -> bool:
+        """A counter of one window group reads its queue's head ``FOR UPDATE SKIP LOCKED``:
+        a head another counter is claiming right now is passed over for the next ticket,
+        instead of waiting for that counter's commit and then calling again (up to
+        ``_CALL_ATTEMPTS`` times) — the head is being called either way. A counter of
+        several groups picks among their heads (``hall.call_order.pick``), so locking them
+        would hold back the heads it does not pick: it keeps the plain read."""
+        return len(groups) == 1
 
     async def issue_async(
         self,
