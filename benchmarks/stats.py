@@ -49,9 +49,9 @@ from hall.app import create_app  # noqa: E402
 from hall.dashboard import dashboard_data  # noqa: E402
 from hall.db import add_kiosk, make_engine, migrate  # noqa: E402
 from hall.models import QueueAction, Rating, Staff, Ticket  # noqa: E402
+from hall.queue_rules import RETURN_DETAIL  # noqa: E402
 from hall.stats import queue_stats  # noqa: E402
 from hall.testing import create_postgres_database, drop_postgres_database  # noqa: E402
-from hall.tickets import RETURN_DETAIL  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
 LAST_DAY = dt.date(2026, 11, 20)

@@ -2,9 +2,10 @@
 
 Paths are stable (``/api/v1/...``); kiosks and the staff pages depend on them. Endpoints
 are plain ``def`` functions: FastAPI runs them in its thread pool, each with a short
-database transaction. Issuing a ticket, the hot path, is ``async`` (``Queue.issue_async``):
-one statement from the event loop on PostgreSQL, a writer thread committing several
-kiosks' tickets at once on SQLite.
+database transaction. Issuing a ticket, the hot path, is ``async``
+(``TicketStore.issue_async``): one statement from the event loop on PostgreSQL, a writer
+thread committing several kiosks' tickets at once on SQLite. The ticket and rating stores
+of the database's backend are chosen once, here (``make_stores``).
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
 
 from contract.api import Health, TicketOut, TicketRequest
 from contract.catalog import DEFAULT_PATH as DEFAULT_CATALOG_PATH
-from contract.catalog import load_catalog
+from contract.catalog import Catalog, load_catalog
 from contract.errors import ConfigError
 from contract.fields import CounterId, TicketId
 from hall import __version__, queue_ops
@@ -39,9 +41,10 @@ from hall.board import router as board_router
 from hall.body_limit import BodyLimitMiddleware, max_body_from_env
 from hall.case_page import router as case_page_router
 from hall.catalog_api import router as catalog_router
+from hall.counter_bodies import CounterStatus, TransferRequest
 from hall.counter_web import router as counter_web_router
 from hall.dashboard import router as dashboard_router
-from hall.db import database_kind, make_engine, migrate
+from hall.db import AsyncPgPool, database_kind, make_engine, migrate
 from hall.evaluator import router as evaluator_router
 from hall.events import make_event_hub
 from hall.feedback import feedback_router
@@ -54,9 +57,22 @@ from hall.phone import install as install_phone
 from hall.phone import router as phone_router
 from hall.phone import with_public_url
 from hall.precheck import router as precheck_router
+from hall.queue_rules import (
+    CounterPaused,
+    IdempotencyConflict,
+    InvalidTransition,
+    KioskNotAuthorized,
+    NotYourTicket,
+    QueueError,
+    TicketNotFound,
+    UnknownCounter,
+    UnknownGroup,
+    UnknownService,
+)
 from hall.ratelimit import Limit, RateLimits, limits_from_env
+from hall.rating_store import RatingStore, SqlRatingStore
+from hall.ratings_pg import PgRatingStore
 from hall.retention import router as retention_router
-from hall.schemas import CounterStatus, TransferRequest
 from hall.service_levels import router as service_levels_router
 from hall.service_levels import thresholds_from_env
 from hall.sms import install as install_sms
@@ -64,19 +80,9 @@ from hall.sms import router as sms_router
 from hall.staff_web import router as staff_web_router
 from hall.stats import router as stats_router
 from hall.stats import session_router as stats_session_router
-from hall.tickets import (
-    CounterPaused,
-    IdempotencyConflict,
-    InvalidTransition,
-    KioskNotAuthorized,
-    NotYourTicket,
-    Queue,
-    QueueError,
-    TicketNotFound,
-    UnknownCounter,
-    UnknownGroup,
-    UnknownService,
-)
+from hall.tickets import SqlTicketStore, TicketStore
+from hall.tickets_pg import PostgresTicketStore
+from hall.tickets_sqlite import SqliteTicketStore
 from hall.work_queues import router as work_queues_router
 
 log = logging.getLogger(__name__)
@@ -116,12 +122,27 @@ async def current_time(request: Request) -> dt.datetime:
     return now
 
 
-async def get_queue(request: Request) -> Queue:
+async def get_queue(request: Request) -> TicketStore:
     return request.app.state.queue
 
 
 Now = Annotated[dt.datetime, Depends(current_time)]
-QueueDep = Annotated[Queue, Depends(get_queue)]
+QueueDep = Annotated[TicketStore, Depends(get_queue)]
+
+
+def make_stores(
+    engine: Engine, catalog: Catalog, tz: ZoneInfo, id_hash_key: bytes
+) -> tuple[TicketStore, RatingStore, AsyncPgPool | None]:
+    """The ticket and rating stores of this database's backend, and the PostgreSQL
+    fast-path connections they share (None elsewhere; the caller closes them)."""
+    backend = engine.dialect.name
+    if backend == "postgresql":
+        pool = AsyncPgPool(engine)
+        tickets = PostgresTicketStore(engine, catalog, tz, id_hash_key, pool)
+        return tickets, PgRatingStore(engine, pool), pool
+    if backend == "sqlite":
+        return SqliteTicketStore(engine, catalog, tz, id_hash_key), SqlRatingStore(engine), None
+    return SqlTicketStore(engine, catalog, tz, id_hash_key), SqlRatingStore(engine), None
 
 
 def create_app(
@@ -179,6 +200,9 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await warming
         await _app.state.queue.aclose()
+        await _app.state.ratings.aclose()
+        if pg_pool is not None:
+            await pg_pool.close()
         await _app.state.events.aclose()
         _app.state.announcer.close()
         engine.dispose()
@@ -195,7 +219,7 @@ def create_app(
     app.state.catalog = catalog
     app.state.clock = clock or utc_now
     app.state.keys = keys
-    app.state.queue = Queue(engine, catalog, tz, keys.id_hash)
+    app.state.queue, app.state.ratings, pg_pool = make_stores(engine, catalog, tz, keys.id_hash)
     # pushed to boards, counters, evaluators (hall/events.py): LISTEN/NOTIFY across the
     # server processes on PostgreSQL, an in-process hub on SQLite
     app.state.events = make_event_hub(engine)
@@ -360,7 +384,7 @@ def _add_routes(app: FastAPI) -> None:
         """Issue a queue ticket (kiosk token). Retrying with the same key is safe."""
         # The hot path: queue and clock are read here rather than injected, as each
         # dependency costs FastAPI's resolver tens of microseconds per request.
-        queue: Queue = request.app.state.queue
+        queue: TicketStore = request.app.state.queue
         now = await current_time(request)
         try:
             ticket, created = await queue.issue_async(

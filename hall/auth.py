@@ -5,7 +5,7 @@ holds a usable token. Missing or unknown token → 401; a valid token of the wro
 
 Issuing tickets (the hot path) uses ``VerifiedKiosk`` instead: kiosk tokens seen valid are
 kept in a per-process ``TokenCache`` (digest → kiosk id; filled on a miss from the
-database), and the cached answer is only a hint — ``hall.tickets.Queue.issue*`` checks the
+database), and the cached answer is only a hint — ``TicketStore.issue*`` (``hall.tickets``) checks the
 token again inside the issuing transaction, at no extra round trip. So a rotated token
 (``python -m hall add-kiosk``, from any process) stops issuing at once everywhere: the
 issue is refused with 401 and the entry dropped. The one visible difference to a
@@ -132,7 +132,7 @@ def token_cache(app: FastAPI) -> TokenCache:
 
 @dataclass(frozen=True)
 class KioskToken:
-    """A kiosk as the cache (or the database) says; ``token_hash`` goes to ``Queue.issue``
+    """A kiosk as the cache (or the database) says; ``token_hash`` goes to ``TicketStore.issue``
     for the authoritative check. ``rejected()`` is what to raise when that check fails."""
 
     id: str
@@ -175,4 +175,4 @@ async def require_kiosk_token(
 
 
 VerifiedKiosk = Annotated[KioskToken, Depends(require_kiosk_token)]
-"""For routes that pass ``token_hash`` to ``Queue.issue*`` (which re-checks it)."""
+"""For routes that pass ``token_hash`` to ``TicketStore.issue*`` (which re-checks it)."""

@@ -25,7 +25,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from hall.db import DatabaseError, normalize_url
-from hall.private_files import FILE_MODE, private_dir, private_file
+from osfiles.private_files import FILE_MODE, private_dir, private_file
 
 
 def _kind(database_url: str) -> tuple[str, str]:

@@ -54,7 +54,7 @@ from hall.cases import CASE_NUMBER_PATTERN, STATUS_NAMES, matter_names
 from hall.db import transaction
 from hall.models import Case, CaseEvent
 from hall.phone import not_found_page, rate_limited
-from hall.ratings import Rejected
+from hall.rating_rules import Rejected
 
 log = logging.getLogger(__name__)
 

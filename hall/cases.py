@@ -84,7 +84,8 @@ from hall.db import dialect_insert, run_transaction, transaction
 from hall.feedback_settings import FeedbackSettings, get_settings, request_now
 from hall.keys import HallKeys
 from hall.models import Case, CaseEvent, CaseSequence, Ticket
-from hall.ratings import Rejected, scrub_text
+from hall.rating_rules import Rejected
+from hall.scrub import scrub_text
 
 log = logging.getLogger(__name__)
 

@@ -21,22 +21,17 @@ shows numbers, items and waiting times.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import hmac
 import html
 import secrets
-import threading
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import func, select
 
@@ -46,9 +41,20 @@ from hall import queue_ops
 from hall.auth import is_auditor
 from hall.db import transaction
 from hall.models import CounterSession, CounterState, Precheck, QueueAction, Staff, Ticket
+from hall.queue_rules import QueueError
 from hall.service_levels import counter_groups, current_alerts
 from hall.staff_accounts import LoginRefused, check_login
-from hall.tickets import QueueError
+from hall.web_session import (
+    clear_session_cookie,
+    cookie_digest,
+    html_page,
+    json_answer,
+    redirect,
+    set_session_cookie,
+    stamp_token,
+    stamp_token_ok,
+    static_response,
+)
 
 COOKIE_NAME = "hall_counter"
 SESSION_TTL = dt.timedelta(hours=12)
@@ -59,22 +65,10 @@ LOGIN_TOKEN_TTL_S = 2 * 3600
 MAX_FORM_BYTES = 4096
 SECRET_NAME = "counter_login_hmac"
 
-_STATIC_DIR = Path(__file__).resolve().parent / "static"
 _STATIC_TYPES = {
     "counter.js": "text/javascript; charset=utf-8",
     "counter.css": "text/css; charset=utf-8",
 }
-_SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';"
-        " connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-}
-_NO_STORE = {**_SECURITY_HEADERS, "Cache-Control": "no-store"}
-_key_lock = threading.Lock()
 
 ACTIONS = (
     "call-next", "call", "recall", "no-show", "complete", "transfer", "hold", "resume",
@@ -123,10 +117,6 @@ class CounterSignIn:
     csrf: str
 
 
-def _digest(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
-
-
 def _now(request: Request) -> dt.datetime:
     now: dt.datetime = request.app.state.clock()
     return now
@@ -137,7 +127,7 @@ def read_session(request: Request) -> CounterSignIn | None:
     raw = request.cookies.get(COOKIE_NAME)
     if not raw or len(raw) > 100:
         return None
-    id_hash = _digest(raw)
+    id_hash = cookie_digest(raw)
     with transaction(request.app.state.engine, readonly=True) as session:
         row = session.execute(
             select(CounterSession, Staff.name, Staff.number)
@@ -160,20 +150,11 @@ def _login_key(app: FastAPI) -> bytes:
 
 
 def _login_token(app: FastAPI, now: dt.datetime) -> str:
-    stamp = str(int(now.timestamp()))
-    mac = hmac.new(_login_key(app), f"login|{stamp}".encode(), hashlib.sha256).digest()
-    return f"{stamp}.{base64.urlsafe_b64encode(mac).rstrip(b'=').decode()}"
+    return stamp_token(_login_key(app), "login", int(now.timestamp()))
 
 
 def _login_token_ok(app: FastAPI, token: str, now: dt.datetime) -> bool:
-    stamp, _, _mac = token.partition(".")
-    if not stamp.isdigit() or not 0 <= now.timestamp() - int(stamp) <= LOGIN_TOKEN_TTL_S:
-        return False
-    return hmac.compare_digest(token, _login_token_at(app, int(stamp)))
-
-
-def _login_token_at(app: FastAPI, stamp: int) -> str:
-    return _login_token(app, dt.datetime.fromtimestamp(stamp, dt.UTC))
+    return stamp_token_ok(_login_key(app), "login", token, now, LOGIN_TOKEN_TTL_S)
 
 
 def _all_counters(catalog: Catalog) -> list[str]:
@@ -189,7 +170,7 @@ def _start_session(app: FastAPI, staff_id: int, counter_id: str, now: dt.datetim
     with transaction(app.state.engine) as session:
         session.add(
             CounterSession(
-                id_hash=_digest(raw),
+                id_hash=cookie_digest(raw),
                 staff_id=staff_id,
                 counter_id=counter_id,
                 csrf=secrets.token_urlsafe(32),
@@ -505,16 +486,9 @@ def render_login(
     return _document(f"窗口登录 · {hall_name}", body)
 
 
-def _html(content: str, status_code: int = 200) -> HTMLResponse:
-    return HTMLResponse(content, status_code=status_code, headers=_NO_STORE)
-
-
-def _redirect(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=status.HTTP_303_SEE_OTHER, headers=_NO_STORE)
-
-
-def _json(data: Any, status_code: int = 200) -> JSONResponse:
-    return JSONResponse(data, status_code=status_code, headers=_NO_STORE)
+_html = html_page
+_redirect = redirect
+_json = json_answer
 
 
 # -- routes -----------------------------------------------------------------------------------------
@@ -585,15 +559,8 @@ async def login(request: Request) -> Response:
         return refuse("审计账号只读，不能在窗口叫号 An auditor cannot work a counter", 403, number)
     session_id = await run_in_threadpool(_start_session, app, who.staff_id, counter, now)
     response = _redirect("/counter/")
-    response.set_cookie(
-        COOKIE_NAME,
-        session_id,
-        max_age=int(SESSION_TTL.total_seconds()),
-        path="/counter",
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-    )
+    set_session_cookie(response, request, COOKIE_NAME, session_id, path="/counter",
+                       max_age=int(SESSION_TTL.total_seconds()))  # fmt: skip
     return response
 
 
@@ -608,7 +575,7 @@ async def logout(request: Request) -> Response:
             raise HTTPException(status.HTTP_403_FORBIDDEN, detail="CSRF token missing or wrong")
         await run_in_threadpool(_end_session, request.app, who, _now(request))
     response = _redirect("/counter/login")
-    response.delete_cookie(COOKIE_NAME, path="/counter", httponly=True, samesite="strict")
+    clear_session_cookie(response, COOKIE_NAME, path="/counter")
     return response
 
 
@@ -708,14 +675,6 @@ def _ticket_by_number(request: Request, who: CounterSignIn, number: str) -> str:
     raise HTTPException(404, detail=f"{number or '?'} is not waiting for this window")
 
 
-@cache
-def _static_file(name: str) -> bytes:
-    return (_STATIC_DIR / name).read_bytes()
-
-
 @router.get("/static/{name}")
 def static_file(name: str) -> Response:
-    if name not in _STATIC_TYPES:
-        raise HTTPException(status.HTTP_404_NOT_FOUND)
-    headers = {**_SECURITY_HEADERS, "Cache-Control": "no-cache"}
-    return Response(_static_file(name), media_type=_STATIC_TYPES[name], headers=headers)
+    return static_response(name, _STATIC_TYPES)

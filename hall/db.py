@@ -5,10 +5,11 @@ write transaction starts with ``BEGIN IMMEDIATE`` so two writers queue on the fi
 instead of failing half-way. PostgreSQL (several processes) uses READ COMMITTED with row
 locks; the rare serialization or deadlock failure is retried by ``run_transaction``.
 
-Issuing tickets, the hot path, has two helpers of its own (used by ``hall.tickets``):
-``SqliteWriter``, one thread per process that commits many tickets per SQLite transaction
-(group commit: one fsync for all), and ``AsyncPgPool``, psycopg connections used straight
-from the event loop for PostgreSQL's one-statement issue.
+Issuing tickets, the hot path, has two helpers of its own: ``SqliteWriter``, one thread
+per process that commits many tickets per SQLite transaction (group commit: one fsync for
+all; ``hall.tickets_sqlite``), and ``AsyncPgPool``, psycopg connections used straight from
+the event loop for PostgreSQL's one-statement issue (``hall.tickets_pg``, and the rating
+store ``hall.ratings_pg``).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from hall.models import Kiosk, Staff
-from hall.private_files import private_file
+from osfiles.private_files import private_file
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ def make_engine(database_url: str) -> Engine:
 
 def _sqlite_engine(url: Any) -> Engine:
     if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
-        private_file(Path(url.database))  # 0600: personal data (kiosk/private_files.py)
+        private_file(Path(url.database))  # 0600: personal data (osfiles/private_files.py)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")
@@ -313,7 +314,7 @@ class AsyncPgPool:
     """A small pool of psycopg ``AsyncConnection`` s (autocommit) for the ticket hot path.
 
     Why not the engine's pool: issuing a ticket on PostgreSQL is one prepared statement
-    (see ``hall.tickets``) sent straight from the event loop with no thread hop, one
+    (see ``hall.tickets_pg``) sent straight from the event loop with no thread hop, one
     network round trip; SQLAlchemy's pool would add a thread and a ``pre_ping`` round trip
     per checkout. Connections are opened lazily, at most ``size`` at once; waiting callers
     queue (FIFO, connections handed over directly). A connection that broke or is left

@@ -48,7 +48,8 @@ from hall.events import HallEvent, publish
 from hall.feedback_settings import current_settings
 from hall.models import CounterState, Evaluator, Kiosk, Rating, Staff, Ticket
 from hall.numbering import service_day
-from hall.ratings import Rejected, submit_rating
+from hall.rating_rules import Rejected
+from hall.rating_store import submit_rating
 
 CHANNEL = "window"
 RATE_WINDOW_ENV = "HALL_EVALUATOR_RATE_WINDOW_S"

@@ -32,7 +32,7 @@ from hall.auth import StaffPrincipal
 from hall.db import transaction
 from hall.feedback_settings import FeedbackSettings, get_settings, request_now
 from hall.models import Rating, RatingFollowup
-from hall.ratings import Rejected
+from hall.rating_rules import Rejected
 
 log = logging.getLogger(__name__)
 

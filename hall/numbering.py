@@ -9,7 +9,7 @@ A counter row per (prefix, period) is incremented with a single
 transaction commits, so numbers are unique across processes and a rolled-back issue
 gives its number back — no gaps. ``next_seq`` runs it as a statement of its own (SQLite,
 and the generic path); on PostgreSQL the issuing fast path embeds the same upsert as
-``PG_NEXT_SEQ_CTE`` in the statement that inserts the ticket (``hall.tickets``).
+``PG_NEXT_SEQ_CTE`` in the statement that inserts the ticket (``hall.tickets_pg``).
 """
 
 from __future__ import annotations

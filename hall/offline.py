@@ -37,7 +37,7 @@ from hall.db import dialect_insert, transaction
 from hall.models import NumberLease, Ticket, TicketSequence
 from hall.numbering import format_number, numbering_period, service_day
 from hall.phone import offline_link_key
-from hall.tickets import Queue
+from hall.tickets import TicketStore
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def lease_numbers(
     app: Any, kiosk_id: str, group_id: str, size: int, now: dt.datetime
 ) -> NumberLeaseOut:
     """Advance the group's sequence by ``size`` and record the block as ``kiosk_id``'s."""
-    queue: Queue = app.state.queue
+    queue: TicketStore = app.state.queue
     group = next((g for g in queue.catalog.groups if g.id == group_id), None)
     if group is None:
         raise HTTPException(422, detail="unknown window group")
@@ -108,7 +108,7 @@ def insert_offline(
     app: Any, kiosk_id: str, req: OfflineTicketRequest, now: dt.datetime
 ) -> tuple[TicketOut, bool]:
     """The offline ticket into the queue (created), or the one this key already made."""
-    queue: Queue = app.state.queue
+    queue: TicketStore = app.state.queue
     with transaction(app.state.engine) as session:
         existing = session.scalars(
             select(Ticket).where(

@@ -83,8 +83,9 @@ from hall.phone_view import (  # noqa: F401 - the kinds and HINT_MIN_S are docum
     PhoneView,
     names_of,
 )
-from hall.ratings import Rejected, submit_rating
-from hall.tickets import TicketNotFound
+from hall.queue_rules import TicketNotFound
+from hall.rating_rules import Rejected
+from hall.rating_store import submit_rating
 from hall.token_bucket import TokenBuckets
 
 CHANNEL = "phone"

@@ -3,9 +3,9 @@ every phone of the group, instead of four SQL queries per page request.
 
 A snapshot is one read transaction: the group's tickets of the day (and its older
 waiting tickets, for groups whose numbers do not reset daily), the group's service time
-(``Queue.service_time_s``) and which of its tickets are rated. From it every ticket's
+(``TicketStore.service_time_s``) and which of its tickets are rated. From it every ticket's
 people-ahead count and wait estimate are computed at once, by the same rules as
-``Queue.describe`` (hall/tickets.py): a ticket waits behind the earlier numbers of its
+``TicketStore.describe`` (hall/tickets.py): a ticket waits behind the earlier numbers of its
 period (every priority ticket first), a transferred ticket by the call order
 (hall/call_order.py). A ticket's page state is then serialized once per snapshot and
 served from memory.

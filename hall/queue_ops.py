@@ -1,4 +1,4 @@
-"""Queue operations as the API routes and the counter page run them: the ``Queue``
+"""Queue operations as the API routes and the counter page run them: the ``TicketStore``
 method (one committed transaction), then one ``HallEvent`` published for boards, counter
 pages and evaluators (``hall.events``). Framework-free apart from the app object whose
 ``state`` holds the queue and the event hub.
@@ -16,7 +16,7 @@ from typing import Any
 
 from contract.api import TicketOut
 from hall.events import HallEvent, publish
-from hall.tickets import Queue
+from hall.tickets import TicketStore
 
 ACTION_EVENT = {
     "recall": "recall",
@@ -29,8 +29,8 @@ ACTION_EVENT = {
 """Ticket action (URL spelling) → event kind."""
 
 
-def _queue(app: Any) -> Queue:
-    queue: Queue = app.state.queue
+def _queue(app: Any) -> TicketStore:
+    queue: TicketStore = app.state.queue
     return queue
 
 

@@ -27,16 +27,13 @@ import datetime as dt
 import io
 import json
 import logging
-import uuid
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, Engine, Row, and_, bindparam, exists, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine, Row, and_, exists, func, select
 from sqlalchemy.orm import aliased
 
 from contract.api import RatingIn, RatingOptions, RatingOut, VisitOut, VisitQuery
@@ -49,46 +46,24 @@ from contract.vocab import (
     LEVELS,
 )
 from hall.auth import AnyPrincipal, KioskPrincipal, StaffPrincipal, VerifiedKiosk
-from hall.db import run_transaction, transaction
+from hall.db import transaction
 from hall.feedback_settings import (
     CODE_PRESETS,
     FeedbackSettings,
     get_settings,
     request_now,
 )
-from hall.models import Kiosk, Rating, RatingFollowup, Ticket
+from hall.models import Rating, RatingFollowup, Ticket
 from hall.privacy import hash_id_number
-from hall.rating_chain import append_rating
-from hall.scrub import scrub_text
-from hall.tickets import KioskNotAuthorized
+from hall.queue_rules import KioskNotAuthorized
+from hall.rating_rules import SERVED_STATUSES, Rejected, lookup_day, ticket_not_found
+from hall.rating_store import TICKET_COLUMNS, RatingStore
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1/ratings", tags=["ratings"])
 
-SERVED_STATUSES = frozenset({"called", "completed"})
-"""A ticket can be rated once it reached a window."""
 
-
-class Rejected(Exception):
-    """A request the rules refuse; becomes ``{"detail": message, "code": code, …}``.
-
-    ``message`` is written for the citizen (the kiosk may show it as is), in Chinese.
-    """
-
-    def __init__(self, status_code: int, code: str, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.status_code = status_code
-        self.code = code
-        self.message = message
-        self.extra = extra
-
-    def response(self) -> JSONResponse:
-        body = {"detail": self.message, "code": self.code, **self.extra}
-        return JSONResponse(body, status_code=self.status_code)
-
-
-# -- request and response bodies ----------------------------------------------------------
 class LevelCounts(BaseModel):
     key: str | None = Field(description="window, service id, staff id or ISO day; null: none")
     total: int
@@ -106,83 +81,10 @@ class RatingStats(BaseModel):
     overall: LevelCounts
 
 
-# -- submitting ---------------------------------------------------------------------------
-def _rating_out(values: dict[str, Any], followup_id: int | None) -> RatingOut:
-    return RatingOut(
-        id=values["id"],
-        seq=values["seq"],
-        hash=values["hash"],
-        target=values["target"],
-        ticket_id=values["ticket_id"],
-        ticket_number=values["ticket_number"],
-        level=values["level"],
-        reasons=json.loads(values["reasons"]),
-        comment=values["comment"],
-        rating_count=values["rating_count"],
-        rated_at=values["rated_at"].astimezone(dt.UTC),
-        received_at=values["received_at"].astimezone(dt.UTC),
-        counter=values["counter"],
-        service_id=values["service_id"],
-        kiosk_id=values["kiosk_id"],
-        channel=values["channel"],
-        followup_id=followup_id,
-    )
-
-
-def _check_content(body: RatingIn, settings: FeedbackSettings) -> tuple[list[str], str | None]:
-    """Reasons and comment, cleaned; Rejected (422) when the rules refuse them."""
-    reasons = list(dict.fromkeys(r.strip() for r in body.reasons if r.strip()))
-    unknown = [r for r in reasons if r not in settings.reasons]
-    if unknown:
-        raise Rejected(
-            422,
-            "unknown_reason",
-            "评价原因不在可选范围内：" + "、".join(unknown),
-            allowed=list(settings.reasons),
-        )
-    if body.level in BAD_LEVELS and not reasons:
-        raise Rejected(
-            422,
-            "reasons_required",
-            "选择“不满意”或“非常不满意”时，请至少选择一项原因，方便我们改进。",
-            allowed=list(settings.reasons),
-        )
-    comment = scrub_text(body.comment.strip()) if body.comment else None
-    return reasons, comment or None
-
-
-def _rated_at(body: RatingIn, settings: FeedbackSettings, now: dt.datetime) -> dt.datetime:
-    if body.rated_at is None:
-        return now
-    if body.rated_at > now + dt.timedelta(seconds=settings.clock_skew_s):
-        raise Rejected(422, "rated_at_in_future", "评价时间晚于服务器时间：请检查终端时钟。")
-    if body.rated_at < now - dt.timedelta(days=settings.rating_max_age_days):
-        raise Rejected(
-            422,
-            "rated_at_too_old",
-            f"评价时间早于 {settings.rating_max_age_days} 天前，无法受理。",
-        )
-    return min(body.rated_at, now)
-
-
+# -- finding a ticket ----------------------------------------------------------------------
 _R = Rating.__table__
 _F = RatingFollowup.__table__
 _T = Ticket.__table__
-_TICKET_COLUMNS = (
-    _T.c.id, _T.c.number, _T.c.service_day, _T.c.status, _T.c.holder_hash, _T.c.counter,
-    _T.c.staff_id, _T.c.service_id, _T.c.window_group, _T.c.issued_at,
-)  # fmt: skip
-
-
-def _lookup_day(
-    settings: FeedbackSettings, now: dt.datetime, body: RatingIn | VisitQuery
-) -> dt.date:
-    """The day a typed ticket number belongs to: given, else the day the citizen rated
-    (an outbox may deliver the next day, when the same number names someone else)."""
-    if body.service_day is not None:
-        return body.service_day
-    rated_at = getattr(body, "rated_at", None)
-    return settings.local_day(rated_at or now)
 
 
 def _ticket_filter(
@@ -192,7 +94,7 @@ def _ticket_filter(
     if body.ticket_id is not None:
         return _T.c.id == body.ticket_id
     assert body.ticket_number is not None
-    day = _lookup_day(settings, now, body)
+    day = lookup_day(settings, now, body)
     newest = (
         select(_T.c.id)
         .where(_T.c.number == body.ticket_number.upper(), _T.c.service_day == day)
@@ -203,244 +105,14 @@ def _ticket_filter(
     return _T.c.id == newest
 
 
-_RATINGS_JOIN = _T.outerjoin(_R, _R.c.ticket_id == _T.c.id).outerjoin(_F, _F.c.rating_id == _R.c.id)
-_TICKET_WITH_RATINGS = select(
-    *_TICKET_COLUMNS,
-    _R.c.rating_count,
-    _R.c.rated_at.label("rating_rated_at"),
-    _F.c.status.label("followup_status"),
-).select_from(_RATINGS_JOIN)
-_BY_ID = _TICKET_WITH_RATINGS.where(_T.c.id == bindparam("ticket_id"))
-_BY_NUMBER = _TICKET_WITH_RATINGS.where(
-    _T.c.id
-    == select(_T.c.id)
-    .where(_T.c.number == bindparam("number"), _T.c.service_day == bindparam("day"))
-    .order_by(_T.c.issued_at.desc())
-    .limit(1)
-    .scalar_subquery()
-)
-_TOKEN_OK = select(Kiosk.id).where(
-    Kiosk.id == bindparam("kiosk_id"), Kiosk.token_hash == bindparam("token_hash")
-)
-_REPLAY = (
-    select(_R, _F.c.id.label("followup_id"))
-    .select_from(_R.outerjoin(_F, _F.c.rating_id == _R.c.id))
-    .where(_R.c.kiosk_id == bindparam("kiosk_id"), _R.c.idempotency_key == bindparam("key"))
-)
-
-
-def _ticket_not_found() -> Rejected:
-    return Rejected(404, "ticket_not_found", "没有找到这张票，请核对票号。")
-
-
 def find_ticket(
     conn: Connection, settings: FeedbackSettings, now: dt.datetime, body: RatingIn | VisitQuery
 ) -> Row[Any]:
     """The ticket a rating or visit query names; Rejected (404) if there is none."""
-    row = conn.execute(select(*_TICKET_COLUMNS).where(_ticket_filter(settings, now, body))).first()
+    row = conn.execute(select(*TICKET_COLUMNS).where(_ticket_filter(settings, now, body))).first()
     if row is None:
-        raise _ticket_not_found()
+        raise ticket_not_found()
     return row
-
-
-def _ticket_with_ratings(
-    conn: Connection, settings: FeedbackSettings, now: dt.datetime, body: RatingIn
-) -> tuple[Row[Any], dict[int, Row[Any]]]:
-    """The ticket and its ratings by rating_count (with follow-up status), one query."""
-    if body.ticket_id is not None:
-        rows = conn.execute(_BY_ID, {"ticket_id": body.ticket_id}).all()
-    else:
-        assert body.ticket_number is not None
-        day = _lookup_day(settings, now, body)
-        rows = conn.execute(_BY_NUMBER, {"number": body.ticket_number.upper(), "day": day}).all()
-    if not rows:
-        raise _ticket_not_found()
-    return rows[0], {r.rating_count: r for r in rows if r.rating_count is not None}
-
-
-def check_rateable(ticket: Row[Any], ratings: dict[int, Row[Any]], rating_count: int) -> None:
-    """Rejected (409) unless this ticket may get a rating with this ``rating_count``."""
-    if ticket.status not in SERVED_STATUSES:
-        raise Rejected(
-            409,
-            "not_served",
-            f"{ticket.number} 号还没有在窗口办理，办理后再来评价吧。",
-            ticket_number=ticket.number,
-        )
-    if rating_count in ratings:
-        raise _already_rated(ticket.number, ratings[rating_count].rating_rated_at)
-    if rating_count == 2:
-        first = ratings.get(1)
-        if first is None or first.followup_status != "closed":
-            raise Rejected(
-                409,
-                "followup_rating_not_open",
-                "只有差评经核实整改并反馈后，才能再次评价。",
-                ticket_number=ticket.number,
-            )
-
-
-def _already_rated(number: str | None, rated_at: dt.datetime) -> Rejected:
-    return Rejected(
-        409,
-        "already_rated",
-        f"{number} 号这次办事已经评价过了，感谢您的反馈！每次办事只能评价一次。",
-        ticket_number=number,
-        rated_at=rated_at.astimezone(dt.UTC).isoformat(),
-    )
-
-
-def _followup_due(settings: FeedbackSettings, rated_at: dt.datetime) -> tuple[dt.date, dt.date]:
-    day = settings.local_day(rated_at)
-    return (
-        settings.calendar.add_working_days(day, settings.followup_plan_days),
-        settings.calendar.add_working_days(day, settings.followup_rectify_days),
-    )
-
-
-def _replay(conn: Connection, kiosk_id: str, body: RatingIn) -> RatingOut | None:
-    """The rating this (kiosk, key) already made, or None; Rejected if the key was reused
-    for a different rating."""
-    row = conn.execute(_REPLAY, {"kiosk_id": kiosk_id, "key": body.idempotency_key}).first()
-    if row is None:
-        return None
-    same = row.target == body.target and row.rating_count == body.rating_count
-    if body.ticket_id is not None:
-        same = same and row.ticket_id == body.ticket_id
-    if body.ticket_number is not None:
-        same = same and (row.ticket_number or "").upper() == body.ticket_number.upper()
-    if not same:
-        raise Rejected(
-            409,
-            "idempotency_conflict",
-            f"idempotency_key {body.idempotency_key!r} was used for another rating",
-        )
-    values = {c.name: row._mapping[c.name] for c in _R.columns}
-    return _rating_out(values, row.followup_id)
-
-
-def new_rating_values(
-    settings: FeedbackSettings, kiosk_id: str, body: RatingIn, now: dt.datetime
-) -> dict[str, Any]:
-    """Every column of a new rating but the chain's (and the ticket's, see
-    ``take_ticket_values``); Rejected (422) when its content breaks the rules."""
-    reasons, comment = _check_content(body, settings)
-    rated_at = _rated_at(body, settings, now)
-    return {
-        "id": str(uuid.uuid4()),
-        "kiosk_id": kiosk_id,
-        "idempotency_key": body.idempotency_key,
-        "target": body.target,
-        "ticket_id": None,
-        "ticket_number": None,
-        "ticket_day": None,
-        "channel": settings.channel,
-        "rater": "anonymous",
-        "rated_at": rated_at,
-        "received_at": now,
-        "rating_day": settings.local_day(rated_at),
-        "rating_count": body.rating_count,
-        "level": body.level,
-        "reasons": json.dumps(reasons, ensure_ascii=False),
-        "comment": comment,
-        "division_code": settings.division_code,
-        "counter": None,
-        "staff_id": None,
-        "service_id": None,
-        "window_group": None,
-    }
-
-
-def take_ticket_values(values: dict[str, Any], ticket: Any) -> None:
-    """The rated ticket's columns, copied into the rating (``ticket``: a ticket row)."""
-    values.update(
-        ticket_id=ticket.id,
-        ticket_number=ticket.number,
-        ticket_day=ticket.service_day,
-        rater=ticket.holder_hash or "anonymous",
-        counter=ticket.counter,
-        staff_id=ticket.staff_id,
-        service_id=ticket.service_id,
-        window_group=ticket.window_group,
-    )
-
-
-def new_followup(
-    settings: FeedbackSettings, values: dict[str, Any], now: dt.datetime
-) -> dict[str, Any] | None:
-    """The follow-up a bad review gets (its deadlines in working days), or None."""
-    if values["level"] not in BAD_LEVELS:
-        return None
-    plan_due, rectify_due = _followup_due(settings, values["rated_at"])
-    return {"created_at": now, "plan_due_on": plan_due, "rectify_due_on": rectify_due}
-
-
-def log_rating(rating: RatingOut, kiosk_id: str) -> None:
-    log.info(
-        "rating seq %d: %s %s (%s) from kiosk %s",
-        rating.seq, rating.target, rating.ticket_number or "-", rating.level, kiosk_id,
-    )  # fmt: skip
-
-
-def submit_rating(
-    engine: Engine,
-    settings: FeedbackSettings,
-    kiosk_id: str,
-    body: RatingIn,
-    now: dt.datetime,
-    token_hash: str | None = None,
-) -> tuple[RatingOut, bool]:
-    """Store and chain a rating, or return the one this key already made.
-
-    Returns (rating, created). Raises Rejected for what the rules refuse, and
-    KioskNotAuthorized when ``token_hash`` (a cached kiosk token, see ``hall.auth``) no
-    longer matches the kiosk. The checks run before the chain is touched, so the
-    serialised part stays short; a concurrent duplicate that slips past them hits a unique
-    constraint and is answered as a replay (same key) or 409 (same ticket). On PostgreSQL
-    the checks and the append are autocommit statements (``hall.rating_chain.append_rating``
-    is atomic by itself; ``hall.ratings_pg`` is the event-loop version the server uses); on
-    SQLite all of it is one write transaction.
-    """
-
-    def work(conn: Connection) -> tuple[RatingOut, bool]:
-        if token_hash is not None:
-            params = {"kiosk_id": kiosk_id, "token_hash": token_hash}
-            if conn.execute(_TOKEN_OK, params).first() is None:
-                raise KioskNotAuthorized("invalid token")
-        replay = _replay(conn, kiosk_id, body)
-        if replay is not None:  # before the checks: a retry gets its answer even if the
-            return replay, False  # rules (reasons list, max age) changed meanwhile
-        values = new_rating_values(settings, kiosk_id, body, now)
-        if body.target == "ticket":
-            ticket, ratings = _ticket_with_ratings(conn, settings, now, body)
-            check_rateable(ticket, ratings, body.rating_count)
-            take_ticket_values(values, ticket)
-        followup_id = append_rating(conn, values, new_followup(settings, values, now))
-        return _rating_out(values, followup_id), True
-
-    try:
-        if engine.dialect.name == "postgresql":
-            with engine.connect() as conn:
-                rating, created = work(conn.execution_options(isolation_level="AUTOCOMMIT"))
-        else:
-            rating, created = run_transaction(engine, lambda session: work(session.connection()))
-    except IntegrityError:
-        # A concurrent request won a race on a unique constraint; answer as if it came first.
-        with transaction(engine, readonly=True) as session:
-            conn = session.connection()
-            replay = _replay(conn, kiosk_id, body)
-            if replay is not None:
-                return replay, False
-            if body.target == "ticket":
-                ticket, ratings = _ticket_with_ratings(conn, settings, now, body)
-                if body.rating_count in ratings:
-                    raise _already_rated(
-                        ticket.number, ratings[body.rating_count].rating_rated_at
-                    ) from None
-        raise
-    if created:
-        log_rating(rating, kiosk_id)
-    return rating, created
 
 
 # -- visits -------------------------------------------------------------------------------
@@ -694,25 +366,11 @@ async def create_rating(
     again with the rating's first statement, so a rotated token is refused at once."""
     if body.kiosk_id is not None and body.kiosk_id != kiosk.id:
         return Rejected(403, "kiosk_mismatch", "kiosk_id does not match the token").response()
-    engine, now = request.app.state.engine, request_now(request)
-    pool = request.app.state.queue.pg_pool
+    store: RatingStore = request.app.state.ratings
     try:
-        if pool is not None:
-            from hall.ratings_pg import chain_appender, submit_rating_pg
-
-            rating, created = await submit_rating_pg(
-                chain_appender(request.app.state, pool),
-                engine,
-                settings,
-                kiosk.id,
-                body,
-                now,
-                kiosk.token_hash,
-            )
-        else:
-            rating, created = await run_in_threadpool(
-                submit_rating, engine, settings, kiosk.id, body, now, kiosk.token_hash
-            )
+        rating, created = await store.submit(
+            settings, kiosk.id, body, request_now(request), kiosk.token_hash
+        )
     except Rejected as exc:
         return exc.response()
     except KioskNotAuthorized:
@@ -739,7 +397,7 @@ def find_visits(
             holder_hash = hash_id_number(_id_hash_key(request), body.holder.id_number)
             tickets = list(
                 conn.execute(
-                    select(*_TICKET_COLUMNS)
+                    select(*TICKET_COLUMNS)
                     .where(
                         _T.c.holder_hash == holder_hash,
                         _T.c.service_day == settings.local_day(now),

@@ -1,6 +1,7 @@
-"""Rating intake on PostgreSQL from the event loop: two statements, no thread hop.
+"""The rating store on PostgreSQL (``PgRatingStore``): from the event loop, two statements,
+no thread hop.
 
-``hall.ratings.submit_rating`` (SQLAlchemy, on a worker thread) costs a connection
+``hall.rating_store.submit_rating`` (SQLAlchemy, on a worker thread) costs a connection
 checkout with its ping, a token look-up, a replay look-up, a ticket look-up and the
 append — about seven round trips and ~6 ms of server CPU per rating. This path sends
 two statements on a fast-path connection (``hall.db.AsyncPgPool``, shared with ticket
@@ -17,8 +18,8 @@ issuing):
    verifier uses), inserts them and their follow-ups, moves the head and commits once.
    Nobody's rating waits for more than the batch in front of it.
 
-The rules are the same functions as the slow path's (``new_rating_values``,
-``check_rateable``, ``new_followup``). Whatever is rare goes to the slow path, which
+The rules are the same functions as the slow path's (``hall.rating_rules``:
+``new_rating_values``, ``check_rateable``, ``new_followup``). Whatever is rare goes to the slow path, which
 knows how to answer it: a replayed key, and a unique-constraint race (a concurrent twin
 of the same key, or a second rating of the same ticket).
 """
@@ -36,23 +37,22 @@ from typing import Any
 import anyio.to_thread
 from sqlalchemy import Engine
 
+from contract.api import RatingIn, RatingOut
 from hall.db import RETRY_SQLSTATES, AsyncPgPool
 from hall.feedback_settings import FeedbackSettings
+from hall.queue_rules import KioskNotAuthorized
 from hall.rating_chain import CHAIN_FIELDS, rating_hash
-from hall.ratings import (
-    RatingIn,
-    RatingOut,
-    _lookup_day,
-    _rating_out,
-    _ticket_not_found,
+from hall.rating_rules import (
     check_rateable,
     log_rating,
+    lookup_day,
     new_followup,
     new_rating_values,
-    submit_rating,
+    rating_out,
     take_ticket_values,
+    ticket_not_found,
 )
-from hall.tickets import KioskNotAuthorized
+from hall.rating_store import submit_rating
 
 log = logging.getLogger(__name__)
 
@@ -236,54 +236,61 @@ def _resolve(future: asyncio.Future[int | None], result: int | None | BaseExcept
         future.set_result(result)
 
 
-def chain_appender(state: Any, pool: AsyncPgPool) -> ChainAppender:
-    """The app's appender (``app.state.rating_appender``), made on first use."""
-    appender: ChainAppender | None = getattr(state, "rating_appender", None)
-    if appender is None or appender.pool is not pool:
-        appender = state.rating_appender = ChainAppender(pool)
-    return appender
+class PgRatingStore:
+    """``hall.rating_store.RatingStore`` on PostgreSQL: ``hall.rating_store.submit_rating``'s
+    answers and errors from the event loop, in two statements (the look-up, then the chain
+    append by group commit). ``pool``: the fast-path connections; the app owns them."""
 
+    def __init__(self, engine: Engine, pool: AsyncPgPool) -> None:
+        self.engine = engine
+        self.appender = ChainAppender(pool)
 
-async def submit_rating_pg(
-    appender: ChainAppender,
-    engine: Engine,
-    settings: FeedbackSettings,
-    kiosk_id: str,
-    body: RatingIn,
-    now: dt.datetime,
-    token_hash: str,
-) -> tuple[RatingOut, bool]:
-    """``hall.ratings.submit_rating`` for the event loop (same answers, same errors)."""
-    import psycopg
+    async def aclose(self) -> None:
+        """Nothing of its own to release (the pool is the app's)."""
 
-    slow_path = functools.partial(submit_rating, engine, settings, kiosk_id, body, now, token_hash)
-    by_number = body.target == "ticket" and body.ticket_id is None
-    rows = await _with_retries(appender.pool, LOOKUP, {
-        "kiosk_id": kiosk_id,
-        "token_hash": token_hash,
-        "key": body.idempotency_key,
-        "ticket_id": body.ticket_id if body.target == "ticket" else None,
-        "number": body.ticket_number.upper() if by_number and body.ticket_number else None,
-        "day": _lookup_day(settings, now, body) if by_number else None,
-    })  # fmt: skip
-    first = rows[0]
-    if not first.token_ok:
-        raise KioskNotAuthorized("invalid token")
-    if first.replay:
-        return await anyio.to_thread.run_sync(slow_path)
-    values = new_rating_values(settings, kiosk_id, body, now)
-    if body.target == "ticket":
-        if first.id is None:
-            raise _ticket_not_found()
-        ratings = {r.rating_count: r for r in rows if r.rating_count is not None}
-        check_rateable(first, ratings, body.rating_count)
-        take_ticket_values(values, first)
-    followup = new_followup(settings, values, now)
-    try:
-        followup_id = await appender.append(values, followup)
-    except psycopg.errors.UniqueViolation:
-        # a concurrent twin of this key, or another rating of this ticket, came first
-        return await anyio.to_thread.run_sync(slow_path)
-    rating = _rating_out(values, followup_id)
-    log_rating(rating, kiosk_id)
-    return rating, True
+    async def submit(
+        self,
+        settings: FeedbackSettings,
+        kiosk_id: str,
+        body: RatingIn,
+        now: dt.datetime,
+        token_hash: str | None = None,
+    ) -> tuple[RatingOut, bool]:
+        import psycopg
+
+        slow_path = functools.partial(
+            submit_rating, self.engine, settings, kiosk_id, body, now, token_hash
+        )
+        if token_hash is None:  # the look-up checks a token; without one, the slow path
+            return await anyio.to_thread.run_sync(slow_path)
+        appender = self.appender
+        by_number = body.target == "ticket" and body.ticket_id is None
+        rows = await _with_retries(appender.pool, LOOKUP, {
+            "kiosk_id": kiosk_id,
+            "token_hash": token_hash,
+            "key": body.idempotency_key,
+            "ticket_id": body.ticket_id if body.target == "ticket" else None,
+            "number": body.ticket_number.upper() if by_number and body.ticket_number else None,
+            "day": lookup_day(settings, now, body) if by_number else None,
+        })  # fmt: skip
+        first = rows[0]
+        if not first.token_ok:
+            raise KioskNotAuthorized("invalid token")
+        if first.replay:
+            return await anyio.to_thread.run_sync(slow_path)
+        values = new_rating_values(settings, kiosk_id, body, now)
+        if body.target == "ticket":
+            if first.id is None:
+                raise ticket_not_found()
+            ratings = {r.rating_count: r for r in rows if r.rating_count is not None}
+            check_rateable(first, ratings, body.rating_count)
+            take_ticket_values(values, first)
+        followup = new_followup(settings, values, now)
+        try:
+            followup_id = await appender.append(values, followup)
+        except psycopg.errors.UniqueViolation:
+            # a concurrent twin of this key, or another rating of this ticket, came first
+            return await anyio.to_thread.run_sync(slow_path)
+        rating = rating_out(values, followup_id)
+        log_rating(rating, kiosk_id)
+        return rating, True

@@ -8,7 +8,7 @@ deleted, with every message of the ticket, when the ticket's service day is over
 sender's own loop within ``HALL_SMS_POLL_S`` of midnight, and by ``python -m hall purge``
 (``hall.retention``). It is never logged: logs show the masked form (138****5678).
 
-When a message is sent (decided from the ticket's state, ``Queue.get``, on the queue
+When a message is sent (decided from the ticket's state, ``TicketStore.get``, on the queue
 events of ``hall.events`` that can bring one due (``QUEUE_EVENTS``; a burst of them is
 decided once) and every ``RECHECK_S`` besides, so a lost event is caught up):
 
@@ -68,7 +68,8 @@ from hall.db import dialect_insert, run_transaction, transaction
 from hall.models import Ticket
 from hall.models_sms import SmsMessage, SmsSubscription
 from hall.numbering import service_day
-from hall.tickets import Queue, TicketNotFound
+from hall.queue_rules import TicketNotFound
+from hall.tickets import TicketStore
 
 log = logging.getLogger(__name__)
 
@@ -251,8 +252,8 @@ def message_text(kind: str, ticket: TicketOut, language: str) -> str:
 
 
 # -- deciding ----------------------------------------------------------------------------
-def _queue(app: Any) -> Queue:
-    queue: Queue = app.state.queue
+def _queue(app: Any) -> TicketStore:
+    queue: TicketStore = app.state.queue
     return queue
 
 

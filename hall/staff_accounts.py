@@ -1,8 +1,7 @@
 """Staff accounts for the counter workstation: 工号 + password, lockout, roles.
 
-A password is kept only as a salted scrypt hash with its parameters (the same scheme as
-the kiosk's staff PIN, ``kiosk.staff.hash_pin``; not imported from there, as kiosk.staff
-pulls in device code the hall server must not depend on), as JSON in
+A password is kept only as a salted scrypt hash with its parameters
+(``contract.secret_hash``, the same function as the kiosk's staff PIN), as JSON in
 ``staff.password_hash``. ``MAX_FAILED``
 wrong passwords in a row lock the account for ``LOCKOUT``; the count and the lock live in
 the database, so neither a restart nor another server process lifts them. A correct
@@ -10,62 +9,30 @@ password resets the count. Machines keep using bearer tokens (``python -m hall a
 prints one either way).
 
 Roles: counter staff act on the tickets of the counter they hold; ``supervisor`` staff may
-act on any ticket (``hall.tickets.Queue._authorize``).
+act on any ticket (``hall.tickets.SqlTicketStore._authorize``).
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import hmac
 import json
 import logging
-import secrets
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Engine, select
 
+from contract.secret_hash import hash_secret, verify_secret
 from hall.db import transaction
 from hall.models import Staff
 
 log = logging.getLogger(__name__)
-
-# scrypt cost: n=2**14, r=8 (16 MiB, ~50 ms): slow enough against guessing a stolen table
-SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
-
-
-def hash_pin(secret: str, salt: bytes | None = None, **params: int) -> dict[str, Any]:
-    """A salted scrypt hash and the parameters that made it (so they can change later)."""
-    p = {**SCRYPT, **params}
-    salt = salt if salt is not None else secrets.token_bytes(16)
-    digest = hashlib.scrypt(secret.encode(), salt=salt, n=p["n"], r=p["r"], p=p["p"],
-                            dklen=p["dklen"], maxmem=128 * p["n"] * p["r"] * 2)  # fmt: skip
-    return {
-        "algorithm": "scrypt",
-        **p,
-        "salt": base64.b64encode(salt).decode(),
-        "hash": base64.b64encode(digest).decode(),
-    }
-
-
-def verify_pin(secret: str, record: dict[str, Any]) -> bool:
-    try:
-        salt = base64.b64decode(record["salt"])
-        params = {k: int(record[k]) for k in ("n", "r", "p", "dklen")}
-        expected = base64.b64decode(record["hash"])
-    except (KeyError, ValueError, TypeError):
-        return False
-    computed = base64.b64decode(hash_pin(secret, salt, **params)["hash"])
-    return hmac.compare_digest(computed, expected)
 
 
 MIN_PASSWORD_LEN = 8
 MAX_PASSWORD_LEN = 128
 MAX_FAILED = 5
 LOCKOUT = dt.timedelta(minutes=15)
-_DUMMY = hash_pin("not-a-password")  # unknown 工号: spend the same time as a real check
+_DUMMY = hash_secret("not-a-password")  # unknown 工号: spend the same time as a real check
 
 
 def password_problem(password: str) -> str:
@@ -83,7 +50,7 @@ def hash_password(password: str) -> str:
     problem = password_problem(password)
     if problem:
         raise ValueError(problem)
-    return json.dumps(hash_pin(password), separators=(",", ":"))
+    return json.dumps(hash_secret(password), separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -115,7 +82,7 @@ def check_login(engine: Engine, number: str, password: str, now: dt.datetime) ->
     with transaction(engine) as session:
         staff = session.scalar(select(Staff).where(Staff.number == number).with_for_update())
         if staff is None or staff.password_hash is None:
-            verify_pin(password, _DUMMY)
+            verify_secret(password, _DUMMY)
             log.info("counter sign-in refused: unknown staff number")
             raise LoginRefused("wrong", MAX_FAILED)
         if staff.locked_until is not None and staff.locked_until > now:
@@ -125,7 +92,7 @@ def check_login(engine: Engine, number: str, password: str, now: dt.datetime) ->
             record = json.loads(staff.password_hash)
         except ValueError:
             record = {}
-        if not verify_pin(password, record):
+        if not verify_secret(password, record):
             staff.failed_logins = (staff.failed_logins or 0) + 1
             left = MAX_FAILED - staff.failed_logins
             if left <= 0:

@@ -28,15 +28,13 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy import delete, select
 
 from contract.fields import RowId
@@ -56,6 +54,17 @@ from hall.monitoring import (
 )
 from hall.numbering import DEFAULT_TIMEZONE
 from hall.service_levels import current_alerts, kiosk_paper_alerts
+from hall.web_session import (
+    NO_STORE,
+    clear_session_cookie,
+    cookie_digest,
+    html_page,
+    redirect,
+    set_session_cookie,
+    stamp_token,
+    stamp_token_ok,
+    static_response,
+)
 
 COOKIE_NAME = "hall_staff"
 SESSION_TTL_S = 12 * 3600
@@ -64,21 +73,10 @@ POLL_MS = 2500
 """How often the page refreshes the kiosk list, milliseconds."""
 MAX_FORM_BYTES = 4096
 
-_STATIC_DIR = Path(__file__).resolve().parent / "static"
 _STATIC_TYPES = {
     "staff.js": "text/javascript; charset=utf-8",
     "staff.css": "text/css; charset=utf-8",
 }
-_SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';"
-        " connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-}
-_NO_STORE = {**_SECURITY_HEADERS, "Cache-Control": "no-store"}
 _key_lock = threading.Lock()
 
 STATE_LABELS: dict[str, tuple[str, str]] = {
@@ -135,10 +133,6 @@ def make_session_cookie(app: FastAPI, staff_id: int, token_hash: str, now: dt.da
     return f"{staff_id}.{expires}.{_signature(_session_key(app), staff_id, expires, token_hash)}"
 
 
-def _cookie_hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
 def csrf_token(app: FastAPI, raw_cookie: str) -> str:
     """The staff page's form token: bound to this session cookie (logout form)."""
     mac = hmac.new(_session_key(app), f"csrf|{raw_cookie}".encode(), hashlib.sha256)
@@ -151,15 +145,11 @@ LOGIN_FORM_TTL_S = 3600
 def login_form_token(app: FastAPI, now: dt.datetime, stamp: int | None = None) -> str:
     """The login form's token (a signed time): a cross-site form cannot have one."""
     stamp = int(now.timestamp()) if stamp is None else stamp
-    mac = hmac.new(_session_key(app), f"staff-login|{stamp}".encode(), hashlib.sha256)
-    return f"{stamp}.{base64.urlsafe_b64encode(mac.digest()).rstrip(b'=').decode()}"
+    return stamp_token(_session_key(app), "staff-login", stamp)
 
 
 def login_form_token_ok(app: FastAPI, token: str, now: dt.datetime) -> bool:
-    stamp, _, _mac = token.partition(".")
-    if not stamp.isdigit() or not 0 <= now.timestamp() - int(stamp) <= LOGIN_FORM_TTL_S:
-        return False
-    return hmac.compare_digest(token.encode(), login_form_token(app, now, int(stamp)).encode())
+    return stamp_token_ok(_session_key(app), "staff-login", token, now, LOGIN_FORM_TTL_S)
 
 
 def read_session(request: Request) -> StaffSession | None:
@@ -176,7 +166,7 @@ def read_session(request: Request) -> StaffSession | None:
         return None
     with transaction(request.app.state.engine, readonly=True) as session:
         row = session.get(Staff, staff_id)
-        if row is None or session.get(StaffWebLogout, _cookie_hash(raw)) is not None:
+        if row is None or session.get(StaffWebLogout, cookie_digest(raw)) is not None:
             return None
         name, token_hash = row.name, row.token_hash
     expected = _signature(_session_key(request.app), staff_id, expires, token_hash)
@@ -393,12 +383,8 @@ def render_login(hall_name: str, error: str | None = None, form_token: str = "")
     return _document(f"工作人员登录 · {hall_name}", body)
 
 
-def _html(content: str, status_code: int = 200) -> HTMLResponse:
-    return HTMLResponse(content, status_code=status_code, headers=_NO_STORE)
-
-
-def _redirect(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=status.HTTP_303_SEE_OTHER, headers=_NO_STORE)
+_html = html_page
+_redirect = redirect
 
 
 # -- routes ----------------------------------------------------------------------------------------
@@ -414,8 +400,8 @@ def staff_page(request: Request) -> Response:
 @router.get("/kiosks.json")
 def staff_kiosks_json(request: Request) -> Response:
     if read_session(request) is None:
-        return JSONResponse({"detail": "login required"}, status_code=401, headers=_NO_STORE)
-    return JSONResponse(page_data(request), headers=_NO_STORE)
+        return JSONResponse({"detail": "login required"}, status_code=401, headers=NO_STORE)
+    return JSONResponse(page_data(request), headers=NO_STORE)
 
 
 @router.get("/login")
@@ -452,15 +438,8 @@ async def login(request: Request) -> Response:
         make_session_cookie, request.app, staff_id, token_hash, _now(request)
     )
     response = _redirect("/staff/")
-    response.set_cookie(
-        COOKIE_NAME,
-        cookie,
-        max_age=SESSION_TTL_S,
-        path="/staff",
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-    )
+    set_session_cookie(response, request, COOKIE_NAME, cookie, path="/staff",
+                       max_age=SESSION_TTL_S)  # fmt: skip
     return response
 
 
@@ -470,8 +449,8 @@ def _log_out(request: Request, raw_cookie: str) -> None:
     expires = dt.datetime.fromtimestamp(int(raw_cookie.split(".")[1]), dt.UTC)
     with transaction(request.app.state.engine) as session:
         session.execute(delete(StaffWebLogout).where(StaffWebLogout.expires_at < now))
-        if session.get(StaffWebLogout, _cookie_hash(raw_cookie)) is None:
-            session.add(StaffWebLogout(cookie_hash=_cookie_hash(raw_cookie), expires_at=expires))
+        if session.get(StaffWebLogout, cookie_digest(raw_cookie)) is None:
+            session.add(StaffWebLogout(cookie_hash=cookie_digest(raw_cookie), expires_at=expires))
 
 
 @router.post("/logout")
@@ -489,7 +468,7 @@ async def logout(request: Request) -> Response:
             raise HTTPException(status.HTTP_403_FORBIDDEN, detail="CSRF token missing or wrong")
         await run_in_threadpool(_log_out, request, cookie)
     response = _redirect("/staff/login")
-    response.delete_cookie(COOKIE_NAME, path="/staff", httponly=True, samesite="strict")
+    clear_session_cookie(response, COOKIE_NAME, path="/staff")
     return response
 
 
@@ -497,21 +476,13 @@ async def logout(request: Request) -> Response:
 def staff_close_help(request_id: RowId, request: Request) -> Response:
     who = read_session(request)
     if who is None:
-        return JSONResponse({"detail": "login required"}, status_code=401, headers=_NO_STORE)
+        return JSONResponse({"detail": "login required"}, status_code=401, headers=NO_STORE)
     if request.headers.get("x-staff-page") != "1":
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="X-Staff-Page header required")
     closed = close_help_request(request_id, Principal("staff", str(who.staff_id)), request)
-    return JSONResponse(closed.model_dump(mode="json"), headers=_NO_STORE)
-
-
-@cache
-def _static_file(name: str) -> bytes:
-    return (_STATIC_DIR / name).read_bytes()
+    return JSONResponse(closed.model_dump(mode="json"), headers=NO_STORE)
 
 
 @router.get("/static/{name}")
 def static_file(name: str) -> Response:
-    if name not in _STATIC_TYPES:
-        raise HTTPException(status.HTTP_404_NOT_FOUND)
-    headers = {**_SECURITY_HEADERS, "Cache-Control": "no-cache"}
-    return Response(_static_file(name), media_type=_STATIC_TYPES[name], headers=headers)
+    return static_response(name, _STATIC_TYPES)

@@ -39,7 +39,8 @@ from hall.cases import CaseEventIn, apply_event, matter_names, overdue_steps, se
 from hall.db import transaction
 from hall.followups import StepIn, list_followups, record_step
 from hall.models import Case, CounterState, ReviewTask, Staff, StaffAuditEntry
-from hall.ratings import Rejected, rating_stats
+from hall.rating_rules import Rejected
+from hall.ratings import rating_stats
 from hall.staff_web import read_session
 
 DUE_SOON = dt.timedelta(minutes=15)

@@ -24,8 +24,8 @@ sys.modules.setdefault("httpx._main", None)  # type: ignore[assignment]
 
 from contract.errors import ConfigError  # noqa: E402 (after the line above)
 from hall.embedded import EmbeddedHallServer  # noqa: E402 (the one place the kiosk knows hall)
-from kiosk.private_files import private_dir  # noqa: E402
 from kiosk.settings import load_settings  # noqa: E402
+from osfiles.private_files import private_dir  # noqa: E402
 
 
 def _has_display() -> bool:
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     data_dir = settings.data_dir
-    private_dir(data_dir)  # 0700 (kiosk/private_files.py)
+    private_dir(data_dir)  # 0700 (osfiles/private_files.py)
     if args.staff_setup:
         from kiosk.staff import PinStore
 

@@ -38,13 +38,13 @@ from kiosk.heartbeat import Heartbeat
 from kiosk.journeys.precheck import PrecheckJourney
 from kiosk.offline import KIND, OfflineIssuer, Reserve, ReserveKeeper
 from kiosk.outbox import Dispatcher, Outbox, OutboxSender
-from kiosk.private_files import private_dir
 from kiosk.rating import RatingService
 from kiosk.runner import ImmediateRunner, Runner
 from kiosk.settings import Settings
 from kiosk.sms import KIND as SMS_KIND
 from kiosk.sms import SmsService
 from kiosk.visit import FlowConfig
+from osfiles.private_files import private_dir
 from voice.base import Voice, create_voice
 
 if TYPE_CHECKING:

@@ -27,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from contract.errors import ConfigError
-from kiosk.private_files import FILE_MODE
 from kiosk.settings import ENV_PREFIX, Settings, load_settings
+from osfiles.private_files import FILE_MODE
 
 PREVIOUS_SUFFIX = ".previous"
 
@@ -94,7 +94,7 @@ class ConfigStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
-            # 0600: the site file holds this kiosk's hall token (kiosk/private_files.py)
+            # 0600: the site file holds this kiosk's hall token (osfiles/private_files.py)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
             with open(fd, "w", encoding="utf-8") as f:
                 f.write(dump_toml(data))

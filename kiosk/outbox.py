@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kiosk.private_files import private_file
+from osfiles.private_files import private_file
 
 log = logging.getLogger(__name__)
 

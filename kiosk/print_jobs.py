@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from contract.catalog import Bundle, Catalog, Service
 from contract.vocab import CASE_SEVERITIES
 from devices.printer.layout import NoticeMaterial, NoticePrint, TicketPrint
-from kiosk.catalog import Bundle, Catalog, Service
 from kiosk.tickets import Ticket
 
 

@@ -14,18 +14,16 @@ lift it. Each attempt is logged without the typed digits. The panel closes itsel
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import logging
 import os
-import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from contract.secret_hash import hash_secret, verify_secret
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +35,6 @@ MAX_PIN_LEN = 12
 MAX_ATTEMPTS = 5
 LOCKOUT_S = 300.0  # five minutes
 CORNER_PX = 96  # the square in the top-left corner that opens the panel, pixels
-# scrypt cost: n=2**14, r=8 (16 MiB, ~50 ms here): slow enough against guessing a stolen file
-SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 
 
 def corner_hit(x: float, y: float, size: float = CORNER_PX) -> bool:
@@ -57,31 +53,6 @@ def pin_problem(pin: str) -> str:
     if len(set(pin)) == 1 or steps in ({1}, {-1}):  # 000000, 123456, 654321
         return "trivial"
     return ""
-
-
-def hash_pin(pin: str, salt: bytes | None = None, **params: int) -> dict[str, Any]:
-    """A salted scrypt hash and the parameters that made it (so they can change later)."""
-    p = {**SCRYPT, **params}
-    salt = salt if salt is not None else secrets.token_bytes(16)
-    digest = hashlib.scrypt(pin.encode(), salt=salt, n=p["n"], r=p["r"], p=p["p"],
-                            dklen=p["dklen"], maxmem=128 * p["n"] * p["r"] * 2)  # fmt: skip
-    return {
-        "algorithm": "scrypt",
-        **p,
-        "salt": base64.b64encode(salt).decode(),
-        "hash": base64.b64encode(digest).decode(),
-    }
-
-
-def verify_pin(pin: str, record: dict[str, Any]) -> bool:
-    try:
-        salt = base64.b64decode(record["salt"])
-        params = {k: int(record[k]) for k in ("n", "r", "p", "dklen")}
-        expected = base64.b64decode(record["hash"])
-    except (KeyError, ValueError, TypeError):
-        return False
-    computed = base64.b64decode(hash_pin(pin, salt, **params)["hash"])
-    return hmac.compare_digest(computed, expected)
 
 
 @dataclass
@@ -161,7 +132,7 @@ class PinStore:
         if problem:
             return PinResult(False, problem)
         data = self._read()
-        data.update(pin=hash_pin(pin), failures=0, locked_until=0)
+        data.update(pin=hash_secret(pin), failures=0, locked_until=0)
         self._write(data)
         (self.path.parent / SETUP_FILE).unlink(missing_ok=True)  # used up
         log.info("staff PIN set")
@@ -177,7 +148,7 @@ class PinStore:
         record = data.get("pin")
         if record is None:
             return PinResult(False, "no_pin")
-        if verify_pin(pin, record):
+        if verify_secret(pin, record):
             if data.get("failures"):
                 data.update(failures=0, locked_until=0)
                 self._write(data)

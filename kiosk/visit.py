@@ -26,8 +26,8 @@ from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any
 
+from contract.catalog import Catalog
 from devices.idcard.card import IdCard
-from kiosk.catalog import Catalog
 from kiosk.events import Event
 from kiosk.identity import Holder
 from kiosk.runner import Runner

@@ -37,8 +37,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from contract.catalog import Catalog
 from devices.errors import DeviceError, DeviceTimeout
-from kiosk.catalog import Catalog
 from kiosk.precheck.verdict import (
     DOC_NAMES,
     PageSummary,

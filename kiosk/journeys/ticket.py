@@ -14,12 +14,12 @@ import logging
 from dataclasses import replace
 from typing import Any, Protocol
 
+from contract.catalog import Bundle, Material, Service
 from contract.fields import is_mobile
 from devices.errors import DeviceError, PrinterError
 from devices.idcard.card import IdCard
 from devices.printer.layout import NoticePrint, TicketPrint
 from kiosk import print_jobs
-from kiosk.catalog import Bundle, Material, Service
 from kiosk.events import Event
 from kiosk.hall_client import HallError, HallRejected, HallUnavailable
 from kiosk.identity import Holder, InvalidIdNumber

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from contract.catalog import DEFAULT_PATH, load_catalog
 from hall.call_order import Candidate, counter_scope, in_order, pick
-from kiosk.catalog import DEFAULT_PATH, load_catalog
 
 T0 = dt.datetime(2026, 12, 2, 1, 0, tzinfo=dt.UTC)
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from hall.app import create_app
 from hall.db import add_kiosk, add_staff, make_engine, migrate, transaction
-from hall.models import QueueAction
+from hall.models import QueueAction, Staff
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -238,3 +238,39 @@ def test_ticket_times_stay_utc_after_transfer(hall: Hall) -> None:
     issued = dt.datetime.fromisoformat(moved["issued_at"])
     assert issued.utcoffset() == dt.timedelta(0)
     assert moved["called_at"] is None and moved["counter"] is None
+
+
+def test_counters_calling_at_once_each_get_a_different_ticket_and_none_is_lost(
+    hall: Hall,
+) -> None:
+    """Five counters of one group call at the same moment, again and again: every waiting
+    ticket is called exactly once, nobody gets an error (on PostgreSQL a head another
+    counter is claiming is passed over, ``PostgresTicketStore._lock_heads``)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    issued = [hall.issue("business-license")["number"] for _ in range(15)]  # group market
+    queue = hall.client.app.state.queue  # type: ignore[attr-defined]
+    engine = make_engine(hall.db_url)
+    try:
+        with transaction(engine, readonly=True) as session:
+            staff_id = session.scalar(select(Staff.id))  # the fixture's one member of staff
+    finally:
+        engine.dispose()
+    assert staff_id is not None
+    counters = ["5", "6", "7", "8", "9"]
+    start = Barrier(len(counters))
+
+    def work(counter: str) -> list[str]:
+        start.wait(timeout=30)
+        called = []
+        while (ticket := queue.call_next(counter, staff_id, hall.clock.now)) is not None:
+            called.append(ticket.number)
+        return called
+
+    with ThreadPoolExecutor(len(counters)) as pool:
+        results = list(pool.map(work, counters))
+    everyone = [number for called in results for number in called]
+    assert sorted(everyone) == sorted(issued)  # each exactly once
+    for called in results:  # each counter calls in queue order
+        assert called == sorted(called)

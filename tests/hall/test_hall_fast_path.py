@@ -1,5 +1,6 @@
 """The ticket-issuing hot path: the kiosk token cache, and PostgreSQL's one-statement path
-(``Queue.issue_async``) against the generic path (``Queue.issue``, SQLAlchemy Core).
+(``PostgresTicketStore.issue_async``) against the generic path (``SqlTicketStore.issue``,
+SQLAlchemy Core).
 
 The PostgreSQL tests need KIOSK_TEST_PG_URL (skipped without it, like
 test_postgres_concurrency.py).
@@ -28,6 +29,8 @@ from hall.testing import (
     _parse_response,
     load,
 )
+from hall.tickets import SqlTicketStore
+from hall.tickets_sqlite import SqliteTicketStore
 
 MARKET = "business-license"  # group market, prefix B, 5 counters, avg 720 s
 LIVELIHOOD = "hukou-transfer"  # group livelihood, prefix C, counters 10–15, avg 420 s
@@ -132,13 +135,19 @@ def test_sqlite_writer_commits_a_batch_and_isolates_a_failing_unit(tmp_path: Pat
     engine.dispose()
 
 
-def test_sqlite_fast_statements_store_what_core_stores(
-    hall: Hall, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_sqlite_fast_statements_store_what_core_stores(hall: Hall) -> None:
     queue = hall.client.app.state.queue  # type: ignore[attr-defined]
+    assert isinstance(queue, SqliteTicketStore)
     fast = hall.issue(MARKET, priority=True, holder={"id_number": "11010519491231002X"})
-    monkeypatch.setattr(queue, "_sqlite_issue", None)  # SQLAlchemy Core from here on
-    core = hall.issue(MARKET, priority=True, holder={"id_number": "11010519491231002X"})
+    # the same ticket by SQLAlchemy Core: the generic store on the same database
+    core_store = SqlTicketStore(queue.engine, queue.catalog, queue.tz, queue._id_hash_key)
+    request = TicketRequest.model_validate(
+        {"service_id": MARKET, "idempotency_key": "core-1", "priority": True,
+         "holder": {"id_number": "11010519491231002X"}}
+    )  # fmt: skip
+    core_ticket, created = core_store.issue("kiosk-1", request, hall.clock.now)
+    assert created
+    core = core_ticket.model_dump(mode="json")
     assert core["people_ahead"] == 1  # the fast path's ticket, read back by Core
     with sqlite3.connect(hall.db_path) as conn:
         rows = conn.execute(
@@ -203,7 +212,7 @@ def _get(hall: Hall, ticket: dict[str, object]) -> dict[str, object]:
 
 @pytest.mark.postgres
 def test_pg_fast_path_describes_tickets_as_the_generic_path(pg_hall: Hall) -> None:
-    """POST (one statement) and GET (``Queue.describe``) agree on every field."""
+    """POST (one statement) and GET (``SqlTicketStore.describe``) agree on every field."""
     hall = pg_hall
     for minutes in (2, 4, 10):  # three real service times: median 240 s
         ticket = hall.issue(MARKET)

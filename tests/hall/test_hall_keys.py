@@ -16,12 +16,12 @@ import pytest
 from fastapi.testclient import TestClient
 from hall_support import FakeClock
 
+from contract.errors import ConfigError
 from hall.app import create_app
 from hall.db import add_kiosk, add_staff, migrate
 from hall.feedback_settings import FeedbackSettings, app_timezone
 from hall.keys import HallKeys, default_key_file, read_key_file, write_key_file
 from hall.testing import REPO_ROOT
-from kiosk.errors import ConfigError
 
 PHONE = "13912345678"
 ID_NUMBER = "11010519491231002X"

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from contract.errors import ConfigError
 from hall.db import add_kiosk, migrate
 from hall.testing import REPO_ROOT, ServerProcess
-from kiosk.errors import ConfigError
 from kiosk.hall_client import HallClient, HallUnavailable
 from kiosk.settings import HallSection
 

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from escpos.printer import Dummy
 
+from contract.catalog import load_catalog
 from devices.printer.layout import write_notice, write_ticket
 from devices.printer.render import render
 from devices.printer.samples import sample_ticket
 from kiosk import print_jobs
-from kiosk.catalog import load_catalog
 from kiosk.qr import decode_qr
 
 PUBLIC = "https://hall.example.gov.cn"

@@ -1,5 +1,5 @@
 """Files with secrets or personal data are 0600, their new directories 0700
-(kiosk/private_files.py): the hall's SQLite database with its WAL, the kiosk's site.toml
+(osfiles/private_files.py): the hall's SQLite database with its WAL, the kiosk's site.toml
 (its hall token) and the outbox (phone numbers of cases in flight); older 0644 files are
 tightened. The hall's key file is checked in tests/hall/test_hall_keys.py."""
 
@@ -11,7 +11,7 @@ from pathlib import Path
 from hall.db import add_kiosk, migrate
 from kiosk.config_store import ConfigStore
 from kiosk.outbox import Outbox
-from kiosk.private_files import private_dir, private_file
+from osfiles.private_files import private_dir, private_file
 
 
 def mode(path: Path) -> int:

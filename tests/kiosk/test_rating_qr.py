@@ -76,8 +76,8 @@ def test_a_scanned_ticket_the_server_refuses_is_not_blamed_on_the_scanner(
 ) -> None:
     """The QR was read, but the hall server refused the look-up (here: a revoked token): the
     citizen hears that the system refused it, and staff get no false scanner alarm."""
+    from contract.catalog import load_catalog
     from hall.embedded import EmbeddedHallServer
-    from kiosk.catalog import load_catalog
     from kiosk.flow import Flow
     from kiosk.hall_client import HallClient
     from kiosk.rating import RatingService

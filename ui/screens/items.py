@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QGridLayout, QScrollArea, QWidget
 
-from kiosk.catalog import Bundle
+from contract.catalog import Bundle
 from kiosk.flow import Flow
 from kiosk.visit import BUNDLES, State
 from ui.screens.base import Choices, ScreenBase

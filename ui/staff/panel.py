@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from contract.errors import ConfigError
 from kiosk.app import KioskCore
 from kiosk.config_store import ConfigStore
-from kiosk.errors import ConfigError
 from kiosk.staff import PinStore, StaffGate, corner_hit
 from ui import theme
 from ui.staff.pages import (

@@ -1,8 +1,6 @@
-"""Request and response bodies only the hall's own pages use (counters), and re-exports.
+"""Request and response bodies only the hall's own counter pages use (转窗, counter state).
 
-The bodies the kiosk exchanges with the hall are the shared contract: ``contract.api``
-(re-exported here so that hall modules and branches in flight keep importing
-``hall.schemas``; new code imports ``contract.api``).
+The bodies the kiosk exchanges with the hall are the shared contract: ``contract.api``.
 """
 
 from __future__ import annotations
@@ -11,10 +9,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from contract.api import Health, Holder, TicketOut, TicketRequest
 from contract.fields import CounterId, ShortId, text
-
-__all__ = ["CounterStatus", "Health", "Holder", "TicketOut", "TicketRequest", "TransferRequest"]
 
 
 class TransferRequest(BaseModel):

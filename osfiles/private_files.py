@@ -1,11 +1,10 @@
 """Files that hold secrets or personal data are readable by their owner only.
 
 0600 for files (a kiosk's ``site.toml`` with its token, the outbox with phone numbers of
-cases in flight), 0700 for the directories
-made for them. An existing file with looser bits is tightened (an older version made them
-0644). SQLite gives its ``-wal`` and ``-shm`` side files the mode of the database file.
-The kiosk's copy; the hall server has its own (``hall/private_files.py``), as the two
-packages share nothing but ``contract``.
+cases in flight, the hall server's SQLite database, key file and backups), 0700 for the
+directories made for them. An existing file with looser bits is tightened (an older
+version made them 0644). SQLite gives its ``-wal`` and ``-shm`` side files the mode of the
+database file. Used by both the kiosk and the hall server (kept once here).
 """
 
 from __future__ import annotations

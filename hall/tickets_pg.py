@@ -1,0 +1,253 @@
+"""The ticket store on PostgreSQL: ``SqlTicketStore`` with a one-statement issuing path.
+
+``issue_async`` sends ONE autocommit statement (``_pg_issue_one_sql``) from the event loop
+on a fast-path connection (``hall.db.AsyncPgPool``, shared with the rating store): an
+``INSERT … ON CONFLICT DO UPDATE … RETURNING`` CTE increments the counter and feeds the
+ticket's ``INSERT … SELECT``, whose ``RETURNING`` row comes back with the people-ahead
+count and the group's latest service times. It is prepared once per connection and sent
+with no thread hop: one network round trip, and the counter row is locked only while the
+server runs the statement and commits, never across a client round trip. Retries of a key
+and the rare priority ticket issued under contention need one more read.
+
+The rules are ``hall.queue_rules``' (the same a new ticket's values, wait estimate and API
+view as the other stores); ``issue`` (sync) and everything else are
+``hall.tickets.SqlTicketStore``'s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import random
+import uuid
+from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import anyio.to_thread
+from sqlalchemy import Engine
+
+from contract.api import TicketOut, TicketRequest
+from contract.catalog import Catalog, WindowGroup
+from hall.db import RETRY_SQLSTATES, AsyncPgPool
+from hall.numbering import PG_FORMAT_NUMBER_SQL, PG_NEXT_SEQ_CTE
+from hall.queue_rules import (
+    SERVICE_TIME_SAMPLE,
+    KioskNotAuthorized,
+    UnknownService,
+    ticket_out,
+    wait_s,
+)
+from hall.tickets import VIEW_COLUMNS, VIEW_NAMES, SqlTicketStore
+
+log = logging.getLogger(__name__)
+
+_PG_ISSUE_ATTEMPTS = 5
+"""Fast-path attempts: serialization failures, deadlocks and broken connections retry."""
+
+# -- the statements (raw SQL for psycopg, parameters in %(name)s style) ---------------------
+_PG_NEW_KEY = (
+    "NOT EXISTS (SELECT 1 FROM tickets WHERE kiosk_id = %(kiosk_id)s AND idempotency_key = %(key)s)"
+)
+_PG_TOKEN_OK = (
+    "EXISTS (SELECT 1 FROM kiosks WHERE id = %(kiosk_id)s AND token_hash = %(token_hash)s)"
+)
+
+
+def _pg_describe_sql(check_token: bool) -> str:
+    """The ticket of (kiosk, key) with what ``describe`` computes: the people-ahead count
+    (same two index ranges as ``_AHEAD_OF_*``) and, when someone is ahead, the group's
+    latest service times in seconds (as ``_SERVICE_TIMES``); plus whether the token is
+    (still) the kiosk's. For retries, and to re-read a priority ticket's position."""
+    authorized = (
+        "EXISTS (SELECT 1 FROM kiosks k WHERE k.id = t.kiosk_id AND k.token_hash = %(token_hash)s)"
+        if check_token
+        else "TRUE"
+    )
+    columns = ", ".join(f"t.{name}" for name in VIEW_NAMES)
+    return f"""SELECT {columns}, a.ahead,
+    CASE WHEN a.ahead > 0 THEN ARRAY(
+        SELECT EXTRACT(EPOCH FROM c.completed_at - c.called_at) FROM tickets c
+        WHERE c.window_group = t.window_group AND c.status = 'completed'
+            AND c.called_at IS NOT NULL AND c.completed_at IS NOT NULL
+        ORDER BY c.completed_at DESC LIMIT {SERVICE_TIME_SAMPLE}) END AS durations,
+    {authorized} AS authorized
+FROM tickets t
+CROSS JOIN LATERAL (SELECT CASE WHEN t.status <> 'waiting' THEN 0 ELSE
+    (SELECT count(*) FROM tickets p
+        WHERE p.window_group = t.window_group AND p.period = t.period
+            AND p.status = 'waiting' AND p.priority AND (NOT t.priority OR p.seq < t.seq))
+    + (SELECT count(*) FROM tickets r
+        WHERE NOT t.priority AND r.window_group = t.window_group AND r.period = t.period
+            AND r.status = 'waiting' AND NOT r.priority AND r.seq < t.seq)
+    END AS ahead OFFSET 0) a
+WHERE t.kiosk_id = %(kiosk_id)s AND t.idempotency_key = %(key)s"""
+
+
+_PG_DESCRIBE_BY_KEY = {flag: _pg_describe_sql(flag) for flag in (False, True)}
+_PG_VIEW_WIDTH = len(VIEW_COLUMNS)  # then ahead, durations, authorized (or in_flight)
+
+
+def _pg_issue_one_sql(check_token: bool) -> str:
+    """One autocommit statement: take the next number, insert the ticket and read its
+    position, unless this key already has a ticket (or the token does not match); then it
+    returns no row. A concurrent twin of the same key fails on uq_tickets_kiosk_idempotency.
+
+    The position is read in the statement's snapshot, taken before the counter row was
+    locked; tickets of the group committed in between are invisible to it, but they are
+    exactly the numbers ``in_flight`` = new seq − 1 − the counter as the snapshot saw it
+    (numbers are committed in order: the next one is only handed out once the previous
+    holder of the counter row has committed). All of them are ahead of a regular ticket;
+    for a priority ticket only the priority ones are, so the caller reads its position
+    again after the commit when ``in_flight`` > 0.
+    """
+    guard = _PG_NEW_KEY + (f" AND {_PG_TOKEN_OK}" if check_token else "")
+    number = PG_FORMAT_NUMBER_SQL.format(seq="seq.last_seq")
+    returned = ", ".join(VIEW_NAMES)
+    columns = ", ".join(f"ins.{name}" for name in VIEW_NAMES)
+    return f"""WITH seq AS ({PG_NEXT_SEQ_CTE.format(guard=guard)}),
+ins AS (
+    INSERT INTO tickets (id, kiosk_id, idempotency_key, service_id, window_group, prefix,
+        period, service_day, seq, number, priority, language, holder_hash, masked_name,
+        status, recall_count, issued_at)
+    SELECT %(id)s, %(kiosk_id)s, %(key)s, %(service_id)s, %(window_group)s, %(prefix)s,
+        %(period)s, %(service_day)s, seq.last_seq, {number}, %(priority)s, %(language)s,
+        %(holder_hash)s, %(masked_name)s, 'waiting', 0, %(issued_at)s
+    FROM seq
+    RETURNING {returned}
+)
+SELECT {columns}, a.seen + a.in_flight AS ahead,
+    CASE WHEN a.seen + a.in_flight > 0 THEN ARRAY(
+        SELECT EXTRACT(EPOCH FROM c.completed_at - c.called_at) FROM tickets c
+        WHERE c.window_group = ins.window_group AND c.status = 'completed'
+            AND c.called_at IS NOT NULL AND c.completed_at IS NOT NULL
+        ORDER BY c.completed_at DESC LIMIT {SERVICE_TIME_SAMPLE}) END AS durations,
+    a.in_flight
+FROM ins
+CROSS JOIN LATERAL (SELECT
+    (SELECT count(*) FROM tickets p
+        WHERE p.window_group = ins.window_group AND p.period = ins.period
+            AND p.status = 'waiting' AND p.priority)
+    + (SELECT count(*) FROM tickets r
+        WHERE NOT ins.priority AND r.window_group = ins.window_group AND r.period = ins.period
+            AND r.status = 'waiting' AND NOT r.priority) AS seen,
+    ins.seq - 1 - COALESCE((SELECT v.last_seq FROM ticket_sequences v
+        WHERE v.prefix = %(prefix)s AND v.period = %(period)s), 0) AS in_flight
+    OFFSET 0) a"""
+
+
+_PG_ISSUE_ONE = {flag: _pg_issue_one_sql(flag) for flag in (False, True)}
+
+
+class PostgresTicketStore(SqlTicketStore):
+    """``TicketStore`` on PostgreSQL (``hall.app.create_app`` picks it for a PostgreSQL
+    URL). ``pool``: the fast-path connections; the app owns and closes them."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        catalog: Catalog,
+        tz: ZoneInfo,
+        id_hash_key: bytes,
+        pool: AsyncPgPool,
+    ):
+        super().__init__(engine, catalog, tz, id_hash_key)
+        self._pool = pool
+
+    def _lock_heads(self, groups: list[WindowGroup]) -> bool:
+        """A counter of one window group reads its queue's head ``FOR UPDATE SKIP LOCKED``:
+        a head another counter is claiming right now is passed over for the next ticket,
+        instead of waiting for that counter's commit and then calling again (up to
+        ``_CALL_ATTEMPTS`` times) — the head is being called either way. A counter of
+        several groups picks among their heads (``hall.call_order.pick``), so locking them
+        would hold back the heads it does not pick: it keeps the plain read."""
+        return len(groups) == 1
+
+    async def issue_async(
+        self,
+        kiosk_id: str,
+        req: TicketRequest,
+        now: dt.datetime,
+        *,
+        token_hash: str | None = None,
+    ) -> tuple[TicketOut, bool]:
+        """``issue`` for the event loop: the one-statement fast path."""
+        try:
+            group, values = self._ticket_values(kiosk_id, req, now)
+        except UnknownService:
+            if token_hash is not None:
+                ok = await anyio.to_thread.run_sync(self._token_ok, kiosk_id, token_hash)
+                if not ok:
+                    raise KioskNotAuthorized("invalid token") from None
+            raise
+        params = {
+            **values,
+            "key": req.idempotency_key,
+            "id": str(uuid.uuid4()),
+            "token_hash": token_hash,
+        }
+        ticket, created = await self._pg_issue(params, check_token=token_hash is not None)
+        return self._issued(ticket, created, req, group)
+
+    async def _pg_issue(self, params: dict[str, Any], check_token: bool) -> tuple[TicketOut, bool]:
+        import psycopg
+
+        issue_sql, describe_sql = _PG_ISSUE_ONE[check_token], _PG_DESCRIBE_BY_KEY[check_token]
+        for attempt in range(1, _PG_ISSUE_ATTEMPTS + 1):
+            try:
+                row = await self._pg_fetch_one(issue_sql, params)
+            except psycopg.errors.UniqueViolation:
+                # A concurrent twin with the same key won (our number went back); or the
+                # number itself collided, which means the counter is out of step.
+                row = await self._pg_fetch_one(describe_sql, params)
+                if row is None:
+                    log.error("ticket number conflict for prefix %s", params["prefix"])
+                    raise
+                log.info("concurrent retry of %s lost the race; returning it", row[1])
+                created = False
+            except psycopg.OperationalError as exc:
+                if attempt == _PG_ISSUE_ATTEMPTS:
+                    raise
+                sqlstate = getattr(exc, "sqlstate", None)
+                if sqlstate in RETRY_SQLSTATES:
+                    log.warning("ticket issue retry %d after %s", attempt, sqlstate)
+                    await asyncio.sleep(0.005 * 2**attempt * random.uniform(0.5, 1.5))
+                else:  # connection lost (e.g. a database restart): fresh connections
+                    log.warning("ticket issue retry %d after %s", attempt, type(exc).__name__)
+                    self._pool.drop_idle()
+                continue
+            else:
+                created = row is not None
+                if created and row[-1] and params["priority"]:
+                    # Numbers taken while we waited for the counter: which of them are
+                    # priority? Read the position again, now that all are committed.
+                    row = await self._pg_fetch_one(describe_sql, params)
+                elif not created:  # this key's ticket exists (a retry), or a bad token
+                    row = await self._pg_fetch_one(describe_sql, params)
+            if row is None or not (created or row[-1]):
+                raise KioskNotAuthorized("invalid token")
+            return self._pg_ticket_out(row), created
+        raise AssertionError("unreachable")
+
+    async def _pg_fetch_one(self, sql: str, params: dict[str, Any]) -> Any:
+        """One autocommit statement on a fast-path connection; its first row or None."""
+        import psycopg
+
+        async with self._pool.connection() as conn:
+            try:
+                cursor = await conn.execute(sql, params)
+                return await cursor.fetchone()
+            except psycopg.Error:
+                await conn.close()  # never reuse a connection in an unknown state
+                raise
+
+    def _pg_ticket_out(self, row: Sequence[Any]) -> TicketOut:
+        view = SimpleNamespace(**dict(zip(VIEW_NAMES, row, strict=False)))
+        ahead = row[_PG_VIEW_WIDTH] or 0
+        wait = 0
+        if ahead:
+            durations = [float(d) for d in row[_PG_VIEW_WIDTH + 1] or ()]
+            wait = wait_s(self._groups.get(view.window_group), ahead, durations)
+        return ticket_out(self.index, view, ahead, wait)
