@@ -7,6 +7,12 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+NO_RATE_LIMITS = {"HALL_RATE_LIMITS": "off"}
+"""Server environment for capacity benchmarks: one load generator stands for many kiosks,
+counters or phones from one address and often one token, which the hall's per-address and
+per-token limits (hall/ratelimit.py) would refuse with 429 long before the server is busy;
+``benchmarks/rate_limits.py`` measures what the limits themselves cost."""
+
 
 def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile (q in 0..100) of a non-empty list."""

@@ -36,7 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchlib import percentile, process_tree  # noqa: E402
+from benchlib import NO_RATE_LIMITS, percentile, process_tree  # noqa: E402
 
 from hall.db import add_kiosk, add_staff, migrate  # noqa: E402
 from hall.testing import (  # noqa: E402
@@ -145,7 +145,9 @@ def run_backend(url: str, processes: int, args: Any) -> dict[str, Any]:
     migrate(url)
     kiosks = [add_kiosk(url, f"scale-{i}") for i in range(KIOSKS)]
     staff = add_staff(url, "scale")
-    servers = [ServerProcess(url, log_level="warning") for _ in range(processes)]
+    servers = [
+        ServerProcess(url, log_level="warning", env=NO_RATE_LIMITS) for _ in range(processes)
+    ]
     report: dict[str, Any] = {"processes": processes, "connections": args.connections,
                               "rate_per_s": args.rate, "seconds": args.seconds}  # fmt: skip
     holder: subprocess.Popen[str] | None = None

@@ -39,7 +39,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchlib import CpuMeter, percentile, postmaster_pid, process_tree  # noqa: E402
+from benchlib import NO_RATE_LIMITS, CpuMeter, percentile, postmaster_pid, process_tree  # noqa: E402
 
 from hall.db import add_kiosk, add_staff, make_engine, migrate  # noqa: E402
 from hall.feedback_testing import seed_served_tickets  # noqa: E402
@@ -84,7 +84,7 @@ def measure(
     add_staff(database_url, "王*")
     tickets = seed_served_tickets(database_url, "bench-kiosk", ratings, staff_id=1)
     jobs = make_jobs(tickets, ratings, time.time_ns())
-    servers = [ServerProcess(database_url) for _ in range(processes)]
+    servers = [ServerProcess(database_url, env=NO_RATE_LIMITS) for _ in range(processes)]
     try:
         for server in servers:
             server.launch()

@@ -57,7 +57,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchlib import CpuMeter, percentile, postmaster_pid, process_tree  # noqa: E402
+from benchlib import NO_RATE_LIMITS, CpuMeter, percentile, postmaster_pid, process_tree  # noqa: E402
 
 from hall.db import (  # noqa: E402
     DEFAULT_PG_FAST_POOL_SIZE,
@@ -144,7 +144,9 @@ def measure(
         **server_config(name, database_url, processes, workers, clients),
         "kiosks": kiosks,
     }
-    servers = [ServerProcess(database_url, workers=workers) for _ in range(processes)]
+    servers = [
+        ServerProcess(database_url, workers=workers, env=NO_RATE_LIMITS) for _ in range(processes)
+    ]
     try:
         for server in servers:
             server.launch()
