@@ -35,6 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from contract.errors import ConfigError
 from hall.cases import CaseEventIn, apply_event, overdue_steps
 from hall.db import transaction
 from hall.followups import StepIn, list_followups, record_step
@@ -70,9 +71,26 @@ class NoteIn(BaseModel):
     substantiated: bool = True
 
 
-def window_score_min() -> int:
+DEFAULT_WINDOW_SCORE_MIN = 80
+
+
+def window_score_min_from_env() -> int:
+    """HALL_WINDOW_SCORE_MIN (default 80): a whole number 1..100, else ConfigError — a
+    malformed value stops the server at start-up instead of silently meaning 80."""
     raw = os.environ.get("HALL_WINDOW_SCORE_MIN", "").strip()
-    return int(raw) if raw.isdigit() and 1 <= int(raw) <= 100 else 80
+    if not raw:
+        return DEFAULT_WINDOW_SCORE_MIN
+    if not raw.isdigit() or not 1 <= int(raw) <= 100:
+        raise ConfigError(f"HALL_WINDOW_SCORE_MIN must be a whole number from 1 to 100, not {raw!r}")
+    return int(raw)
+
+
+def window_score_min(app: Any) -> int:
+    """The app's threshold (read once at start-up, ``app.state.window_score_min``)."""
+    found: int | None = getattr(app.state, "window_score_min", None)
+    if found is None:
+        found = app.state.window_score_min = window_score_min_from_env()
+    return found
 
 
 # -- who -------------------------------------------------------------------------------------
@@ -122,7 +140,7 @@ def ensure_review_tasks(app: Any, now: dt.datetime) -> int:
     engine = app.state.engine
     last = {g.key: g for g in rating_stats(engine, "window", last_start, last_end).groups}
     prev = {g.key: g for g in rating_stats(engine, "window", prev_start, prev_end).groups}
-    limit = window_score_min()
+    limit = window_score_min(app)
     created = 0
     for counter, now_stats in last.items():
         before = prev.get(counter)

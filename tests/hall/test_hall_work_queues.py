@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -249,3 +250,20 @@ def _browser(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
         executable_path=CHROMEDRIVER, log_output=str(tmp_path / "chromedriver.log")
     )
     return webdriver.Chrome(options=options, service=service)
+
+
+def test_malformed_window_score_min_stops_the_server_at_start_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from contract.errors import ConfigError
+    from hall.app import create_app
+
+    url = f"sqlite:///{tmp_path}/score.sqlite3"
+    for bad in ("8O", "0", "101", "80.5", "-5"):
+        monkeypatch.setenv("HALL_WINDOW_SCORE_MIN", bad)
+        with pytest.raises(ConfigError, match="HALL_WINDOW_SCORE_MIN"):
+            create_app(url, id_hash_key=bytes(32))
+    monkeypatch.setenv("HALL_WINDOW_SCORE_MIN", "70")
+    assert create_app(url, id_hash_key=bytes(32)).state.window_score_min == 70
+    monkeypatch.delenv("HALL_WINDOW_SCORE_MIN")
+    assert create_app(url, id_hash_key=bytes(32)).state.window_score_min == 80
