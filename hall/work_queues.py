@@ -81,7 +81,9 @@ def window_score_min_from_env() -> int:
     if not raw:
         return DEFAULT_WINDOW_SCORE_MIN
     if not raw.isdigit() or not 1 <= int(raw) <= 100:
-        raise ConfigError(f"HALL_WINDOW_SCORE_MIN must be a whole number from 1 to 100, not {raw!r}")
+        raise ConfigError(
+            f"HALL_WINDOW_SCORE_MIN must be a whole number from 1 to 100, not {raw!r}"
+        )
     return int(raw)
 
 

@@ -6,8 +6,8 @@ supervisor's page in headless Chromium."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
