@@ -302,7 +302,7 @@ class HelpRequest(Base):
 
 # -- 好差评 ratings, their follow-ups, 办不成事 cases (hall.ratings, hall.followups, hall.cases)
 RATING_LEVELS: tuple[str, ...] = LEVELS
-FOLLOWUP_STATUSES = ("open", "verified", "rectified", "closed")
+FOLLOWUP_STATUSES = ("open", "verified", "rectified", "answered", "closed")
 CASE_STATUSES = ("submitted", "taken", "responded", "coordinating", "closed")
 CASE_EVENT_KINDS = ("take", "respond", "coordinate", "close", "contact_viewed")
 
@@ -408,6 +408,12 @@ class RatingFollowup(Base):
     feedback_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     feedback_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     feedback_note: Mapped[str | None] = mapped_column(String(500))
+    # 复核: after the answer (status "answered") another member of staff re-checks the
+    # rectification by ``recheck_due_on`` (working days), then the follow-up is closed.
+    recheck_due_on: Mapped[dt.date | None] = mapped_column(Date)
+    rechecked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    rechecked_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    recheck_note: Mapped[str | None] = mapped_column(String(500))
 
 
 class CaseSequence(Base):

@@ -271,7 +271,7 @@ def check_rateable(ticket: Row[Any], ratings: dict[int, Row[Any]], rating_count:
         raise _already_rated(ticket.number, ratings[rating_count].rating_rated_at)
     if rating_count == 2:
         first = ratings.get(1)
-        if first is None or first.followup_status != "closed":
+        if first is None or first.followup_status not in ("answered", "closed"):
             raise Rejected(
                 409,
                 "followup_rating_not_open",
@@ -462,7 +462,7 @@ def _visit_states(conn: Connection, tickets: list[Row[Any]]) -> dict[str, str]:
             states[ticket.id] = "not_served"
         elif not counts:
             states[ticket.id] = "rateable"
-        elif 1 in counts and 2 not in counts and counts[1] == "closed":
+        elif 1 in counts and 2 not in counts and counts[1] in ("answered", "closed"):
             states[ticket.id] = "followup_rateable"
         else:
             states[ticket.id] = "rated"

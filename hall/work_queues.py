@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from contract.errors import ConfigError
 from hall.cases import CaseEventIn, apply_event, overdue_steps
 from hall.db import transaction
+from hall.feedback_settings import current_settings
 from hall.followups import StepIn, list_followups, record_step
 from hall.models import Case, CounterState, ReviewTask, Staff, StaffAuditEntry
 from hall.ratings import Rejected, rating_stats
@@ -263,6 +264,7 @@ def work_data(app: Any, staff_id: int, now: dt.datetime) -> dict[str, Any]:
                     "reasons": f.reasons,
                     "plan_due_on": f.plan_due_on.isoformat(),
                     "rectify_due_on": f.rectify_due_on.isoformat(),
+                    "recheck_due_on": f.recheck_due_on.isoformat() if f.recheck_due_on else None,
                     "overdue": f.overdue,
                 }
             )
@@ -315,6 +317,8 @@ def _next_step(status_: str, substantiated: bool | None) -> str | None:
         return "feedback" if substantiated is False else "rectify"
     if status_ == "rectified":
         return "feedback"
+    if status_ == "answered":
+        return "recheck"
     return None
 
 
@@ -355,7 +359,7 @@ async def work_action(kind: str, target: str, action: str, request: Request) -> 
         return _json({"detail": "body too large"}, 413)
     allowed = {
         "cases": ("take", "respond", "coordinate", "close"),
-        "followups": ("verify", "rectify", "feedback"),
+        "followups": ("verify", "rectify", "feedback", "recheck"),
         "reviews": ("close",),
     }
     if action not in allowed.get(kind, ()) or len(target) > 40:
@@ -403,7 +407,8 @@ def _act(
                     note=(body.note or "").strip() or "—",
                     substantiated=body.substantiated,
                 )
-                record_step(session, int(target), step, staff_id, now)
+                settings = current_settings(app)
+                record_step(session, int(target), step, staff_id, now, settings)
             else:
                 task = session.get(ReviewTask, int(target)) if target.isdigit() else None
                 if task is None or task.status != "open":
