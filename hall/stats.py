@@ -252,15 +252,13 @@ def _precheck_rates(
 
 def _satisfaction(
     engine: Engine, by: str, d0: dt.date, d1: dt.date
-) -> dict[str | None, float | None] | None:
-    if by == "total":
-        stats = rating_stats(engine, "day", d0, d1)
-        return {"all": stats.overall.satisfaction_rate}
-    rating_by = _RATING_BY.get(by)
-    if rating_by is None:
-        return None
+) -> tuple[dict[str | None, float | None] | None, float | None]:
+    """Satisfaction per key of ``by`` (None when ``by`` has none) and overall, from ONE
+    ``rating_stats`` query (its overall is the same for every key kind)."""
+    rating_by = _RATING_BY.get(by, "day")
     stats = rating_stats(engine, rating_by, d0, d1)
-    return {g.key: g.satisfaction_rate for g in stats.groups}
+    per_key = None if by not in _RATING_BY else {g.key: g.satisfaction_rate for g in stats.groups}
+    return per_key, stats.overall.satisfaction_rate
 
 
 def _live_rows(
@@ -318,6 +316,7 @@ def queue_stats(
         if today is None:
             today = service_day(dt.datetime.now(dt.UTC), tz)
         fetched = aggregated_rows(engine, catalog, tz, by, date_from, date_to, today)
+    satisfaction, overall_satisfaction = _satisfaction(engine, by, date_from, date_to)
     results: dict[str, list[QueueStatsRow]] = {}
     for what in ("rows", "total"):
         which = by if what == "rows" else "total"
@@ -327,7 +326,7 @@ def queue_stats(
         keys = [_key_text(r["k"]) for r in rows]
         labels = _labels(engine, catalog, which, keys)
         prechecks = _precheck_rates(engine, which, date_from, date_to)
-        ratings = _satisfaction(engine, which, date_from, date_to)
+        ratings = satisfaction if which != "total" else {"all": overall_satisfaction}
         out = []
         for key, r in zip(keys, rows, strict=True):
             served = int(r.get("served") or 0)
