@@ -96,6 +96,9 @@ def write_rows(engine: Any, table: str, rows: list[dict[str, Any]]) -> None:
                     copy.write_row([row[c] for c in columns])
         else:
             marks = ", ".join("?" for _ in columns)
+            # hall.db takes BEGIN away from sqlite3 (autocommit): one explicit transaction,
+            # not one commit (and fsync) per row.
+            cursor.execute("BEGIN IMMEDIATE")
             cursor.executemany(
                 f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
                 [tuple(_sqlite_value(row[c]) for c in columns) for row in rows],
