@@ -5,20 +5,25 @@
 Generates activity for the sample catalog's hall (22 counters): tickets with their call
 and complete actions in ``queue_actions`` (the waits come from there), about 7 % missed,
 5 % transferred, some returned, and one rating per five tickets — written straight into
-the database in batches. Full mode: 365 days × 2,740 tickets ≈ 1 million tickets and
+the database in batches of 50,000 tickets (COPY on PostgreSQL, executemany of tuples on
+SQLite). Full mode: 365 days × 2,740 tickets ≈ 1 million tickets and
 200,000 ratings; ``--quick``: 14 days × 200 tickets.
 
 Measured on SQLite (a temporary file) and, with ``--pg-url`` or env KIOSK_TEST_PG_URL (a
 superuser URL), on a fresh PostgreSQL database beside it:
 
 - generation time (s) and rows;
-- each statistics query (``hall.stats.queue_stats``) over one month (the monthly
-  report) by day, hour, group, counter, item, bundle and staff: p50 / p95 ms;
-- the year by group (the annual report): p50 / p95 ms;
+- closing the past days into the daily aggregates (``hall.stats_daily``, done once by the
+  first request that reaches them): days and seconds;
+- each statistics query (``hall.stats.queue_stats``, closed days aggregated, the last day
+  live) over one month (the monthly report) by day, hour, group, counter, item, bundle
+  and staff: p50 / p95 ms;
+- the year by group and by day (the annual report): p50 / p95 ms;
+- baseline: the live SQL over the tickets for the month by group (no aggregates);
 - the dashboard's data (``hall.dashboard.dashboard_data``, today and yesterday): p50 / p95;
 - baseline: ``SELECT count(*)`` of one day's tickets, p50 ms, in the same run.
 
-Targets (issue 16, PostgreSQL, full size): each statistics query p95 ≤ 200 ms, the
+Targets (issue 16, PostgreSQL, full size): each statistics query (month and year) p95 ≤ 200 ms, the
 dashboard p95 ≤ 300 ms — reported as ``meets_target``, never asserted. Always exits 0.
 """
 
@@ -48,17 +53,59 @@ from contract.catalog import DEFAULT_PATH, load_catalog  # noqa: E402
 from hall.app import create_app  # noqa: E402
 from hall.dashboard import dashboard_data  # noqa: E402
 from hall.db import add_kiosk, make_engine, migrate  # noqa: E402
-from hall.models import QueueAction, Rating, Staff, Ticket  # noqa: E402
+from hall.models import Staff  # noqa: E402
 from hall.queue_rules import RETURN_DETAIL  # noqa: E402
 from hall.stats import queue_stats  # noqa: E402
+from hall.stats_daily import close_days  # noqa: E402
 from hall.testing import create_postgres_database, drop_postgres_database  # noqa: E402
 
 TZ = ZoneInfo("Asia/Shanghai")
 LAST_DAY = dt.date(2026, 11, 20)
 TARGET_QUERY_P95_MS = 200
 TARGET_DASHBOARD_P95_MS = 300
-BATCH = 5000
+BATCH = 50_000
+"""Tickets per write: PostgreSQL COPY, SQLite one executemany of plain tuples."""
 LEVELS = ("very_satisfied", "satisfied", "satisfied", "basic", "very_satisfied", "dissatisfied")
+
+
+def _sqlite_value(value: Any) -> Any:
+    """What SQLAlchemy would store on SQLite (UTCDateTime: naive UTC text with
+    microseconds; Date: ISO text; Boolean: 0/1)."""
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def write_rows(engine: Any, table: str, rows: list[dict[str, Any]]) -> None:
+    """Bulk-write plain rows (all with the same keys): COPY on PostgreSQL, one
+    ``executemany`` of tuples on SQLite — no ORM or per-row statement on the way."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(columns)
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row([row[c] for c in columns])
+        else:
+            marks = ", ".join("?" for _ in columns)
+            # hall.db takes BEGIN away from sqlite3 (autocommit): one explicit transaction,
+            # not one commit (and fsync) per row.
+            cursor.execute("BEGIN IMMEDIATE")
+            cursor.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
+                [tuple(_sqlite_value(row[c]) for c in columns) for row in rows],
+            )
+        raw.commit()
+    finally:
+        raw.close()
 
 
 def generate(url: str, days: int, per_day: int, seed: int = 16) -> dict[str, Any]:
@@ -97,13 +144,9 @@ def generate(url: str, days: int, per_day: int, seed: int = 16) -> dict[str, Any
     def flush(force: bool = False) -> None:
         if not force and len(tickets) < BATCH:
             return
-        with engine.begin() as conn:
-            if tickets:
-                conn.execute(Ticket.__table__.insert(), tickets)
-            if actions:
-                conn.execute(QueueAction.__table__.insert(), actions)
-            if ratings:
-                conn.execute(Rating.__table__.insert(), ratings)
+        write_rows(engine, "tickets", tickets)
+        write_rows(engine, "queue_actions", actions)
+        write_rows(engine, "ratings", ratings)
         counts["tickets"] += len(tickets)
         counts["queue_actions"] += len(actions)
         counts["ratings"] += len(ratings)
@@ -207,20 +250,36 @@ def measure(url: str, days: int, per_day: int, repeats: int) -> dict[str, Any]:
             repeats,
         )
     result["baseline_day_count"] = baseline
+    # Closing the past days into the daily aggregates (hall.stats_daily) — done once, by
+    # the first statistics request that reaches them; today stays live.
+    t0 = time.perf_counter()
+    closed = close_days(engine, catalog, TZ, year[0], LAST_DAY - dt.timedelta(days=1))
+    result["aggregation"] = {"days": closed, "seconds": round(time.perf_counter() - t0, 2)}
     queries: dict[str, Any] = {}
     for by in ("day", "hour", "group", "counter", "item", "bundle", "staff"):
         queries[f"month_by_{by}"] = timed(
-            lambda by=by: queue_stats(engine, catalog, TZ, by, *month), repeats
+            lambda by=by: queue_stats(engine, catalog, TZ, by, *month, today=LAST_DAY),
+            repeats,
         )
     queries["year_by_group"] = timed(
-        lambda: queue_stats(engine, catalog, TZ, "group", *year), max(3, repeats // 4)
+        lambda: queue_stats(engine, catalog, TZ, "group", *year, today=LAST_DAY),
+        max(3, repeats // 4),
+    )
+    queries["year_by_day"] = timed(
+        lambda: queue_stats(engine, catalog, TZ, "day", *year, today=LAST_DAY),
+        max(3, repeats // 4),
     )
     result["queries"] = queries
+    # Baseline in the same run: the live SQL over the tickets (no aggregates).
+    result["baseline_live_month_by_group"] = timed(
+        lambda: queue_stats(engine, catalog, TZ, "group", *month, live=True), 3
+    )
     result["dashboard"] = timed(lambda: dashboard_data(app, now), repeats)
     monthly_p95 = max(q["p95_ms"] for k, q in queries.items() if k.startswith("month_"))
     result["worst_month_query_p95_ms"] = monthly_p95
+    result["worst_query_p95_ms"] = max(q["p95_ms"] for q in queries.values())
     result["meets_target"] = (
-        monthly_p95 <= TARGET_QUERY_P95_MS
+        result["worst_query_p95_ms"] <= TARGET_QUERY_P95_MS
         and result["dashboard"]["p95_ms"] <= TARGET_DASHBOARD_P95_MS
     )
     engine.dispose()

@@ -84,6 +84,7 @@ from hall.tickets import SqlTicketStore, TicketStore
 from hall.tickets_pg import PostgresTicketStore
 from hall.tickets_sqlite import SqliteTicketStore
 from hall.work_queues import router as work_queues_router
+from hall.work_queues import window_score_min_from_env
 
 log = logging.getLogger(__name__)
 
@@ -225,6 +226,7 @@ def create_app(
     app.state.events = make_event_hub(engine)
     app.state.announcer = Announcer.from_env(database_url)  # spoken calls (hall/announcements.py)
     app.state.service_levels = thresholds_from_env()  # ConfigError now, not at first use
+    app.state.window_score_min = window_score_min_from_env()  # the same
     install_phone(app)  # HALL_PUBLIC_URL and the phone page's rate limit (hall/phone.py)
     install_sms(app)  # the text message gateway's settings (hall/sms.py)
     _install_error_handlers(app)

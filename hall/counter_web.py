@@ -71,8 +71,8 @@ _STATIC_TYPES = {
 }
 
 ACTIONS = (
-    "call-next", "call", "recall", "no-show", "complete", "transfer", "hold", "resume",
-    "pause", "open",
+    "call-next", "call", "recall", "no-show", "complete", "return", "transfer", "hold",
+    "resume", "pause", "open",
 )  # fmt: skip
 """What the page's buttons do (``POST /counter/api/{action}``)."""
 SHORTCUTS = {
@@ -80,12 +80,26 @@ SHORTCUTS = {
     "recall": "F3",
     "no-show": "F4",
     "complete": "F6",
+    "return": "F1",  # the browser's help key, taken over by the page (preventDefault)
     "transfer": "F7",
     "hold": "F8",
     "call": "F9",
     "pause": "F10",
 }
 """Keyboard shortcut of each button (F5 stays the browser's reload)."""
+
+RETURN_REASONS = {
+    "materials_incomplete": ("材料不全", "Materials incomplete"),
+    "not_eligible": ("不符合受理条件", "Not eligible"),
+    "wrong_window": ("非本窗口事项", "Not this window's matter"),
+    "info_mismatch": ("信息不符", "Information does not match"),
+    "applicant_withdrew": ("申请人撤回", "Applicant withdrew"),
+}
+"""退件 reasons (a short fixed list): the code is kept with the complete action
+(``queue_actions.detail`` = ``outcome:return:<code>``) and counts in 退件率 (hall.stats)."""
+ReturnReason = Literal[
+    "materials_incomplete", "not_eligible", "wrong_window", "info_mismatch", "applicant_withdrew"
+]
 
 PRECHECK_OVERALL = {
     "complete": ("材料齐全", "All materials present"),
@@ -376,6 +390,9 @@ def render_page(hall_name: str, who: CounterSignIn, catalog: Catalog) -> str:
         for c in _all_counters(catalog)
         if c != who.counter_id
     )
+    return_reasons = "".join(
+        _t(zh, en, "option", f' value="{code}"') for code, (zh, en) in RETURN_REASONS.items()
+    )
     today_cells = "".join(
         f'<div class="count"><span class="n" id="today-{k}">0</span> {_t(zh, en)}</div>'
         for k, zh, en in (
@@ -413,6 +430,7 @@ def render_page(hall_name: str, who: CounterSignIn, catalog: Catalog) -> str:
     {_button("recall", "重呼", "Recall")}
     {_button("no-show", "过号", "No-show")}
     {_button("complete", "办结", "Complete", "primary")}
+    {_button("return", "退件", "Return")}
     {_button("transfer", "转窗", "Transfer")}
     {_button("hold", "挂起", "Hold")}
     {_button("call", "指定叫号", "Call a number")}
@@ -430,6 +448,13 @@ def render_page(hall_name: str, who: CounterSignIn, catalog: Catalog) -> str:
     <input id="reason" name="reason" maxlength="100" autocomplete="off">
     <button type="submit" id="transfer-ok">{_t("确认转窗", "Transfer now")}</button>
     <button type="button" id="transfer-cancel">{_t("取消", "Cancel")}</button>
+  </form>
+  <form id="return-form" class="panel" hidden>
+    <h2>{_t("退件", "Return the matter")}</h2>
+    <label for="return-reason">{_t("退件原因", "Reason")}</label>
+    <select id="return-reason" name="return_reason">{return_reasons}</select>
+    <button type="submit" id="return-ok">{_t("确认退件", "Return now")}</button>
+    <button type="button" id="return-cancel">{_t("取消", "Cancel")}</button>
   </form>
   <form id="call-form" class="panel" hidden>
     <label for="call-number">{_t("指定叫号：输入号码", "Call a number: type it")}</label>
@@ -588,6 +613,7 @@ class ActionBody(BaseModel):
     to_group: ShortId | None = None
     to_counter: CounterId | None = None
     reason: text(100) = ""
+    return_reason: ReturnReason | None = None
 
 
 @router.post("/api/{action}")
@@ -655,6 +681,13 @@ def _run_action(request: Request, who: CounterSignIn, action: str, body: ActionB
             transfer = {"to_counter": body.to_counter, "reason": body.reason}
         else:
             transfer = {"to_group": body.to_group, "reason": body.reason}
+    if action == "return":
+        if body.return_reason is None:
+            raise HTTPException(422, detail="choose a reason for the return (退件原因)")
+        ticket = queue_ops.act(app, ticket_id, "complete", who.staff_id, now,
+                               outcome="return", reason=body.return_reason)  # fmt: skip
+        zh, en = RETURN_REASONS[body.return_reason]
+        return f"已退件 {ticket.number}（{zh}）|Returned {ticket.number} ({en})"
     ticket = queue_ops.act(app, ticket_id, action, who.staff_id, now, **transfer)
     words = {
         "recall": ("已重呼", "Recalled"),

@@ -79,8 +79,10 @@ def dashboard_data(app: Any, now: dt.datetime) -> dict[str, Any]:
     catalog = app.state.catalog
     today = service_day(now, queue.tz)
     yesterday = today - dt.timedelta(days=1)
-    stats_today = queue_stats(engine, catalog, queue.tz, "hour", today, today)
-    stats_yesterday = queue_stats(engine, catalog, queue.tz, "hour", yesterday, yesterday)
+    stats_today = queue_stats(engine, catalog, queue.tz, "hour", today, today, today=today)
+    stats_yesterday = queue_stats(
+        engine, catalog, queue.tz, "hour", yesterday, yesterday, today=today
+    )
     waiting = waiting_by_group(app, now)
     groups = []
     for g in catalog.groups:

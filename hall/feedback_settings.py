@@ -15,6 +15,8 @@ HALL_DIVISION_CODE             行政区划代码 of the hall, 6 digits         
 HALL_RATING_MAX_AGE_DAYS       oldest kiosk-reported rating time accepted, days   30
 HALL_FOLLOWUP_PLAN_DAYS        差评: working days to verify and plan (核实)       3
 HALL_FOLLOWUP_RECTIFY_DAYS     差评: working days to rectify and answer          15
+HALL_FOLLOWUP_RECHECK_DAYS     差评: working days after the answer to re-check   5
+                               (复核, by another member of staff)
 HALL_CASE_CATEGORIES           办不成事 category tags (comma separated)            see below
 HALL_CASE_RESPOND_HOURS        办不成事: hours to first response (ordinary)        1
 HALL_CASE_URGENT_RESPOND_HOURS 办不成事 紧急: hours to first response               0.25
@@ -78,6 +80,7 @@ class FeedbackSettings:
     """How far in the future a kiosk-reported time may be (its clock runs fast), seconds."""
     followup_plan_days: int = 3
     followup_rectify_days: int = 15
+    followup_recheck_days: int = 5
     case_categories: tuple[str, ...] = DEFAULT_CASE_CATEGORIES
     case_prefix: str = "BC"
     case_respond_hours: float = 1.0
@@ -112,6 +115,7 @@ class FeedbackSettings:
         days = {
             "follow-up plan days": self.followup_plan_days,
             "follow-up rectify days": self.followup_rectify_days,
+            "follow-up recheck days": self.followup_recheck_days,
             "case coordinate days": self.case_coordinate_days,
             "case close days": self.case_close_days,
             "rating max age days": self.rating_max_age_days,
@@ -209,6 +213,7 @@ def settings_from_env(tz: ZoneInfo, env: Mapping[str, str] | None = None) -> Fee
         rating_max_age_days=_int(env, "HALL_RATING_MAX_AGE_DAYS", 30),
         followup_plan_days=_int(env, "HALL_FOLLOWUP_PLAN_DAYS", 3),
         followup_rectify_days=_int(env, "HALL_FOLLOWUP_RECTIFY_DAYS", 15),
+        followup_recheck_days=_int(env, "HALL_FOLLOWUP_RECHECK_DAYS", 5),
         case_categories=_split(env.get("HALL_CASE_CATEGORIES", "")) or DEFAULT_CASE_CATEGORIES,
         case_respond_hours=_float(env, "HALL_CASE_RESPOND_HOURS", 1.0),
         case_urgent_respond_hours=_float(env, "HALL_CASE_URGENT_RESPOND_HOURS", 0.25),

@@ -1,4 +1,5 @@
-"""Follow-up of bad reviews (差评): 核实 (verify), 整改 (rectify), 反馈 (feedback).
+"""Follow-up of bad reviews (差评): 核实 (verify), 整改 (rectify), 反馈 (feedback), 复核
+(re-check).
 
 Every 不满意 / 非常不满意 rating gets a follow-up when it is stored (``hall.ratings``),
 with two due days counted in working days from the day of the rating
@@ -7,9 +8,14 @@ with two due days counted in working days from the day of the rating
 - by the *plan* day the review must be verified (and a rectification planned);
 - by the *rectify* day it must be rectified and the citizen answered.
 
-Steps go in order: verify → rectify → feedback (closed). Verification may find the review
-unsubstantiated; then there is nothing to rectify and feedback follows directly. A due day
-counts in full: a follow-up is overdue from the next hall-local day on.
+- by the *recheck* day, ``HALL_FOLLOWUP_RECHECK_DAYS`` (default 5) working days after the
+  answer, another member of staff must have re-checked it (复核).
+
+Steps go in order: verify → rectify → feedback (answered) → recheck (closed). Verification
+may find the review unsubstantiated; then there is nothing to rectify and feedback follows
+directly. The re-check is by someone other than who gave the answer. A due day counts in
+full: a follow-up is overdue from the next hall-local day on. Once answered, the citizen
+may rate again.
 
 The member of staff a review concerns cannot record its steps (403): nobody handles the
 complaint about themselves. The rating itself is never changed.
@@ -38,7 +44,7 @@ log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1/followups", tags=["ratings"])
 
-Step = Literal["verify", "rectify", "feedback"]
+Step = Literal["verify", "rectify", "feedback", "recheck"]
 
 
 class StepIn(BaseModel):
@@ -64,7 +70,7 @@ class FollowupOut(BaseModel):
     staff_id: int | None = Field(description="the staff member the review concerns")
     service_id: str | None
     rated_at: dt.datetime
-    status: Literal["open", "verified", "rectified", "closed"]
+    status: Literal["open", "verified", "rectified", "answered", "closed"]
     plan_due_on: dt.date = Field(description="verify by this hall-local day (working days)")
     rectify_due_on: dt.date = Field(description="rectify and answer by this day")
     substantiated: bool | None
@@ -77,23 +83,31 @@ class FollowupOut(BaseModel):
     feedback_at: dt.datetime | None
     feedback_by: int | None
     feedback_note: str | None
+    recheck_due_on: dt.date | None = Field(description="re-check (复核) by this day, once answered")
+    rechecked_at: dt.datetime | None
+    rechecked_by: int | None
+    recheck_note: str | None
     overdue: bool
-    overdue_steps: list[Literal["plan", "rectify"]]
+    overdue_steps: list[Literal["plan", "rectify", "recheck"]]
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
     return value.astimezone(dt.UTC) if value is not None else None
 
 
-def overdue_steps(followup: RatingFollowup, today: dt.date) -> list[Literal["plan", "rectify"]]:
+def overdue_steps(
+    followup: RatingFollowup, today: dt.date
+) -> list[Literal["plan", "rectify", "recheck"]]:
     """Which deadlines have passed unmet on the hall-local day ``today``."""
-    late: list[Literal["plan", "rectify"]] = []
+    late: list[Literal["plan", "rectify", "recheck"]] = []
     if followup.status == "closed":
         return late
     if followup.verified_at is None and today > followup.plan_due_on:
         late.append("plan")
-    if today > followup.rectify_due_on:
+    if followup.feedback_at is None and today > followup.rectify_due_on:
         late.append("rectify")
+    if followup.recheck_due_on is not None and today > followup.recheck_due_on:
+        late.append("recheck")
     return late
 
 
@@ -113,7 +127,9 @@ def _out(followup: RatingFollowup, rating: Rating, today: dt.date) -> FollowupOu
         rectified_at=_utc(followup.rectified_at), rectified_by=followup.rectified_by,
         rectify_note=followup.rectify_note,
         feedback_at=_utc(followup.feedback_at), feedback_by=followup.feedback_by,
-        feedback_note=followup.feedback_note,
+        feedback_note=followup.feedback_note, recheck_due_on=followup.recheck_due_on,
+        rechecked_at=_utc(followup.rechecked_at), rechecked_by=followup.rechecked_by,
+        recheck_note=followup.recheck_note,
         overdue=bool(late), overdue_steps=late,
     )  # fmt: skip
 
@@ -124,7 +140,8 @@ def overdue_condition(today: dt.date) -> Any:
         RatingFollowup.status != "closed",
         or_(
             and_(RatingFollowup.verified_at.is_(None), RatingFollowup.plan_due_on < today),
-            RatingFollowup.rectify_due_on < today,
+            and_(RatingFollowup.feedback_at.is_(None), RatingFollowup.rectify_due_on < today),
+            RatingFollowup.recheck_due_on < today,
         ),
     )
 
@@ -150,7 +167,12 @@ def list_followups(
 
 
 def record_step(
-    session: Session, followup_id: int, body: StepIn, staff_id: int, now: dt.datetime
+    session: Session,
+    followup_id: int,
+    body: StepIn,
+    staff_id: int,
+    now: dt.datetime,
+    settings: FeedbackSettings,
 ) -> tuple[RatingFollowup, Rating]:
     """Apply one step in order; Rejected (403/404/409) when the rules refuse it."""
     found = session.execute(
@@ -184,6 +206,17 @@ def record_step(
             raise Rejected(409, "invalid_step", reason)
         followup.status = "rectified"
         followup.rectified_at, followup.rectified_by, followup.rectify_note = now, staff_id, note
+    elif body.step == "recheck":
+        if followup.status != "answered":
+            raise Rejected(
+                409, "invalid_step", f"re-check comes after the answer (status {followup.status})"
+            )
+        if followup.feedback_by == staff_id:
+            raise Rejected(
+                403, "recheck_by_another", "another member of staff re-checks (复核) this answer"
+            )
+        followup.status = "closed"
+        followup.rechecked_at, followup.rechecked_by, followup.recheck_note = now, staff_id, note
     else:
         ready = followup.status == "rectified" or (
             followup.status == "verified" and followup.substantiated is False
@@ -194,8 +227,11 @@ def record_step(
                 "invalid_step",
                 f"feedback comes after rectification (status {followup.status})",
             )
-        followup.status = "closed"
+        followup.status = "answered"
         followup.feedback_at, followup.feedback_by, followup.feedback_note = now, staff_id, note
+        followup.recheck_due_on = settings.calendar.add_working_days(
+            settings.local_day(now), settings.followup_recheck_days
+        )
     log.info(
         "follow-up %d (rating seq %d): %s by staff %d", followup.id, rating.seq, body.step, staff_id
     )
@@ -240,19 +276,23 @@ def get_followup(
     "/{followup_id}",
     response_model=FollowupOut,
     responses={
-        403: {"description": "code concerns_you: the review is about this staff member"},
+        403: {
+            "description": "code concerns_you: the review is about this staff member;"
+            " code recheck_by_another: who answered cannot re-check"
+        },
         404: {"description": "no such follow-up"},
-        409: {"description": "code invalid_step: steps go verify → rectify → feedback"},
+        409: {"description": "code invalid_step: steps go verify → rectify → feedback → recheck"},
     },
 )
 def post_step(
     followup_id: RowId, body: StepIn, staff: StaffPrincipal, request: Request, settings: Settings
 ) -> Any:
-    """Record 核实 (verify), 整改 (rectify) or 反馈 (feedback), timestamped (staff token)."""
+    """Record 核实 (verify), 整改 (rectify), 反馈 (feedback) or 复核 (recheck), timestamped
+    (staff token)."""
     now = request_now(request)
     try:
         with transaction(request.app.state.engine) as session:
-            followup, rating = record_step(session, followup_id, body, int(staff.id), now)
+            followup, rating = record_step(session, followup_id, body, int(staff.id), now, settings)
             session.flush()
             return _out(followup, rating, settings.local_day(now))
     except Rejected as exc:

@@ -18,9 +18,11 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Double,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     TypeDecorator,
@@ -300,7 +302,7 @@ class HelpRequest(Base):
 
 # -- 好差评 ratings, their follow-ups, 办不成事 cases (hall.ratings, hall.followups, hall.cases)
 RATING_LEVELS: tuple[str, ...] = LEVELS
-FOLLOWUP_STATUSES = ("open", "verified", "rectified", "closed")
+FOLLOWUP_STATUSES = ("open", "verified", "rectified", "answered", "closed")
 CASE_STATUSES = ("submitted", "taken", "responded", "coordinating", "closed")
 CASE_EVENT_KINDS = ("take", "respond", "coordinate", "close", "contact_viewed")
 
@@ -406,6 +408,12 @@ class RatingFollowup(Base):
     feedback_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     feedback_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     feedback_note: Mapped[str | None] = mapped_column(String(500))
+    # 复核: after the answer (status "answered") another member of staff re-checks the
+    # rectification by ``recheck_due_on`` (working days), then the follow-up is closed.
+    recheck_due_on: Mapped[dt.date | None] = mapped_column(Date)
+    rechecked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    rechecked_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    recheck_note: Mapped[str | None] = mapped_column(String(500))
 
 
 class CaseSequence(Base):
@@ -578,3 +586,39 @@ class ReviewTask(Base):
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     closed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     note: Mapped[str | None] = mapped_column(String(500))
+
+
+class StatsClosedDay(Base):
+    """A service day whose statistics were aggregated into ``stats_day_parts`` (hall.stats):
+    closed once, after the day is over; the current day is always computed live."""
+
+    __tablename__ = "stats_closed_days"
+
+    service_day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    closed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class StatsDayPart(Base):
+    """The queue statistics of one closed service day for one key of one kind (``total``,
+    ``hour``, ``group``, ``counter``, ``item``, ``staff``): counts, wait sum and max, and
+    the day's waits and service times as sorted little-endian float64 arrays, so that
+    percentiles over any range of days are exact (figures and codes only)."""
+
+    __tablename__ = "stats_day_parts"
+    __table_args__ = (Index("ix_stats_day_parts_kind_day", "kind", "service_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    service_day: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(8))
+    k: Mapped[str | None] = mapped_column(String(64))
+    issued: Mapped[int] = mapped_column(Integer)
+    served: Mapped[int] = mapped_column(Integer)
+    missed: Mapped[int] = mapped_column(Integer)
+    transferred: Mapped[int] = mapped_column(Integer)
+    items_handled: Mapped[int] = mapped_column(Integer)
+    bundle_visits: Mapped[int] = mapped_column(Integer)
+    returned: Mapped[int] = mapped_column(Integer)
+    wait_sum: Mapped[float] = mapped_column(Double)
+    wait_max: Mapped[float | None] = mapped_column(Double)
+    waits: Mapped[bytes] = mapped_column(LargeBinary)
+    services: Mapped[bytes] = mapped_column(LargeBinary)

@@ -133,7 +133,7 @@ def check_rateable(ticket: Any, ratings: dict[int, Any], rating_count: int) -> N
         raise already_rated(ticket.number, ratings[rating_count].rating_rated_at)
     if rating_count == 2:
         first = ratings.get(1)
-        if first is None or first.followup_status != "closed":
+        if first is None or first.followup_status not in ("answered", "closed"):
             raise Rejected(
                 409,
                 "followup_rating_not_open",

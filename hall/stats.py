@@ -252,26 +252,19 @@ def _precheck_rates(
 
 def _satisfaction(
     engine: Engine, by: str, d0: dt.date, d1: dt.date
-) -> dict[str | None, float | None] | None:
-    if by == "total":
-        stats = rating_stats(engine, "day", d0, d1)
-        return {"all": stats.overall.satisfaction_rate}
-    rating_by = _RATING_BY.get(by)
-    if rating_by is None:
-        return None
+) -> tuple[dict[str | None, float | None] | None, float | None]:
+    """Satisfaction per key of ``by`` (None when ``by`` has none) and overall, from ONE
+    ``rating_stats`` query (its overall is the same for every key kind)."""
+    rating_by = _RATING_BY.get(by, "day")
     stats = rating_stats(engine, rating_by, d0, d1)
-    return {g.key: g.satisfaction_rate for g in stats.groups}
+    per_key = None if by not in _RATING_BY else {g.key: g.satisfaction_rate for g in stats.groups}
+    return per_key, stats.overall.satisfaction_rate
 
 
-def queue_stats(
-    engine: Engine,
-    catalog: Catalog,
-    tz: ZoneInfo,
-    by: StatsBy,
-    date_from: dt.date,
-    date_to: dt.date,
-) -> QueueStats:
-    """The statistics of service days ``date_from``..``date_to`` (inclusive) per ``by``."""
+def _live_rows(
+    engine: Engine, catalog: Catalog, tz: ZoneInfo, by: str, date_from: dt.date, date_to: dt.date
+) -> dict[str, list[dict[str, Any]]]:
+    """Rows and total straight from ``tickets`` (one SQL statement per part)."""
     dialect = engine.dialect.name
     fetched: dict[str, list[dict[str, Any]]] = {}
     if dialect == "postgresql":  # one scan gives the rows and the total (GROUPING SETS)
@@ -286,6 +279,8 @@ def queue_stats(
         fetched["rows"] = [r for r in everything if not r["is_total"]]
         if by == "total":
             fetched["rows"] = list(fetched["total"])
+        elif by == "bundle":  # the total is the hall's, as on SQLite, not the bundles' only
+            fetched["total"] = _live_rows(engine, catalog, tz, "total", date_from, date_to)["total"]
     else:
         for what in ("rows", "total"):
             stmt, params = _query(dialect, by if what == "rows" else "total", catalog, tz,
@@ -293,6 +288,35 @@ def queue_stats(
             with transaction(engine, readonly=True) as session:
                 found = session.execute(stmt, {**params, "d0": date_from, "d1": date_to}).all()
             fetched[what] = [dict(r._mapping) for r in found]
+    return fetched
+
+
+def queue_stats(
+    engine: Engine,
+    catalog: Catalog,
+    tz: ZoneInfo,
+    by: StatsBy,
+    date_from: dt.date,
+    date_to: dt.date,
+    *,
+    today: dt.date | None = None,
+    live: bool = False,
+) -> QueueStats:
+    """The statistics of service days ``date_from``..``date_to`` (inclusive) per ``by``.
+
+    Days before ``today`` (the hall's current service day; default: from the real clock)
+    come from the daily aggregates (``hall.stats_daily``; a day missing there is closed on
+    the way), ``today`` and later are computed live from the tickets. ``live=True`` reads
+    only the tickets (the reference the aggregated path is tested against)."""
+    if live:
+        fetched = _live_rows(engine, catalog, tz, by, date_from, date_to)
+    else:
+        from hall.stats_daily import aggregated_rows
+
+        if today is None:
+            today = service_day(dt.datetime.now(dt.UTC), tz)
+        fetched = aggregated_rows(engine, catalog, tz, by, date_from, date_to, today)
+    satisfaction, overall_satisfaction = _satisfaction(engine, by, date_from, date_to)
     results: dict[str, list[QueueStatsRow]] = {}
     for what in ("rows", "total"):
         which = by if what == "rows" else "total"
@@ -302,7 +326,7 @@ def queue_stats(
         keys = [_key_text(r["k"]) for r in rows]
         labels = _labels(engine, catalog, which, keys)
         prechecks = _precheck_rates(engine, which, date_from, date_to)
-        ratings = _satisfaction(engine, which, date_from, date_to)
+        ratings = satisfaction if which != "total" else {"all": overall_satisfaction}
         out = []
         for key, r in zip(keys, rows, strict=True):
             served = int(r.get("served") or 0)
@@ -463,7 +487,10 @@ def _stats_response(
 ) -> Any:
     start, end = stats_range(request, date_from, date_to)
     queue = request.app.state.queue
-    stats = queue_stats(request.app.state.engine, queue.catalog, queue.tz, by, start, end)
+    today = service_day(request.app.state.clock(), queue.tz)
+    stats = queue_stats(
+        request.app.state.engine, queue.catalog, queue.tz, by, start, end, today=today
+    )
     name = f"queue-stats-{by}-{start.isoformat()}-{end.isoformat()}"
     if fmt == "csv":
         return Response(

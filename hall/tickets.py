@@ -652,7 +652,7 @@ class SqlTicketStore:
                 transfer_count=Ticket.transfer_count + 1,
             )
         elif action == "complete" and outcome == "return":
-            detail = RETURN_DETAIL
+            detail = f"{RETURN_DETAIL}:{reason}" if reason else RETURN_DETAIL  # reason: a code
         with transaction(self.engine) as session:
             ticket = session.get(Ticket, ticket_id)
             if ticket is None:
@@ -670,7 +670,7 @@ class SqlTicketStore:
                 values["recall_count"] = Ticket.recall_count + 1
             elif action == "complete":
                 values["completed_at"] = now
-                values["returned"] = detail == RETURN_DETAIL
+                values["returned"] = outcome == "return"
             elif action == "no-show":
                 values["no_show_at"] = now
             elif action == "hold":

@@ -35,8 +35,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from contract.errors import ConfigError
 from hall.cases import CaseEventIn, apply_event, matter_names, overdue_steps, severity_names
 from hall.db import transaction
+from hall.feedback_settings import current_settings
 from hall.followups import StepIn, list_followups, record_step
 from hall.models import Case, CounterState, ReviewTask, Staff, StaffAuditEntry
 from hall.rating_rules import Rejected
@@ -71,9 +73,28 @@ class NoteIn(BaseModel):
     substantiated: bool = True
 
 
-def window_score_min() -> int:
+DEFAULT_WINDOW_SCORE_MIN = 80
+
+
+def window_score_min_from_env() -> int:
+    """HALL_WINDOW_SCORE_MIN (default 80): a whole number 1..100, else ConfigError — a
+    malformed value stops the server at start-up instead of silently meaning 80."""
     raw = os.environ.get("HALL_WINDOW_SCORE_MIN", "").strip()
-    return int(raw) if raw.isdigit() and 1 <= int(raw) <= 100 else 80
+    if not raw:
+        return DEFAULT_WINDOW_SCORE_MIN
+    if not raw.isdigit() or not 1 <= int(raw) <= 100:
+        raise ConfigError(
+            f"HALL_WINDOW_SCORE_MIN must be a whole number from 1 to 100, not {raw!r}"
+        )
+    return int(raw)
+
+
+def window_score_min(app: Any) -> int:
+    """The app's threshold (read once at start-up, ``app.state.window_score_min``)."""
+    found: int | None = getattr(app.state, "window_score_min", None)
+    if found is None:
+        found = app.state.window_score_min = window_score_min_from_env()
+    return found
 
 
 # -- who -------------------------------------------------------------------------------------
@@ -123,7 +144,7 @@ def ensure_review_tasks(app: Any, now: dt.datetime) -> int:
     engine = app.state.engine
     last = {g.key: g for g in rating_stats(engine, "window", last_start, last_end).groups}
     prev = {g.key: g for g in rating_stats(engine, "window", prev_start, prev_end).groups}
-    limit = window_score_min()
+    limit = window_score_min(app)
     created = 0
     for counter, now_stats in last.items():
         before = prev.get(counter)
@@ -254,6 +275,7 @@ def work_data(app: Any, staff_id: int, now: dt.datetime) -> dict[str, Any]:
                     "reasons": f.reasons,
                     "plan_due_on": f.plan_due_on.isoformat(),
                     "rectify_due_on": f.rectify_due_on.isoformat(),
+                    "recheck_due_on": f.recheck_due_on.isoformat() if f.recheck_due_on else None,
                     "overdue": f.overdue,
                 }
             )
@@ -306,6 +328,8 @@ def _next_step(status_: str, substantiated: bool | None) -> str | None:
         return "feedback" if substantiated is False else "rectify"
     if status_ == "rectified":
         return "feedback"
+    if status_ == "answered":
+        return "recheck"
     return None
 
 
@@ -346,7 +370,7 @@ async def work_action(kind: str, target: str, action: str, request: Request) -> 
         return _json({"detail": "body too large"}, 413)
     allowed = {
         "cases": ("take", "respond", "coordinate", "close"),
-        "followups": ("verify", "rectify", "feedback"),
+        "followups": ("verify", "rectify", "feedback", "recheck"),
         "reviews": ("close",),
     }
     if action not in allowed.get(kind, ()) or len(target) > 40:
@@ -394,7 +418,8 @@ def _act(
                     note=(body.note or "").strip() or "—",
                     substantiated=body.substantiated,
                 )
-                record_step(session, int(target), step, staff_id, now)
+                settings = current_settings(app)
+                record_step(session, int(target), step, staff_id, now, settings)
             else:
                 task = session.get(ReviewTask, int(target)) if target.isdigit() else None
                 if task is None or task.status != "open":

@@ -55,7 +55,7 @@
     const c = s.current;
     $("no-current").hidden = !!c;
     $("cur").hidden = !c;
-    for (const a of ["recall", "no-show", "complete", "transfer", "hold"]) {
+    for (const a of ["recall", "no-show", "complete", "return", "transfer", "hold"]) {
       $("btn-" + a).disabled = !c;
     }
     if (c) {
@@ -168,7 +168,7 @@
 
   // -- buttons and shortcuts -----------------------------------------------------------------
   function openPanel(id, focusId) {
-    for (const p of ["transfer-form", "call-form"]) $(p).hidden = p !== id;
+    for (const p of ["transfer-form", "call-form", "return-form"]) $(p).hidden = p !== id;
     $(focusId).focus();
   }
 
@@ -177,6 +177,7 @@
     if (!button || button.disabled || button.hidden) return;
     if (action === "transfer") return openPanel("transfer-form", "to-group");
     if (action === "call") return openPanel("call-form", "call-number");
+    if (action === "return") return openPanel("return-form", "return-reason");
     act(action, {});
   }
 
@@ -207,6 +208,13 @@
     $("transfer-form").hidden = true;
   });
   $("transfer-cancel").addEventListener("click", () => { $("transfer-form").hidden = true; });
+  // 退件: the reason from the fixed list, then complete with the outcome "return".
+  $("return-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    act("return", { return_reason: $("return-reason").value });
+    $("return-form").hidden = true;
+  });
+  $("return-cancel").addEventListener("click", () => { $("return-form").hidden = true; });
   $("call-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     act("call", { number: $("call-number").value });

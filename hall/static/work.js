@@ -12,11 +12,11 @@
   };
   const LABEL = {
     take: "接单", respond: "已联系", coordinate: "协调", close: "办结",
-    verify: "核实", rectify: "整改", feedback: "反馈",
+    verify: "核实", rectify: "整改", feedback: "反馈", recheck: "复核",
   };
   const STATUS = {
     submitted: "待接单", taken: "已接单", responded: "已响应", coordinating: "协调中",
-    open: "待核实", verified: "已核实", rectified: "已整改",
+    open: "待核实", verified: "已核实", rectified: "已整改", answered: "已反馈·待复核",
   };
   let canAct = false;
 
@@ -82,7 +82,7 @@
       tr.append(el("td", null, f.counter || "—"));
       tr.append(el("td", null, STATUS[f.status] || f.status));
       tr.append(el("td", null, f.plan_due_on));
-      tr.append(el("td", null, f.rectify_due_on));
+      tr.append(el("td", null, f.recheck_due_on ? f.recheck_due_on + "（复核）" : f.rectify_due_on));
       tr.append(actions("followups", f.id, f.next_step ? [f.next_step] : []));
       return tr;
     }));

@@ -118,3 +118,61 @@ def test_counter_page_signs_in_calls_with_button_and_shortcut_and_completes(
     # Sign out: back to the sign-in form.
     driver.find_element(By.CSS_SELECTOR, "form[action='/counter/logout'] button").click()
     wait.until(lambda d: d.current_url.endswith("/counter/login"))
+
+
+def test_return_button_with_shortcut_and_reason_counts_in_the_return_rate(
+    served: tuple[ServerProcess, str, str],
+    driver: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """退件: F1 opens the reason list, the chosen reason is kept with the complete action
+    and the statistics count the ticket as returned (退件率)."""
+    import sqlite3
+
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    server, kiosk_token, staff_token = served
+    first = _issue(server, kiosk_token, "business-license", "r1")
+    wait = WebDriverWait(
+        driver, WAIT_S, poll_frequency=0.1, ignored_exceptions=[StaleElementReferenceException]
+    )
+    driver.get(f"{server.base_url}/counter/login")
+    driver.find_element(By.ID, "number").send_keys("1001")
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    Select(driver.find_element(By.ID, "counter")).select_by_value("5")
+    driver.find_element(By.ID, "sign-in").click()
+    wait.until(lambda d: d.current_url.endswith("/counter/"))
+    wait.until(lambda d: _text(d, "waiting-count") == "1")
+    assert not driver.find_element(By.ID, "btn-return").is_enabled()  # nobody served yet
+    driver.find_element(By.ID, "btn-call-next").click()
+    wait.until(lambda d: _text(d, "cur-number") == first["number"])
+    wait.until(lambda d: d.find_element(By.ID, "btn-return").is_enabled())
+
+    body = driver.find_element(By.TAG_NAME, "body")
+    body.send_keys(Keys.F1)
+    wait.until(lambda d: d.find_element(By.ID, "return-form").is_displayed())
+    options = [
+        o.get_attribute("value")
+        for o in driver.find_elements(By.CSS_SELECTOR, "#return-reason option")
+    ]
+    assert options[:2] == ["materials_incomplete", "not_eligible"] and len(options) == 5
+    Select(driver.find_element(By.ID, "return-reason")).select_by_value("not_eligible")
+    driver.find_element(By.ID, "return-ok").click()
+    wait.until(lambda d: d.find_element(By.ID, "no-current").is_displayed())
+    assert "已退件" in driver.find_element(By.ID, "message").text
+    assert not driver.find_element(By.ID, "return-form").is_displayed()
+
+    staff = {"Authorization": f"Bearer {staff_token}"}
+    ticket = httpx.get(f"{server.base_url}/api/v1/tickets/{first['id']}", headers=staff).json()
+    assert ticket["status"] == "completed"
+    stats = httpx.get(f"{server.base_url}/api/v1/stats/queue?by=total", headers=staff).json()
+    assert (stats["total"]["served"], stats["total"]["returned"]) == (1, 1)
+    assert stats["total"]["return_rate"] == 1.0
+    with sqlite3.connect(tmp_path / "hall.sqlite3") as db:
+        details = [
+            r[0] for r in db.execute("SELECT detail FROM queue_actions WHERE kind = 'complete'")
+        ]
+    assert details == ["outcome:return:not_eligible"]

@@ -231,3 +231,22 @@ def test_the_page_shows_the_stored_precheck_and_every_action_is_an_event(
         ("complete", "6"),
         ("open", "6"),
     ]
+
+
+def test_return_needs_a_reason_from_the_fixed_list(hall: Hall, staff_number: str) -> None:
+    client = hall.client
+    _sign_in(client, staff_number, PASSWORD)
+    csrf = _csrf(client)
+    page = client.get("/counter/").text
+    assert 'id="btn-return"' in page and 'aria-keyshortcuts="F1"' in page
+    ticket = hall.issue("business-license")
+    assert _act(client, "return", csrf, expect=409)["detail"]  # nobody being served
+    _act(client, "call-next", csrf)
+    assert "reason" in str(_act(client, "return", csrf, expect=422)["detail"])
+    _act(client, "return", csrf, expect=422, return_reason="because")  # not on the list
+    assert client.get("/counter/state.json").json()["current"]["number"] == ticket["number"]
+    done = _act(client, "return", csrf, return_reason="materials_incomplete")
+    assert done["message"].startswith(f"已退件 {ticket['number']}（材料不全）")
+    assert done["state"]["current"] is None
+    stats = client.get("/api/v1/stats/queue?by=total", headers=hall.staff()).json()["total"]
+    assert (stats["served"], stats["returned"], stats["return_rate"]) == (1, 1, 1.0)

@@ -292,10 +292,27 @@ def test_overdue_list_and_the_steps_in_order(fb: FeedbackHall) -> None:
         (late["followup_id"], ["rectify"]), (recent["followup_id"], ["plan"]),
     ]  # fmt: skip
     fb.client.post(url, json={"step": "rectify", "note": "培训"}, headers=fb.supervisor())
-    closed = fb.client.post(
+    answered = fb.client.post(
         url, json={"step": "feedback", "note": "已电话回复"}, headers=fb.supervisor()
     ).json()
-    assert closed["status"] == "closed" and closed["feedback_note"] == "已电话回复"
+    assert answered["status"] == "answered" and answered["feedback_note"] == "已电话回复"
+    assert answered["recheck_due_on"] == "2026-12-22"  # Wed 16 … Tue 22: 5 working days
+    assert answered["overdue_steps"] == [] and answered["overdue"] is False
+    assert fb.client.get("/api/v1/followups?state=closed", headers=fb.staff()).json() == []
+    fb.clock.now = dt.datetime(2026, 12, 23, 9, 0, tzinfo=SHANGHAI)  # past the re-check day
+    overdue = fb.client.get("/api/v1/followups?overdue=true", headers=fb.staff()).json()
+    assert (overdue[0]["id"], overdue[0]["overdue_steps"]) == (late["followup_id"], ["recheck"])
+    own = fb.client.post(url, json={"step": "recheck", "note": "x"}, headers=fb.supervisor())
+    assert own.status_code == 403 and own.json()["code"] == "recheck_by_another"
+    # 复核 by a third member of staff (the review concerns staff 1, staff 2 answered it).
+    third = {"Authorization": f"Bearer {add_staff(fb.db_url, '赵*')}"}
+    closed = fb.client.post(
+        url, json={"step": "recheck", "note": "回访确认已整改"}, headers=third
+    ).json()
+    assert closed["status"] == "closed" and closed["recheck_note"] == "回访确认已整改"
+    assert closed["rechecked_by"] != closed["feedback_by"] and closed["overdue"] is False
+    twice = fb.client.post(url, json={"step": "recheck", "note": "x"}, headers=third)
+    assert twice.status_code == 409 and twice.json()["code"] == "invalid_step"
     assert [f["id"] for f in fb.client.get("/api/v1/followups?state=closed", headers=fb.staff()).json()] == [late["followup_id"]]  # fmt: skip
 
 
@@ -306,8 +323,8 @@ def test_an_unsubstantiated_review_is_answered_without_rectification(fb: Feedbac
                    headers=fb.staff())  # fmt: skip
     rectify = fb.client.post(url, json={"step": "rectify", "note": "x"}, headers=fb.staff())
     assert rectify.status_code == 409
-    closed = fb.client.post(url, json={"step": "feedback", "note": "已说明"}, headers=fb.staff())
-    assert closed.json()["status"] == "closed" and closed.json()["substantiated"] is False
+    answered = fb.client.post(url, json={"step": "feedback", "note": "已说明"}, headers=fb.staff())
+    assert answered.json()["status"] == "answered" and answered.json()["substantiated"] is False
 
 
 def test_the_staff_member_a_review_concerns_cannot_handle_it(fb: FeedbackHall) -> None:

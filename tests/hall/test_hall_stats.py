@@ -117,8 +117,15 @@ def _figures(row: dict[str, Any]) -> dict[str, Any]:
     return {k: row[k] for k in keys}
 
 
-def test_statistics_of_a_fixed_day_match_the_hand_computed_figures(hall: Hall) -> None:
+@pytest.mark.parametrize("read_on", ["same_day", "next_day"])
+def test_statistics_of_a_fixed_day_match_the_hand_computed_figures(
+    hall: Hall, read_on: str
+) -> None:
+    """``same_day``: the day is today, computed live from the tickets; ``next_day``: the
+    day is over and read from its daily aggregates (hall/stats_daily.py)."""
     _fixed_day(hall)
+    if read_on == "next_day":
+        hall.clock.now = dt.datetime(2026, 11, 24, 9, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     total = _stats(hall, "day")
     assert total["timezone"] == "Asia/Shanghai"
     assert [r["key"] for r in total["rows"]] == [DAY]

@@ -6,6 +6,7 @@ supervisor's page in headless Chromium."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -280,3 +281,20 @@ def test_the_queue_shows_each_cases_matter_and_severity(fb: FeedbackHall) -> Non
     assert rows[older["case_number"]]["matter"] == "未注明事项"
     page = supervisor.get(f"{WORK}/")
     assert '<th scope="col">事项</th>' in page.text and "紧急程度" in page.text
+
+
+def test_malformed_window_score_min_stops_the_server_at_start_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from contract.errors import ConfigError
+    from hall.app import create_app
+
+    url = f"sqlite:///{tmp_path}/score.sqlite3"
+    for bad in ("8O", "0", "101", "80.5", "-5"):
+        monkeypatch.setenv("HALL_WINDOW_SCORE_MIN", bad)
+        with pytest.raises(ConfigError, match="HALL_WINDOW_SCORE_MIN"):
+            create_app(url, id_hash_key=bytes(32))
+    monkeypatch.setenv("HALL_WINDOW_SCORE_MIN", "70")
+    assert create_app(url, id_hash_key=bytes(32)).state.window_score_min == 70
+    monkeypatch.delenv("HALL_WINDOW_SCORE_MIN")
+    assert create_app(url, id_hash_key=bytes(32)).state.window_score_min == 80

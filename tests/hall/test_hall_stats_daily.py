@@ -1,0 +1,155 @@
+"""The daily aggregates (hall/stats_daily.py) give EXACTLY the figures of the live SQL
+(hall/stats.py, ``live=True``) on a generated multi-day dataset, on SQLite and PostgreSQL:
+every ``by``, ranges of closed days only, closed days plus the live current day, and one
+day; days are closed once and a reopened day is closed again from the tickets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from hall_support import fresh_pg_database
+from sqlalchemy import Engine, func, insert, select
+
+from contract.catalog import DEFAULT_PATH, load_catalog
+from hall.db import add_kiosk, add_staff, make_engine, migrate, transaction
+from hall.models import Staff, StatsClosedDay, StatsDayPart, Ticket
+from hall.stats import queue_stats
+from hall.stats_daily import close_days, reopen_days
+
+TZ = ZoneInfo("Asia/Shanghai")
+FIRST = dt.date(2026, 10, 1)
+DAYS = 6
+TODAY = FIRST + dt.timedelta(days=DAYS - 1)  # the last generated day is "today" (live)
+BYS = ("total", "day", "hour", "group", "counter", "item", "bundle", "staff")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    def run(url: str) -> Iterator[Engine]:
+        migrate(url)
+        add_kiosk(url, "kiosk-1")
+        for name in ("甲*", "乙*", "丙*"):
+            add_staff(url, name)
+        engine = make_engine(url)
+        _generate(engine)
+        yield engine
+        engine.dispose()
+
+    if request.param == "sqlite":
+        yield from run(f"sqlite:///{tmp_path / 'hall.sqlite3'}")
+    else:
+        with fresh_pg_database("hall_stats_daily") as url:
+            yield from run(url)
+
+
+def _generate(engine: Engine) -> None:
+    """Six days of tickets at microsecond times: completed, missed, still waiting or
+    called, transferred, returned, bundles, green channel, no staff member."""
+    rng = random.Random(1616)
+    catalog = load_catalog(DEFAULT_PATH)
+    groups = {g.id: g for g in catalog.groups}
+    entries = [(s.id, s.group) for s in catalog.services]
+    entries += [(b.id, b.group) for b in catalog.bundles] * 3
+    with transaction(engine) as session:
+        staff = list(session.scalars(select(Staff.id)))
+    rows = []
+    for d in range(DAYS):
+        day = FIRST + dt.timedelta(days=d)
+        opening = dt.datetime(day.year, day.month, day.day, 8, 30, tzinfo=TZ)
+        seqs: dict[str, int] = {}
+        for _ in range(rng.randrange(40, 90)):
+            service_id, group_id = entries[rng.randrange(len(entries))]
+            group = groups[group_id]
+            seqs[group.prefix] = seqs.get(group.prefix, 0) + 1
+            issued = opening + dt.timedelta(microseconds=rng.randrange(9 * 3600 * 10**6))
+            roll = rng.random()
+            status = (
+                "waiting"
+                if roll < 0.05
+                else "called"
+                if roll < 0.08
+                else "no_show"
+                if roll < 0.15
+                else "completed"
+            )
+            first = issued + dt.timedelta(microseconds=rng.randrange(1, 3600 * 10**6))
+            called = first + dt.timedelta(seconds=rng.choice([0, 0, 0, 300.5]))
+            done = called + dt.timedelta(microseconds=rng.randrange(60 * 10**6, 1800 * 10**6))
+            tid = str(uuid.uuid4())
+            rows.append(
+                {
+                    "id": tid, "kiosk_id": "kiosk-1", "idempotency_key": tid,
+                    "service_id": service_id, "window_group": group_id,
+                    "prefix": group.prefix, "period": day.isoformat(), "service_day": day,
+                    "seq": seqs[group.prefix], "number": f"{group.prefix}{seqs[group.prefix]:03d}",
+                    "priority": rng.random() < 0.05, "language": "zh", "status": status,
+                    "counter": None if status == "waiting" else rng.choice(group.counters),
+                    "staff_id": None if status == "waiting" or roll > 0.97
+                    else rng.choice(staff),
+                    "recall_count": 0, "issued_at": issued,
+                    "called_at": None if status == "waiting" else called,
+                    "first_called_at": None if status == "waiting" or roll > 0.9 else first,
+                    "completed_at": done if status == "completed" else None,
+                    "no_show_at": called if status == "no_show" else None,
+                    "transfer_count": 1 if 0.15 <= roll < 0.25 else 0,
+                    "returned": status == "completed" and roll > 0.85,
+                }
+            )  # fmt: skip
+    with transaction(engine) as session:
+        session.execute(insert(Ticket), rows)
+
+
+def _both(engine: Engine, by: str, d0: dt.date, d1: dt.date) -> tuple[dict, dict]:
+    catalog = load_catalog(DEFAULT_PATH)
+    live = queue_stats(engine, catalog, TZ, by, d0, d1, live=True)  # type: ignore[arg-type]
+    aggregated = queue_stats(engine, catalog, TZ, by, d0, d1, today=TODAY)  # type: ignore[arg-type]
+    return live.model_dump(), aggregated.model_dump()
+
+
+def test_aggregated_figures_equal_the_live_sql_for_every_key_and_range(engine: Engine) -> None:
+    last = FIRST + dt.timedelta(days=DAYS - 1)
+    ranges = [
+        (FIRST, last - dt.timedelta(days=1)),  # closed days only
+        (FIRST, last),  # closed days and today (live)
+        (FIRST + dt.timedelta(days=2), FIRST + dt.timedelta(days=2)),  # one closed day
+        (last, last),  # today only
+        (last + dt.timedelta(days=1), last + dt.timedelta(days=3)),  # nothing yet
+    ]
+    for d0, d1 in ranges:
+        for by in BYS:
+            live, aggregated = _both(engine, by, d0, d1)
+            assert aggregated == live, (by, d0, d1)
+    live, _ = _both(engine, "day", FIRST, last)
+    assert len(live["rows"]) == DAYS and live["total"]["issued"] > 200
+    assert live["total"]["returned"] > 0 and live["total"]["transferred"] > 0
+    assert live["total"]["bundle_visits"] > 0 and live["total"]["wait_p90_s"] is not None
+
+
+def test_days_are_closed_once_and_reopened_days_are_read_again(engine: Engine) -> None:
+    catalog = load_catalog(DEFAULT_PATH)
+    queue_stats(engine, catalog, TZ, "group", FIRST, TODAY, today=TODAY)
+    with transaction(engine, readonly=True) as session:
+        closed = sorted(session.scalars(select(StatsClosedDay.service_day)))
+        parts = session.scalar(select(func.count()).select_from(StatsDayPart))
+    assert closed == [FIRST + dt.timedelta(days=i) for i in range(DAYS - 1)]  # not today
+    assert close_days(engine, catalog, TZ, FIRST, TODAY - dt.timedelta(days=1)) == 0
+    # A ticket of a closed day changed afterwards: the closed figures stay until reopened.
+    day = FIRST + dt.timedelta(days=1)
+    with transaction(engine) as session:
+        ticket = session.scalars(select(Ticket).where(Ticket.service_day == day)).first()
+        assert ticket is not None
+        ticket.status, ticket.completed_at, ticket.returned = "no_show", None, False
+        ticket.no_show_at = ticket.called_at
+    live, aggregated = _both(engine, "day", day, day)
+    assert live != aggregated
+    reopen_days(engine, day, day)
+    live, aggregated = _both(engine, "day", day, day)
+    assert live == aggregated
+    with transaction(engine, readonly=True) as session:
+        assert session.scalar(select(func.count()).select_from(StatsDayPart)) == parts
