@@ -54,6 +54,7 @@ from hall.phone import router as phone_router
 from hall.phone import with_public_url
 from hall.precheck import router as precheck_router
 from hall.ratelimit import Limit, RateLimits, limits_from_env
+from hall.ratelimit_pg import SharedStore
 from hall.retention import router as retention_router
 from hall.schemas import CounterStatus, TransferRequest
 from hall.service_levels import router as service_levels_router
@@ -175,6 +176,8 @@ def create_app(
                 await warming
         await _app.state.queue.aclose()
         await _app.state.events.aclose()
+        if _app.state.rate_store is not None:
+            await _app.state.rate_store.close()
         _app.state.announcer.close()
         engine.dispose()
 
@@ -200,10 +203,20 @@ def create_app(
     _install_error_handlers(app)
     _declare_error_bodies(app)
     if rate_limits is None:
-        rate_limits = limits_from_env() is not None
+        try:
+            from_env = limits_from_env()
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        rate_limits = False if from_env is None else from_env
+    app.state.rate_store = None
     if rate_limits is not False:
+        # PostgreSQL: the buckets are shared by all server processes (hall/ratelimit_pg.py)
+        if engine.dialect.name == "postgresql":
+            app.state.rate_store = SharedStore(engine)
         app.add_middleware(
-            RateLimits, limits=rate_limits if isinstance(rate_limits, dict) else None
+            RateLimits,
+            limits=rate_limits if isinstance(rate_limits, dict) else None,
+            shared=app.state.rate_store,
         )
     # Added last, so outermost of the app's own middleware: runs before routing, the rate
     # limits and any token check.

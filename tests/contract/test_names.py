@@ -130,7 +130,7 @@ def test_the_card_holders_own_name_is_masked_without_any_cue() -> None:
     text = "上官婉清的材料上次漏了一页，婉清下午再来，Zhang Wei 的表也要改"
     scrubbed = scrub_names(text, known=["上官婉清", "Zhang Wei"])
     assert "上官婉清" not in scrubbed and "婉清" not in scrubbed
-    assert "上****" in scrubbed  # mask_name: the first character kept
+    assert "上***的材料" in scrubbed  # mask_name: the first character kept
     assert "zhang wei" not in scrubbed.lower()
     assert "的材料上次漏了一页" in scrubbed
 
