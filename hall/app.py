@@ -257,7 +257,44 @@ def app_from_env() -> FastAPI:
     )
 
 
+DATABASE_UNAVAILABLE_RETRY_S = 2
+
+
+def _database_unavailable_errors() -> tuple[type[BaseException], ...]:
+    """What a route raises when the database cannot answer now (restarting, unreachable,
+    its connections broken, the pool exhausted): answered 503, not 500."""
+    from sqlalchemy import exc as sa_exc
+
+    errors: list[type[BaseException]] = [
+        sa_exc.OperationalError,  # connection refused or lost; SQLite still locked
+        sa_exc.InterfaceError,
+        sa_exc.TimeoutError,  # the engine's pool: no connection within pool_timeout
+        sa_exc.InvalidatePoolError,
+    ]
+    try:
+        import psycopg
+
+        errors.append(psycopg.OperationalError)  # the PostgreSQL fast path (hall/db.py)
+    except ImportError:  # no PostgreSQL driver: SQLite only
+        pass
+    return tuple(errors)
+
+
 def _install_error_handlers(app: FastAPI) -> None:
+    async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+        # PostgreSQL restarting under the server: a clear, quick answer the kiosk's outbox
+        # retries; the pools reconnect by themselves once it is back (pool_pre_ping, and
+        # AsyncPgPool drops broken connections). No 500, no hang.
+        log.warning("database unavailable: %s", type(exc).__name__)
+        return JSONResponse(
+            {"detail": "database unavailable; try again shortly", "code": "database_unavailable"},
+            status_code=503,
+            headers={"Retry-After": str(DATABASE_UNAVAILABLE_RETRY_S)},
+        )
+
+    for error in _database_unavailable_errors():
+        app.add_exception_handler(error, _database_unavailable)
+
     @app.exception_handler(QueueError)
     async def _queue_error(_request: Request, exc: QueueError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=error_status(exc))
@@ -308,17 +345,19 @@ _COMMON_STATUSES = {
     "404": "no such record",
     "413": "request body too large",
     "429": "too many requests (hall/ratelimit.py); Retry-After says when to try again",
+    "503": "the database is unavailable for a moment (e.g. restarting); retry after Retry-After",
 }
 
 
 def _declare_common_statuses(schema: dict[str, Any]) -> None:
-    """Declare what any operation of its kind may answer: 429 (rate limits) everywhere,
+    """Declare what any operation of its kind may answer: 429 (rate limits) and 503 (the
+    database restarting) everywhere,
     400 and 413 with a body, 401/403 with a token, 404 with a path parameter."""
     for path, item in schema.get("paths", {}).items():
         for operation in item.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
-            codes = ["429"]
+            codes = ["429", "503"]
             if "requestBody" in operation:
                 codes += ["400", "413"]
             if operation.get("security"):

@@ -276,6 +276,65 @@ def drop_postgres_database(admin_url: str, database_url: str) -> None:
     test_key_file(database_url).unlink(missing_ok=True)
 
 
+class PostgresCluster:
+    """A PostgreSQL cluster of its own (initdb in a temporary folder, a free port), to stop
+    and start under running hall servers (tests/hall/test_postgres_restart.py,
+    benchmarks/faults.py) without touching the suite's shared one. As the ``postgres``
+    user when run as root (PostgreSQL refuses root). Use as a context manager."""
+
+    def __init__(self) -> None:
+        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        if not bins:
+            raise RuntimeError("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin)")
+        self.bin = bins[-1].parent
+        self.dir = Path(tempfile.mkdtemp(prefix="hall-pg-cluster-"))
+        self.port = free_port()
+        self._as: list[str] = []
+        if os.geteuid() == 0:
+            import shutil
+
+            shutil.chown(self.dir, "postgres")
+            self._as = ["runuser", "-u", "postgres", "--"]
+        self.admin_url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _ctl(self, *args: str) -> None:
+        subprocess.run(
+            [*self._as, str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), *args],
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60,
+        )  # fmt: skip
+
+    def start(self) -> PostgresCluster:
+        if not (self.dir / "data").exists():
+            subprocess.run(
+                [*self._as, str(self.bin / "initdb"), "-D", str(self.dir / "data"),
+                 "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale"],
+                check=True, stdout=subprocess.DEVNULL, timeout=120,
+            )  # fmt: skip
+        opts = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c max_connections=200"
+        self._ctl("-l", str(self.dir / "log"), "-w", "-o", opts, "start")
+        return self
+
+    def stop(self) -> None:
+        """``pg_ctl stop -m fast``: sessions are ended, the server shuts down cleanly."""
+        self._ctl("-m", "fast", "-w", "stop")
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def __enter__(self) -> PostgresCluster:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        import shutil
+
+        try:
+            self.stop()
+        except subprocess.CalledProcessError:
+            pass  # already stopped
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 @dataclass(frozen=True)
 class Reply:
     """One response of ``load``: status, decoded JSON body (or None), latency in ms."""
