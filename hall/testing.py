@@ -276,6 +276,45 @@ def drop_postgres_database(admin_url: str, database_url: str) -> None:
     test_key_file(database_url).unlink(missing_ok=True)
 
 
+def check_tickets(
+    database_url: str, key_prefix: str, acknowledged: dict[str, str]
+) -> dict[str, int]:
+    """The fault tests' verdict on the tickets table: ``duplicates`` (two tickets for one
+    idempotency key, or one number twice in a window group's day), ``gaps`` (a number
+    missing in a group's day), ``acknowledged_lost`` (a ticket answered to a client —
+    ``acknowledged``: key → number — not stored, or stored with another number)."""
+    from collections import defaultdict
+
+    from sqlalchemy import text
+
+    from hall.db import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT idempotency_key, number FROM tickets WHERE idempotency_key LIKE :p"),
+                {"p": f"{key_prefix}%"},
+            ).all()
+            all_rows = conn.execute(
+                text("SELECT window_group, service_day, seq FROM tickets")
+            ).all()
+    finally:
+        engine.dispose()
+    by_key: dict[str, list[str]] = defaultdict(list)
+    for key, number in rows:
+        by_key[key].append(number)
+    per_group: dict[tuple[Any, Any], list[int]] = defaultdict(list)
+    for group, day, seq in all_rows:
+        per_group[(group, day)].append(seq)
+    duplicates = sum(len(v) - 1 for v in by_key.values()) + sum(
+        len(seqs) - len(set(seqs)) for seqs in per_group.values()
+    )
+    gaps = sum(max(seqs) - len(set(seqs)) for seqs in per_group.values())
+    lost = sum(1 for key, number in acknowledged.items() if by_key.get(key) != [number])
+    return {"stored": len(rows), "duplicates": duplicates, "gaps": gaps, "acknowledged_lost": lost}
+
+
 class PostgresCluster:
     """A PostgreSQL cluster of its own (initdb in a temporary folder, a free port), to stop
     and start under running hall servers (tests/hall/test_postgres_restart.py,
