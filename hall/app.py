@@ -211,7 +211,11 @@ def create_app(
     app.state.rate_store = None
     if rate_limits is not False:
         # PostgreSQL: the buckets are shared by all server processes (hall/ratelimit_pg.py)
-        if engine.dialect.name == "postgresql":
+        # HALL_RATE_LIMIT_STORE=memory keeps them per process (one process, or measuring)
+        if (
+            engine.dialect.name == "postgresql"
+            and os.environ.get("HALL_RATE_LIMIT_STORE", "database").lower() != "memory"
+        ):
             app.state.rate_store = SharedStore(engine)
         app.add_middleware(
             RateLimits,

@@ -3,7 +3,8 @@
 A token bucket per key (``Bucket``: ``capacity`` requests at once, then ``per_s`` a
 second). On SQLite (one server process) the buckets are kept in memory; on PostgreSQL
 they are shared by every server process through the database (``hall.ratelimit_pg``), so
-that N processes together allow the limit, not N times it. ``RateLimits`` is an ASGI
+that N processes together allow the limit, not N times it (``HALL_RATE_LIMIT_STORE=memory``
+keeps them per process there too). ``RateLimits`` is an ASGI
 middleware that charges, before the route runs:
 
 - ``login``: each POST to /staff/login or /counter/login, per client address;
