@@ -161,6 +161,7 @@ class RateLimits:
         self.app = app
         chosen = {**DEFAULT_LIMITS, **(limits or {})}
         self.buckets: dict[str, Any]
+        self._shared = shared is not None
         if shared is None:
             self.buckets = {kind: Buckets(limit, clock) for kind, limit in chosen.items()}
         else:
@@ -187,9 +188,9 @@ class RateLimits:
             authorization = _header(scope, b"authorization")
             if authorization is not None:
                 digest = hashlib.sha256(authorization).hexdigest()
-                wait = await self.buckets["token"].atake(digest)
+                wait = await self._take("token", digest)
             else:
-                wait = await self.buckets["public"].atake(address)
+                wait = await self._take("public", address)
         if wait:
             await _too_many(send, wait)
             return
@@ -202,6 +203,22 @@ class RateLimits:
             await send(message)
 
         await self.app(scope, receive, watch)
+
+    def _take(self, kind: str, key: str) -> Awaitable[int]:
+        if self._shared:
+            return self.buckets[kind].atake(key)  # type: ignore[no-any-return]
+        return _done(self.buckets[kind].take(key))  # in memory: no coroutine per request
+
+
+class _done:  # noqa: N801 - an awaitable of a value already known
+    __slots__ = ("value",)
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __await__(self) -> Any:
+        return self.value
+        yield  # pragma: no cover - makes this a generator
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:
