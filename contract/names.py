@@ -123,20 +123,19 @@ def _spans(text: str) -> list[tuple[int, int]]:
                 break
     for title in re.finditer("|".join(HONORIFICS), text):
         end = title.start()
-        # the shortest reading that starts with a surname, unless a longer one starts right
-        # after a stop word or the text's edge ("感谢王小明老师": 王小明; "很高兴王老师": 王)
+        # readings that start with a surname and have at most two more characters: the
+        # shortest that starts right after a stop word or the text's edge ("感谢王小明老师":
+        # 王小明), else the longest ("联系李建国先生": 李建国, not 国)
         best = None
         for length in (1, 2, 3, 4):
             start = end - length
             if start < 0 or _run(text, start, length) != length:
                 break
             surname = _surname_at(text, start)
-            if not surname or surname > length:
+            if not surname or surname > length or length - surname > 2:
                 continue
-            edge = start == 0 or not _is_han(text[start - 1]) or text[start - 1] in _BEFORE
-            if best is None or edge:
-                best = start
-            if edge:
+            best = start
+            if start == 0 or not _is_han(text[start - 1]) or text[start - 1] in _BEFORE:
                 break
         if best is not None and end - best > _surname_at(text, best):
             found.append((best, end))

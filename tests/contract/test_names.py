@@ -59,6 +59,8 @@ LABELLED: list[tuple[str, tuple[str, ...]]] = [
     ("程序太复杂，白跑了一趟", ()),
     ("全程网办还是要来现场", ()),
     ("高兴地说老师很好", ()),
+    ("已联系李建国先生，明天回访", ("李建国",)),
+    ("我们大厅王老师很好", ()),
     # known limits, kept in the set so the figures stay honest:
     ("工作人员刘小红很耐心", ("刘小红",)),  # no cue: missed
     ("很高兴王老师帮忙", ()),  # 高 is a surname: 高兴王 is masked
