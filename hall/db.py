@@ -88,14 +88,16 @@ def make_engine(database_url: str) -> Engine:
     if url.get_backend_name() == "postgresql":
         # A database that is restarting or unreachable must cost a request seconds, not
         # minutes (it is answered 503, hall/app.py): connecting gives up after
-        # PG_CONNECT_TIMEOUT_S (the URL's own connect_timeout wins; the fast path's
-        # AsyncPgPool reads it from the URL too), waiting for a pooled connection after
-        # PG_POOL_TIMEOUT_S. pool_pre_ping replaces connections a restart broke.
-        if "connect_timeout" not in url.query:
-            url = url.update_query_dict({"connect_timeout": str(PG_CONNECT_TIMEOUT_S)})
+        # PG_CONNECT_TIMEOUT_S (unless the URL sets connect_timeout; the fast path's
+        # AsyncPgPool likewise), waiting for a pooled connection after PG_POOL_TIMEOUT_S.
+        # pool_pre_ping replaces connections a restart broke.
+        connect_args = (
+            {} if "connect_timeout" in url.query else {"connect_timeout": PG_CONNECT_TIMEOUT_S}
+        )
         try:
             return create_engine(
                 url,
+                connect_args=connect_args,
                 pool_size=10,
                 max_overflow=5,
                 pool_pre_ping=True,
@@ -353,6 +355,7 @@ class AsyncPgPool:
         cargs, cparams = engine.dialect.create_connect_args(engine.url)
         cparams = dict(cparams)
         cparams.pop("context", None)  # SQLAlchemy's adapters; plain psycopg types here
+        cparams.setdefault("connect_timeout", PG_CONNECT_TIMEOUT_S)  # see make_engine
         self._cargs = list(cargs)
         self._cparams = cparams
         self.size = size
