@@ -11,10 +11,18 @@
    is not stored, or stored with another number). On SQLite (one process) and, with
    ``--pg-url`` / env KIOSK_TEST_PG_URL, on PostgreSQL with two server processes (one of
    them killed, the clients spread over both).
-2. **body limit under a 200 MB anonymous body** (``body_limit``): the server's peak RSS
+2. **PostgreSQL restarted under the running servers** (``pg_restart``; needs PostgreSQL
+   installed — a cluster of its own, ``hall.testing.PostgresCluster``): two server
+   processes, 30 clients issuing ``--tickets`` tickets and retrying a key after a 503 or a
+   broken connection (as the kiosk's outbox does, backoff 0.1–0.5 s); once a third were
+   answered PostgreSQL is stopped (``pg_ctl stop -m fast``) for ``outage_s`` and started
+   again. Figures: the answers during the outage by status and the slowest of them,
+   ``recovery_s`` per server (PostgreSQL started → that server's first 201), whether the
+   server processes are the same ones, and duplicates / gaps / acknowledged_lost.
+3. **body limit under a 200 MB anonymous body** (``body_limit``): the server's peak RSS
    (VmHWM) before and after a 200 MB chunked POST without a token, and how fast the 413
    came.
-3. **issue throughput, body limit on vs off** (``throughput``): closed-loop ticket issuing
+4. **issue throughput, body limit on vs off** (``throughput``): closed-loop ticket issuing
    against two SQLite servers, one with the limit (default) and one with
    ``HALL_MAX_BODY_BYTES=0`` (the baseline, measured in the same run), alternating rounds;
    medians of tickets/s and of the server's CPU ms per ticket (/proc), and their ratios
@@ -51,7 +59,9 @@ from sqlalchemy import text  # noqa: E402
 
 from hall.db import add_kiosk, make_engine, migrate  # noqa: E402
 from hall.testing import (  # noqa: E402
+    PostgresCluster,
     ServerProcess,
+    check_tickets,
     create_postgres_database,
     drop_postgres_database,
     load,
@@ -187,6 +197,96 @@ def kill_cycle(database_url: str, processes: int, cycle: int, tickets: int) -> d
     }
 
 
+def pg_restart(tickets: int, outage_s: float) -> dict[str, Any]:
+    with PostgresCluster() as cluster:
+        url = create_postgres_database(cluster.admin_url, prefix="hall_restart")
+        migrate(url)
+        tokens = [add_kiosk(url, f"restart-kiosk-{n}") for n in range(CLIENTS)]
+        servers = [ServerProcess(url, env={"HALL_RATE_LIMITS": "on"}) for _ in range(2)]
+        for server in servers:
+            server.launch()
+        for server in servers:
+            server.wait_ready()
+        pids = [s.pid for s in servers]
+        lock = threading.Lock()
+        seen: list[tuple[float, int, Any, float]] = []  # (started, server, status, seconds)
+        acknowledged: dict[str, str] = {}
+        retries = 0
+        phase: dict[str, float] = {}
+        next_job = iter(range(tickets))
+
+        def worker(n: int) -> None:
+            nonlocal retries
+            s = n % 2
+            kiosk = {"Authorization": f"Bearer {tokens[n]}"}
+            with httpx.Client(base_url=servers[s].base_url, timeout=30.0) as client:
+                while True:
+                    with lock:
+                        i = next(next_job, None)
+                    if i is None:
+                        return
+                    body = {"service_id": SERVICES[i % 4], "idempotency_key": f"pr-{i}"}
+                    backoff = 0.1
+                    while True:  # the outbox: the same key again until answered
+                        started = time.monotonic()
+                        try:
+                            resp = client.post("/api/v1/tickets", json=body, headers=kiosk)
+                            status: Any = resp.status_code
+                        except httpx.HTTPError as exc:
+                            status = type(exc).__name__
+                        with lock:
+                            seen.append((started, s, status, time.monotonic() - started))
+                            if status in (200, 201):
+                                acknowledged[body["idempotency_key"]] = resp.json()["number"]
+                                if len(acknowledged) == tickets // 3 and "down" not in phase:
+                                    phase["down"] = 0.0  # claimed: the main thread stops PG
+                            else:
+                                retries += 1
+                        if status in (200, 201):
+                            break
+                        time.sleep(backoff)  # the outbox's backoff before a retry
+                        backoff = min(0.5, backoff * 2)
+
+        pool = ThreadPoolExecutor(CLIENTS)
+        try:
+            futures = [pool.submit(worker, n) for n in range(CLIENTS)]
+            deadline = time.monotonic() + 120
+            while "down" not in phase and time.monotonic() < deadline:
+                time.sleep(0.01)  # polling the clients' progress
+            phase["down"] = time.monotonic()
+            cluster.stop()
+            time.sleep(outage_s)  # the outage itself: PostgreSQL stays down this long
+            phase["up"] = time.monotonic()
+            cluster.start()
+            for future in futures:
+                future.result(timeout=300)
+        finally:
+            pool.shutdown(wait=True)
+            alive = [s._proc is not None and s._proc.poll() is None for s in servers]
+            for server in servers:
+                server.stop()
+        down, up = phase["down"], phase["up"]
+        outage = [x for x in seen if down <= x[0] < up]
+        statuses: dict[str, int] = defaultdict(int)
+        for x in outage:
+            statuses[str(x[2])] += 1
+        recovery = []
+        for s in (0, 1):
+            ok = [x[0] + x[3] for x in seen if x[1] == s and x[0] >= up and x[2] in (200, 201)]
+            recovery.append(round(min(ok) - up, 2) if ok else None)
+        return {
+            "processes": 2,
+            "tickets": tickets,
+            "outage_s": outage_s,
+            "answers_during_outage": dict(statuses),
+            "slowest_answer_during_outage_s": round(max((x[3] for x in outage), default=0), 3),
+            "recovery_s": recovery,
+            "same_server_processes": alive == [True, True] and [s.pid for s in servers] == pids,
+            "retries": retries,
+            **check_tickets(url, "pr-", acknowledged),
+        }
+
+
 def body_limit_rss(database_url: str) -> dict[str, Any]:
     with ServerProcess(database_url) as server:
         assert server.pid is not None
@@ -290,6 +390,10 @@ def main() -> int:
             finally:
                 drop_postgres_database(args.pg_url, pg)  # and its test key file
         try:
+            result["pg_restart"] = pg_restart(args.tickets, 2.0 if args.quick else 5.0)
+        except Exception as exc:  # e.g. PostgreSQL not installed
+            result["pg_restart"] = {"error": repr(exc)}
+        try:
             url = f"sqlite:///{tmp / 'rss.sqlite3'}"
             migrate(url)
             result["body_limit"] = body_limit_rss(url)
@@ -307,6 +411,11 @@ def main() -> int:
             for key in ("duplicates", "gaps", "acknowledged_lost"):
                 totals[key] += run[key]
     result["kill_totals"] = dict(totals)
+    restart = result.get("pg_restart", {})
+    if "duplicates" in restart:
+        result["pg_restart_totals"] = {
+            k: restart[k] for k in ("duplicates", "gaps", "acknowledged_lost")
+        }
     result["elapsed_s"] = round(time.monotonic() - started, 1)
     print(json.dumps(result, indent=2))
     return 0

@@ -70,6 +70,7 @@ from hall.queue_rules import (
     UnknownService,
 )
 from hall.ratelimit import Limit, RateLimits, limits_from_env
+from hall.ratelimit_pg import SharedStore
 from hall.rating_store import RatingStore, SqlRatingStore
 from hall.ratings_pg import PgRatingStore
 from hall.retention import router as retention_router
@@ -205,6 +206,8 @@ def create_app(
         if pg_pool is not None:
             await pg_pool.close()
         await _app.state.events.aclose()
+        if _app.state.rate_store is not None:
+            await _app.state.rate_store.close()
         _app.state.announcer.close()
         engine.dispose()
 
@@ -232,10 +235,24 @@ def create_app(
     _install_error_handlers(app)
     _declare_error_bodies(app)
     if rate_limits is None:
-        rate_limits = limits_from_env() is not None
+        try:
+            from_env = limits_from_env()
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        rate_limits = False if from_env is None else from_env
+    app.state.rate_store = None
     if rate_limits is not False:
+        # PostgreSQL: the buckets are shared by all server processes (hall/ratelimit_pg.py)
+        # HALL_RATE_LIMIT_STORE=memory keeps them per process (one process, or measuring)
+        if (
+            engine.dialect.name == "postgresql"
+            and os.environ.get("HALL_RATE_LIMIT_STORE", "database").lower() != "memory"
+        ):
+            app.state.rate_store = SharedStore(engine)
         app.add_middleware(
-            RateLimits, limits=rate_limits if isinstance(rate_limits, dict) else None
+            RateLimits,
+            limits=rate_limits if isinstance(rate_limits, dict) else None,
+            shared=app.state.rate_store,
         )
     # Added last, so outermost of the app's own middleware: runs before routing, the rate
     # limits and any token check.
@@ -278,7 +295,44 @@ def app_from_env() -> FastAPI:
     )
 
 
+DATABASE_UNAVAILABLE_RETRY_S = 2
+
+
+def _database_unavailable_errors() -> tuple[type[BaseException], ...]:
+    """What a route raises when the database cannot answer now (restarting, unreachable,
+    its connections broken, the pool exhausted): answered 503, not 500."""
+    from sqlalchemy import exc as sa_exc
+
+    errors: list[type[BaseException]] = [
+        sa_exc.OperationalError,  # connection refused or lost; SQLite still locked
+        sa_exc.InterfaceError,
+        sa_exc.TimeoutError,  # the engine's pool: no connection within pool_timeout
+        sa_exc.InvalidatePoolError,
+    ]
+    try:
+        import psycopg
+
+        errors.append(psycopg.OperationalError)  # the PostgreSQL fast path (hall/db.py)
+    except ImportError:  # no PostgreSQL driver: SQLite only
+        pass
+    return tuple(errors)
+
+
 def _install_error_handlers(app: FastAPI) -> None:
+    async def _database_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+        # PostgreSQL restarting under the server: a clear, quick answer the kiosk's outbox
+        # retries; the pools reconnect by themselves once it is back (pool_pre_ping, and
+        # AsyncPgPool drops broken connections). No 500, no hang.
+        log.warning("database unavailable: %s", type(exc).__name__)
+        return JSONResponse(
+            {"detail": "database unavailable; try again shortly", "code": "database_unavailable"},
+            status_code=503,
+            headers={"Retry-After": str(DATABASE_UNAVAILABLE_RETRY_S)},
+        )
+
+    for error in _database_unavailable_errors():
+        app.add_exception_handler(error, _database_unavailable)
+
     @app.exception_handler(QueueError)
     async def _queue_error(_request: Request, exc: QueueError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=error_status(exc))
@@ -329,17 +383,19 @@ _COMMON_STATUSES = {
     "404": "no such record",
     "413": "request body too large",
     "429": "too many requests (hall/ratelimit.py); Retry-After says when to try again",
+    "503": "the database is unavailable for a moment (e.g. restarting); retry after Retry-After",
 }
 
 
 def _declare_common_statuses(schema: dict[str, Any]) -> None:
-    """Declare what any operation of its kind may answer: 429 (rate limits) everywhere,
+    """Declare what any operation of its kind may answer: 429 (rate limits) and 503 (the
+    database restarting) everywhere,
     400 and 413 with a body, 401/403 with a token, 404 with a path parameter."""
     for path, item in schema.get("paths", {}).items():
         for operation in item.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
-            codes = ["429"]
+            codes = ["429", "503"]
             if "requestBody" in operation:
                 codes += ["400", "413"]
             if operation.get("security"):

@@ -447,7 +447,7 @@ def apply_event(
     session: Session, case: Case, body: CaseEventIn, staff_id: int, now: dt.datetime
 ) -> None:
     """One step of the case by one member of staff; Rejected when the rules refuse it."""
-    note = (body.note or "").strip() or None
+    note = scrub_text((body.note or "").strip()) or None  # staff notes: scrubbed too
     if body.kind == "take":
         if case.owner_id is not None:
             if case.owner_id == staff_id:

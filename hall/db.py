@@ -62,6 +62,10 @@ _SQLITE_WRITE_LOCKS: dict[str, threading.Lock] = {}  # per database file, see tr
 _SQLITE_WRITE_LOCKS_GUARD = threading.Lock()
 
 
+PG_CONNECT_TIMEOUT_S = 3
+PG_POOL_TIMEOUT_S = 5
+
+
 class DatabaseError(Exception):
     """The database URL is wrong or the database cannot be reached; message is one line."""
 
@@ -83,9 +87,23 @@ def make_engine(database_url: str) -> Engine:
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
     if url.get_backend_name() == "postgresql":
+        # A database that is restarting or unreachable must cost a request seconds, not
+        # minutes (it is answered 503, hall/app.py): connecting gives up after
+        # PG_CONNECT_TIMEOUT_S (unless the URL sets connect_timeout; the fast path's
+        # AsyncPgPool likewise), waiting for a pooled connection after PG_POOL_TIMEOUT_S.
+        # pool_pre_ping replaces connections a restart broke.
+        connect_args = (
+            {} if "connect_timeout" in url.query else {"connect_timeout": PG_CONNECT_TIMEOUT_S}
+        )
         try:
             return create_engine(
-                url, pool_size=10, max_overflow=5, pool_pre_ping=True, pool_recycle=1800
+                url,
+                connect_args=connect_args,
+                pool_size=10,
+                max_overflow=5,
+                pool_pre_ping=True,
+                pool_recycle=1800,
+                pool_timeout=PG_POOL_TIMEOUT_S,
             )
         except ImportError as exc:
             raise DatabaseError(f"PostgreSQL driver missing: {exc}") from None
@@ -338,6 +356,7 @@ class AsyncPgPool:
         cargs, cparams = engine.dialect.create_connect_args(engine.url)
         cparams = dict(cparams)
         cparams.pop("context", None)  # SQLAlchemy's adapters; plain psycopg types here
+        cparams.setdefault("connect_timeout", PG_CONNECT_TIMEOUT_S)  # see make_engine
         self._cargs = list(cargs)
         self._cparams = cparams
         self.size = size

@@ -39,6 +39,7 @@ from hall.db import transaction
 from hall.feedback_settings import FeedbackSettings, get_settings, request_now
 from hall.models import Rating, RatingFollowup
 from hall.rating_rules import Rejected
+from hall.scrub import scrub_text
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +191,7 @@ def record_step(
             "concerns_you",
             "this review concerns you: another member of staff records its follow-up",
         )
-    note = body.note.strip()
+    note = scrub_text(body.note.strip())  # staff notes: numbers and names scrubbed
     if body.step == "verify":
         if followup.status != "open":
             raise Rejected(409, "invalid_step", f"already verified (status {followup.status})")

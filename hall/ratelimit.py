@@ -1,8 +1,10 @@
 """Rate limits: per client address and per token, answered with 429 and Retry-After.
 
 A token bucket per key (``Bucket``: ``capacity`` requests at once, then ``per_s`` a
-second), kept in memory per server process — a limit therefore holds per process, which
-is what protects that process; a hall runs one or a few. ``RateLimits`` is an ASGI
+second). On SQLite (one server process) the buckets are kept in memory; on PostgreSQL
+they are shared by every server process through the database (``hall.ratelimit_pg``), so
+that N processes together allow the limit, not N times it (``HALL_RATE_LIMIT_STORE=memory``
+keeps them per process there too). ``RateLimits`` is an ASGI
 middleware that charges, before the route runs:
 
 - ``login``: each POST to /staff/login or /counter/login, per client address;
@@ -16,7 +18,8 @@ middleware that charges, before the route runs:
 
 The figures (``DEFAULT_LIMITS``) leave a kiosk's uploads after a day offline and a staff
 page's polling far below them; ``HALL_RATE_LIMITS=off`` switches them off (tests of other
-things, never a hall), ``create_app(rate_limits=...)`` sets others.
+things, never a hall); ``HALL_RATE_LIMITS=public=20:0.5,login=5:0.1`` sets some to
+``capacity:per_s`` (the others keep their defaults); ``create_app(rate_limits=...)`` too.
 """
 
 from __future__ import annotations
@@ -90,6 +93,18 @@ class Buckets:
         self._state[key] = (level - 1, now)
         return 0
 
+    async def atake(self, key: str) -> int:
+        return self.take(key)
+
+    async def acharge(self, key: str) -> None:
+        self.charge(key)
+
+    def set_level(self, key: str, tokens: float) -> None:
+        """The bucket holds ``tokens`` now (as another store counted them)."""
+        self._state[key] = (tokens, self.clock())
+        if len(self._state) > MAX_KEYS:
+            self._prune(self.clock())
+
     def charge(self, key: str) -> None:
         """Charge one request that already happened (never below empty)."""
         now = self.clock()
@@ -106,8 +121,29 @@ class Buckets:
 
 
 def limits_from_env() -> dict[str, Limit] | None:
-    """``DEFAULT_LIMITS``, or None when HALL_RATE_LIMITS=off."""
-    return None if os.environ.get("HALL_RATE_LIMITS", "").lower() == "off" else DEFAULT_LIMITS
+    """``DEFAULT_LIMITS`` with HALL_RATE_LIMITS's ``kind=capacity:per_s`` over them, or None
+    when HALL_RATE_LIMITS=off. Raises ValueError on a setting that does not parse."""
+    raw = os.environ.get("HALL_RATE_LIMITS", "").strip()
+    if raw.lower() == "off":
+        return None
+    chosen = dict(DEFAULT_LIMITS)
+    if raw.lower() == "on":
+        return chosen
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        kind, _, figures = item.partition("=")
+        capacity, _, per_s = figures.partition(":")
+        try:
+            limit = Limit(capacity=float(capacity), per_s=float(per_s))
+        except ValueError:
+            limit = None
+        if kind.strip() not in DEFAULT_LIMITS or limit is None or limit.capacity < 1 \
+                or limit.per_s <= 0:  # fmt: skip
+            raise ValueError(
+                f"HALL_RATE_LIMITS: {item!r} is not KIND=CAPACITY:PER_S with KIND one of"
+                f" {', '.join(DEFAULT_LIMITS)} (or 'off')"
+            )
+        chosen[kind.strip()] = limit
+    return chosen
 
 
 class RateLimits:
@@ -118,10 +154,22 @@ class RateLimits:
         app: ASGIApp,
         limits: dict[str, Limit] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        shared: Any = None,
     ) -> None:
+        """``shared``: a ``hall.ratelimit_pg.SharedStore`` (PostgreSQL) — the buckets live
+        in the database, shared by the server processes; None — in this process."""
         self.app = app
         chosen = {**DEFAULT_LIMITS, **(limits or {})}
-        self.buckets = {kind: Buckets(limit, clock) for kind, limit in chosen.items()}
+        self.buckets: dict[str, Any]
+        self._shared = shared is not None
+        if shared is None:
+            self.buckets = {kind: Buckets(limit, clock) for kind, limit in chosen.items()}
+        else:
+            from hall.ratelimit_pg import SharedBuckets
+
+            self.buckets = {
+                kind: SharedBuckets(kind, limit, shared, clock) for kind, limit in chosen.items()
+            }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in EXEMPT_PATHS:
@@ -135,26 +183,42 @@ class RateLimits:
         if not wait and staff_login:
             wait = self.buckets["staff_login_fail"].retry_after(address)
         if not wait and path in LOGIN_PATHS and scope["method"] == "POST":
-            wait = self.buckets["login"].take(address)
+            wait = await self.buckets["login"].atake(address)
         if not wait:
             authorization = _header(scope, b"authorization")
             if authorization is not None:
                 digest = hashlib.sha256(authorization).hexdigest()
-                wait = self.buckets["token"].take(digest)
+                wait = await self._take("token", digest)
             else:
-                wait = self.buckets["public"].take(address)
+                wait = await self._take("public", address)
         if wait:
             await _too_many(send, wait)
             return
 
         async def watch(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] == 401:
-                self.buckets["refused"].charge(address)
+                await self.buckets["refused"].acharge(address)
                 if staff_login:
-                    self.buckets["staff_login_fail"].charge(address)
+                    await self.buckets["staff_login_fail"].acharge(address)
             await send(message)
 
         await self.app(scope, receive, watch)
+
+    def _take(self, kind: str, key: str) -> Awaitable[int]:
+        if self._shared:
+            return self.buckets[kind].atake(key)  # type: ignore[no-any-return]
+        return _done(self.buckets[kind].take(key))  # in memory: no coroutine per request
+
+
+class _done:  # noqa: N801 - an awaitable of a value already known
+    __slots__ = ("value",)
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __await__(self) -> Any:
+        return self.value
+        yield  # pragma: no cover - makes this a generator
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:

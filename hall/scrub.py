@@ -10,13 +10,17 @@ Chinese input method, "+86 138…" — so between any two characters of a number
 first 3 and last 4 (138****8000), written without the separators. Control characters are
 dropped (newlines and tabs stay).
 
-Not done here: names typed into free text (no reliable pattern; see issue 15).
+Names: ``contract.names.scrub_names`` masks the names the words around them point at
+(我叫王小明, 姓名：李建国, 刘小红老师 …; see that module for what it finds and what not).
+The kiosk runs it too, with the card holder's own name, before text leaves the kiosk.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+
+from contract.names import scrub_names
 
 MAX_GAP = 3
 _SEP = r"[\s\u00a0\u3000\-\u2010-\u2015\u2212\uff0d_./\u00b7\u30fb]"
@@ -45,7 +49,8 @@ def _mask_mobile(match: re.Match[str]) -> str:
 
 
 def scrub_text(text: str) -> str:
-    """``text`` with ID-like and mobile-like numbers masked and control characters gone."""
+    """``text`` with ID-like and mobile-like numbers and cued names masked and control
+    characters gone."""
     text = _CONTROL.sub("", text)  # PostgreSQL text cannot hold NUL; others are noise
     text = _ID_LIKE.sub(_mask_id, text)
-    return _MOBILE_LIKE.sub(_mask_mobile, text)
+    return scrub_names(_MOBILE_LIKE.sub(_mask_mobile, text))

@@ -276,6 +276,104 @@ def drop_postgres_database(admin_url: str, database_url: str) -> None:
     test_key_file(database_url).unlink(missing_ok=True)
 
 
+def check_tickets(
+    database_url: str, key_prefix: str, acknowledged: dict[str, str]
+) -> dict[str, int]:
+    """The fault tests' verdict on the tickets table: ``duplicates`` (two tickets for one
+    idempotency key, or one number twice in a window group's day), ``gaps`` (a number
+    missing in a group's day), ``acknowledged_lost`` (a ticket answered to a client —
+    ``acknowledged``: key → number — not stored, or stored with another number)."""
+    from collections import defaultdict
+
+    from sqlalchemy import text
+
+    from hall.db import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT idempotency_key, number FROM tickets WHERE idempotency_key LIKE :p"),
+                {"p": f"{key_prefix}%"},
+            ).all()
+            all_rows = conn.execute(
+                text("SELECT window_group, service_day, seq FROM tickets")
+            ).all()
+    finally:
+        engine.dispose()
+    by_key: dict[str, list[str]] = defaultdict(list)
+    for key, number in rows:
+        by_key[key].append(number)
+    per_group: dict[tuple[Any, Any], list[int]] = defaultdict(list)
+    for group, day, seq in all_rows:
+        per_group[(group, day)].append(seq)
+    duplicates = sum(len(v) - 1 for v in by_key.values()) + sum(
+        len(seqs) - len(set(seqs)) for seqs in per_group.values()
+    )
+    gaps = sum(max(seqs) - len(set(seqs)) for seqs in per_group.values())
+    lost = sum(1 for key, number in acknowledged.items() if by_key.get(key) != [number])
+    return {"stored": len(rows), "duplicates": duplicates, "gaps": gaps, "acknowledged_lost": lost}
+
+
+class PostgresCluster:
+    """A PostgreSQL cluster of its own (initdb in a temporary folder, a free port), to stop
+    and start under running hall servers (tests/hall/test_postgres_restart.py,
+    benchmarks/faults.py) without touching the suite's shared one. As the ``postgres``
+    user when run as root (PostgreSQL refuses root). Use as a context manager."""
+
+    def __init__(self) -> None:
+        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        if not bins:
+            raise RuntimeError("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin)")
+        self.bin = bins[-1].parent
+        self.dir = Path(tempfile.mkdtemp(prefix="hall-pg-cluster-"))
+        self.port = free_port()
+        self._as: list[str] = []
+        if os.geteuid() == 0:
+            import shutil
+
+            shutil.chown(self.dir, "postgres")
+            self._as = ["runuser", "-u", "postgres", "--"]
+        self.admin_url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _ctl(self, *args: str) -> None:
+        subprocess.run(
+            [*self._as, str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), *args],
+            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60,
+        )  # fmt: skip
+
+    def start(self) -> PostgresCluster:
+        if not (self.dir / "data").exists():
+            subprocess.run(
+                [*self._as, str(self.bin / "initdb"), "-D", str(self.dir / "data"),
+                 "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale"],
+                check=True, stdout=subprocess.DEVNULL, timeout=120,
+            )  # fmt: skip
+        opts = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.dir} -c max_connections=200"
+        self._ctl("-l", str(self.dir / "log"), "-w", "-o", opts, "start")
+        return self
+
+    def stop(self) -> None:
+        """``pg_ctl stop -m fast``: sessions are ended, the server shuts down cleanly."""
+        self._ctl("-m", "fast", "-w", "stop")
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def __enter__(self) -> PostgresCluster:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        import shutil
+
+        try:
+            self.stop()
+        except subprocess.CalledProcessError:
+            pass  # already stopped
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 @dataclass(frozen=True)
 class Reply:
     """One response of ``load``: status, decoded JSON body (or None), latency in ms."""

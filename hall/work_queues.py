@@ -43,6 +43,7 @@ from hall.followups import StepIn, list_followups, record_step
 from hall.models import Case, CounterState, ReviewTask, Staff, StaffAuditEntry
 from hall.rating_rules import Rejected
 from hall.ratings import rating_stats
+from hall.scrub import scrub_text
 from hall.staff_web import read_session
 
 DUE_SOON = dt.timedelta(minutes=15)
@@ -425,7 +426,7 @@ def _act(
                 if task is None or task.status != "open":
                     return _json({"detail": "no open review task"}, 404)
                 task.status, task.closed_at, task.closed_by = "closed", now, staff_id
-                task.note = (body.note or "").strip()[:500] or None
+                task.note = scrub_text((body.note or "").strip())[:500] or None
             audit(session, staff_id, f"{kind[:-1]}_{action}", now, target)
     except Rejected as exc:
         return _json({"detail": exc.message, "code": exc.code}, exc.status_code)

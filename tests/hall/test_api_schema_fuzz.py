@@ -5,7 +5,9 @@ operation of /openapi.json, each as a kiosk, as staff and anonymously: no answer
 server error, every answer must have a status code the operation declares and a body that
 matches the declared schema — for valid requests generated from the schema and for
 requests that break it (negative mode: wrong types, out-of-range numbers, broken
-patterns such as control characters). Bounded and deterministic for CI: ``EXAMPLES`` examples per
+patterns such as control characters). The rate limits are on (figures the fuzzer never
+reaches, ``hall_support.RATE_LIMITS_ON_UNREACHED``: the limiter in every request's path
+without turning the run into 429s). Bounded and deterministic for CI: ``EXAMPLES`` examples per
 operation, derandomized (the same requests every run), no shrinking deadline.
 """
 
@@ -17,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from hall_support import fresh_pg_database
+from hall_support import RATE_LIMITS_ON_UNREACHED, fresh_pg_database
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -51,7 +53,7 @@ def fuzz_server(
     def serve(url: str) -> Iterator[tuple[str, dict]]:
         migrate(url)
         tokens = {"kiosk": add_kiosk(url, "kiosk-1"), "staff": add_staff(url, "王*")}
-        with ServerProcess(url) as server:
+        with ServerProcess(url, env=RATE_LIMITS_ON_UNREACHED) as server:
             yield server.base_url, tokens
 
     if request.param == "sqlite":

@@ -13,6 +13,10 @@ names a route fails ``test_no_rule_for_a_route_that_is_gone``. The rules:
   401 or a redirect to the page's login, whatever bearer token is sent;
 - ``supervisor_page``: a /staff/ session of a supervisor — without a session as
   ``staff_page``, with another staff member's session 403.
+
+The server runs with the rate limits on (at figures this test never reaches); and
+``test_every_route_is_rate_limited`` checks, from the same table, that no route goes round
+them.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.routing import iter_route_contexts
-from hall_support import ID_HASH_KEY, staff_login
+from hall_support import ID_HASH_KEY, RATE_LIMITS_ON_UNREACHED, staff_login
 
 from hall.app import create_app
 from hall.db import add_kiosk, add_staff, migrate
@@ -195,7 +199,19 @@ def tokens(db_url: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def server(db_url: str, tokens: dict[str, str]) -> Iterator[ServerProcess]:
-    with ServerProcess(db_url) as running:
+    with ServerProcess(db_url, env=RATE_LIMITS_ON_UNREACHED) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def limited_server(db_url: str, tokens: dict[str, str]) -> Iterator[ServerProcess]:
+    """A server whose public and token limits allow one request an hour."""
+    slow = 1 / 3600
+    env = {"HALL_RATE_LIMITS": f"public=1:{slow},token=1:{slow},login=1:{slow}"}
+    with ServerProcess(db_url, env=env) as running:
+        for token in (None, tokens["kiosk"]):  # spend the one request of each bucket
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            httpx.get(f"{running.base_url}/api/v1/board/state", headers=headers, timeout=10)
         yield running
 
 
@@ -280,6 +296,22 @@ def test_rule_holds_on_a_real_server(
         login = "/counter/login" if rule == "counter_page" else "/staff/login"
         for who in (None, "kiosk", "staff", "evaluator"):
             assert _refused_page(status_as(who), login), who
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(RULES), ids=lambda v: str(v))
+def test_every_route_is_rate_limited(
+    limited_server: ServerProcess, tokens: dict[str, str], method: str, path: str
+) -> None:
+    """No route goes round the limits: with the client's buckets empty, every route
+    answers 429 with Retry-After, anonymously and with a token (health excepted: monitoring
+    polls it and it costs nothing)."""
+    for who in (None, "kiosk"):
+        resp = _status(limited_server, method, path, tokens[who] if who else None)
+        if path == "/api/v1/health":
+            assert resp.status_code == 200
+        else:
+            assert resp.status_code == 429, (who, resp.status_code)
+            assert int(resp.headers["retry-after"]) > 0
 
 
 def test_a_staff_session_opens_the_staff_page_routes(

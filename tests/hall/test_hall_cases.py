@@ -161,6 +161,15 @@ def test_a_description_with_an_id_number_is_stored_masked(fb: FeedbackHall) -> N
     assert fb.sql("SELECT description FROM cases") == [("身份证1101**********1234办不了",)]
 
 
+def test_names_in_the_description_and_in_staff_notes_are_stored_masked(fb: FeedbackHall) -> None:
+    number = submit(fb, description="我叫王小明，窗口的刘建华老师让我来反映")["case_number"]
+    assert event(fb, number, "take").status_code == 200
+    assert event(fb, number, "respond", "已联系李建国先生，电话 139 1234 5678").status_code == 200
+    assert fb.sql("SELECT description FROM cases") == [("我叫王**，窗口的刘**老师让我来反映",)]
+    notes = [n for (n,) in fb.sql("SELECT note FROM case_events") if n]
+    assert notes == ["已联系李**先生，电话 139****5678"]
+
+
 # -- staff steps --------------------------------------------------------------------------------
 def test_the_first_taker_owns_the_case_and_only_they_record_steps(fb: FeedbackHall) -> None:
     number = submit(fb)["case_number"]

@@ -1,0 +1,76 @@
+"""Rate limits shared by two server processes on PostgreSQL (hall/ratelimit_pg.py): the
+combined rate of both processes is the limit, not twice it. Real ``hall serve`` processes on
+a fresh database; refills are an hour apart, so nothing refills while a test runs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from hall_support import fresh_pg_database
+
+from hall.db import add_kiosk, migrate
+from hall.testing import ServerProcess
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+SLOW = 1 / 3600
+PUBLIC = 20
+TOKEN = 150  # leased 3 at a time by each process
+
+
+@pytest.fixture(scope="module")
+def two_servers() -> Iterator[tuple[list[ServerProcess], str]]:
+    with fresh_pg_database("hall_rl") as url:
+        migrate(url)
+        token = add_kiosk(url, "kiosk-rl")
+        env = {"HALL_RATE_LIMITS": f"public={PUBLIC}:{SLOW},token={TOKEN}:{SLOW}"}
+        servers = [ServerProcess(url, env=env) for _ in range(2)]
+        try:
+            for server in servers:
+                server.launch()
+            for server in servers:
+                server.wait_ready()
+            yield servers, token
+        finally:
+            for server in servers:
+                server.stop()
+
+
+def _statuses(servers: list[ServerProcess], requests: int, **kwargs: object) -> list[list[int]]:
+    """Requests alternating between the servers; each server's answers in order."""
+    seen: list[list[int]] = [[] for _ in servers]
+    clients = [httpx.Client(base_url=s.base_url, timeout=10.0) for s in servers]
+    try:
+        for n in range(requests):
+            resp = clients[n % 2].get("/api/v1/board/state", **kwargs)  # type: ignore[arg-type]
+            assert resp.status_code in (200, 429), resp.text
+            if resp.status_code == 429:
+                assert int(resp.headers["retry-after"]) > 0
+            seen[n % 2].append(resp.status_code)
+    finally:
+        for client in clients:
+            client.close()
+    return seen
+
+
+def test_two_processes_together_allow_the_public_limit(two_servers) -> None:  # noqa: ANN001
+    servers, _token = two_servers
+    seen = _statuses(servers, 3 * PUBLIC)
+    allowed = sum(s.count(200) for s in seen)
+    # in-memory buckets would let each process allow PUBLIC: 2 * PUBLIC in all
+    assert allowed == PUBLIC, seen
+    assert all(s.count(200) and s.count(429) for s in seen), seen  # both enforce it
+    assert all(s[-5:] == [429] * 5 for s in seen), seen
+
+
+def test_two_processes_together_allow_a_tokens_limit(two_servers) -> None:  # noqa: ANN001
+    servers, token = two_servers
+    headers = {"Authorization": f"Bearer {token}"}
+    seen = _statuses(servers, 2 * TOKEN + 40, headers=headers)
+    allowed = sum(s.count(200) for s in seen)
+    lease = TOKEN // 50
+    # leased tokens a process holds unspent are lost to the other: at most lease - 1 each
+    assert TOKEN - 2 * (lease - 1) <= allowed <= TOKEN, allowed
+    assert all(s[-5:] == [429] * 5 for s in seen), seen
