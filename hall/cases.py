@@ -85,6 +85,7 @@ from hall.feedback_settings import FeedbackSettings, get_settings, request_now
 from hall.keys import HallKeys
 from hall.models import Case, CaseEvent, CaseSequence, Ticket
 from hall.rating_rules import Rejected
+from hall.retention import settings_from_env as retention_settings
 from hall.scrub import scrub_text
 
 log = logging.getLogger(__name__)
@@ -676,13 +677,23 @@ def post_event(
         return exc.response()
 
 
+def not_ratable_at_kiosk(case: Case, now: dt.datetime) -> Rejected:
+    """Why a closed case without its phone-tail hash cannot be rated at the kiosk: the
+    rating period is over (the daily purge deleted the hash ``HALL_CASE_CITIZEN_LINK_DAYS``
+    after closing, hall/retention.py), or the case never had one."""
+    days = retention_settings().case_citizen_link_days
+    if case.closed_at is not None and now - case.closed_at >= dt.timedelta(days=days):
+        return Rejected(409, "rating_closed", "这件反映的评价期已过，谢谢您的关注！")
+    return Rejected(409, "not_ratable", "这件反映无法在本机评价，请到窗口办理。")
+
+
 @router.post(
     "/{case_number}/handling-rating",
     response_model=CaseHandlingRated,
     responses={
         403: {"description": "code tail_mismatch (or not a kiosk token)"},
         404: {"description": "no such case"},
-        409: {"description": "code not_closed, already_rated or not_ratable"},
+        409: {"description": "code not_closed, already_rated, rating_closed or not_ratable"},
         429: {"description": "code too_many_tries"},
     },
 )
@@ -701,7 +712,7 @@ def rate_handling(
             if case.status != "closed":
                 raise Rejected(409, "not_closed", "反映办结后才能评价办理情况。")
             if case.phone_tail_hash is None:
-                raise Rejected(409, "not_ratable", "这件反映无法在本机评价，请到窗口办理。")
+                raise not_ratable_at_kiosk(case, now)
             if case.tail_failures >= TAIL_TRIES:
                 raise Rejected(429, "too_many_tries", "尝试次数过多，请到办不成事反映窗口评价。")
             if not hmac.compare_digest(

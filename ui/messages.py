@@ -115,6 +115,9 @@ def message_text(message: Message, language: str = "zh") -> str:
                 "Messages", "这件反映已经评价过了，谢谢您！"
             ),
             "not_closed": QCoreApplication.translate("Messages", "反映办结后才能评价办理情况。"),
+            "rating_closed": QCoreApplication.translate(
+                "Messages", "这件反映的评价期已过，谢谢您的关注！"
+            ),
         }
         return ratings.get(
             message.detail,

@@ -30,7 +30,9 @@ def _row(fb: FeedbackHall, number: str) -> tuple[object, ...]:
     return row
 
 
-def test_the_tail_hash_goes_n_days_after_the_case_closes(fb: FeedbackHall) -> None:
+def test_the_tail_hash_goes_n_days_after_the_case_closes(
+    fb: FeedbackHall, monkeypatch: pytest.MonkeyPatch
+) -> None:
     engine = fb.client.app.state.engine  # type: ignore[attr-defined]
     closed_at = fb.clock.now
     closed = _closed_case(fb)
@@ -56,13 +58,16 @@ def test_the_tail_hash_goes_n_days_after_the_case_closes(fb: FeedbackHall) -> No
     # the open case keeps its (encrypted) phone and tail hash: its owner must call back
     kept = _row(fb, open_number)
     assert kept[0] is not None and kept[2] is not None and kept[3] is not None
-    # nothing left to prove the case is theirs at the kiosk
+    # nothing left to prove the case is theirs at the kiosk, and the citizen is told why
+    monkeypatch.setenv("HALL_CASE_CITIZEN_LINK_DAYS", "10")
+    fb.clock.now = closed_at + dt.timedelta(days=10, minutes=3)
     late = fb.client.post(
         f"/api/v1/cases/{closed}/handling-rating",
         headers=fb.kiosk(),
         json={"phone_tail": "5678", "level": "satisfied"},
     )
-    assert late.status_code == 409
+    assert late.status_code == 409 and late.json()["code"] == "rating_closed"
+    assert "评价期已过" in late.json()["detail"]
     # idempotent: a second run the same day finds nothing
     again = purge(engine, settings, closed_at + dt.timedelta(days=10, minutes=2))
     assert again["case_citizen_links"] == 0

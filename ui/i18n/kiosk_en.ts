@@ -866,6 +866,10 @@
         <translation>You can rate the handling once the case is closed.</translation>
     </message>
     <message>
+        <source>这件反映的评价期已过，谢谢您的关注！</source>
+        <translation>The period for rating this case is over. Thank you for your interest.</translation>
+    </message>
+    <message>
         <source>这件反映无法在本机评价，请到窗口办理。</source>
         <translation>This case cannot be rated here. Please ask at the window.</translation>
     </message>
