@@ -22,9 +22,10 @@ from ui.main_window import ANNOUNCE_SETTLE_MS, MainWindow
 
 
 def settle(
-    app: QApplication, condition: Callable[[], bool] = lambda: True, timeout_s: float = 10.0
+    app: QApplication, condition: Callable[[], bool] = lambda: True, timeout_s: float = 60.0
 ) -> None:
-    """Process events until ``condition`` holds and the screen has been spoken."""
+    """Process events until ``condition`` holds and the screen has been spoken. The deadline
+    is generous: on a loaded machine the embedded hall server and the printer take their time."""
     deadline = time.monotonic() + timeout_s
     while not condition():
         if time.monotonic() > deadline:

@@ -4,6 +4,7 @@ the real hall server with the rating; the keyboard forgets it all when the visit
 from __future__ import annotations
 
 import httpx
+from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 from test_accessibility import audit
 from test_keyboard import draw
@@ -100,3 +101,31 @@ def test_the_rating_screen_with_the_keyboard_open_passes_the_audit(
     assert audit("rating_keyboard_handwriting", window, elder=False) == []
     assert screen.comment.isVisible() and find_button(window, "rating_submit") is not None
     assert window.current_screen().title.text() == "请写下您的意见"  # typing the comment
+
+
+def test_in_elder_mode_the_comment_is_written_on_the_large_keyboard(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
+    """长辈版 offers the comment too, on the keyboard's 长辈版 sizes (keys >= 60 px, a large
+    writing pad), and the window still passes the 长辈版 audit with it open."""
+    click(qtbot, window, "elder")  # the citizen's own tap: the window restyles for 长辈版
+    assert core.flow.state.elder
+    click(qtbot, window, "tile_rating")
+    click(qtbot, window, "rate_self_service")
+    click(qtbot, window, "level_very_dissatisfied")
+    screen = window.screens[Screen.RATE_REASONS]
+    assert isinstance(screen, RateReasonsScreen)
+    click(qtbot, window, "rating_open_keyboard")
+    kb = screen.keyboard
+    assert kb is not None
+    qtbot.waitUntil(lambda: kb.isVisible() and kb.ready, timeout=60_000)
+    key = kb.findChild(QPushButton, "kb_key_a")
+    assert key is not None and min(key.width(), key.height()) >= 60
+    for ch in "da":
+        click(qtbot, kb, f"kb_key_{ch}")
+    assert audit("rating_keyboard_elder_pinyin", window, elder=True) == []
+    click(qtbot, kb, "kb_mode_handwriting")
+    qtbot.waitUntil(lambda: kb.pad.isVisible())
+    assert kb.pad.width() >= 400, "the writing pad is large in 长辈版"
+    draw(qtbot, kb, "口")
+    assert audit("rating_keyboard_elder_handwriting", window, elder=True) == []

@@ -179,6 +179,7 @@ class CaseFormScreen(ScreenBase):
             else self.tr("说说哪里没办成（可不填，最多{n}字）").format(n=DESCRIPTION_MAX)
         )  # fmt: skip
         self.entry.show()
+        self.keyboard.set_elder(self.flow.state.elder)  # 长辈版: larger keys and pad
         self.keyboard.attach(self.entry, limit)
         self.keyboard.show()
         self.flow.touch()

@@ -237,7 +237,8 @@ class RateLevelScreen(ScreenBase):
 
 class RateReasonsScreen(ScreenBase):
     """Reasons (at least one) and an optional short comment: quick phrases to tap, and a
-    free-text field (normal mode only; 长辈版 keeps to large choices). Built once; the
+    free-text field written on the on-screen keyboard (in 长辈版 too, with its larger keys
+    and handwriting pad). Built once; the
     server's reasons re-use their buttons by position."""
 
     def __init__(self, flow: Flow) -> None:
@@ -287,6 +288,7 @@ class RateReasonsScreen(ScreenBase):
             self.keyboard.close_requested.connect(lambda: self._show_keyboard(False))
             self.outer.insertWidget(3, self.keyboard)  # under the comment field
         if show:
+            self.keyboard.set_elder(self.flow.state.elder)  # 长辈版: larger keys and pad
             self.keyboard.attach(self.comment, self.flow.rating.comment_max)
         self.keyboard.setVisible(show)
         self.flow.touch()
@@ -299,7 +301,7 @@ class RateReasonsScreen(ScreenBase):
         self.message.setVisible(state.message is not None)
         self.submit_button.setText(self.tr("提交评价"))
         typing = self.keyboard is not None and self.keyboard.isVisibleTo(self)
-        if typing and not state.elder:  # typing the comment
+        if typing:  # typing the comment
             self.title.setText(self.tr("请写下您的意见"))
             self.choices.hide()
             self.bad_note.hide()
@@ -308,16 +310,11 @@ class RateReasonsScreen(ScreenBase):
         if self.keyboard is not None:
             self.keyboard.hide()
         self._choices(state)
-        elder = state.elder
-        self.comment.setVisible(not elder)
-        self.comment_label.setVisible(not elder)
-        self.open_keyboard.setVisible(not elder)
-        if not elder:
-            self.comment_label.setText(
-                self.tr("其他意见（可不填，最多{n}字）：").format(n=self.flow.rating.comment_max)
-            )
-            self.comment.setPlaceholderText(self.tr("在这里输入"))
-            self.open_keyboard.setText(self.tr("用键盘写（拼音、手写）"))
+        self.comment_label.setText(
+            self.tr("其他意见（可不填，最多{n}字）：").format(n=self.flow.rating.comment_max)
+        )
+        self.comment.setPlaceholderText(self.tr("在这里输入"))
+        self.open_keyboard.setText(self.tr("用键盘写（拼音、手写）"))
         bad = draft is not None and draft.level in BAD_LEVELS
         self.bad_note.setText(self.tr("差评会由专人核实、整改并回复。"))
         self.bad_note.setVisible(bad)
