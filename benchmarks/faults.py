@@ -30,7 +30,7 @@
    other load; the CPU per ticket does not, so it is the figure to read.
 
 ``--quick`` (./test runs it): one kill cycle per backend, 3 throughput rounds of 400
-tickets, about 60 s. On a shared machine the throughput ratio of a quick run is noise
+tickets, 2 fuzz examples per operation and mode (12 in a full run). On a shared machine the throughput ratio of a quick run is noise
 (±30 %); the full run's 7 rounds of 2000 tickets say more.
 This script measures; it never asserts and always exits 0 (errors go into the JSON).
 """
@@ -57,7 +57,8 @@ import httpx  # noqa: E402
 from benchlib import cpu_seconds  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from hall.db import add_kiosk, make_engine, migrate  # noqa: E402
+from hall.db import add_kiosk, add_staff, make_engine, migrate  # noqa: E402
+from hall.fuzzing import RATE_LIMITS_ON_UNREACHED, fuzz_api  # noqa: E402
 from hall.testing import (  # noqa: E402
     PostgresCluster,
     ServerProcess,
@@ -360,6 +361,17 @@ def throughput(tmp: Path, rounds: int, tickets: int) -> dict[str, Any]:
     }
 
 
+def schema_fuzz(tmp: Path, examples: int) -> dict[str, Any]:
+    url = f"sqlite:///{tmp / 'fuzz.sqlite3'}"
+    migrate(url)
+    tokens = {"kiosk": add_kiosk(url, "kiosk-1"), "staff": add_staff(url, "王*")}
+    started = time.monotonic()
+    with ServerProcess(url, env=RATE_LIMITS_ON_UNREACHED, log_level="error") as server:
+        figures = fuzz_api(server.base_url, tokens, examples).figures()
+    return {"examples_per_operation_and_mode": examples, **figures,
+            "seconds": round(time.monotonic() - started, 1)}  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
@@ -407,6 +419,10 @@ def main() -> int:
             )
         except Exception as exc:
             result["throughput"] = {"error": repr(exc)}
+        try:
+            result["schemathesis"] = schema_fuzz(tmp, 2 if args.quick else 12)
+        except Exception as exc:
+            result["schemathesis"] = {"error": repr(exc)}
     totals = defaultdict(int)
     for runs in result["kill_cycles"].values():
         for run in runs if isinstance(runs, list) else []:

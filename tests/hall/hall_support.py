@@ -18,22 +18,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from hall.fuzzing import RATE_LIMITS_ON_UNREACHED  # noqa: F401 (the tests import it here)
 from hall.testing import create_postgres_database, drop_postgres_database
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
-RATE_LIMITS_ON_UNREACHED = {
-    "HALL_RATE_LIMITS": ",".join(
-        f"{kind}=1000000:100000"
-        for kind in ("login", "token", "public", "refused", "staff_login_fail")
-    )
-}
-"""A server's env with the rate limits ON (the middleware, and on PostgreSQL the buckets
-shared through the database, in the path of every request) at figures a test's own traffic
-never reaches: the schema fuzzer and the authorization matrix run so, to check every
-route's answers with the limiter in place; a limit that fired would turn every later
-answer into 429 and the fuzzing into a test of the limiter. The limits themselves:
-tests/hall/test_rate_limits*.py and ``test_every_route_is_rate_limited``."""
 ID_HASH_KEY = bytes(range(32))
 
 

@@ -18,29 +18,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import schemathesis
 from hall_support import RATE_LIMITS_ON_UNREACHED, fresh_pg_database
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis.errors import Unsatisfiable
-from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from hall.db import add_kiosk, add_staff, migrate
+from hall.fuzzing import fuzz_api
 from hall.testing import ServerProcess
 
 EXAMPLES = int(os.environ.get("HALL_FUZZ_EXAMPLES", "12"))
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-]
-STREAMING = "/api/v1/board/events"  # server-sent events never end; tested in test_board
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -66,50 +50,13 @@ def fuzz_server(
 
 def test_every_operation_for_kiosk_staff_and_anonymous(fuzz_server: tuple[str, dict]) -> None:
     base_url, tokens = fuzz_server
-    schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json")
-    failures: dict[str, str] = {}
-    operations = 0
-    sent: list[int] = []
-    for found in schema.get_all_operations():
-        operation = found.ok()
-        if operation.path == STREAMING:
-            continue
-        operations += 1
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-
-            @settings(
-                max_examples=EXAMPLES,
-                derandomize=True,
-                deadline=None,
-                database=None,
-                phases=[Phase.explicit, Phase.generate],
-                suppress_health_check=list(HealthCheck),
-            )
-            @given(case=operation.as_strategy(generation_mode=mode))
-            def run(case: schemathesis.Case) -> None:
-                for who in ("kiosk", "staff", None):
-                    headers = {
-                        k: v for k, v in (case.headers or {}).items() if k != "Authorization"
-                    }
-                    if who is not None:
-                        headers["Authorization"] = f"Bearer {tokens[who]}"
-                    response = case.call(base_url=base_url, headers=headers, timeout=10)
-                    sent.append(response.status_code)
-                    case.validate_response(response, checks=CHECKS)
-
-            try:
-                run()
-            except Unsatisfiable:  # nothing about it can be wrong (no parameters, no body)
-                assert mode is GenerationMode.NEGATIVE, operation.label
-            except (Exception, BaseExceptionGroup) as exc:  # every failure is reported
-                failures[f"{operation.label} ({mode.value})"] = f"{type(exc).__name__}: {exc}"[
-                    :1500
-                ]
-    assert operations > 30
+    result = fuzz_api(base_url, tokens, EXAMPLES)
+    assert result.operations > 30
     # every operation was tried, with several examples, and reached past authentication
-    assert len(sent) >= operations * 3 * 2, len(sent)
-    assert {200, 201, 401, 403, 404, 422} <= set(sent), sorted(set(sent))
-    print(
-        f"schemathesis: {operations} operations, {len(sent)} requests, statuses {sorted(set(sent))}"
+    assert result.requests >= result.operations * 3 * 2, result.requests
+    assert {200, 201, 401, 403, 404, 422} <= set(result.statuses), sorted(result.statuses)
+    print(f"schemathesis: {result.figures()}")
+    assert result.server_errors == 0, result.statuses
+    assert not result.failures, "\n\n".join(
+        f"{label}\n{text}" for label, text in result.failures.items()
     )
-    assert not failures, "\n\n".join(f"{label}\n{text}" for label, text in failures.items())
