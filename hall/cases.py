@@ -70,7 +70,7 @@ from contract.api import (
     CaseOptions,
     CaseProgress,
 )
-from contract.fields import text
+from contract.fields import mask_mobile, text
 from contract.vocab import (
     CASE_ALERT_SEVERITIES,
     CASE_CONDITIONS,
@@ -160,10 +160,6 @@ def normalize_phone(raw: str) -> str | None:
     elif digits.startswith("0086"):
         digits = digits[4:]
     return digits if MOBILE.match(digits) else None
-
-
-def mask_phone(phone: str) -> str:
-    return phone[:3] + "****" + phone[-4:]
 
 
 def hash_phone(key: bytes, phone: str) -> str:
@@ -384,7 +380,7 @@ def create_case(
             tried_normal_channel=body.tried_normal_channel,
             overlapping_duties=body.overlapping_duties, policy_room=body.policy_room,
             categories=json.dumps(categories, ensure_ascii=False), description=description,
-            phone_masked=mask_phone(phone), phone_hash=hash_phone(phone_key, phone),
+            phone_masked=mask_mobile(phone), phone_hash=hash_phone(phone_key, phone),
             status="submitted", submitted_at=submitted, received_at=now,
             item_id=body.item_id, not_in_catalog=body.not_in_catalog, severity=body.severity,
             respond_due_at=submitted

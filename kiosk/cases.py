@@ -35,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from contract.fields import mask_mobile
 from kiosk.hall_client import HallError, HallRejected
 from kiosk.journeys.case import CASE_CONDITIONS, CaseDraft
 from kiosk.outbox import Message, Outbox, Undeliverable
@@ -57,11 +58,6 @@ class CasesApi(Protocol):
 
     def issue_ticket(self, service_id: str, idempotency_key: str, holder: Any = None,
                      priority: bool = False, language: str = "zh") -> Ticket: ...  # fmt: skip
-
-
-def mask_phone(phone: str) -> str:
-    """138****8000, as the server masks it."""
-    return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"
 
 
 def local_reference(key: str) -> str:
@@ -126,7 +122,7 @@ class CaseService:
                 log.info("case %s kept in the outbox; the hall server did not confirm in %.0f s",
                          local_reference(key), self.confirm_s)  # fmt: skip
                 pending = {"pending": True, "reference": local_reference(key),
-                           "phone_masked": mask_phone(draft.phone), "item_id": draft.item_id,
+                           "phone_masked": mask_mobile(draft.phone), "item_id": draft.item_id,
                            "not_in_catalog": draft.not_in_catalog,
                            "severity": draft.severity}  # fmt: skip
                 return pending, None
@@ -168,7 +164,7 @@ class CaseService:
             self._settle(message.key, error=exc)
             # status and code only: a validation error's detail may echo the phone number;
             # the dead letter keeps the case without the plain number (kept only to send it)
-            keep = {**message.payload, "phone": mask_phone(str(message.payload.get("phone", "")))}
+            keep = {**message.payload, "phone": mask_mobile(str(message.payload.get("phone", "")))}
             raise Undeliverable(f"{exc.status} {exc.code or 'refused'}", keep) from None
         log.info("case %s registered as %s", local_reference(message.key),
                  case.get("case_number"))  # fmt: skip

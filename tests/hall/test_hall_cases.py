@@ -9,7 +9,8 @@ import pytest
 from hall_support import SHANGHAI
 from ratings_support import FeedbackHall, fb_fixture  # noqa: F401
 
-from hall.cases import format_case_number, hash_phone, mask_phone, normalize_phone
+from contract.fields import mask_mobile
+from hall.cases import format_case_number, hash_phone, normalize_phone
 
 PHONE = "13912345678"
 
@@ -123,7 +124,7 @@ def test_phone_normalisation_masking_and_hash() -> None:
     assert normalize_phone("139 1234 5678") == PHONE
     assert normalize_phone("+86 139-1234-5678") == PHONE
     assert normalize_phone("1391234567x") is None
-    assert mask_phone(PHONE) == "139****5678"
+    assert mask_mobile(PHONE) == "139****5678"
     key = bytes(range(32))
     assert hash_phone(key, PHONE) == hash_phone(key, PHONE) != hash_phone(bytes(32), PHONE)
     assert PHONE not in hash_phone(key, PHONE)
