@@ -24,7 +24,7 @@ Routes (all public, so all defended: every one is rate-limited per client addres
   position, at most one per group per ``HINT_MIN_S``), ``resync``, ``heartbeat``, and
   ``expired`` (then the stream ends) once the ticket's day is over.
 - ``POST /t/{id}/{sig}/rating`` — after 办结, the rating with channel ``phone`` through
-  ``hall.ratings.submit_rating`` (same rules, same chain, one rating per ticket across
+  ``hall.rating_store.submit_rating`` (same rules, same chain, one rating per ticket across
   kiosk, window and phone: a second gets 409 ``already_rated`` with a message for the
   citizen). Stored with the device ``phone-page`` (a kiosk row whose token is never used).
 - ``GET /t/o/{lease}/{id}/{sig}`` — an offline ticket's QR: the kiosk signed lease id and

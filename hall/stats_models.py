@@ -1,5 +1,5 @@
 """Response models of the statistics, service-level alerts and the wall dashboard
-(``hall.stats``, ``hall.service_levels``, ``hall.dashboard``). Kept out of hall/schemas.py
+(``hall.stats``, ``hall.service_levels``, ``hall.dashboard``). Kept out of contract/api.py
 on purpose: figures and codes only, never a citizen's data."""
 
 from __future__ import annotations
