@@ -35,8 +35,8 @@ Not found: a name with no cue and none of those words around it ("今早张伟�
 tests/contract/test_names.py measures precision and recall on a labelled set of invented
 sentences (its figures are in the README).
 
-Pure Python (the contract package): both the kiosk (before text leaves it) and the hall
-(before text is stored) call ``scrub_names``.
+Pure Python (the contract package). ``contract.scrub.scrub_text`` calls it with the number
+masks: the kiosk before text leaves it, the hall server before text is stored.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from contract.names import SURNAMES, scrub_names
-from hall.scrub import scrub_text
+from contract.scrub import scrub_text
 
 # (sentence, the names in it). Invented people only.
 Labelled = list[tuple[str, tuple[str, ...]]]
