@@ -71,6 +71,7 @@ from contract.api import (
     CaseProgress,
 )
 from contract.fields import mask_mobile, text
+from contract.scrub import scrub_text
 from contract.vocab import (
     CASE_ALERT_SEVERITIES,
     CASE_CONDITIONS,
@@ -86,7 +87,6 @@ from hall.keys import HallKeys
 from hall.models import Case, CaseEvent, CaseSequence, Ticket
 from hall.rating_rules import Rejected
 from hall.retention import settings_from_env as retention_settings
-from hall.scrub import scrub_text
 
 log = logging.getLogger(__name__)
 

@@ -34,12 +34,12 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from contract.fields import RowId, text
+from contract.scrub import scrub_text
 from hall.auth import StaffPrincipal
 from hall.db import transaction
 from hall.feedback_settings import FeedbackSettings, get_settings, request_now
 from hall.models import Rating, RatingFollowup
 from hall.rating_rules import Rejected
-from hall.scrub import scrub_text
 
 log = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from typing import Any
 from fastapi.responses import JSONResponse
 
 from contract.api import RatingIn, RatingOut, VisitQuery
+from contract.scrub import scrub_text
 from contract.vocab import BAD_LEVELS
 from hall.feedback_settings import FeedbackSettings
-from hall.scrub import scrub_text
 
 log = logging.getLogger("hall.ratings")
 

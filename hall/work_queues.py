@@ -36,6 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from contract.errors import ConfigError
+from contract.scrub import scrub_text
 from hall.cases import CaseEventIn, apply_event, matter_names, overdue_steps, severity_names
 from hall.db import transaction
 from hall.feedback_settings import current_settings
@@ -43,7 +44,6 @@ from hall.followups import StepIn, list_followups, record_step
 from hall.models import Case, CounterState, ReviewTask, Staff, StaffAuditEntry
 from hall.rating_rules import Rejected
 from hall.ratings import rating_stats
-from hall.scrub import scrub_text
 from hall.staff_web import read_session
 
 DUE_SOON = dt.timedelta(minutes=15)

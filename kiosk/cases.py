@@ -100,7 +100,7 @@ class CaseService:
         own_words = draft.description.strip()
         body.update(
             categories=list(draft.categories),
-            # the citizen's own words (the server scrubs ID and phone numbers from them);
+            # the citizen's own words (scrubbed on the kiosk, and again by the server);
             # when they wrote nothing, the owner records the details when calling back
             description=own_words
             or "自助终端提交：" + "、".join(draft.categories) + "（详情由首接负责人回访时记录）",

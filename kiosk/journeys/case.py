@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from contract import vocab
-from contract.names import scrub_names
+from contract.scrub import scrub_text
 from kiosk import print_jobs
 from kiosk.hall_client import HallRejected, HallUnavailable
 from kiosk.journeys.ticket import TicketJourney
@@ -152,9 +152,9 @@ class CaseJourney:
             v.update(case=replace(draft, reviewing=True), message=None)
             return
         key = f"{v.state.session_id}:case"
-        # names leave the kiosk masked (the outbox keeps the text on disk until delivered):
-        # the card holder's own name, and names the words around them point at
-        draft = replace(draft, description=scrub_names(draft.description, _holder_names(v)))
+        # ID and phone numbers and names leave the kiosk masked (the outbox keeps the text on
+        # disk until delivered): the card holder's own name, and names the words point at
+        draft = replace(draft, description=scrub_text(draft.description, _holder_names(v)))
         sink = self.sink
         v.update(busy="issuing", message=None)
         v.runner.submit(lambda: sink.create(key, draft), v.for_this_visit(self._created))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from contract import vocab
-from contract.names import scrub_names
+from contract.scrub import scrub_text
 from devices.idcard.card import IdCard
 from kiosk.hall_client import HallError, HallUnavailable
 from kiosk.identity import Holder
@@ -322,10 +322,10 @@ class RatingJourney:
         if draft.level in BAD_LEVELS and not draft.reasons:
             v.update(rating=draft, message=Message(Problem.REASON_NEEDED))
             return
-        if draft.comment:  # names leave the kiosk masked (see kiosk/journeys/case.py)
+        if draft.comment:  # numbers and names leave the kiosk masked (see journeys/case.py)
             holder = v.state.holder
             known = (holder.name,) if holder is not None and holder.name else ()
-            draft = replace(draft, comment=scrub_names(draft.comment, known))
+            draft = replace(draft, comment=scrub_text(draft.comment, known))
         key = f"{v.state.session_id}:rating"
         self.sink.submit(key, draft, v.language)
         self._sent_at = v.clock()

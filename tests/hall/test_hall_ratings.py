@@ -8,7 +8,7 @@ import logging
 import pytest
 from ratings_support import ID_NUMBER, MARKET, FeedbackHall, fb_fixture  # noqa: F401
 
-from hall.scrub import scrub_text
+from contract.scrub import scrub_text
 
 
 # -- the API rules -------------------------------------------------------------------------

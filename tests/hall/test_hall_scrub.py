@@ -1,4 +1,4 @@
-"""The free-text scrubber (hall/scrub.py) masks ID and mobile numbers however they are
+"""The free-text scrubber (contract/scrub.py) masks ID and mobile numbers however they are
 spaced or dashed; property-tested with hypothesis over random numbers, separators and the
 text around them."""
 
@@ -9,7 +9,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hall.scrub import MAX_GAP, scrub_text
+from contract.scrub import MAX_GAP, scrub_text
 
 SEPARATORS = [" ", "-", "\u3000", "\u00a0", "－", "—", ".", "/", "_", "\t"]
 FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")

@@ -1,7 +1,8 @@
-"""Names leave the kiosk masked (issue 15, item 6): a case description naming the card
-holder and a member of staff is masked before it is written to the outbox or sent — the
-holder's name wherever it stands, the staff member's where the words point at a name —
-and the hall server stores it so."""
+"""Names and numbers leave the kiosk masked (issue 15, item 6): a case description naming
+the card holder and members of staff and giving a phone and an ID number is masked before
+it is written to the outbox or sent — the holder's name wherever it stands, the staff's
+where the words point at a name (a title after it, or 窗口的 … 说), the numbers however
+spaced — by the scrubber the hall server uses (contract.scrub), and the server stores it so."""
 
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ from kiosk.identity import Holder
 from kiosk.settings import load_settings
 from kiosk.visit import Screen
 
-OWN_WORDS = "上官婉清的营业执照材料被退回两次，婉清今天又来了，窗口的陈晓东老师说还要补证明"
+OWN_WORDS = (
+    "上官婉清的营业执照材料被退回两次，婉清今天又来了，窗口的陈晓东老师说还要补证明，"
+    "2号窗口的李秀英说不用补。电话 139 1234 0000，身份证 1101 0519 4912 3100 2X"
+)  # invented people and numbers
 
 
 def test_the_description_leaves_the_kiosk_with_names_masked(kiosk_env: dict[str, str]) -> None:
@@ -53,6 +57,9 @@ def test_the_description_leaves_the_kiosk_with_names_masked(kiosk_env: dict[str,
         assert "陈晓东" not in description
         assert description.startswith("上***的营业执照材料被退回两次")
         assert "陈**老师" in description
+        assert "李秀英" not in description and "窗口的李**说不用补" in description
+        assert "139****0000" in description and "1234" not in description
+        assert "1101**********002X" in description and "0519" not in description
 
         case = flow.visit.state.case.result
         staff = add_staff(core.hall.server.database_url, "case-office")  # type: ignore[union-attr]

@@ -167,12 +167,14 @@ def test_rating_by_card_lists_todays_tickets_and_takes_a_comment(
     QApplication.sendEvent(edit, typed)
     assert edit.text() == "叫号后窗口没人 13800138000"
     click(qtbot, window, "rating_submit")
+    # masked on the kiosk, before the comment is written to the outbox
+    assert flow.state.rating.comment == "叫号后窗口没人 138****8000"
     qtbot.waitUntil(lambda: flow.state.rating.result == "confirmed", timeout=10_000)
     exported = httpx.get(f"{core.hall.base_url}/api/v1/ratings/export?format=json",
                          headers=auth).json()  # fmt: skip
     [record] = exported
     assert record["satisfaction"] == "非常不满意" and record["reasons"] == "态度"
-    # the phrase and the typed text arrive as one comment; the server masks the mobile number
+    # the phrase and the typed text arrive as one comment, the mobile number masked
     assert record["text"] == "等候时间太长；叫号后窗口没人 138****8000"
 
     # the same card again: the ticket is now rated, and said so kindly

@@ -1,5 +1,7 @@
-"""Free-text scrubbing: ID and mobile numbers a citizen typed into a comment or a case
-description are masked before anything is stored, however they were spaced.
+"""Free-text scrubbing: ID and mobile numbers and names a citizen typed into a comment or a
+case description (or staff into a note) are masked before anything is stored, however they
+were spaced. The one scrubber: the kiosk runs it before text is written to its outbox, the
+hall server before text is stored.
 
 Comments travel upward and are read by staff; a citizen who types their ID or phone
 number into one should not have it stored. People write numbers in groups — "138 1234
@@ -11,14 +13,15 @@ first 3 and last 4 (138****8000), written without the separators. Control charac
 dropped (newlines and tabs stay).
 
 Names: ``contract.names.scrub_names`` masks the names the words around them point at
-(我叫王小明, 姓名：李建国, 刘小红老师 …; see that module for what it finds and what not).
-The kiosk runs it too, with the card holder's own name, before text leaves the kiosk.
+(我叫王小明, 姓名：李建国, 刘小红老师, 窗口的张伟态度很差 …; see that module for what it
+finds and what not) and the ``known`` names (the kiosk passes the card holder's own).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from contract.names import scrub_names
 
@@ -48,9 +51,9 @@ def _mask_mobile(match: re.Match[str]) -> str:
     return number[:3] + "****" + number[-4:]
 
 
-def scrub_text(text: str) -> str:
-    """``text`` with ID-like and mobile-like numbers and cued names masked and control
-    characters gone."""
+def scrub_text(text: str, known: Iterable[str] = ()) -> str:
+    """``text`` with ID-like and mobile-like numbers, the names its words point at and the
+    ``known`` names masked, and control characters gone."""
     text = _CONTROL.sub("", text)  # PostgreSQL text cannot hold NUL; others are noise
     text = _ID_LIKE.sub(_mask_id, text)
-    return scrub_names(_MOBILE_LIKE.sub(_mask_mobile, text))
+    return scrub_names(_MOBILE_LIKE.sub(_mask_mobile, text), known)
