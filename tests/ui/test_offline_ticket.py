@@ -1,7 +1,9 @@
 """Offline tickets through the real window (issue 14): the hall server is killed, a citizen
-taps 确认取号 and holds a printed ticket within 2 s, marked 离线取号; the server comes back,
-the ticket arrives once with its issue time, and a counter calls it before a citizen who
-came later."""
+pre-checks the materials from the notice (the real OCR worker on a sample page), taps
+确认取号 and holds a printed ticket within 2 s, marked 离线取号, with the masked name as an
+online ticket has it; the outbox keeps no full name and no ID number. The server comes
+back, the ticket arrives once with its issue time, and a counter calls it before a citizen
+who came later — and sees its masked name and pre-check result, as for any ticket."""
 
 from __future__ import annotations
 
@@ -29,6 +31,8 @@ from kiosk.visit import Screen
 from ui.main_window import MainWindow
 from ui.messages import message_text
 from ui.runner import QtRunner
+
+PAGE_MS = 60_000  # a page through the OCR worker process (its first page may start it)
 
 
 @pytest.fixture
@@ -80,8 +84,11 @@ def test_server_killed_confirm_prints_an_offline_ticket_that_syncs_once_in_order
         click(qtbot, window, "tile_ticket")
         click(qtbot, window, "group_market")
         click(qtbot, window, "entry_business-license")
-        core.present_virtual_card(core.virtual_cards()[0][0])
+        card_name, masked = core.virtual_cards()[0]
+        core.present_virtual_card(card_name)
         qtbot.waitUntil(lambda: flow.state.screen is Screen.NOTICE)  # the notice as usual
+        _precheck_one_page(qtbot, window, core, "900004_application_form_clean")
+        qtbot.waitUntil(lambda: flow.state.screen is Screen.NOTICE)
         started = time.monotonic()
         click(qtbot, window, "confirm_notice")
         qtbot.waitUntil(lambda: flow.state.printed, timeout=2_000)
@@ -94,7 +101,13 @@ def test_server_killed_confirm_prints_an_offline_ticket_that_syncs_once_in_order
     paper = "".join(render(flow.state.print_job.data, core.printer.paper_width_mm).text.split())
     assert ticket.number in paper and "离线取号" in paper
     assert "前面还有" not in paper  # no count it cannot know
+    assert f"姓名：{masked}" in paper and masked.endswith("*")  # as an online ticket
     assert core.outbox.backlog(KIND) == 1
+    assert flow.state.precheck.attached == "queued"  # kept with the ticket, sent with it
+    card = core.reader.cards[card_name]  # type: ignore[attr-defined]
+    kept = b"".join(p.read_bytes() for p in core.outbox.path.parent.glob("outbox.sqlite3*"))
+    assert masked.encode() in kept  # the masked name is kept (WAL or main file) …
+    assert card.name.encode() not in kept and card.id_number.encode() not in kept  # … only
     assert "offline:issuing" in core.heartbeat.body()["alerts"]  # type: ignore[union-attr]
     assert "offline:backlog" in core.heartbeat.body()["alerts"]  # type: ignore[union-attr]
 
@@ -110,8 +123,20 @@ def test_server_killed_confirm_prints_an_offline_ticket_that_syncs_once_in_order
         staff = {"Authorization": f"Bearer {add_staff(hall_db, '王*')}"}
         first = httpx.post(f"{server.base_url}/api/v1/counters/5/call-next", headers=staff)
         second = httpx.post(f"{server.base_url}/api/v1/counters/6/call-next", headers=staff)
-    assert first.json()["number"] == ticket.number  # waited offline, not sent to the back
+        called = first.json()
+        pre = httpx.get(f"{server.base_url}/api/v1/tickets/{called['id']}/precheck",
+                        headers=staff)  # fmt: skip
+    assert called["number"] == ticket.number  # waited offline, not sent to the back
     assert second.json()["number"] == later["number"]
+    # the window sees who it is (masked) and what the pre-check found, as for any ticket
+    assert called["masked_name"] == masked
+    assert pre.status_code == 200, pre.text
+    result = pre.json()
+    assert (result["overall"], result["pages"], result["kiosk_id"]) == ("core_missing", 1,
+                                                                         "kiosk-07")  # fmt: skip
+    statuses = [(m["doc_type"], m["status"]) for m in result["materials"]]
+    assert statuses[0] == ("application_form", "present_fine")
+    assert [s for _, s in statuses[1:]] == ["missing"] * 4
     with sqlite3.connect(tmp_path / "hall.sqlite3") as conn:
         rows = conn.execute(
             "SELECT issued_at FROM tickets WHERE number = ?", (ticket.number,)
@@ -119,6 +144,21 @@ def test_server_killed_confirm_prints_an_offline_ticket_that_syncs_once_in_order
     assert len(rows) == 1  # arrived once
     stored = dt.datetime.fromisoformat(rows[0][0]).replace(tzinfo=dt.UTC)
     assert abs(stored - ticket.issued_at) < dt.timedelta(milliseconds=1)  # its real time
+
+
+def _precheck_one_page(qtbot: QtBot, window: MainWindow, core: KioskCore, sample: str) -> None:
+    """材料预审 from the notice: one sample page under the "camera", 完成, 继续取号."""
+    pre = core.flow.precheck
+    assert pre is not None
+    click(qtbot, window, "start_precheck")
+    click(qtbot, window, f"sample_{sample}")
+    click(qtbot, window, "precheck_capture")
+    qtbot.waitUntil(lambda: pre.state is not None and pre.state.page_count == 1,
+                    timeout=PAGE_MS)  # fmt: skip
+    click(qtbot, window, "precheck_finish")
+    assert pre.state is not None and pre.state.verdict is not None
+    assert pre.state.verdict.overall == "core_missing"
+    click(qtbot, window, "precheck_continue")
 
 
 def test_reserve_exhausted_the_citizen_is_told_plainly_and_staff_alerted(
