@@ -191,8 +191,10 @@ class Reserve:
             link = db.execute(
                 "SELECT link_base, link_key FROM lease_link_keys WHERE lease_id = ?", (lease_id,)
             ).fetchone()
+            # the ticket's id at the server, chosen here so that the QR names it: the phone
+            # page's link, or HALLTICKET:<id> (the rating's scanner reads either once synced)
+            full["ticket_id"] = str(uuid.uuid4())
             if link is not None:  # the hall has a public address: the QR opens the page
-                full["ticket_id"] = str(uuid.uuid4())
                 full["public_url"] = offline_link(link[0], link[1], lease_id, full["ticket_id"])
             self.outbox.put_in(db, KIND, key, full)
             return full
@@ -331,6 +333,7 @@ def ticket_of(payload: dict[str, Any]) -> Ticket:
         masked_name=str(payload.get("masked_name") or ""),
         public_url=str(payload.get("public_url") or ""),
         offline=True,
+        server_id=str(payload.get("ticket_id") or ""),
     )
 
 
