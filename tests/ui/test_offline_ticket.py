@@ -1,9 +1,10 @@
 """Offline tickets through the real window (issue 14): the hall server is killed, a citizen
-pre-checks the materials from the notice (the real OCR worker on a sample page), taps
-确认取号 and holds a printed ticket within 2 s, marked 离线取号, with the masked name as an
-online ticket has it; the outbox keeps no full name and no ID number. The server comes
-back, the ticket arrives once with its issue time, and a counter calls it before a citizen
-who came later — and sees its masked name and pre-check result, as for any ticket."""
+switches to 长辈版 and pre-checks the materials from the notice (the real OCR worker on a
+sample page), taps 确认取号 and holds a printed ticket within 2 s, marked 离线取号, with
+the masked name as an online ticket has it, and hears it read out; the outbox keeps no
+full name and no ID number. The server comes back, the ticket arrives once with its issue
+time, and a counter calls it before a citizen who came later — and sees its masked name
+and pre-check result, as for any ticket."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from kiosk.visit import Screen
 from ui.main_window import MainWindow
 from ui.messages import message_text
 from ui.runner import QtRunner
+from voice.base import RecordingVoice
 
 PAGE_MS = 60_000  # a page through the OCR worker process (its first page may start it)
 
@@ -87,6 +89,7 @@ def test_server_killed_confirm_prints_an_offline_ticket_that_syncs_once_in_order
         card_name, masked = core.virtual_cards()[0]
         core.present_virtual_card(card_name)
         qtbot.waitUntil(lambda: flow.state.screen is Screen.NOTICE)  # the notice as usual
+        click(qtbot, window, "elder")  # 长辈版 from here on: the voice reads every screen
         _precheck_one_page(qtbot, window, core, "900004_application_form_clean")
         qtbot.waitUntil(lambda: flow.state.screen is Screen.NOTICE)
         started = time.monotonic()
@@ -102,6 +105,9 @@ def test_server_killed_confirm_prints_an_offline_ticket_that_syncs_once_in_order
     assert ticket.number in paper and "离线取号" in paper
     assert "前面还有" not in paper  # no count it cannot know
     assert f"姓名：{masked}" in paper and masked.endswith("*")  # as an online ticket
+    assert isinstance(core.voice, RecordingVoice)
+    qtbot.waitUntil(lambda: f"您的号码是 {ticket.number}" in core.voice.spoken[-1])
+    assert "离线取号" in core.voice.spoken[-1] and "前面还有" not in core.voice.spoken[-1]
     assert core.outbox.backlog(KIND) == 1
     assert flow.state.precheck.attached == "queued"  # kept with the ticket, sent with it
     card = core.reader.cards[card_name]  # type: ignore[attr-defined]
