@@ -186,3 +186,27 @@ def test_reserve_exhausted_the_citizen_is_told_plainly_and_staff_alerted(
     shown = message_text(flow.state.message)
     assert "备用号码也已用完" in shown and "服务台" in shown
     qtbot.waitUntil(lambda: "offline:reserve_exhausted" in [c for _, c in core.alerts])
+
+
+def test_what_needs_the_server_says_so_while_it_is_unreachable(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
+    """No server: the card's list of today's tickets (评价) and the case progress query
+    cannot work offline, and the screen says so — not a generic failure."""
+    flow = core.flow
+    click(qtbot, window, "tile_rating")
+    core.present_virtual_card("resident")
+    qtbot.waitUntil(lambda: flow.state.message is not None, timeout=5_000)
+    assert flow.state.message.detail == "visits"
+    # … and what does work offline: the typed number or the QR (kept in the outbox)
+    said = "暂时连不上系统，查不到您今天的号票。请输入号票上的号码，或扫描小票二维码。"
+    qtbot.waitUntil(lambda: text_of(window.current_screen(), "rating_message") == said)
+    flow.home()
+    click(qtbot, window, "case_progress")
+    for digit in "202612020001":
+        click(qtbot, window, f"qkey_{digit}")
+    click(qtbot, window, "case_query")
+    qtbot.waitUntil(lambda: flow.state.message is not None, timeout=5_000)
+    assert flow.state.message.detail == "query"
+    offline = "暂时连不上叫号系统，离线时查不到办件进度和今天的号票。"
+    qtbot.waitUntil(lambda: offline in text_of(window.current_screen(), "case_message"))
