@@ -89,8 +89,9 @@ class PrecheckState:
     verdict: Verdict | None = None
     slip: str | None = None  # "printing", "printed", "failed"
     slip_job: Any = None  # the PrintJob of the slip (virtual printer: its PNG)
-    # the result at the hall server: "sending", "sent", "failed"; "queued": kept with an
-    # offline ticket in the outbox, delivered with it (kiosk/offline.py)
+    # the result at the hall server: "sending", "sent", "failed"; "queued": kept in the
+    # outbox — with an offline ticket (kiosk/offline.py), or for an online one when the
+    # server went down after issuing it (kiosk/precheck_results.py)
     attached: str | None = None
     # the ID numbers read on each kept page: in memory only, for the card holder cross-check
     # of a citizen identified after the pre-check (gone with the visit; never sent or shown)
@@ -142,6 +143,9 @@ class PrecheckJourney:
         self._lock = threading.Lock()
         self._closed = False
         self._dropped: set[Path] = set()  # demo files put into the scanner folder
+        # the results to the server, kept in the outbox when it is unreachable
+        # (kiosk/precheck_results.py; wired by kiosk/app.py; None: sent directly, once)
+        self.results: Any = None
         if not visit.has_part("precheck"):
             visit.add_part("precheck", None)
         visit.on_back(Screen.PRECHECK, self.cancel)
@@ -425,7 +429,8 @@ class PrecheckJourney:
         if ticket.offline:  # kept with the ticket in the outbox (``result_for``), sent with it
             self._update(attached="queued")
             return
-        send = getattr(self.visit.hall, "submit_precheck", None)
+        results = self.results
+        send = results.attach if results else getattr(self.visit.hall, "submit_precheck", None)
         if send is None:
             return
         body = self.result_body(st.verdict, st.page_count)
@@ -435,8 +440,8 @@ class PrecheckJourney:
             if isinstance(result, Exception):
                 log.warning("pre-check result not attached to the ticket: %s", result)
                 self._update(attached="failed")
-            else:
-                self._update(attached="sent")
+            else:  # "queued": the server went down after the ticket; the outbox delivers it
+                self._update(attached=result if result == "queued" else "sent")
 
         self.visit.runner.submit(lambda: send(ticket.id, body), self.visit.for_this_visit(done))
 
