@@ -178,6 +178,17 @@ class OfflineTicketRequest(BaseModel):
         description="the key the kiosk first tried online: a ticket the server issued for it"
         " after the kiosk gave up waiting is nobody's and leaves the queue (过号)",
     )
+    masked_name: MaskedName | None = Field(
+        default=None,
+        description="the card holder's name masked as on an online ticket (张*; empty when the"
+        " number was typed; absent when nobody was identified) — never the full name, never"
+        " the ID number (the kiosk keeps no personal data in its outbox)",
+    )
+    precheck: PrecheckIn | None = Field(
+        default=None,
+        description="the 材料预审 result for this ticket, as the online path attaches it with"
+        " POST /api/v1/tickets/{id}/precheck (codes only); stored with the ticket",
+    )
 
 
 class TicketOut(BaseModel):

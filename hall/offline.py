@@ -13,8 +13,14 @@ them while this server was unreachable.
   day or group, or a number already used is refused (409/422), never inserted twice
   (``uq_tickets_number``).
 
-Offline tickets carry no holder (no name, no ID hash): the kiosk keeps no personal data
-in its outbox. ``replaces_key``: the kiosk's online attempt for the same citizen timed out;
+An offline ticket carries what an online one does for its window, minus what would be
+personal data on the kiosk's disk: the holder's masked name (``masked_name``, 张*; the same
+validation as the online ``holder.masked_name``: only what masking produces) and the
+材料预审 result (``precheck``, codes only), stored in the same transaction as the ticket,
+exactly as ``POST /api/v1/tickets/{id}/precheck`` stores it (hall/precheck.py) — the
+counter sees both when it calls the ticket. No ID hash: the ID number never reaches the
+kiosk's outbox, so a card read at the rating screen does not list an offline ticket (its
+number and QR do). ``replaces_key``: the kiosk's online attempt for the same citizen timed out;
 if the server did issue that ticket after all, nobody holds it, and it leaves the queue
 as 过号 when the offline ticket arrives.
 """
@@ -37,6 +43,7 @@ from hall.db import dialect_insert, transaction
 from hall.models import NumberLease, Ticket, TicketSequence
 from hall.numbering import format_number, numbering_period, service_day
 from hall.phone import offline_link_key
+from hall.precheck import check_item, precheck_row
 from hall.tickets import TicketStore
 
 log = logging.getLogger(__name__)
@@ -136,6 +143,12 @@ def insert_offline(
             raise HTTPException(422, detail="issued in the future")
         if service_day(req.issued_at, queue.tz) != lease.service_day:
             raise HTTPException(status.HTTP_409_CONFLICT, detail="lease of another day")
+        if req.precheck is not None:  # as for an online ticket's (hall/precheck.py)
+            if req.precheck.kiosk_id not in (None, kiosk_id):
+                raise HTTPException(
+                    status.HTTP_403_FORBIDDEN, detail="kiosk_id does not match the token"
+                )
+            check_item(entry.id, req.precheck)
         ticket = Ticket(
             id=req.ticket_id or str(uuid.uuid4()),
             kiosk_id=kiosk_id,
@@ -150,7 +163,7 @@ def insert_offline(
             priority=req.priority,
             language=req.language,
             holder_hash=None,
-            masked_name=None,
+            masked_name=req.masked_name,
             status="waiting",
             recall_count=0,
             issued_at=req.issued_at.astimezone(dt.UTC),
@@ -162,6 +175,8 @@ def insert_offline(
             raise HTTPException(
                 status.HTTP_409_CONFLICT, detail="number (or ticket id) already used"
             ) from None
+        if req.precheck is not None:
+            session.add(precheck_row(ticket, req.precheck, now))
         if req.replaces_key:
             _withdraw_ghost(session, kiosk_id, req.replaces_key, now)
         out = queue.describe(ticket, session)
@@ -206,8 +221,12 @@ def number_lease(
     status_code=status.HTTP_201_CREATED,
     responses={
         200: {"model": TicketOut, "description": "resent: the ticket this key already made"},
-        409: {"description": "not this kiosk's lease, number outside it or already used"},
-        422: {"description": "invalid body"},
+        403: {"description": "not a kiosk token, or the pre-check names another kiosk"},
+        409: {
+            "description": "not this kiosk's lease, number outside it or already used, or"
+            " the pre-check is for another item"
+        },
+        422: {"description": "invalid body (e.g. a name that is not masked)"},
     },
 )
 def offline_ticket(

@@ -98,25 +98,34 @@ def _attach(
             raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such ticket")
         if ticket.kiosk_id != kiosk_id:
             raise HTTPException(status.HTTP_403_FORBIDDEN, detail="not this kiosk's ticket")
-        if ticket.service_id != body.service_id:
-            raise HTTPException(
-                status.HTTP_409_CONFLICT, detail="the pre-check is for another item"
-            )
+        check_item(ticket.service_id, body)
         existing = session.scalar(select(Precheck).where(Precheck.ticket_id == ticket_id))
         if existing is not None:
             response.status_code = status.HTTP_200_OK
             return _out(existing, ticket.number)
-        row = Precheck(
-            ticket_id=ticket_id, kiosk_id=kiosk_id, service_id=body.service_id,
-            service_day=ticket.service_day, overall=body.overall, pages=body.pages,
-            engine=body.engine, materials=[m.model_dump() for m in body.materials],
-            checked_at=body.checked_at if body.checked_at.tzinfo else
-            body.checked_at.replace(tzinfo=dt.UTC),
-            received_at=request.app.state.clock(),
-        )  # fmt: skip
+        row = precheck_row(ticket, body, request.app.state.clock())
         session.add(row)
         session.flush()
         return _out(row, ticket.number)
+
+
+def check_item(service_id: str, body: PrecheckIn) -> None:
+    """409 unless the pre-check is for the ticket's item."""
+    if service_id != body.service_id:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail="the pre-check is for another item")
+
+
+def precheck_row(ticket: Ticket, body: PrecheckIn, received_at: dt.datetime) -> Precheck:
+    """The row of ``body`` for ``ticket`` (checked with ``check_item``), from its kiosk;
+    also used for a ticket issued offline with its pre-check (hall/offline.py)."""
+    return Precheck(
+        ticket_id=ticket.id, kiosk_id=ticket.kiosk_id, service_id=body.service_id,
+        service_day=ticket.service_day, overall=body.overall, pages=body.pages,
+        engine=body.engine, materials=[m.model_dump() for m in body.materials],
+        checked_at=body.checked_at if body.checked_at.tzinfo else
+        body.checked_at.replace(tzinfo=dt.UTC),
+        received_at=received_at,
+    )  # fmt: skip
 
 
 @router.get("/tickets/{ticket_id}/precheck", response_model=PrecheckOut)

@@ -38,6 +38,8 @@ from kiosk.heartbeat import Heartbeat
 from kiosk.journeys.precheck import PrecheckJourney
 from kiosk.offline import KIND, OfflineIssuer, Reserve, ReserveKeeper
 from kiosk.outbox import Dispatcher, Outbox, OutboxSender
+from kiosk.precheck_results import KIND as PRECHECK_KIND
+from kiosk.precheck_results import PrecheckResults
 from kiosk.rating import RatingService
 from kiosk.runner import ImmediateRunner, Runner
 from kiosk.settings import Settings
@@ -262,6 +264,10 @@ class KioskCore:
             self.flow.rating.sink.hall = client  # type: ignore[attr-defined]
         if self.flow.case.sink is not None:
             self.flow.case.sink.hall = client  # type: ignore[attr-defined]
+        if self.flow.ticket.sms is not None:
+            self.flow.ticket.sms.hall = client  # type: ignore[attr-defined]
+        if self.flow.precheck is not None and self.flow.precheck.results is not None:
+            self.flow.precheck.results.hall = client
         if self.heartbeat is not None:
             self.heartbeat.post = client.heartbeat
         if self.issuer is not None:
@@ -518,6 +524,7 @@ def build_core(
     ratings = RatingService(hall, outbox, scan=scanner.capture)
     cases = CaseService(hall, outbox)
     sms = SmsService(hall, outbox)  # 短信提醒: the citizen's number, after the ticket
+    prechecks = PrecheckResults(hall, outbox)  # kept when the server is gone after the ticket
     # offline tickets need a server that can be gone while the kiosk runs: remote mode only
     # (the embedded server lives and dies with this process)
     offline = settings.hall.mode == "remote" and settings.hall.offline_block > 0
@@ -529,9 +536,9 @@ def build_core(
     )  # fmt: skip
     flow.ticket.issuer = issuer
     dispatch = Dispatcher({"rating": ratings.send, "case": cases.send, KIND: issuer.send,
-                           SMS_KIND: sms.send})  # fmt: skip
+                           SMS_KIND: sms.send, PRECHECK_KIND: prechecks.send})  # fmt: skip
     sender = OutboxSender(outbox, dispatch, interval_s=settings.hall.outbox_retry_s)
-    ratings.kick = cases.kick = issuer.kick = sms.kick = sender.kick
+    ratings.kick = cases.kick = issuer.kick = sms.kick = prechecks.kick = sender.kick
 
     def server_back() -> None:  # the keeper saw the server again: sync at once
         outbox.retry_now()
@@ -542,6 +549,8 @@ def build_core(
     flow.case.sink = cases
     flow.ticket.sms = sms
     flow.precheck = make_precheck(settings, flow, scanner)
+    if flow.precheck is not None:
+        flow.precheck.results = prechecks
     ratings.on_settled = lambda key, outcome: runner.post(lambda: flow.rating.settled(key, outcome))
     sender.start()
     guide = Guide(voice, normal_mode=settings.voice.enabled)

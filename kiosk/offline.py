@@ -17,7 +17,11 @@ short connect timeout, 0.75 s, and a short answer timeout, 1 s), and on ``HallUn
 server that answers later than 1 s may have issued a ticket nobody holds: it is
 withdrawn (过号) when the offline ticket arrives — ``replaces_key``; the citizen holds a
 valid offline number.) Such a ticket says so on paper
-("离线取号"); it has no people-ahead count. The outbox delivers it to
+("离线取号"); it has no people-ahead count. Like an online ticket it carries the card
+holder's masked name (printed, 姓名：张*) and the visit's 材料预审 result for its item
+(codes only), both kept with it in the outbox and delivered with it, so the window sees
+them when it calls the ticket — never the full name or the ID number (the outbox is on
+disk). The outbox delivers it to
 ``POST /api/v1/tickets/offline`` exactly once (idempotent by its key) with its real issue
 time; the server queues it by that time.
 
@@ -45,6 +49,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from contract.catalog import Catalog
+from contract.fields import is_masked_name
 from kiosk.hall_client import HallClient, HallRejected, HallUnavailable
 from kiosk.identity import Holder
 from kiosk.outbox import Message, Outbox, Undeliverable
@@ -79,7 +84,8 @@ CREATE TABLE IF NOT EXISTS lease_link_keys (
 the leases and the outbox's tickets; dropped with their lease at the day's end)."""
 
 _REQUEST_FIELDS = ("idempotency_key", "service_id", "lease_id", "seq", "issued_at", "priority",
-                   "language", "replaces_key", "ticket_id")  # fmt: skip
+                   "language", "replaces_key", "ticket_id", "masked_name",
+                   "precheck")  # fmt: skip
 
 
 class ReserveExhausted(HallUnavailable):
@@ -185,8 +191,10 @@ class Reserve:
             link = db.execute(
                 "SELECT link_base, link_key FROM lease_link_keys WHERE lease_id = ?", (lease_id,)
             ).fetchone()
+            # the ticket's id at the server, chosen here so that the QR names it: the phone
+            # page's link, or HALLTICKET:<id> (the rating's scanner reads either once synced)
+            full["ticket_id"] = str(uuid.uuid4())
             if link is not None:  # the hall has a public address: the QR opens the page
-                full["ticket_id"] = str(uuid.uuid4())
                 full["public_url"] = offline_link(link[0], link[1], lease_id, full["ticket_id"])
             self.outbox.put_in(db, KIND, key, full)
             return full
@@ -241,7 +249,10 @@ class OfflineIssuer:
         holder: Holder | None = None,
         priority: bool = False,
         language: str = "zh",
+        precheck: dict[str, Any] | None = None,
     ) -> Ticket:
+        """``precheck``: the 材料预审 result (codes only) an offline ticket keeps; online,
+        the pre-check journey attaches it to the server's ticket afterwards."""
         if self.online is not False or self.reserve is None:
             try:
                 ticket = self.hall.issue_ticket(
@@ -258,12 +269,22 @@ class OfflineIssuer:
             else:
                 self.set_online(True)
                 return ticket
-        return self.issue_offline(service_id, idempotency_key, priority, language)
+        masked = holder.masked_name if holder is not None else None
+        return self.issue_offline(service_id, idempotency_key, priority, language, masked,
+                                  precheck)  # fmt: skip
 
     def issue_offline(
-        self, service_id: str, visit_key: str, priority: bool = False, language: str = "zh"
+        self,
+        service_id: str,
+        visit_key: str,
+        priority: bool = False,
+        language: str = "zh",
+        masked_name: str | None = None,
+        precheck: dict[str, Any] | None = None,
     ) -> Ticket:
-        """A ticket from the reserve (no holder: the outbox keeps no personal data)."""
+        """A ticket from the reserve. Of the holder only ``masked_name`` (as printed; None:
+        nobody identified) is kept: the outbox holds no ID number and no full name.
+        ``precheck`` is kept with it when it is for this item."""
         if self.reserve is None:
             raise ReserveExhausted("offline issuing is off")
         entry = self.catalog().entry(service_id)
@@ -273,6 +294,11 @@ class OfflineIssuer:
         payload = {"idempotency_key": key, "service_id": entry.id, "window_group": entry.group,
                    "issued_at": now.isoformat(), "priority": priority, "language": language,
                    "replaces_key": visit_key[:100]}  # fmt: skip
+        if masked_name is not None and is_masked_name(masked_name):  # never a plain name
+            payload["masked_name"] = masked_name
+        if precheck is not None and precheck.get("service_id") == entry.id:
+            # the token names the kiosk at the server: no kiosk id to get wrong on disk
+            payload["precheck"] = {k: v for k, v in precheck.items() if k != "kiosk_id"}
         stored = self.reserve.take(entry.group, day, key, payload)
         if stored is None:
             log.error("offline: no leased number of group %s left for %s", entry.group, day)
@@ -304,8 +330,10 @@ def ticket_of(payload: dict[str, Any]) -> Ticket:
         estimated_wait_s=0,
         issued_at=dt.datetime.fromisoformat(str(payload["issued_at"])),
         priority=bool(payload["priority"]),
+        masked_name=str(payload.get("masked_name") or ""),
         public_url=str(payload.get("public_url") or ""),
         offline=True,
+        server_id=str(payload.get("ticket_id") or ""),
     )
 
 

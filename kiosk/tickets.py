@@ -21,6 +21,8 @@ class Ticket:
     masked_name: str = ""
     public_url: str = ""  # the signed link to the citizen's phone page (HALL_PUBLIC_URL)
     offline: bool = False  # issued by the kiosk from its number lease (``kiosk.offline``)
+    # an offline ticket's id at the server, chosen by the kiosk (``id`` is its outbox key)
+    server_id: str = ""
 
     @classmethod
     def from_api(cls, body: dict[str, Any]) -> Ticket:
@@ -47,5 +49,6 @@ class Ticket:
         (``<hall public address>/t/<id>/<signature>``), which the kiosk's scanner also
         reads for a rating; an offline ticket's link signed with its lease's key
         (``<address>/t/o/<lease>/<id>/<signature>``, kiosk/offline.py); ``HALLTICKET:<id>``
-        when the hall has no public address (an offline ticket's id is then its outbox key)."""
-        return self.public_url or f"HALLTICKET:{self.id}"
+        when the hall has no public address (an offline ticket's: the id it will have at
+        the server, ``server_id``; its outbox key only for one kept before it had one)."""
+        return self.public_url or f"HALLTICKET:{self.server_id or self.id}"

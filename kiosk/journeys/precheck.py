@@ -14,7 +14,8 @@ flags, readable, holder match — no names, no ID numbers) and go with the visit
 The verdict is advice, never a refusal: the slip is printed, the summary spoken, and the
 citizen may always take a ticket. When a ticket is then issued for the same item, the result
 (codes only: per-material index, type, status and core flag, overall, page count, engine)
-is attached to it at the hall server so the window sees it.
+is attached to it at the hall server so the window sees it; a ticket issued offline keeps
+it in the outbox and delivers it with the ticket (``result_for``, kiosk/offline.py).
 
 Demo and training (the folder scanner): the sample documents in ``precheck.samples_dir``
 can be "put under the camera" — copied into the scanner's folder — from the capture screen.
@@ -88,7 +89,10 @@ class PrecheckState:
     verdict: Verdict | None = None
     slip: str | None = None  # "printing", "printed", "failed"
     slip_job: Any = None  # the PrintJob of the slip (virtual printer: its PNG)
-    attached: str | None = None  # the result at the hall server: "sending", "sent", "failed"
+    # the result at the hall server: "sending", "sent", "failed"; "queued": kept in the
+    # outbox — with an offline ticket (kiosk/offline.py), or for an online one when the
+    # server went down after issuing it (kiosk/precheck_results.py)
+    attached: str | None = None
     # the ID numbers read on each kept page: in memory only, for the card holder cross-check
     # of a citizen identified after the pre-check (gone with the visit; never sent or shown)
     ids: tuple[tuple[str, ...], ...] = field(default=(), repr=False, compare=False)
@@ -139,6 +143,9 @@ class PrecheckJourney:
         self._lock = threading.Lock()
         self._closed = False
         self._dropped: set[Path] = set()  # demo files put into the scanner folder
+        # the results to the server, kept in the outbox when it is unreachable
+        # (kiosk/precheck_results.py; wired by kiosk/app.py; None: sent directly, once)
+        self.results: Any = None
         if not visit.has_part("precheck"):
             visit.add_part("precheck", None)
         visit.on_back(Screen.PRECHECK, self.cancel)
@@ -407,11 +414,23 @@ class PrecheckJourney:
             ],
         }
 
+    def result_for(self, entry_id: str) -> dict[str, Any] | None:
+        """The result to keep with an offline ticket for ``entry_id`` (the same codes the
+        online path attaches), or None when this visit pre-checked nothing for it."""
+        st = self.state
+        if st is None or st.verdict is None or st.verdict.entry_id != entry_id:
+            return None
+        return self.result_body(st.verdict, st.page_count)
+
     def ticket_issued(self, ticket: Ticket) -> None:
         st = self.state
         if st is None or st.verdict is None or st.verdict.entry_id != ticket.service_id:
             return
-        send = getattr(self.visit.hall, "submit_precheck", None)
+        if ticket.offline:  # kept with the ticket in the outbox (``result_for``), sent with it
+            self._update(attached="queued")
+            return
+        results = self.results
+        send = results.attach if results else getattr(self.visit.hall, "submit_precheck", None)
         if send is None:
             return
         body = self.result_body(st.verdict, st.page_count)
@@ -421,8 +440,8 @@ class PrecheckJourney:
             if isinstance(result, Exception):
                 log.warning("pre-check result not attached to the ticket: %s", result)
                 self._update(attached="failed")
-            else:
-                self._update(attached="sent")
+            else:  # "queued": the server went down after the ticket; the outbox delivers it
+                self._update(attached=result if result == "queued" else "sent")
 
         self.visit.runner.submit(lambda: send(ticket.id, body), self.visit.for_this_visit(done))
 

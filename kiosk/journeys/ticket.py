@@ -32,6 +32,9 @@ PRIORITY_REASONS = ("age", "disability", "pregnancy")
 
 
 class TicketIssuer(Protocol):
+    """``precheck``: the visit's 材料预审 result for the item (codes only), kept with a
+    ticket issued offline; an online ticket gets it attached afterwards (``issued``)."""
+
     def issue_ticket(
         self,
         service_id: str,
@@ -39,6 +42,7 @@ class TicketIssuer(Protocol):
         holder: Holder | None = None,
         priority: bool = False,
         language: str = "zh",
+        precheck: dict[str, Any] | None = None,
     ) -> Ticket: ...
 
 
@@ -67,6 +71,8 @@ class Precheck(Protocol):
     def start(self, entry_id: str, origin: str = "items") -> None: ...
 
     def checked_with(self, holder: Holder) -> Any: ...
+
+    def result_for(self, entry_id: str) -> dict[str, Any] | None: ...
 
 
 def device_detail(exc: BaseException) -> str:
@@ -262,8 +268,11 @@ class TicketJourney:
         v.update(busy="issuing", message=None)
         priority = s.priority is not None
         issuer, language = self.issuer or v.hall, v.language
+        # for the issuer's offline ticket, which keeps it (the hall client alone takes none)
+        pre = self.precheck.result_for(entry.id) if self.precheck and self.issuer else None
+        extra = {} if pre is None else {"precheck": pre}
         v.runner.submit(
-            lambda: issuer.issue_ticket(entry.id, key, holder, priority, language),
+            lambda: issuer.issue_ticket(entry.id, key, holder, priority, language, **extra),
             self._ticket_issued,
         )
 

@@ -118,3 +118,42 @@ def staff_csrf(page_html: str) -> str:
     found = re.search(r'name="csrf" value="([^"]*)"', page_html)
     assert found, "no CSRF token on the page"
     return found.group(1)
+
+
+# -- the counter workstation page (/counter/), as its browser drives it ---------------------
+def counter_login_token(client: Any) -> str:
+    page = client.get("/counter/login")
+    assert page.status_code == 200
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found is not None
+    return found.group(1)
+
+
+def counter_sign_in(
+    client: Any, number: str, password: str, counter: str = "5", *, expect: int = 303
+) -> Any:
+    """Sign in with 工号 and password at ``counter`` (the login form's token first)."""
+    form = {
+        "csrf": counter_login_token(client),
+        "number": number,
+        "password": password,
+        "counter": counter,
+    }
+    resp = client.post("/counter/login", data=form, follow_redirects=False)
+    assert resp.status_code == expect, resp.text[:500]
+    return resp
+
+
+def counter_csrf(client: Any) -> str:
+    """The signed-in page's CSRF token (its buttons send it)."""
+    page = client.get("/counter/")
+    found = re.search(r'data-csrf="([^"]+)"', page.text)
+    assert found is not None, page.text[:300]
+    return found.group(1)
+
+
+def counter_act(client: Any, action: str, csrf: str, expect: int = 200, **body: Any) -> Any:
+    """One button of the page (call-next, complete …): its message and the page's state."""
+    resp = client.post(f"/counter/api/{action}", json=body, headers={"X-CSRF-Token": csrf})
+    assert resp.status_code == expect, resp.text
+    return resp.json()

@@ -5,12 +5,14 @@ revoked on logout, CSRF on every change, and the page's actions on the queue."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from hall_support import ID_HASH_KEY, Hall
+from hall_support import counter_act as _act
+from hall_support import counter_csrf as _csrf
+from hall_support import counter_sign_in as _sign_in
 from sqlalchemy import select
 
 from hall.__main__ import main as hall_main
@@ -26,41 +28,6 @@ PASSWORD = "counter-pass-1"
 def staff_number(hall: Hall) -> str:
     add_staff(hall.db_url, "王*", number="1001", password=PASSWORD)
     return "1001"
-
-
-def _login_token(client: TestClient) -> str:
-    page = client.get("/counter/login")
-    assert page.status_code == 200
-    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert found is not None
-    return found.group(1)
-
-
-def _sign_in(
-    client: TestClient, number: str, password: str, counter: str = "5", *, expect: int = 303
-) -> Any:
-    form = {
-        "csrf": _login_token(client),
-        "number": number,
-        "password": password,
-        "counter": counter,
-    }
-    resp = client.post("/counter/login", data=form, follow_redirects=False)
-    assert resp.status_code == expect, resp.text[:500]
-    return resp
-
-
-def _csrf(client: TestClient) -> str:
-    page = client.get("/counter/")
-    found = re.search(r'data-csrf="([^"]+)"', page.text)
-    assert found is not None, page.text[:300]
-    return found.group(1)
-
-
-def _act(client: TestClient, action: str, csrf: str, expect: int = 200, **body: Any) -> Any:
-    resp = client.post(f"/counter/api/{action}", json=body, headers={"X-CSRF-Token": csrf})
-    assert resp.status_code == expect, resp.text
-    return resp.json()
 
 
 def test_sign_in_work_the_queue_and_sign_out_revokes_the_session(

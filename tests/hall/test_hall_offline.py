@@ -11,7 +11,15 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from hall_support import ID_HASH_KEY, FakeClock, Hall, fresh_pg_database
+from hall_support import (
+    ID_HASH_KEY,
+    FakeClock,
+    Hall,
+    counter_act,
+    counter_csrf,
+    counter_sign_in,
+    fresh_pg_database,
+)
 
 from hall.app import create_app
 from hall.db import add_kiosk, add_staff, migrate
@@ -49,9 +57,10 @@ def _lease(hall: Hall, size: int = 10, kiosk: str = "kiosk-1", token: str | None
 
 
 def _offline(hall: Hall, lease: dict[str, Any], seq: int, issued_at: dt.datetime,
-             key: str, token: str | None = None, expect: int = 201) -> dict[str, Any]:  # fmt: skip
+             key: str, token: str | None = None, expect: int = 201,
+             **extra: Any) -> dict[str, Any]:  # fmt: skip
     body = {"idempotency_key": key, "service_id": MARKET, "lease_id": lease["lease_id"],
-            "seq": seq, "issued_at": issued_at.isoformat()}  # fmt: skip
+            "seq": seq, "issued_at": issued_at.isoformat(), **extra}  # fmt: skip
     resp = hall.client.post("/api/v1/tickets/offline", json=body, headers=hall.kiosk(token))
     assert resp.status_code == expect, resp.text
     return resp.json()
@@ -136,3 +145,100 @@ def test_a_ticket_the_kiosk_gave_up_waiting_for_leaves_the_queue(hall: Hall) -> 
     assert gone["status"] == "no_show"
     assert hall.call_next("5")["id"] == resp.json()["id"]
     assert hall.call_next("6") is None
+
+
+PRECHECK = {  # what the kiosk keeps with an offline ticket (kiosk/journeys/precheck.py)
+    "service_id": MARKET,
+    "overall": "can_queue_with_rongque",
+    "pages": 4,
+    "engine": "rapidocr",
+    "checked_at": "2026-11-23T00:58:00+00:00",
+    "materials": [
+        {"index": 0, "doc_type": "application_form", "status": "present_fine", "core": True},
+        {"index": 1, "doc_type": "id_card_front", "status": "present_fine", "core": True},
+        {"index": 2, "doc_type": "other", "status": "present_fine", "core": True},
+        {"index": 3, "doc_type": "real_estate_certificate", "status": "present_fine",
+         "core": True},
+        {"index": 4, "doc_type": "other", "status": "missing", "core": False},
+    ],
+}  # fmt: skip
+
+
+def test_an_offline_ticket_brings_its_masked_name_and_precheck_to_the_window(
+    hall: Hall,
+) -> None:
+    """Stored with the ticket as the online issue stores them: the counter page shows the
+    masked name and the pre-check (容缺) when it calls the synced ticket; resent, once."""
+    add_staff(hall.db_url, "王*", number="1001", password="counter-pass-1")
+    lease = _lease(hall, 5)
+    issued = hall.clock.now
+    hall.clock.advance(minutes=3)
+    ticket = _offline(hall, lease, lease["first_seq"], issued, "off-1",
+                      masked_name="欧***", precheck=PRECHECK)  # fmt: skip
+    assert ticket["masked_name"] == "欧***"
+    again = _offline(hall, lease, lease["first_seq"], issued, "off-1", expect=200,
+                     masked_name="欧***", precheck=PRECHECK)  # fmt: skip
+    assert again["id"] == ticket["id"]
+    stored = hall.client.get(f"/api/v1/tickets/{ticket['id']}/precheck", headers=hall.staff())
+    assert stored.status_code == 200, stored.text
+    got = stored.json()
+    assert (got["overall"], got["ready"], got["pages"]) == ("can_queue_with_rongque", True, 4)
+    assert got["kiosk_id"] == "kiosk-1" and got["service_day"] == "2026-11-23"
+    assert got["materials"] == PRECHECK["materials"]
+    stats = hall.client.get("/api/v1/precheck/stats", headers=hall.staff()).json()
+    assert stats["total"]["prechecked"] == 1 and stats["total"]["ready"] == 1  # counted once
+
+    counter_sign_in(hall.client, "1001", "counter-pass-1", counter="5")
+    current = counter_act(hall.client, "call-next", counter_csrf(hall.client))["state"]["current"]
+    assert current["number"] == ticket["number"] and current["masked_name"] == "欧***"
+    assert (current["precheck"], current["precheck_text"]) == (
+        "can_queue_with_rongque",
+        "可容缺受理",
+    )
+    checks = [(m["check"], m["core"]) for m in current["materials"]]
+    assert checks == [("已备", True)] * 4 + [("缺", False)]  # the 容缺 material is missing
+
+
+def test_an_offline_ticket_without_a_holder_or_precheck_stays_as_before(hall: Hall) -> None:
+    lease = _lease(hall, 3)
+    ticket = _offline(hall, lease, 1, hall.clock.now, "anonymous")
+    assert ticket["masked_name"] is None
+    resp = hall.client.get(f"/api/v1/tickets/{ticket['id']}/precheck", headers=hall.staff())
+    assert resp.status_code == 404
+    typed = _offline(hall, lease, 2, hall.clock.now, "typed", masked_name="")  # number typed
+    assert typed["masked_name"] == ""
+    assert hall.call_next("5")["masked_name"] is None
+
+
+@pytest.mark.parametrize(
+    ("extra", "expect"),
+    [
+        ({"masked_name": "张三"}, 422),  # a plain name: refused, never stored
+        ({"masked_name": "张*三"}, 422),  # not what masking produces
+        ({"masked_name": "张" + "*" * 40}, 422),  # longer than a masked name may be
+        ({"precheck": {**PRECHECK, "materials": PRECHECK["materials"] * 13}}, 422),  # > 60
+        ({"precheck": {**PRECHECK, "pages": 201}}, 422),
+        ({"precheck": {**PRECHECK, "name": "张三"}}, 422),  # codes only: no other field
+        ({"precheck": {**PRECHECK, "service_id": "tax-invoice"}}, 409),  # another item
+        ({"precheck": {**PRECHECK, "kiosk_id": "kiosk-2"}}, 403),  # another kiosk
+    ],
+    ids=[
+        "plain-name",
+        "star-inside",
+        "too-long",
+        "too-many-materials",
+        "pages",
+        "extra-field",
+        "other-item",
+        "other-kiosk",
+    ],  # fmt: skip
+)
+def test_an_offline_ticket_is_validated_as_an_online_one(
+    hall: Hall, extra: dict[str, Any], expect: int
+) -> None:
+    lease = _lease(hall, 3)
+    _offline(hall, lease, 1, hall.clock.now, "bad", expect=expect, **extra)
+    # refused whole: nothing stored, the number and the key are still free
+    ticket = _offline(hall, lease, 1, hall.clock.now, "bad", masked_name="张*",
+                      precheck=PRECHECK)  # fmt: skip
+    assert ticket["number"] == "B001" and ticket["masked_name"] == "张*"

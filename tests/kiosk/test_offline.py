@@ -1,7 +1,8 @@
 """Offline tickets, the kiosk's core without Qt (issue 14): two kiosks and a real hall
 server process — leased numbers never collide with each other or with the server's, the
 reserve runs out plainly, the tickets reach the server exactly once with their issue
-times; a day change never uses an old day's lease; and 50 ``kill -9`` of a process issuing
+times; a day change never uses an old day's lease; a pre-check result the server could
+not take after the ticket is kept and delivered; and 50 ``kill -9`` of a process issuing
 offline lose no ticket and issue no number twice."""
 
 from __future__ import annotations
@@ -19,14 +20,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from contract.catalog import DEFAULT_PATH, Catalog, load_catalog
-from hall.db import add_kiosk, migrate
+from hall.db import add_kiosk, add_staff, migrate
 from hall.testing import ServerProcess, free_port
 from kiosk.hall_client import HallClient
 from kiosk.offline import KIND, OfflineIssuer, Reserve, ReserveExhausted, ReserveKeeper
 from kiosk.outbox import Dispatcher, Outbox
+from kiosk.precheck_results import KIND as PRECHECK_KIND
+from kiosk.precheck_results import PrecheckResults
 
 MARKET = "business-license"  # group market, prefix B
 REPO = Path(__file__).resolve().parents[2]
@@ -162,6 +166,37 @@ def test_a_day_change_while_offline_never_uses_the_old_days_lease(
     with sqlite3.connect(a.outbox.path) as conn:
         days = {d for (d,) in conn.execute("SELECT service_day FROM number_leases")}
     assert days == set()
+
+
+def test_a_precheck_result_survives_the_server_going_down_after_the_ticket(
+    kiosks: tuple[Kiosk, Kiosk, int], hall_db: str
+) -> None:
+    """The ticket was issued online, then the server went away before the pre-check result
+    was attached: it is kept in the outbox and the window sees it once the server is back
+    (kiosk/precheck_results.py). A refused one becomes a dead letter, never a retry loop."""
+    a, _b, port = kiosks
+    results = PrecheckResults(a.hall, a.outbox)
+    body = {"service_id": MARKET, "overall": "core_missing", "pages": 1, "engine": "rapidocr",
+            "checked_at": dt.datetime.now(dt.UTC).isoformat(),
+            "materials": [{"index": 0, "doc_type": "application_form",
+                           "status": "present_fine", "core": True}]}  # fmt: skip
+    with ServerProcess(hall_db, port=port) as server:
+        ticket = a.hall.issue_ticket(MARKET, "visit-1")
+        other = a.hall.issue_ticket("tax-invoice", "visit-2")
+        server.stop()
+        assert results.attach(ticket.id, body) == "queued"
+        assert results.attach(other.id, body) == "queued"  # for another item: refused later
+        assert a.outbox.backlog(PRECHECK_KIND) == 2
+        server.start()
+        a.outbox.retry_now()
+        assert a.outbox.deliver(Dispatcher({PRECHECK_KIND: results.send})) == (1, 1)
+        staff = {"Authorization": f"Bearer {add_staff(hall_db, '王*')}"}
+        got = httpx.get(f"{server.base_url}/api/v1/tickets/{ticket.id}/precheck", headers=staff)
+        assert results.attach(ticket.id, body) == "sent"  # again: the stored one answers
+    assert got.status_code == 200, got.text
+    assert got.json()["overall"] == "core_missing" and got.json()["materials"] == body["materials"]
+    [dead] = a.outbox.dead_letters()
+    assert dead.payload["ticket_id"] == other.id and "409" in dead.last_error
 
 
 DRIVER = textwrap.dedent(

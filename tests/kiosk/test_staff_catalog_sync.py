@@ -136,6 +136,8 @@ def test_staff_remote_kiosk_starts_on_its_last_good_copy_then_takes_the_servers(
         assert "hall" in core.apply(new)["applied"]
         assert core.hall is not old_client and core.flow.visit.hall is core.hall
         assert core.flow.rating.sink.hall is core.hall and core.flow.case.sink.hall is core.hall
+        assert core.flow.ticket.sms.hall is core.hall  # type: ignore[union-attr]
+        assert core.flow.precheck.results.hall is core.hall  # type: ignore[union-attr]
         assert core.heartbeat.post == core.hall.heartbeat
         assert core.catalog_sync is not old_sync and core.catalog_sync is not None
         assert core.hall.health()["status"] == "ok"
