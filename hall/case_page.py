@@ -44,16 +44,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from contract.vocab import LEVEL_NAMES_ZH, LEVELS, Level
-from hall.board import SECURITY_HEADERS, STATIC_DIR
 from hall.cases import CASE_NUMBER_PATTERN, STATUS_NAMES, matter_names
+from hall.citizen_page import html_page, not_found_page, page_html, static_file
 from hall.db import transaction
 from hall.models import Case, CaseEvent
-from hall.phone import not_found_page, rate_limited
+from hall.phone import rate_limited
 from hall.rating_rules import Rejected
 
 log = logging.getLogger(__name__)
@@ -225,7 +224,7 @@ async def case_page(request: Request, case_number: CaseNumberPath, sig: Sig) -> 
     """The citizen's case page. Authorization: the case's valid signature."""
     if not valid(request.app, case_number, sig):
         return not_found_page()
-    return HTMLResponse(PAGE, headers={**SECURITY_HEADERS, "Cache-Control": "no-store"})
+    return html_page(PAGE)
 
 
 @router.get("/c/{case_number}/{sig}/state", dependencies=[Depends(rate_limited)])
@@ -272,30 +271,17 @@ def case_static(name: str = Path(max_length=20)) -> Response:
     """The page's script and style.
 
     Authorization: none — static files without any case data (rate-limited like all)."""
-    if name not in STATIC_TYPES:
-        raise HTTPException(404)
-    return Response(
-        (STATIC_DIR / name).read_bytes(),
-        media_type=STATIC_TYPES[name],
-        headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"},
-    )
+    return static_file(name, STATIC_TYPES)
 
 
 # -- the page ---------------------------------------------------------------------------------
-PAGE = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>办不成事反映 Case progress</title>
-<link rel="stylesheet" href="/case-page/static/case.css">
-<script src="/case-page/static/case.js" defer></script></head><body>
-<header><span data-zh="办不成事反映" data-en="Case progress">办不成事反映</span>
-<button id="lang" type="button">English</button></header>
-<div id="conn" class="conn" role="alert" hidden
- data-zh="连接中断，正在重试…" data-en="Connection lost, retrying…">连接中断，正在重试…</div>
-<main>
-<p class="number"><span id="number">…</span></p>
-<p id="status" class="status" aria-live="polite"></p>
-<dl>
+PAGE = page_html(
+    "/case-page/static",
+    "case",
+    ("办不成事反映", "Case progress"),
+    ("连接中断，正在重试…", "Connection lost, retrying…"),
+    "polite",
+    """<dl>
 <dt data-zh="反映事项" data-en="Matter">反映事项</dt><dd id="matter"></dd>
 <dt data-zh="受理时间" data-en="Received">受理时间</dt><dd id="received"></dd>
 <dt data-zh="响应时限" data-en="Answer by">响应时限</dt><dd id="respond-due"></dd>
@@ -309,5 +295,5 @@ PAGE = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">
 </section>
 <p id="rate-result" class="result" role="status" hidden></p>
 <p class="note" data-zh="本页面只显示办理进度，不含个人信息。每件反映只能评价一次。" data-en="This page shows the progress only and holds no personal data. A case is rated once.">本页面只显示办理进度，不含个人信息。每件反映只能评价一次。</p>
-</main></body></html>
-"""
+""",
+)

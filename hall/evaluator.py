@@ -338,6 +338,6 @@ RATE_BODY = """
 def rate_page() -> Response:
     """The evaluator page (public shell; every API call needs the device token)."""
     return HTMLResponse(
-        _page("服务评价 Rate our service", RATE_BODY, "rate.js", "rate.css"),
+        _page("服务评价 Rate our service", RATE_BODY, "rate.css", "citizen.js", "rate.js"),
         headers={**SECURITY_HEADERS, "Cache-Control": "no-store"},
     )

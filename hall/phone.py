@@ -54,7 +54,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from starlette.routing import Route
@@ -62,7 +62,8 @@ from starlette.routing import Route
 from contract.api import RatingIn, TicketOut
 from contract.errors import ConfigError
 from contract.vocab import BAD_LEVELS, COMMENT_MAX, LEVEL_NAMES_ZH, LEVELS, MAX_REASONS, Level
-from hall.board import SECURITY_HEADERS, STATIC_DIR, heartbeat_s
+from hall.board import heartbeat_s
+from hall.citizen_page import NO_STORE, html_page, not_found_page, page_html, static_file
 from hall.db import (
     dialect_insert,
     hash_token,
@@ -215,19 +216,6 @@ async def rate_limited(request: Request) -> None:
 TicketId = Annotated[str, Path()]
 Sig = Annotated[str, Path()]
 
-NOT_FOUND_PAGE = (
-    '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
-    '<meta name="viewport" content="width=device-width, initial-scale=1">'
-    "<title>404</title></head><body>"
-    "<p>页面不存在或已过期。Page not found or expired.</p></body></html>"
-)
-
-
-def not_found_page() -> Response:
-    return HTMLResponse(
-        NOT_FOUND_PAGE, status_code=404, headers={**SECURITY_HEADERS, "Cache-Control": "no-store"}
-    )
-
 
 def _checked(request: Request, ticket_id: str, sig: str) -> dt.datetime:
     now: dt.datetime = request.app.state.clock()
@@ -294,7 +282,7 @@ async def phone_page(request: Request, ticket_id: TicketId, sig: Sig) -> Respons
     """The citizen's page. Authorization: the ticket's valid, unexpired signature."""
     if not valid(request.app, ticket_id, sig, request.app.state.clock()):
         return not_found_page()
-    return HTMLResponse(PAGE, headers={**SECURITY_HEADERS, "Cache-Control": "no-store"})
+    return html_page(PAGE)
 
 
 async def fast_phone_state(request: Request) -> Response:
@@ -500,7 +488,7 @@ NOT_SYNCED_PAGE = (
     '<meta name="viewport" content="width=device-width, initial-scale=1">'
     '<meta http-equiv="refresh" content="30">'
     "<title>尚未同步 Not yet synced</title>"
-    '<link rel="stylesheet" href="/phone/static/phone.css"></head><body><main>'
+    '<link rel="stylesheet" href="/phone/static/citizen.css"></head><body><main>'
     '<p class="status" id="not-synced">此号为离线取号，尚未同步到大厅服务器，请稍后刷新。</p>'
     '<p lang="en">This number was issued offline and has not yet synced to the hall'
     " server. Please refresh later.</p>"
@@ -551,10 +539,9 @@ async def offline_phone_page(
         target = await run_in_threadpool(_offline_target, request.app, lease, ticket_id, now)
     except HTTPException:
         return not_found_page()
-    headers = {**SECURITY_HEADERS, "Cache-Control": "no-store"}
     if target is None:
-        return HTMLResponse(NOT_SYNCED_PAGE, headers=headers)
-    return Response(status_code=303, headers={**headers, "Location": target})
+        return html_page(NOT_SYNCED_PAGE)
+    return Response(status_code=303, headers={**NO_STORE, "Location": target})
 
 
 @router.get("/phone/static/{name}", include_in_schema=False, dependencies=[Depends(rate_limited)])
@@ -562,30 +549,17 @@ def phone_static(name: str = Path(max_length=20)) -> Response:
     """The page's script and style.
 
     Authorization: none — static files without any ticket data (rate-limited like all)."""
-    if name not in STATIC_TYPES:
-        raise HTTPException(404)
-    return Response(
-        (STATIC_DIR / name).read_bytes(),
-        media_type=STATIC_TYPES[name],
-        headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"},
-    )
+    return static_file(name, STATIC_TYPES)
 
 
 # -- the page ---------------------------------------------------------------------------------
-PAGE = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>排队进度 Queue status</title>
-<link rel="stylesheet" href="/phone/static/phone.css">
-<script src="/phone/static/phone.js" defer></script></head><body>
-<header><span data-zh="排队进度" data-en="Queue status">排队进度</span>
-<button id="lang" type="button">English</button></header>
-<div id="conn" class="conn" role="alert" hidden
- data-zh="连接中断，正在重连…" data-en="Connection lost, reconnecting…">连接中断，正在重连…</div>
-<main>
-<p class="number"><span id="number">…</span></p>
-<p id="status" class="status" aria-live="assertive"></p>
-<dl>
+PAGE = page_html(
+    "/phone/static",
+    "phone",
+    ("排队进度", "Queue status"),
+    ("连接中断，正在重连…", "Connection lost, reconnecting…"),
+    "assertive",
+    """<dl>
 <dt data-zh="办理事项" data-en="Service">办理事项</dt><dd id="service"></dd>
 <dt data-zh="窗口" data-en="Windows">窗口</dt><dd id="group"></dd>
 <dt data-zh="位置" data-en="Location">位置</dt><dd id="location"></dd>
@@ -603,5 +577,5 @@ PAGE = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">
 </section>
 <p id="rate-result" class="result" role="status" hidden></p>
 <p class="note" data-zh="本页面当天有效，不含个人信息。" data-en="This page is valid today only and holds no personal data.">本页面当天有效，不含个人信息。</p>
-</main></body></html>
-"""
+""",
+)
