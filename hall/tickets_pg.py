@@ -1,13 +1,13 @@
 """The ticket store on PostgreSQL: ``SqlTicketStore`` with a one-statement issuing path.
 
-``issue_async`` (``_issue_fast``) sends ONE autocommit statement (``_pg_issue_one_sql``) from the event loop
-on a fast-path connection (``hall.db.AsyncPgPool``, shared with the rating store): an
-``INSERT … ON CONFLICT DO UPDATE … RETURNING`` CTE increments the counter and feeds the
-ticket's ``INSERT … SELECT``, whose ``RETURNING`` row comes back with the people-ahead
-count and the group's latest service times. It is prepared once per connection and sent
-with no thread hop: one network round trip, and the counter row is locked only while the
-server runs the statement and commits, never across a client round trip. Retries of a key
-and the rare priority ticket issued under contention need one more read.
+``issue_async`` (its ``_issue_fast``) sends ONE autocommit statement (``_pg_issue_one_sql``)
+from the event loop on a fast-path connection (``hall.db.AsyncPgPool``, shared with the
+rating store): an ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` CTE increments the counter
+and feeds the ticket's ``INSERT … SELECT``, whose ``RETURNING`` row comes back with the
+people-ahead count and the group's latest service times. It is prepared once per connection
+and sent with no thread hop: one network round trip, and the counter row is locked only
+while the server runs the statement and commits, never across a client round trip. Retries
+of a key and the rare priority ticket issued under contention need one more read.
 
 The rules are ``hall.queue_rules``' (the same a new ticket's values, wait estimate and API
 view as the other stores); ``issue`` (sync) and everything else are

@@ -2,9 +2,10 @@
 
 ``issue`` runs its statements on the driver's cursor (``_SqliteIssue``): SQLAlchemy's
 execution machinery costs ~0.1 ms a statement, more than SQLite itself, and the issuing
-transaction has six. ``issue_async`` (``_issue_fast``) runs the same transaction body on the process's
-writer thread, batched with the other kiosks' (group commit, ``hall.db.SqliteWriter``).
-Everything else (reading, calling, staff actions) is ``hall.tickets.SqlTicketStore``'s.
+transaction has six. ``issue_async`` (its ``_issue_fast``) runs the same transaction body on
+the process's writer thread, batched with the other kiosks' (group commit,
+``hall.db.SqliteWriter``). Everything else (reading, calling, staff actions) is
+``hall.tickets.SqlTicketStore``'s.
 """
 
 from __future__ import annotations
