@@ -8,6 +8,9 @@ the 办不成事 case page (``hall.case_page``, ``/c/…``).
   small DOM helpers), served under each page's static prefix (``static_file``).
 - The response headers (the staff page's CSP: this origin only, so nothing external) and
   the plain 404 page both answer a wrong or expired link with.
+
+The window evaluator (``hall.evaluator``, ``/rate/``) uses the rating's markup
+(``RATING_CHOICES``) and ``citizen.js`` too.
 """
 
 from __future__ import annotations
@@ -28,6 +31,15 @@ NOT_FOUND_PAGE = (
     "<title>404</title></head><body>"
     "<p>页面不存在或已过期。Page not found or expired.</p></body></html>"
 )
+RATING_CHOICES = """<div id="levels" class="levels"></div>
+<div id="reasons-box" hidden>
+<h3 data-zh="请选择原因（至少一项）" data-en="Please choose at least one reason">请选择原因（至少一项）</h3>
+<div id="reasons" class="reasons"></div>
+<button id="send" type="button" data-zh="提交评价" data-en="Submit">提交评价</button>
+</div>"""
+"""A rating's level buttons and, for a bad level, its reasons and 提交 (filled by
+citizen.js's ``levelButtons`` / ``reasonButtons``): the ticket page's and the window
+evaluator's."""
 
 
 def page_html(

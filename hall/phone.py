@@ -63,7 +63,14 @@ from contract.api import RatingIn, TicketOut
 from contract.errors import ConfigError
 from contract.vocab import BAD_LEVELS, COMMENT_MAX, LEVEL_NAMES_ZH, LEVELS, MAX_REASONS, Level
 from hall.board import heartbeat_s
-from hall.citizen_page import NO_STORE, html_page, not_found_page, page_html, static_file
+from hall.citizen_page import (
+    NO_STORE,
+    RATING_CHOICES,
+    html_page,
+    not_found_page,
+    page_html,
+    static_file,
+)
 from hall.db import (
     dialect_insert,
     hash_token,
@@ -559,7 +566,7 @@ PAGE = page_html(
     ("排队进度", "Queue status"),
     ("连接中断，正在重连…", "Connection lost, reconnecting…"),
     "assertive",
-    """<dl>
+    f"""<dl>
 <dt data-zh="办理事项" data-en="Service">办理事项</dt><dd id="service"></dd>
 <dt data-zh="窗口" data-en="Windows">窗口</dt><dd id="group"></dd>
 <dt data-zh="位置" data-en="Location">位置</dt><dd id="location"></dd>
@@ -568,12 +575,7 @@ PAGE = page_html(
 </dl>
 <section id="rate" hidden>
 <h2 data-zh="请您评价本次服务" data-en="Please rate this service">请您评价本次服务</h2>
-<div id="levels" class="levels"></div>
-<div id="reasons-box" hidden>
-<h3 data-zh="请选择原因（至少一项）" data-en="Please choose at least one reason">请选择原因（至少一项）</h3>
-<div id="reasons" class="reasons"></div>
-<button id="send" type="button" data-zh="提交评价" data-en="Submit">提交评价</button>
-</div>
+{RATING_CHOICES}
 </section>
 <p id="rate-result" class="result" role="status" hidden></p>
 <p class="note" data-zh="本页面当天有效，不含个人信息。" data-en="This page is valid today only and holds no personal data.">本页面当天有效，不含个人信息。</p>
