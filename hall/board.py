@@ -30,7 +30,6 @@ import asyncio
 import datetime as dt
 import json
 import os
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -53,7 +52,6 @@ DEFAULT_HEARTBEAT_S = 2.0
 SOUND_KINDS = frozenset({"call", "recall"})
 PUBLIC_FIELDS = ("kind", "at", "ticket_number", "counter_id", "group_id")
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_TYPES = {
     "board.js": "text/javascript; charset=utf-8",
     "board.css": "text/css; charset=utf-8",
