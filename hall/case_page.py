@@ -34,9 +34,7 @@ that carries it prints the masked phone number (with those 4 digits) anyway.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import hmac
 import logging
 import re
@@ -47,6 +45,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
+from contract.links import SIG_PATTERN, link_signature
 from contract.vocab import LEVEL_NAMES_ZH, LEVELS, Level
 from hall.cases import CASE_NUMBER_PATTERN, STATUS_NAMES, matter_names
 from hall.citizen_page import html_page, not_found_page, page_html, static_file
@@ -58,9 +57,8 @@ from hall.rating_rules import Rejected
 log = logging.getLogger(__name__)
 
 SECRET_NAME = "case_link"
-SIG_BYTES = 16
 _NUMBER = re.compile(CASE_NUMBER_PATTERN.rstrip("$") + r"\Z")
-_SIG = re.compile(r"^[A-Za-z0-9_-]{22}\Z")
+_SIG = re.compile(SIG_PATTERN)
 STEP_KINDS = ("take", "respond", "coordinate", "close")
 """The steps a citizen sees (never a contact view, a note or who did it)."""
 STATUS_NAMES_EN = {
@@ -86,8 +84,7 @@ def signing_key(app: Any) -> bytes:
 
 
 def sign(key: bytes, case_number: str) -> str:
-    mac = hmac.new(key, f"case-link:v1:{case_number}".encode(), hashlib.sha256)
-    return base64.urlsafe_b64encode(mac.digest()[:SIG_BYTES]).rstrip(b"=").decode()
+    return link_signature(key, f"case-link:v1:{case_number}")
 
 
 def case_url(app: Any, case_number: str) -> str | None:

@@ -42,7 +42,6 @@ that ticket's progress and rate it once; nothing else.
 from __future__ import annotations
 
 import asyncio
-import base64
 import dataclasses
 import datetime as dt
 import hashlib
@@ -61,6 +60,7 @@ from starlette.routing import Route
 
 from contract.api import RatingIn, TicketOut
 from contract.errors import ConfigError
+from contract.links import SIG_PATTERN, link_signature, offline_link_signature
 from contract.vocab import BAD_LEVELS, COMMENT_MAX, LEVEL_NAMES_ZH, LEVELS, MAX_REASONS, Level
 from hall.board import heartbeat_s
 from hall.citizen_page import (
@@ -107,9 +107,8 @@ SECRET_NAME = "phone_link"
 OFFLINE_SECRET_NAME = "offline_phone_link"
 _LEASE_ID = re.compile(r"^[1-9][0-9]{0,9}\Z")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
-SIG_BYTES = 16
 _TICKET_ID = re.compile(r"^[0-9a-fA-F-]{32,36}\Z")
-_SIG = re.compile(r"^[A-Za-z0-9_-]{22}\Z")
+_SIG = re.compile(SIG_PATTERN)
 STATIC_TYPES = {
     "phone.js": "text/javascript; charset=utf-8",
     "phone.css": "text/css; charset=utf-8",
@@ -169,8 +168,7 @@ def signing_key(app: Any) -> bytes:
 
 
 def sign(key: bytes, ticket_id: str, day: dt.date) -> str:
-    mac = hmac.new(key, f"phone-link:v1:{ticket_id}:{day.isoformat()}".encode(), hashlib.sha256)
-    return base64.urlsafe_b64encode(mac.digest()[:SIG_BYTES]).rstrip(b"=").decode()
+    return link_signature(key, f"phone-link:v1:{ticket_id}:{day.isoformat()}")
 
 
 # -- an offline ticket's link ----------------------------------------------------------------
@@ -183,13 +181,6 @@ def offline_link_key(app: Any, lease_id: int) -> bytes:
     if base is None:
         base = app.state.offline_link_base_key = app.state.keys.subkey(OFFLINE_SECRET_NAME)
     return hmac.new(base, f"offline-link-lease:v1:{lease_id}".encode(), hashlib.sha256).digest()
-
-
-def offline_sign(key: bytes, lease_id: int, ticket_id: str) -> str:
-    """The signature of an offline ticket's link (the kiosk computes the same, kiosk/
-    offline.py): 16 bytes of HMAC-SHA256, base64url, 22 characters."""
-    mac = hmac.new(key, f"offline-link:v1:{lease_id}:{ticket_id}".encode(), hashlib.sha256)
-    return base64.urlsafe_b64encode(mac.digest()[:SIG_BYTES]).rstrip(b"=").decode()
 
 
 def public_url(app: Any, ticket: TicketOut) -> str | None:
@@ -538,7 +529,7 @@ async def offline_phone_page(
     lease = int(lease_id)
     if lease > 2**31 - 1:
         return not_found_page()
-    expected = offline_sign(offline_link_key(request.app, lease), lease, ticket_id)
+    expected = offline_link_signature(offline_link_key(request.app, lease), lease, ticket_id)
     if not hmac.compare_digest(expected, sig):
         return not_found_page()
     now = request.app.state.clock()
