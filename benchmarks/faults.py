@@ -55,9 +55,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx  # noqa: E402
 from benchlib import cpu_seconds  # noqa: E402
-from sqlalchemy import text  # noqa: E402
 
-from hall.db import add_kiosk, add_staff, make_engine, migrate  # noqa: E402
+from hall.db import add_kiosk, add_staff, migrate  # noqa: E402
 from hall.fuzzing import RATE_LIMITS_ON_UNREACHED, fuzz_api  # noqa: E402
 from hall.testing import (  # noqa: E402
     PostgresCluster,
@@ -117,33 +116,6 @@ def _issue(
     return answers
 
 
-def _check(database_url: str, cycle: int, acknowledged: dict[str, str]) -> dict[str, int]:
-    engine = make_engine(database_url)
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                text("SELECT idempotency_key, number, window_group, service_day FROM tickets"
-                     " WHERE idempotency_key LIKE :p"), {"p": f"c{cycle}-%"},
-            ).all()  # fmt: skip
-            all_rows = conn.execute(
-                text("SELECT window_group, service_day, seq FROM tickets")
-            ).all()
-    finally:
-        engine.dispose()
-    by_key: dict[str, list[str]] = defaultdict(list)
-    for key, number, _group, _day in rows:
-        by_key[key].append(number)
-    per_group: dict[tuple[str, Any], list[int]] = defaultdict(list)
-    for group, day, seq in all_rows:
-        per_group[(group, day)].append(seq)
-    duplicates = sum(len(v) - 1 for v in by_key.values()) + sum(
-        len(seqs) - len(set(seqs)) for seqs in per_group.values()
-    )
-    gaps = sum(max(seqs) - len(set(seqs)) for seqs in per_group.values())
-    lost = sum(1 for key, number in acknowledged.items() if by_key.get(key) != [number])
-    return {"stored": len(rows), "duplicates": duplicates, "gaps": gaps, "acknowledged_lost": lost}
-
-
 def kill_cycle(database_url: str, processes: int, cycle: int, tickets: int) -> dict[str, Any]:
     tokens = [add_kiosk(database_url, f"fault-kiosk-{cycle}-{n}") for n in range(CLIENTS)]
     servers = [ServerProcess(database_url) for _ in range(processes)]
@@ -194,7 +166,7 @@ def kill_cycle(database_url: str, processes: int, cycle: int, tickets: int) -> d
         "retried": len(unanswered),
         "unanswered_after_retry": still,
         "restart_s": round(restart_s, 2),
-        **_check(database_url, cycle, acknowledged),
+        **check_tickets(database_url, f"c{cycle}-", acknowledged),
     }
 
 

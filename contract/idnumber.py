@@ -68,6 +68,14 @@ def birth_date_of(number: str) -> dt.date:
     return dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
 
 
+def age_on(birth_date: dt.date | None, day: dt.date) -> int | None:
+    """Whole years from ``birth_date`` to ``day`` (None when the birth date is unknown)."""
+    if birth_date is None:
+        return None
+    b = birth_date
+    return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
+
+
 def compact_id_number(id_number: str) -> str:
     """Same person, same hash: strip spaces and upper-case the check letter (x → X)."""
     return "".join(id_number.split()).upper()

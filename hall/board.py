@@ -30,7 +30,6 @@ import asyncio
 import datetime as dt
 import json
 import os
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -44,6 +43,7 @@ from hall.db import transaction
 from hall.events import HallEvent
 from hall.models import CounterState, Ticket
 from hall.numbering import numbering_period, service_day
+from hall.web_session import security_headers, static_response
 
 LAST_CALLS = 8
 """How many earlier calls the board lists under the calls now."""
@@ -52,24 +52,14 @@ DEFAULT_HEARTBEAT_S = 2.0
 SOUND_KINDS = frozenset({"call", "recall"})
 PUBLIC_FIELDS = ("kind", "at", "ticket_number", "counter_id", "group_id")
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_TYPES = {
     "board.js": "text/javascript; charset=utf-8",
     "board.css": "text/css; charset=utf-8",
     "rate.js": "text/javascript; charset=utf-8",
     "rate.css": "text/css; charset=utf-8",
+    "citizen.js": "text/javascript; charset=utf-8",  # the evaluator's, before rate.js
 }
-SECURITY_HEADERS = {
-    # as hall/staff_web.py, plus media-src for the spoken calls
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';"
-        " media-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none';"
-        " base-uri 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-}
+SECURITY_HEADERS = security_headers(media_src="'self'")  # the spoken calls
 
 router = APIRouter(tags=["board"])
 
@@ -282,12 +272,13 @@ async def board_events(
 
 
 # -- the page -------------------------------------------------------------------------------
-def _page(title: str, body: str, script: str, css: str) -> str:
+def _page(title: str, body: str, css: str, *scripts: str) -> str:
+    tags = "".join(f'<script src="/board/static/{name}" defer></script>' for name in scripts)
     return (
         '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f'<title>{title}</title><link rel="stylesheet" href="/board/static/{css}">'
-        f'<script src="/board/static/{script}" defer></script></head><body>{body}</body></html>'
+        f"{tags}</head><body>{body}</body></html>"
     )
 
 
@@ -330,7 +321,7 @@ BOARD_BODY = """
 def board_page() -> Response:
     """The call board page (public; ``?groups=a,b`` is read by its script)."""
     return HTMLResponse(
-        _page("叫号大屏 Call board", BOARD_BODY, "board.js", "board.css"),
+        _page("叫号大屏 Call board", BOARD_BODY, "board.css", "board.js"),
         headers={**SECURITY_HEADERS, "Cache-Control": "no-store"},
     )
 
@@ -338,11 +329,4 @@ def board_page() -> Response:
 @router.get("/board/static/{name}", include_in_schema=False)
 def board_static(name: str) -> Response:
     """The board's and the evaluator's script and style (public)."""
-    if name not in STATIC_TYPES:
-        raise HTTPException(404)
-    content = (STATIC_DIR / name).read_bytes()
-    return Response(
-        content,
-        media_type=STATIC_TYPES[name],
-        headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"},
-    )
+    return static_response(name, STATIC_TYPES, SECURITY_HEADERS)

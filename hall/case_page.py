@@ -34,9 +34,7 @@ that carries it prints the masked phone number (with those 4 digits) anyway.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import hmac
 import logging
 import re
@@ -44,24 +42,23 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
+from contract.links import SIG_PATTERN, link_signature
 from contract.vocab import LEVEL_NAMES_ZH, LEVELS, Level
-from hall.board import SECURITY_HEADERS, STATIC_DIR
 from hall.cases import CASE_NUMBER_PATTERN, STATUS_NAMES, matter_names
+from hall.citizen_page import html_page, not_found_page, page_html, static_file
 from hall.db import transaction
 from hall.models import Case, CaseEvent
-from hall.phone import not_found_page, rate_limited
+from hall.phone import rate_limited
 from hall.rating_rules import Rejected
 
 log = logging.getLogger(__name__)
 
 SECRET_NAME = "case_link"
-SIG_BYTES = 16
 _NUMBER = re.compile(CASE_NUMBER_PATTERN.rstrip("$") + r"\Z")
-_SIG = re.compile(r"^[A-Za-z0-9_-]{22}\Z")
+_SIG = re.compile(SIG_PATTERN)
 STEP_KINDS = ("take", "respond", "coordinate", "close")
 """The steps a citizen sees (never a contact view, a note or who did it)."""
 STATUS_NAMES_EN = {
@@ -87,8 +84,7 @@ def signing_key(app: Any) -> bytes:
 
 
 def sign(key: bytes, case_number: str) -> str:
-    mac = hmac.new(key, f"case-link:v1:{case_number}".encode(), hashlib.sha256)
-    return base64.urlsafe_b64encode(mac.digest()[:SIG_BYTES]).rstrip(b"=").decode()
+    return link_signature(key, f"case-link:v1:{case_number}")
 
 
 def case_url(app: Any, case_number: str) -> str | None:
@@ -225,7 +221,7 @@ async def case_page(request: Request, case_number: CaseNumberPath, sig: Sig) -> 
     """The citizen's case page. Authorization: the case's valid signature."""
     if not valid(request.app, case_number, sig):
         return not_found_page()
-    return HTMLResponse(PAGE, headers={**SECURITY_HEADERS, "Cache-Control": "no-store"})
+    return html_page(PAGE)
 
 
 @router.get("/c/{case_number}/{sig}/state", dependencies=[Depends(rate_limited)])
@@ -272,30 +268,17 @@ def case_static(name: str = Path(max_length=20)) -> Response:
     """The page's script and style.
 
     Authorization: none — static files without any case data (rate-limited like all)."""
-    if name not in STATIC_TYPES:
-        raise HTTPException(404)
-    return Response(
-        (STATIC_DIR / name).read_bytes(),
-        media_type=STATIC_TYPES[name],
-        headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"},
-    )
+    return static_file(name, STATIC_TYPES)
 
 
 # -- the page ---------------------------------------------------------------------------------
-PAGE = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>办不成事反映 Case progress</title>
-<link rel="stylesheet" href="/case-page/static/case.css">
-<script src="/case-page/static/case.js" defer></script></head><body>
-<header><span data-zh="办不成事反映" data-en="Case progress">办不成事反映</span>
-<button id="lang" type="button">English</button></header>
-<div id="conn" class="conn" role="alert" hidden
- data-zh="连接中断，正在重试…" data-en="Connection lost, retrying…">连接中断，正在重试…</div>
-<main>
-<p class="number"><span id="number">…</span></p>
-<p id="status" class="status" aria-live="polite"></p>
-<dl>
+PAGE = page_html(
+    "/case-page/static",
+    "case",
+    ("办不成事反映", "Case progress"),
+    ("连接中断，正在重试…", "Connection lost, retrying…"),
+    "polite",
+    """<dl>
 <dt data-zh="反映事项" data-en="Matter">反映事项</dt><dd id="matter"></dd>
 <dt data-zh="受理时间" data-en="Received">受理时间</dt><dd id="received"></dd>
 <dt data-zh="响应时限" data-en="Answer by">响应时限</dt><dd id="respond-due"></dd>
@@ -309,5 +292,5 @@ PAGE = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">
 </section>
 <p id="rate-result" class="result" role="status" hidden></p>
 <p class="note" data-zh="本页面只显示办理进度，不含个人信息。每件反映只能评价一次。" data-en="This page shows the progress only and holds no personal data. A case is rated once.">本页面只显示办理进度，不含个人信息。每件反映只能评价一次。</p>
-</main></body></html>
-"""
+""",
+)

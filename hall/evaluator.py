@@ -43,6 +43,7 @@ from contract.api import RatingIn
 from contract.fields import Key, line, text
 from contract.vocab import BAD_LEVELS, COMMENT_MAX, LEVEL_NAMES_ZH, LEVELS, MAX_REASONS, Level
 from hall.board import SECURITY_HEADERS, _page
+from hall.citizen_page import RATING_CHOICES
 from hall.db import dialect_insert, hash_token, make_engine, new_token, run_transaction, transaction
 from hall.events import HallEvent, publish
 from hall.feedback_settings import current_settings
@@ -306,7 +307,7 @@ async def create_window_rating(
     return rating
 
 
-RATE_BODY = """
+RATE_BODY = f"""
 <header class="top">
   <h1><span data-zh="窗口" data-en="Counter">窗口</span> <span id="counter">…</span></h1>
   <button id="lang" type="button">English</button>
@@ -322,12 +323,7 @@ RATE_BODY = """
   </section>
   <section id="rate" hidden>
     <h2><span id="rate-number"></span> <span data-zh="号，请您评价本次服务" data-en=": please rate this service">号，请您评价本次服务</span></h2>
-    <div id="levels" class="levels"></div>
-    <div id="reasons-box" hidden>
-      <h3 data-zh="请选择原因（至少一项）" data-en="Please choose at least one reason">请选择原因（至少一项）</h3>
-      <div id="reasons" class="reasons"></div>
-      <button id="send" type="button" data-zh="提交评价" data-en="Submit">提交评价</button>
-    </div>
+{RATING_CHOICES}
   </section>
   <section id="done" hidden><h2 id="done-text"></h2></section>
 </main>
@@ -338,6 +334,6 @@ RATE_BODY = """
 def rate_page() -> Response:
     """The evaluator page (public shell; every API call needs the device token)."""
     return HTMLResponse(
-        _page("服务评价 Rate our service", RATE_BODY, "rate.js", "rate.css"),
+        _page("服务评价 Rate our service", RATE_BODY, "rate.css", "citizen.js", "rate.js"),
         headers={**SECURITY_HEADERS, "Cache-Control": "no-store"},
     )

@@ -42,7 +42,6 @@ that ticket's progress and rate it once; nothing else.
 from __future__ import annotations
 
 import asyncio
-import base64
 import dataclasses
 import datetime as dt
 import hashlib
@@ -54,15 +53,24 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from starlette.routing import Route
 
 from contract.api import RatingIn, TicketOut
 from contract.errors import ConfigError
+from contract.links import SIG_PATTERN, link_signature, offline_link_signature
 from contract.vocab import BAD_LEVELS, COMMENT_MAX, LEVEL_NAMES_ZH, LEVELS, MAX_REASONS, Level
-from hall.board import SECURITY_HEADERS, STATIC_DIR, heartbeat_s
+from hall.board import heartbeat_s
+from hall.citizen_page import (
+    NO_STORE,
+    RATING_CHOICES,
+    html_page,
+    not_found_page,
+    page_html,
+    static_file,
+)
 from hall.db import (
     dialect_insert,
     hash_token,
@@ -99,9 +107,8 @@ SECRET_NAME = "phone_link"
 OFFLINE_SECRET_NAME = "offline_phone_link"
 _LEASE_ID = re.compile(r"^[1-9][0-9]{0,9}\Z")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
-SIG_BYTES = 16
 _TICKET_ID = re.compile(r"^[0-9a-fA-F-]{32,36}\Z")
-_SIG = re.compile(r"^[A-Za-z0-9_-]{22}\Z")
+_SIG = re.compile(SIG_PATTERN)
 STATIC_TYPES = {
     "phone.js": "text/javascript; charset=utf-8",
     "phone.css": "text/css; charset=utf-8",
@@ -161,8 +168,7 @@ def signing_key(app: Any) -> bytes:
 
 
 def sign(key: bytes, ticket_id: str, day: dt.date) -> str:
-    mac = hmac.new(key, f"phone-link:v1:{ticket_id}:{day.isoformat()}".encode(), hashlib.sha256)
-    return base64.urlsafe_b64encode(mac.digest()[:SIG_BYTES]).rstrip(b"=").decode()
+    return link_signature(key, f"phone-link:v1:{ticket_id}:{day.isoformat()}")
 
 
 # -- an offline ticket's link ----------------------------------------------------------------
@@ -175,13 +181,6 @@ def offline_link_key(app: Any, lease_id: int) -> bytes:
     if base is None:
         base = app.state.offline_link_base_key = app.state.keys.subkey(OFFLINE_SECRET_NAME)
     return hmac.new(base, f"offline-link-lease:v1:{lease_id}".encode(), hashlib.sha256).digest()
-
-
-def offline_sign(key: bytes, lease_id: int, ticket_id: str) -> str:
-    """The signature of an offline ticket's link (the kiosk computes the same, kiosk/
-    offline.py): 16 bytes of HMAC-SHA256, base64url, 22 characters."""
-    mac = hmac.new(key, f"offline-link:v1:{lease_id}:{ticket_id}".encode(), hashlib.sha256)
-    return base64.urlsafe_b64encode(mac.digest()[:SIG_BYTES]).rstrip(b"=").decode()
 
 
 def public_url(app: Any, ticket: TicketOut) -> str | None:
@@ -214,19 +213,6 @@ async def rate_limited(request: Request) -> None:
 # bounded and checked in ``valid`` (a malformed path is a 404 like a wrong signature, not 422)
 TicketId = Annotated[str, Path()]
 Sig = Annotated[str, Path()]
-
-NOT_FOUND_PAGE = (
-    '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
-    '<meta name="viewport" content="width=device-width, initial-scale=1">'
-    "<title>404</title></head><body>"
-    "<p>页面不存在或已过期。Page not found or expired.</p></body></html>"
-)
-
-
-def not_found_page() -> Response:
-    return HTMLResponse(
-        NOT_FOUND_PAGE, status_code=404, headers={**SECURITY_HEADERS, "Cache-Control": "no-store"}
-    )
 
 
 def _checked(request: Request, ticket_id: str, sig: str) -> dt.datetime:
@@ -294,7 +280,7 @@ async def phone_page(request: Request, ticket_id: TicketId, sig: Sig) -> Respons
     """The citizen's page. Authorization: the ticket's valid, unexpired signature."""
     if not valid(request.app, ticket_id, sig, request.app.state.clock()):
         return not_found_page()
-    return HTMLResponse(PAGE, headers={**SECURITY_HEADERS, "Cache-Control": "no-store"})
+    return html_page(PAGE)
 
 
 async def fast_phone_state(request: Request) -> Response:
@@ -500,7 +486,7 @@ NOT_SYNCED_PAGE = (
     '<meta name="viewport" content="width=device-width, initial-scale=1">'
     '<meta http-equiv="refresh" content="30">'
     "<title>尚未同步 Not yet synced</title>"
-    '<link rel="stylesheet" href="/phone/static/phone.css"></head><body><main>'
+    '<link rel="stylesheet" href="/phone/static/citizen.css"></head><body><main>'
     '<p class="status" id="not-synced">此号为离线取号，尚未同步到大厅服务器，请稍后刷新。</p>'
     '<p lang="en">This number was issued offline and has not yet synced to the hall'
     " server. Please refresh later.</p>"
@@ -543,7 +529,7 @@ async def offline_phone_page(
     lease = int(lease_id)
     if lease > 2**31 - 1:
         return not_found_page()
-    expected = offline_sign(offline_link_key(request.app, lease), lease, ticket_id)
+    expected = offline_link_signature(offline_link_key(request.app, lease), lease, ticket_id)
     if not hmac.compare_digest(expected, sig):
         return not_found_page()
     now = request.app.state.clock()
@@ -551,10 +537,9 @@ async def offline_phone_page(
         target = await run_in_threadpool(_offline_target, request.app, lease, ticket_id, now)
     except HTTPException:
         return not_found_page()
-    headers = {**SECURITY_HEADERS, "Cache-Control": "no-store"}
     if target is None:
-        return HTMLResponse(NOT_SYNCED_PAGE, headers=headers)
-    return Response(status_code=303, headers={**headers, "Location": target})
+        return html_page(NOT_SYNCED_PAGE)
+    return Response(status_code=303, headers={**NO_STORE, "Location": target})
 
 
 @router.get("/phone/static/{name}", include_in_schema=False, dependencies=[Depends(rate_limited)])
@@ -562,30 +547,17 @@ def phone_static(name: str = Path(max_length=20)) -> Response:
     """The page's script and style.
 
     Authorization: none — static files without any ticket data (rate-limited like all)."""
-    if name not in STATIC_TYPES:
-        raise HTTPException(404)
-    return Response(
-        (STATIC_DIR / name).read_bytes(),
-        media_type=STATIC_TYPES[name],
-        headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"},
-    )
+    return static_file(name, STATIC_TYPES)
 
 
 # -- the page ---------------------------------------------------------------------------------
-PAGE = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>排队进度 Queue status</title>
-<link rel="stylesheet" href="/phone/static/phone.css">
-<script src="/phone/static/phone.js" defer></script></head><body>
-<header><span data-zh="排队进度" data-en="Queue status">排队进度</span>
-<button id="lang" type="button">English</button></header>
-<div id="conn" class="conn" role="alert" hidden
- data-zh="连接中断，正在重连…" data-en="Connection lost, reconnecting…">连接中断，正在重连…</div>
-<main>
-<p class="number"><span id="number">…</span></p>
-<p id="status" class="status" aria-live="assertive"></p>
-<dl>
+PAGE = page_html(
+    "/phone/static",
+    "phone",
+    ("排队进度", "Queue status"),
+    ("连接中断，正在重连…", "Connection lost, reconnecting…"),
+    "assertive",
+    f"""<dl>
 <dt data-zh="办理事项" data-en="Service">办理事项</dt><dd id="service"></dd>
 <dt data-zh="窗口" data-en="Windows">窗口</dt><dd id="group"></dd>
 <dt data-zh="位置" data-en="Location">位置</dt><dd id="location"></dd>
@@ -594,14 +566,9 @@ PAGE = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">
 </dl>
 <section id="rate" hidden>
 <h2 data-zh="请您评价本次服务" data-en="Please rate this service">请您评价本次服务</h2>
-<div id="levels" class="levels"></div>
-<div id="reasons-box" hidden>
-<h3 data-zh="请选择原因（至少一项）" data-en="Please choose at least one reason">请选择原因（至少一项）</h3>
-<div id="reasons" class="reasons"></div>
-<button id="send" type="button" data-zh="提交评价" data-en="Submit">提交评价</button>
-</div>
+{RATING_CHOICES}
 </section>
 <p id="rate-result" class="result" role="status" hidden></p>
 <p class="note" data-zh="本页面当天有效，不含个人信息。" data-en="This page is valid today only and holds no personal data.">本页面当天有效，不含个人信息。</p>
-</main></body></html>
-"""
+""",
+)

@@ -154,6 +154,11 @@ _SERVICE_TIMES = (
 )
 
 
+def issue_key(values: dict[str, Any]) -> dict[str, str]:
+    """``BY_KEY``'s parameters for a new ticket's values (``new_ticket_values``)."""
+    return {"kiosk_id": values["kiosk_id"], "key": values["idempotency_key"]}
+
+
 class TicketStore(Protocol):
     """What the routes, the counter page and the other hall modules do with tickets.
 
@@ -234,12 +239,7 @@ class SqlTicketStore:
         return new_ticket_values(self.index, self.tz, self._id_hash_key, kiosk_id, req, now)
 
     def issue(
-        self,
-        kiosk_id: str,
-        req: TicketRequest,
-        now: dt.datetime,
-        *,
-        token_hash: str | None = None,
+        self, kiosk_id: str, req: TicketRequest, now: dt.datetime, *, token_hash: str | None = None
     ) -> tuple[TicketOut, bool]:
         """Issue a ticket, or return the one this (kiosk, idempotency key) already got.
 
@@ -250,33 +250,63 @@ class SqlTicketStore:
         (KioskNotAuthorized if it no longer matches).
         """
         try:
-            group, work = self._issue_work(kiosk_id, req, now, token_hash)
+            group, values = self._ticket_values(kiosk_id, req, now)
         except UnknownService:
             if token_hash is not None and not self._token_ok(kiosk_id, token_hash):
                 raise KioskNotAuthorized("invalid token") from None
             raise
+        ticket, created = self._issue_transaction(group, values, token_hash)
+        return self._issued(ticket, created, req, group)
+
+    async def issue_async(
+        self, kiosk_id: str, req: TicketRequest, now: dt.datetime, *, token_hash: str | None = None
+    ) -> tuple[TicketOut, bool]:
+        """``issue`` for the event loop: the new ticket's values here, then the backend's
+        ``_issue_fast``. An unknown service goes ``issue``'s way on a worker thread (its
+        token check reads the database), so both answer it alike."""
         try:
-            ticket, created = run_connection_transaction(self.engine, work)
+            group, values = self._ticket_values(kiosk_id, req, now)
+        except UnknownService:
+            call = functools.partial(self.issue, kiosk_id, req, now, token_hash=token_hash)
+            return await anyio.to_thread.run_sync(call)
+        ticket, created = await self._issue_fast(group, values, token_hash)
+        return self._issued(ticket, created, req, group)
+
+    async def _issue_fast(
+        self, group: WindowGroup, values: dict[str, Any], token_hash: str | None
+    ) -> tuple[TicketOut, bool]:
+        """(ticket, created) for ``issue_async`` of a new ticket's ``values``: here
+        ``issue``'s transaction on a worker thread; the backends replace it with their
+        fast paths."""
+        call = functools.partial(self._issue_transaction, group, values, token_hash)
+        return await anyio.to_thread.run_sync(call)
+
+    def _issue_transaction(
+        self, group: WindowGroup, values: dict[str, Any], token_hash: str | None
+    ) -> tuple[TicketOut, bool]:
+        """``issue``'s transaction (``_issue_work``), and the winner's ticket when a
+        concurrent retry of the same key lost the race."""
+        try:
+            return run_connection_transaction(
+                self.engine, self._issue_work(group, values, token_hash)
+            )
         except IntegrityError:
-            found = self._find_by_key({"kiosk_id": kiosk_id, "key": req.idempotency_key})
+            found = self._find_by_key(issue_key(values))
             if found is None:  # the (prefix, period, seq) guard fired: counter out of step
                 log.error("ticket number conflict for prefix %s", group.prefix)
                 raise
             log.info("concurrent retry of %s lost the race; returning it", found.number)
-            ticket, created = found, False
-        return self._issued(ticket, created, req, group)
+            return found, False
 
     def _issue_work(
-        self, kiosk_id: str, req: TicketRequest, now: dt.datetime, token_hash: str | None
-    ) -> tuple[WindowGroup, Callable[[Connection], tuple[TicketOut, bool]]]:
-        """The transaction body of ``issue`` (it may run again on a retry); UnknownService
-        at once if the catalog has no such item or bundle."""
-        group, values = self._ticket_values(kiosk_id, req, now)
-        key = {"kiosk_id": kiosk_id, "key": req.idempotency_key}
+        self, group: WindowGroup, values: dict[str, Any], token_hash: str | None
+    ) -> Callable[[Connection], tuple[TicketOut, bool]]:
+        """The transaction body of ``issue`` (it may run again on a retry)."""
+        key = issue_key(values)
 
         def work(conn: Connection) -> tuple[TicketOut, bool]:
             if token_hash is not None:
-                params = {"kiosk_id": kiosk_id, "token_hash": token_hash}
+                params = {"kiosk_id": key["kiosk_id"], "token_hash": token_hash}
                 if conn.execute(_TOKEN_OK, params).first() is None:
                     raise KioskNotAuthorized("invalid token")
             existing = conn.execute(BY_KEY, key).first()
@@ -293,7 +323,7 @@ class SqlTicketStore:
             view = SimpleNamespace(**row, counter=None, called_at=None, completed_at=None)
             return self.describe(view, conn), True
 
-        return group, work
+        return work
 
     def _issued(
         self, ticket: TicketOut, created: bool, req: TicketRequest, group: WindowGroup
@@ -315,19 +345,6 @@ class SqlTicketStore:
         with connection_transaction(self.engine, readonly=True) as conn:
             params = {"kiosk_id": kiosk_id, "token_hash": token_hash}
             return conn.execute(_TOKEN_OK, params).first() is not None
-
-    async def issue_async(
-        self,
-        kiosk_id: str,
-        req: TicketRequest,
-        now: dt.datetime,
-        *,
-        token_hash: str | None = None,
-    ) -> tuple[TicketOut, bool]:
-        """``issue`` for the event loop (here on a worker thread; the backends' stores
-        replace it with their fast paths)."""
-        call = functools.partial(self.issue, kiosk_id, req, now, token_hash=token_hash)
-        return await anyio.to_thread.run_sync(call)
 
     # -- reading ------------------------------------------------------------------------
     def get(self, ticket_id: str) -> TicketOut:

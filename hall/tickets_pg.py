@@ -1,13 +1,13 @@
 """The ticket store on PostgreSQL: ``SqlTicketStore`` with a one-statement issuing path.
 
-``issue_async`` sends ONE autocommit statement (``_pg_issue_one_sql``) from the event loop
-on a fast-path connection (``hall.db.AsyncPgPool``, shared with the rating store): an
-``INSERT … ON CONFLICT DO UPDATE … RETURNING`` CTE increments the counter and feeds the
-ticket's ``INSERT … SELECT``, whose ``RETURNING`` row comes back with the people-ahead
-count and the group's latest service times. It is prepared once per connection and sent
-with no thread hop: one network round trip, and the counter row is locked only while the
-server runs the statement and commits, never across a client round trip. Retries of a key
-and the rare priority ticket issued under contention need one more read.
+``issue_async`` (its ``_issue_fast``) sends ONE autocommit statement (``_pg_issue_one_sql``)
+from the event loop on a fast-path connection (``hall.db.AsyncPgPool``, shared with the
+rating store): an ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` CTE increments the counter
+and feeds the ticket's ``INSERT … SELECT``, whose ``RETURNING`` row comes back with the
+people-ahead count and the group's latest service times. It is prepared once per connection
+and sent with no thread hop: one network round trip, and the counter row is locked only
+while the server runs the statement and commits, never across a client round trip. Retries
+of a key and the rare priority ticket issued under contention need one more read.
 
 The rules are ``hall.queue_rules``' (the same a new ticket's values, wait estimate and API
 view as the other stores); ``issue`` (sync) and everything else are
@@ -17,7 +17,6 @@ view as the other stores); ``issue`` (sync) and everything else are
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
 import random
 import uuid
@@ -26,20 +25,13 @@ from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import anyio.to_thread
 from sqlalchemy import Engine
 
-from contract.api import TicketOut, TicketRequest
+from contract.api import TicketOut
 from contract.catalog import Catalog, WindowGroup
 from hall.db import RETRY_SQLSTATES, AsyncPgPool
 from hall.numbering import PG_FORMAT_NUMBER_SQL, PG_NEXT_SEQ_CTE
-from hall.queue_rules import (
-    SERVICE_TIME_SAMPLE,
-    KioskNotAuthorized,
-    UnknownService,
-    ticket_out,
-    wait_s,
-)
+from hall.queue_rules import SERVICE_TIME_SAMPLE, KioskNotAuthorized, ticket_out, wait_s
 from hall.tickets import VIEW_COLUMNS, VIEW_NAMES, SqlTicketStore
 
 log = logging.getLogger(__name__)
@@ -165,31 +157,17 @@ class PostgresTicketStore(SqlTicketStore):
         would hold back the heads it does not pick: it keeps the plain read."""
         return len(groups) == 1
 
-    async def issue_async(
-        self,
-        kiosk_id: str,
-        req: TicketRequest,
-        now: dt.datetime,
-        *,
-        token_hash: str | None = None,
+    async def _issue_fast(
+        self, group: WindowGroup, values: dict[str, Any], token_hash: str | None
     ) -> tuple[TicketOut, bool]:
-        """``issue`` for the event loop: the one-statement fast path."""
-        try:
-            group, values = self._ticket_values(kiosk_id, req, now)
-        except UnknownService:
-            if token_hash is not None:
-                ok = await anyio.to_thread.run_sync(self._token_ok, kiosk_id, token_hash)
-                if not ok:
-                    raise KioskNotAuthorized("invalid token") from None
-            raise
+        """``issue_async``'s one-statement fast path."""
         params = {
             **values,
-            "key": req.idempotency_key,
+            "key": values["idempotency_key"],
             "id": str(uuid.uuid4()),
             "token_hash": token_hash,
         }
-        ticket, created = await self._pg_issue(params, check_token=token_hash is not None)
-        return self._issued(ticket, created, req, group)
+        return await self._pg_issue(params, check_token=token_hash is not None)
 
     async def _pg_issue(self, params: dict[str, Any], check_token: bool) -> tuple[TicketOut, bool]:
         import psycopg

@@ -2,14 +2,14 @@
 
 ``issue`` runs its statements on the driver's cursor (``_SqliteIssue``): SQLAlchemy's
 execution machinery costs ~0.1 ms a statement, more than SQLite itself, and the issuing
-transaction has six. ``issue_async`` runs the same transaction body on the process's
-writer thread, batched with the other kiosks' (group commit, ``hall.db.SqliteWriter``).
-Everything else (reading, calling, staff actions) is ``hall.tickets.SqlTicketStore``'s.
+transaction has six. ``issue_async`` (its ``_issue_fast``) runs the same transaction body on
+the process's writer thread, batched with the other kiosks' (group commit,
+``hall.db.SqliteWriter``). Everything else (reading, calling, staff actions) is
+``hall.tickets.SqlTicketStore``'s.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import uuid
 from collections.abc import Callable
@@ -20,18 +20,12 @@ from zoneinfo import ZoneInfo
 import anyio.to_thread
 from sqlalchemy import Connection, Engine
 
-from contract.api import TicketOut, TicketRequest
+from contract.api import TicketOut
 from contract.catalog import Catalog, WindowGroup
 from hall.db import SqliteWriter
 from hall.numbering import format_number
-from hall.queue_rules import (
-    SERVICE_TIME_SAMPLE,
-    KioskNotAuthorized,
-    UnknownService,
-    ticket_out,
-    wait_s,
-)
-from hall.tickets import BY_KEY, TICKETS, SqlTicketStore
+from hall.queue_rules import SERVICE_TIME_SAMPLE, KioskNotAuthorized, ticket_out, wait_s
+from hall.tickets import BY_KEY, TICKETS, SqlTicketStore, issue_key
 
 
 class _SqliteIssue:
@@ -96,11 +90,16 @@ class SqliteTicketStore(SqlTicketStore):
         await anyio.to_thread.run_sync(self._writer.stop)
 
     def _issue_work(
-        self, kiosk_id: str, req: TicketRequest, now: dt.datetime, token_hash: str | None
-    ) -> tuple[WindowGroup, Callable[[Connection], tuple[TicketOut, bool]]]:
-        group, values = self._ticket_values(kiosk_id, req, now)
-        key = {"kiosk_id": kiosk_id, "key": req.idempotency_key}
-        return group, functools.partial(self._cursor_work, group, values, key, token_hash)
+        self, group: WindowGroup, values: dict[str, Any], token_hash: str | None
+    ) -> Callable[[Connection], tuple[TicketOut, bool]]:
+        return functools.partial(self._cursor_work, group, values, issue_key(values), token_hash)
+
+    async def _issue_fast(
+        self, group: WindowGroup, values: dict[str, Any], token_hash: str | None
+    ) -> tuple[TicketOut, bool]:
+        """``issue``'s transaction body on the writer thread, batched with the other
+        kiosks' (group commit)."""
+        return await self._writer.run(self._issue_work(group, values, token_hash))
 
     def _cursor_work(
         self,
@@ -149,24 +148,3 @@ class SqliteTicketStore(SqlTicketStore):
             cursor.close()
         view = SimpleNamespace(**row, counter=None, called_at=None, completed_at=None)
         return ticket_out(self.index, view, ahead, wait), True
-
-    async def issue_async(
-        self,
-        kiosk_id: str,
-        req: TicketRequest,
-        now: dt.datetime,
-        *,
-        token_hash: str | None = None,
-    ) -> tuple[TicketOut, bool]:
-        """``issue``'s transaction body on the writer thread, batched with the other
-        kiosks' (group commit)."""
-        try:
-            group, work = self._issue_work(kiosk_id, req, now, token_hash)
-        except UnknownService:
-            if token_hash is not None:
-                ok = await anyio.to_thread.run_sync(self._token_ok, kiosk_id, token_hash)
-                if not ok:
-                    raise KioskNotAuthorized("invalid token") from None
-            raise
-        ticket, created = await self._writer.run(work)
-        return self._issued(ticket, created, req, group)

@@ -3,6 +3,9 @@
 
 - The response headers: a Content-Security-Policy that allows this origin only (no inline
   script, no CDN), no framing, no referrer; ``no-store`` on every page and JSON answer.
+  ``security_headers`` makes them for every browser page of the hall (the board, the
+  citizen's phone pages and the work queues add a source or two), and ``static_response``
+  serves any page's script and style from hall/static.
 - The session cookie: HttpOnly, SameSite=Strict, limited to the page's path, Secure over
   HTTPS; logging out deletes it with the same attributes.
 - A cookie is never stored as it is: ``cookie_digest`` (SHA-256) is what the database keeps.
@@ -26,15 +29,26 @@ from fastapi import HTTPException, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';"
-        " connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-}
+
+
+def security_headers(*, img_src: str = "'self'", media_src: str | None = None) -> dict[str, str]:
+    """The response headers of the hall's browser pages: a Content-Security-Policy that
+    allows this origin only (no inline script or style, no CDN), no framing, no referrer.
+    ``img_src``: where images may come from (the work queue's icon is a ``data:`` URL);
+    ``media_src``: where sound may come from (the call board's spoken calls), else none."""
+    media = f" media-src {media_src};" if media_src else ""
+    return {
+        "Content-Security-Policy": (
+            f"default-src 'none'; script-src 'self'; style-src 'self'; img-src {img_src};{media}"
+            " connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        ),
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "no-referrer",
+    }
+
+
+SECURITY_HEADERS = security_headers()
 NO_STORE = {**SECURITY_HEADERS, "Cache-Control": "no-store"}
 
 
@@ -96,9 +110,12 @@ def _static_bytes(name: str) -> bytes:
     return (STATIC_DIR / name).read_bytes()
 
 
-def static_response(name: str, types: dict[str, str]) -> Response:
-    """A file of hall/static that the page lists in ``types`` (name → media type), or 404."""
+def static_response(
+    name: str, types: dict[str, str], security: dict[str, str] = SECURITY_HEADERS
+) -> Response:
+    """A file of hall/static that the page lists in ``types`` (name → media type), or 404;
+    sent with the page's ``security`` headers (``security_headers``)."""
     if name not in types:
         raise HTTPException(status.HTTP_404_NOT_FOUND)
-    headers = {**SECURITY_HEADERS, "Cache-Control": "no-cache"}
+    headers = {**security, "Cache-Control": "no-cache"}
     return Response(_static_bytes(name), media_type=types[name], headers=headers)

@@ -24,8 +24,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from functools import cache
-from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request, status
@@ -45,6 +43,7 @@ from hall.models import Case, CounterState, ReviewTask, Staff, StaffAuditEntry
 from hall.rating_rules import Rejected
 from hall.ratings import rating_stats
 from hall.staff_web import read_session
+from hall.web_session import security_headers, static_response
 
 DUE_SOON = dt.timedelta(minutes=15)
 """A case's response hour is "about to run out" this long before its end."""
@@ -53,17 +52,8 @@ MAX_BODY = 2048
 
 Role = Literal["supervisor", "auditor", "counter"]
 
-_STATIC_DIR = Path(__file__).resolve().parent / "static"
-_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
-        " connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
+_SECURITY = security_headers(img_src="'self' data:")  # the page's icon is a data: URL
+_HEADERS = {**_SECURITY, "Cache-Control": "no-store"}
 
 router = APIRouter(prefix="/staff/work", tags=["staff page"], include_in_schema=False)
 
@@ -435,18 +425,9 @@ def _act(
     return _json({"ok": True})
 
 
-@cache
-def _static(name: str) -> bytes:
-    return (_STATIC_DIR / name).read_bytes()
-
-
 @router.get("/static/work.js")
 def work_js() -> Response:
-    return Response(
-        _static("work.js"),
-        media_type="text/javascript; charset=utf-8",
-        headers={**_HEADERS, "Cache-Control": "no-cache"},
-    )
+    return static_response("work.js", {"work.js": "text/javascript; charset=utf-8"}, _SECURITY)
 
 
 def _render(hall_name: str, staff_name: str) -> str:

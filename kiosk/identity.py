@@ -14,6 +14,7 @@ from contract.idnumber import (  # re-exported: the kiosk's callers import them 
     CHECK_CHARS,
     WEIGHTS,
     InvalidIdNumber,
+    age_on,
     birth_date_of,
     check_char,
     parse_id_number,
@@ -59,10 +60,7 @@ class Holder:
         return mask_id(self.id_number)
 
     def age_on(self, day: dt.date) -> int | None:
-        if self.birth_date is None:
-            return None
-        b = self.birth_date
-        return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
+        return age_on(self.birth_date, day)
 
     def __repr__(self) -> str:
         return f"Holder({self.masked_name!r}, {self.masked_id!r}, {self.source})"

@@ -37,7 +37,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-import hmac
 import json
 import logging
 import sqlite3
@@ -50,6 +49,7 @@ from zoneinfo import ZoneInfo
 
 from contract.catalog import Catalog
 from contract.fields import is_masked_name
+from contract.links import offline_link_signature
 from kiosk.hall_client import HallClient, HallRejected, HallUnavailable
 from kiosk.identity import Holder
 from kiosk.outbox import Message, Outbox, Undeliverable
@@ -101,11 +101,9 @@ def _utc_now() -> dt.datetime:
 def offline_link(base: str, key: bytes, lease_id: int, ticket_id: str) -> str:
     """The offline ticket's QR: ``<hall public address>/t/o/<lease>/<ticket id>/<sig>``,
     the signature an HMAC-SHA256 (16 bytes, base64url) under the lease's link key — the
-    same the server computes (hall/phone.py ``offline_sign``). No personal data: the
-    ticket id is a random UUID the kiosk chose."""
-    mac = hmac.new(key, f"offline-link:v1:{lease_id}:{ticket_id}".encode(), hashlib.sha256)
-    sig = base64.urlsafe_b64encode(mac.digest()[:16]).rstrip(b"=").decode()
-    return f"{base}/t/o/{lease_id}/{ticket_id}/{sig}"
+    same the server checks (``contract.links.offline_link_signature``). No personal data:
+    the ticket id is a random UUID the kiosk chose."""
+    return f"{base}/t/o/{lease_id}/{ticket_id}/{offline_link_signature(key, lease_id, ticket_id)}"
 
 
 def server_key(visit_key: str) -> str:

@@ -237,6 +237,22 @@ class Visit:
 
         return deliver
 
+    def ask_throttled(
+        self,
+        last: float | None,
+        every_s: float,
+        ask: Callable[[], Any],
+        then: Callable[[Any], None],
+    ) -> float | None:
+        """Run ``ask`` in the background (its answer to ``then`` while this visit lasts)
+        unless it last ran (``last``, this clock) under ``every_s`` ago: a journey's lists
+        from the hall server. Returns when it last ran, now included."""
+        now = self.clock()
+        if last is not None and now - last < every_s:
+            return last
+        self.runner.submit(ask, self.for_this_visit(then))
+        return now
+
     def belongs(self, session_id: str) -> bool:
         """Whether a result started under ``session_id`` is still for this visit."""
         return self.state.session_id == session_id

@@ -12,6 +12,7 @@ from typing import Literal
 
 # one definition of masking, shared with the hall server (which accepts only its output)
 from contract.fields import mask_name as mask_name
+from contract.idnumber import age_on
 
 CardKind = Literal["resident", "hk_mo_tw_permit", "foreign_2017", "foreign_2023"]
 
@@ -52,10 +53,7 @@ class IdCard:
         return mask_id(self.id_number)
 
     def age_on(self, day: dt.date) -> int | None:
-        if self.birth_date is None:
-            return None
-        b = self.birth_date
-        return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
+        return age_on(self.birth_date, day)
 
     def __repr__(self) -> str:
         return f"IdCard(kind={self.kind!r}, name={self.masked_name!r}, id={self.masked_id!r})"

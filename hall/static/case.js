@@ -4,7 +4,7 @@
 "use strict";
 
 (function () {
-  const $ = (id) => document.getElementById(id);
+  const { $, LEVEL_EN, el, levelButtons, showResult, setLang } = window.citizen;
   const base = location.pathname.replace(/\/+$/, "");
   const POLL_MS = 15000;
   let lang = "zh";
@@ -12,10 +12,6 @@
   let result = null; // [kind, zh, en] of the last rating answer
   let sending = false;
 
-  const LEVEL_EN = {
-    very_satisfied: "Very satisfied", satisfied: "Satisfied", basic: "Fair",
-    dissatisfied: "Dissatisfied", very_dissatisfied: "Very dissatisfied",
-  };
   const STEP = {
     zh: { received: "已受理登记", take: "工作人员已接手", respond: "已回访响应",
           coordinate: "协调办理", close: "已办结" },
@@ -24,7 +20,6 @@
   };
   const T = {
     zh: {
-      lang: "English",
       thanks: "感谢您的评价！",
       rated: "这件反映已经评价过了，感谢您的反馈。",
       closed: "这件反映的评价期已过。",
@@ -32,7 +27,6 @@
       yours: (name) => "您的评价：" + name,
     },
     en: {
-      lang: "中文",
       thanks: "Thank you for your rating!",
       rated: "This case has already been rated. Thank you.",
       closed: "The period for rating this case is over.",
@@ -41,22 +35,10 @@
     },
   };
 
-  function el(tag, cls, text) {
-    const node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
   function levelName(level) {
     if (!state || !level) return "";
     const found = state.rating.levels.find((lv) => lv.level === level);
     return lang === "zh" ? (found ? found.name : level) : (LEVEL_EN[level] || level);
-  }
-
-  function showResult(text) {
-    $("rate-result").textContent = text;
-    $("rate-result").hidden = false;
   }
 
   function render() {
@@ -82,14 +64,9 @@
     const r = state.rating;
     document.body.dataset.rating = r.state;
     $("rate").hidden = r.state !== "open" || result !== null;
-    $("levels").replaceChildren(...r.levels.map((lv) => {
-      const b = el("button", "level", zh ? lv.name : LEVEL_EN[lv.level]);
-      b.type = "button";
-      b.dataset.level = lv.level;
-      b.disabled = sending;
-      b.addEventListener("click", () => send(lv.level));
-      return b;
-    }));
+    const buttons = levelButtons(r.levels, lang, null, send);
+    buttons.forEach((b) => { b.disabled = sending; });
+    $("levels").replaceChildren(...buttons);
     if (result !== null) {
       showResult(zh ? result[1] : result[2]);
     } else if (r.state === "rated") {
@@ -151,11 +128,7 @@
 
   function toggleLang() {
     lang = lang === "zh" ? "en" : "zh";
-    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
-    document.querySelectorAll("[data-zh]").forEach((node) => {
-      node.textContent = node.dataset[lang];
-    });
-    $("lang").textContent = T[lang].lang;
+    setLang(lang);
     render();
   }
 

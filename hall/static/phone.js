@@ -3,7 +3,7 @@
 "use strict";
 
 (function () {
-  const $ = (id) => document.getElementById(id);
+  const { $, levelButtons, reasonButtons, showResult, setLang } = window.citizen;
   const base = location.pathname.replace(/\/+$/, "");
   let lang = "zh";
   let state = null;
@@ -19,13 +19,8 @@
     .replace(/[^A-Za-z0-9_-]/g, "");
   window.phoneLog = [];
 
-  const LEVEL_EN = {
-    very_satisfied: "Very satisfied", satisfied: "Satisfied", basic: "Fair",
-    dissatisfied: "Dissatisfied", very_dissatisfied: "Very dissatisfied",
-  };
   const T = {
     zh: {
-      lang: "English",
       waiting: "请耐心等候叫号",
       called: (c) => "请到 " + c + " 号窗口",
       transferred: "已转窗，请继续等候叫号",
@@ -41,7 +36,6 @@
       failed: "提交失败，请稍后再试。",
     },
     en: {
-      lang: "中文",
       waiting: "Please wait to be called",
       called: (c) => "Please go to counter " + c,
       transferred: "Transferred: please wait to be called again",
@@ -57,13 +51,6 @@
       failed: "Could not send, please try again.",
     },
   };
-
-  function el(tag, cls, text) {
-    const node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
 
   function statusLine() {
     const t = T[lang];
@@ -109,36 +96,9 @@
     document.body.dataset.rating = r.state;
     if (r.state === "rated" && $("rate-result").hidden) showResult(T[lang].rated);
     if (!open) return;
-    $("levels").replaceChildren(
-      ...r.levels.map((lv) => {
-        const b = el("button", "level", lang === "zh" ? lv.name : LEVEL_EN[lv.level]);
-        b.type = "button";
-        b.dataset.level = lv.level;
-        if (lv.level === level) b.classList.add("chosen");
-        b.addEventListener("click", () => chooseLevel(lv.level));
-        return b;
-      }),
-    );
-    $("reasons").replaceChildren(
-      ...r.reasons.map((reason) => {
-        const b = el("button", "reason", reason);
-        b.type = "button";
-        if (chosen.has(reason)) b.classList.add("chosen");
-        b.addEventListener("click", () => {
-          if (chosen.has(reason)) chosen.delete(reason);
-          else chosen.add(reason);
-          renderRating();
-        });
-        return b;
-      }),
-    );
+    $("levels").replaceChildren(...levelButtons(r.levels, lang, level, chooseLevel));
+    $("reasons").replaceChildren(...reasonButtons(r.reasons, chosen, renderRating));
     $("reasons-box").hidden = !(level && r.bad_levels.includes(level));
-  }
-
-  function showResult(text) {
-    const box = $("rate-result");
-    box.textContent = text;
-    box.hidden = false;
   }
 
   function chooseLevel(lv) {
@@ -264,11 +224,7 @@
 
   function toggleLang() {
     lang = lang === "zh" ? "en" : "zh";
-    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
-    document.querySelectorAll("[data-zh]").forEach((node) => {
-      node.textContent = node.dataset[lang];
-    });
-    $("lang").textContent = T[lang].lang;
+    setLang(lang);
     render();
   }
 

@@ -4,7 +4,7 @@
 "use strict";
 
 (function () {
-  const $ = (id) => document.getElementById(id);
+  const { $, el, levelButtons, reasonButtons, setLang } = window.citizen;
   const STORE = "hall.evaluator.token";
   const match = /(?:^#|&)token=([A-Za-z0-9_-]{10,200})/.exec(location.hash);
   if (match) {
@@ -21,21 +21,10 @@
   let doneTimer = null;
   window.rateLog = [];
 
-  const LEVEL_EN = {
-    very_satisfied: "Very satisfied", satisfied: "Satisfied", basic: "Fair",
-    dissatisfied: "Dissatisfied", very_dissatisfied: "Very dissatisfied",
-  };
   const T = {
-    zh: { lang: "English", thanks: "感谢您的评价！", none: "—", no: (s) => "工号 " + s },
-    en: { lang: "中文", thanks: "Thank you for your rating!", none: "—", no: (s) => "No. " + s },
+    zh: { thanks: "感谢您的评价！", none: "—", no: (s) => "工号 " + s },
+    en: { thanks: "Thank you for your rating!", none: "—", no: (s) => "No. " + s },
   };
-
-  function el(tag, cls, text) {
-    const node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
 
   function headers() {
     return { Authorization: "Bearer " + token, "Content-Type": "application/json" };
@@ -49,11 +38,7 @@
   }
 
   function applyLang() {
-    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
-    document.querySelectorAll("[data-zh]").forEach((node) => {
-      node.textContent = node.dataset[lang];
-    });
-    $("lang").textContent = T[lang].lang;
+    setLang(lang);
     render();
   }
 
@@ -65,30 +50,8 @@
       ? staff.name + (staff.staff_number ? "（" + T[lang].no(staff.staff_number) + "）" : "")
       : T[lang].none;
     $("commitments").replaceChildren(...state.commitments.map((c) => el("li", "", c)));
-    const levels = $("levels");
-    levels.replaceChildren(
-      ...state.levels.map((lv) => {
-        const b = el("button", "level", lang === "zh" ? lv.name : LEVEL_EN[lv.level]);
-        b.type = "button";
-        b.dataset.level = lv.level;
-        if (lv.level === level) b.classList.add("chosen");
-        b.addEventListener("click", () => chooseLevel(lv.level));
-        return b;
-      }),
-    );
-    $("reasons").replaceChildren(
-      ...state.reasons.map((r) => {
-        const b = el("button", chosen.has(r) ? "reason chosen" : "reason", r);
-        b.type = "button";
-        b.dataset.reason = r;
-        b.addEventListener("click", () => {
-          if (chosen.has(r)) chosen.delete(r);
-          else chosen.add(r);
-          render();
-        });
-        return b;
-      }),
-    );
+    $("levels").replaceChildren(...levelButtons(state.levels, lang, level, chooseLevel));
+    $("reasons").replaceChildren(...reasonButtons(state.reasons, chosen, render));
     if (state.pending) $("rate-number").textContent = state.pending.ticket_number;
   }
 

@@ -74,12 +74,10 @@ class CaseJourney:
     def open(self) -> None:
         v = self.visit
         v.go(Screen.CASE_FORM, case=CaseDraft())
-        now = v.clock()
-        last = self._options_asked
-        if self.sink is None or (last is not None and now - last < OPTIONS_REFRESH_S):
-            return
-        self._options_asked = now
-        v.runner.submit(self.sink.options, v.for_this_visit(self._options))
+        if self.sink is not None:
+            self._options_asked = v.ask_throttled(
+                self._options_asked, OPTIONS_REFRESH_S, self.sink.options, self._options
+            )
 
     def _options(self, result: Any) -> None:
         if isinstance(result, Exception) or not isinstance(result, dict):

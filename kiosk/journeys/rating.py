@@ -130,13 +130,10 @@ class RatingJourney:
         """Ask the hall server for its current lists in the background (at most once every
         OPTIONS_REFRESH_S); the screen shows the last known (or built-in) lists meanwhile
         and keeps them if the server is down."""
-        v = self.visit
-        now = v.clock()
-        last = self._options_asked
-        if self.sink is None or (last is not None and now - last < OPTIONS_REFRESH_S):
-            return
-        self._options_asked = now
-        v.runner.submit(self.sink.options, v.for_this_visit(self._options))
+        if self.sink is not None:
+            self._options_asked = self.visit.ask_throttled(
+                self._options_asked, OPTIONS_REFRESH_S, self.sink.options, self._options
+            )
 
     def _options(self, result: Any) -> None:
         if isinstance(result, Exception) or not isinstance(result, dict):

@@ -74,8 +74,13 @@ def test_the_link_opens_the_page_and_only_this_case(fb: FeedbackHall) -> None:
     # a ticket's phone-page signature is of another purpose: it opens no case page
     ticket_sig_route = f"/t/{'0' * 36}/{sig}"
     assert fb.client.get(ticket_sig_route).status_code == 404
-    assert fb.client.get("/case-page/static/case.js").status_code == 200
-    assert fb.client.get("/case-page/static/case.css").status_code == 200
+    for name in ("citizen.css", "case.css", "citizen.js", "case.js"):  # the shared shell too
+        assert f'"/case-page/static/{name}"' in page.text
+        static = fb.client.get(f"/case-page/static/{name}")
+        assert (
+            static.status_code == 200
+            and "default-src 'none'" in static.headers["content-security-policy"]
+        )
     assert fb.client.get("/case-page/static/secret.py").status_code == 404
 
 

@@ -116,6 +116,14 @@ def test_case_clock_alerts_overdue_first_roles_and_audit(fb: FeedbackHall) -> No
     # No header, no session: refused before anything happens.
     assert sup.post(f"{WORK}/cases/{c_late}/take", json={}).status_code == 403
     assert TestClient(fb.client.app).get(f"{WORK}/data.json").status_code == 401
+    # The page's own CSP: the staff page's, plus data: images (its icon).
+    page = sup.get(f"{WORK}/")
+    csp = page.headers["content-security-policy"]
+    assert page.status_code == 200 and "img-src 'self' data:;" in csp
+    assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert page.headers["cache-control"] == "no-store"
+    script = sup.get(f"{WORK}/static/work.js")
+    assert script.status_code == 200 and script.headers["content-security-policy"] == csp
 
     rows = _audit(fb)
     assert [(a, t) for _s, a, t, _d in rows] == [

@@ -69,8 +69,10 @@ def test_the_ticket_carries_a_signed_link_to_its_page(phone_hall: Hall) -> None:
     csp = page.headers["content-security-policy"]
     assert "default-src 'none'" in csp and "script-src 'self'" in csp
     assert "http://" not in page.text and "https://" not in page.text  # nothing external
-    assert 'href="/phone/static/phone.css"' in page.text
-    for name in ("phone.js", "phone.css"):
+    for name in ("citizen.css", "phone.css", "citizen.js", "phone.js"):  # shared shell first
+        assert f'"/phone/static/{name}"' in page.text
+    assert page.text.index("citizen.js") < page.text.index("phone.js")
+    for name in ("phone.js", "phone.css", "citizen.js", "citizen.css"):
         static = hall.client.get(f"/phone/static/{name}")
         assert static.status_code == 200 and "content-security-policy" in static.headers
 
