@@ -11,6 +11,9 @@ arrays, so the nearest-rank percentiles stay EXACTLY those of the live SQL
 (``percentile_disc``), not an estimate: the per-ticket seconds are computed by the same
 SQL expressions as the live path.
 
+Closing a day also counts its ratings (``hall.stats_daily_ratings``: satisfaction, exact
+too, ratings stored after the day closed added live).
+
 A closed day is not recomputed: a change to a ticket of an earlier day (there is none in
 the hall's flow — tickets are done the day they are issued) needs ``reopen_days``.
 """
@@ -29,7 +32,8 @@ from sqlalchemy.exc import IntegrityError
 
 from contract.catalog import Catalog
 from hall.db import transaction
-from hall.models import StatsClosedDay, StatsDayPart
+from hall.models import StatsClosedDay, StatsDayPart, StatsDayRating
+from hall.stats_daily_ratings import read_day_ratings
 
 KINDS = ("total", "hour", "group", "counter", "item", "staff")
 CLOSE_CHUNK_DAYS = 31
@@ -183,6 +187,8 @@ def close_days(engine: Engine, catalog: Catalog, tz: ZoneInfo, d0: dt.date, d1: 
         chunk = [d for d in missing if (d - first).days < CLOSE_CHUNK_DAYS]
         missing = missing[len(chunk) :]
         parts = build_parts(_ticket_rows(engine, catalog, tz, chunk[0], chunk[-1]), catalog)
+        with transaction(engine, readonly=True) as session:
+            rating_seq, ratings = read_day_ratings(session, chunk[0], chunk[-1])
         wanted = set(chunk)
         now = dt.datetime.now(dt.UTC)
         values = [
@@ -193,10 +199,13 @@ def close_days(engine: Engine, catalog: Catalog, tz: ZoneInfo, d0: dt.date, d1: 
         try:
             with transaction(engine) as session:
                 session.execute(
-                    insert(StatsClosedDay), [{"service_day": d, "closed_at": now} for d in chunk]
+                    insert(StatsClosedDay),
+                    [{"service_day": d, "closed_at": now, "rating_seq": rating_seq} for d in chunk],
                 )
                 for start in range(0, len(values), 2000):
                     session.execute(insert(StatsDayPart), values[start : start + 2000])
+                for start in range(0, len(ratings), 2000):
+                    session.execute(insert(StatsDayRating), ratings[start : start + 2000])
             done += len(chunk)
         except IntegrityError:
             pass  # another request closed (some of) these days at the same moment
@@ -209,6 +218,11 @@ def reopen_days(engine: Engine, d0: dt.date, d1: dt.date) -> None:
         session.execute(
             delete(StatsDayPart).where(
                 StatsDayPart.service_day >= d0, StatsDayPart.service_day <= d1
+            )
+        )
+        session.execute(
+            delete(StatsDayRating).where(
+                StatsDayRating.service_day >= d0, StatsDayRating.service_day <= d1
             )
         )
         session.execute(
