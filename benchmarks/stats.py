@@ -13,8 +13,9 @@ Measured on SQLite (a temporary file) and, with ``--pg-url`` or env KIOSK_TEST_P
 superuser URL), on a fresh PostgreSQL database beside it:
 
 - generation time (s) and rows;
-- closing the past days into the daily aggregates (``hall.stats_daily``, done once by the
-  first request that reaches them): days and seconds;
+- closing the past days into the daily aggregates (``hall.stats_daily``, their ratings too:
+  ``hall.stats_daily_ratings``; done once by the first request that reaches them): days
+  and seconds;
 - each statistics query (``hall.stats.queue_stats``, closed days aggregated, the last day
   live) over one month (the monthly report) by day, hour, group, counter, item, bundle
   and staff: p50 / p95 ms;

@@ -140,8 +140,14 @@ def dashboard_data(app: Any, now: dt.datetime) -> dict[str, Any]:
         "cases": {"open": int(cases_open or 0), "overdue": int(cases_overdue or 0)},
         "followups": {"open": int(followups_open or 0), "overdue": int(followups_overdue or 0)},
         "kiosks": {**states, "total": len(kiosks), "problems": problems[:8]},
-        "alerts": [{"text": a.text, "text_en": a.text_en} for a in current_alerts(app, now)]
-        + [{"text": a["text"], "text_en": a["text_en"]} for a in kiosk_paper_alerts(app, now)],
+        "alerts": [
+            {"text": a.text, "text_en": a.text_en}
+            for a in current_alerts(app, now, waiting=waiting)
+        ]
+        + [
+            {"text": a["text"], "text_en": a["text_en"]}
+            for a in kiosk_paper_alerts(app, now, kiosks)
+        ],
     }
 
 

@@ -185,6 +185,7 @@ class Ticket(Base):
         Index("ix_tickets_queue", "window_group", "period", "status", "priority", "seq"),
         Index("ix_tickets_service_times", "window_group", "status", "completed_at"),
         Index("ix_tickets_service_day", "service_day"),  # statistics by day (hall.stats)
+        Index("ix_tickets_waiting", "status", "period"),  # waiting now (hall.service_levels)
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -350,7 +351,8 @@ class Rating(Base):
             " OR (target = 'self_service_area' AND ticket_id IS NULL)",
             name="target_ticket",
         ),
-        Index("ix_ratings_day", "rating_day"),
+        Index("ix_ratings_day_seq", "rating_day", "seq"),
+        Index("ix_ratings_second", "rating_count", "ticket_id"),  # superseding ratings
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -596,6 +598,8 @@ class StatsClosedDay(Base):
 
     service_day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     closed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    rating_seq: Mapped[int] = mapped_column(Integer, server_default="0")
+    """The last rating (``ratings.seq``) the day's ``stats_day_ratings`` include."""
 
 
 class StatsDayPart(Base):
@@ -622,3 +626,20 @@ class StatsDayPart(Base):
     wait_max: Mapped[float | None] = mapped_column(Double)
     waits: Mapped[bytes] = mapped_column(LargeBinary)
     services: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class StatsDayRating(Base):
+    """The ratings of one closed service day (``rating_day``) for one key of one kind
+    (``window``, ``service``, ``staff``, ``day``) and one level, counted as
+    ``hall.ratings.rating_stats`` counts them (a superseded first rating left out) up to the
+    day's ``stats_closed_days.rating_seq``; later ones are added live (hall.stats_daily)."""
+
+    __tablename__ = "stats_day_ratings"
+    __table_args__ = (Index("ix_stats_day_ratings_kind_day", "kind", "service_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    service_day: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(8))
+    k: Mapped[str | None] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(String(20))
+    n: Mapped[int] = mapped_column(Integer)

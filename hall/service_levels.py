@@ -81,11 +81,16 @@ def waiting_by_group(app: Any, now: dt.datetime) -> dict[str, tuple[int, float]]
 
 
 def current_alerts(
-    app: Any, now: dt.datetime, groups: set[str] | None = None
+    app: Any,
+    now: dt.datetime,
+    groups: set[str] | None = None,
+    waiting: dict[str, tuple[int, float]] | None = None,
 ) -> list[ServiceLevelAlert]:
-    """The alerts of every group (or of ``groups`` only), in catalog order."""
+    """The alerts of every group (or of ``groups`` only), in catalog order; ``waiting``:
+    ``waiting_by_group`` of ``now`` when the caller has it already."""
     limits = thresholds(app)
-    waiting = waiting_by_group(app, now)
+    if waiting is None:
+        waiting = waiting_by_group(app, now)
     alerts: list[ServiceLevelAlert] = []
     for group in app.state.catalog.groups:
         if groups is not None and group.id not in groups:
@@ -126,13 +131,16 @@ PAPER_ALERTS = {
 }
 
 
-def kiosk_paper_alerts(app: Any, now: dt.datetime) -> list[dict[str, str]]:
+def kiosk_paper_alerts(
+    app: Any, now: dt.datetime, kiosks: list[Any] | None = None
+) -> list[dict[str, str]]:
     """Kiosks whose printer reports paper low or out (``hall.monitoring``), cleared when a
-    heartbeat reports it fine again; lost kiosks are the monitoring page's business."""
+    heartbeat reports it fine again; lost kiosks are the monitoring page's business.
+    ``kiosks``: ``list_kiosks`` of ``now`` when the caller has it already."""
     from hall.monitoring import list_kiosks  # monitoring imports nothing of ours
 
     alerts = []
-    for k in list_kiosks(app, now):
+    for k in list_kiosks(app, now) if kiosks is None else kiosks:
         state = k.devices.printer if k.devices is not None and k.state != "lost" else None
         if state in PAPER_ALERTS:
             zh, en = PAPER_ALERTS[state]

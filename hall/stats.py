@@ -13,8 +13,9 @@ counter, item, bundle, staff member) one row of counts and times:
   alongside;
 - 户量 visitors, 办件量 items handled (a bundle counts its items), 联办量 bundle visits,
   退件 returned (completed with ``?outcome=return``, ``tickets.returned``) and 退件率 = returned / served;
-- 一次性备齐率 (``prechecks``) and the satisfaction rate (``hall.ratings.rating_stats``)
-  where the key allows.
+- 一次性备齐率 (``prechecks``) and the satisfaction rate (``hall.ratings.rating_stats``'s
+  counting; closed days from their daily aggregates, ``hall.stats_daily_ratings``) where
+  the key allows.
 
 Keys are the ticket's final state: a transferred ticket counts for the group and counter
 that served it, a ticket's staff member is the one who last acted on it.
@@ -41,7 +42,8 @@ from contract.fields import Day
 from hall.auth import StaffPrincipal
 from hall.db import transaction
 from hall.numbering import service_day
-from hall.ratings import rating_stats
+from hall.ratings import level_counts, rating_stats
+from hall.stats_daily_ratings import rating_counts
 from hall.stats_models import QueueStats, QueueStatsRow, StatsBy
 
 MAX_RANGE_DAYS = 400
@@ -251,14 +253,28 @@ def _precheck_rates(
 
 
 def _satisfaction(
-    engine: Engine, by: str, d0: dt.date, d1: dt.date
+    engine: Engine, by: str, d0: dt.date, d1: dt.date, today: dt.date | None
 ) -> tuple[dict[str | None, float | None] | None, float | None]:
-    """Satisfaction per key of ``by`` (None when ``by`` has none) and overall, from ONE
-    ``rating_stats`` query (its overall is the same for every key kind)."""
+    """Satisfaction per key of ``by`` (None when ``by`` has none) and overall: live from
+    ``rating_stats`` when ``today`` is None, else days before ``today`` from the daily
+    aggregates (``hall.stats_daily_ratings``, closed already by the queue figures)."""
     rating_by = _RATING_BY.get(by, "day")
-    stats = rating_stats(engine, rating_by, d0, d1)
-    per_key = None if by not in _RATING_BY else {g.key: g.satisfaction_rate for g in stats.groups}
-    return per_key, stats.overall.satisfaction_rate
+    if today is None:
+        stats = rating_stats(engine, rating_by, d0, d1)
+        rates = {g.key: g.satisfaction_rate for g in stats.groups}
+        overall = stats.overall.satisfaction_rate
+    else:
+        last_closed = min(d1, today - dt.timedelta(days=1))
+        counts = rating_counts(
+            engine, rating_by, d0, d1, last_closed if d0 <= last_closed else None
+        )
+        rates = {key: level_counts(key, c).satisfaction_rate for key, c in counts.items()}
+        total: dict[str, int] = {}
+        for levels in counts.values():
+            for level, n in levels.items():
+                total[level] = total.get(level, 0) + n
+        overall = level_counts(None, total).satisfaction_rate
+    return (rates if by in _RATING_BY else None), overall
 
 
 def _live_rows(
@@ -316,7 +332,9 @@ def queue_stats(
         if today is None:
             today = service_day(dt.datetime.now(dt.UTC), tz)
         fetched = aggregated_rows(engine, catalog, tz, by, date_from, date_to, today)
-    satisfaction, overall_satisfaction = _satisfaction(engine, by, date_from, date_to)
+    satisfaction, overall_satisfaction = _satisfaction(
+        engine, by, date_from, date_to, None if live else today
+    )
     results: dict[str, list[QueueStatsRow]] = {}
     for what in ("rows", "total"):
         which = by if what == "rows" else "total"

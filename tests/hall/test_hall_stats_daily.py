@@ -1,7 +1,9 @@
 """The daily aggregates (hall/stats_daily.py) give EXACTLY the figures of the live SQL
 (hall/stats.py, ``live=True``) on a generated multi-day dataset, on SQLite and PostgreSQL:
 every ``by``, ranges of closed days only, closed days plus the live current day, and one
-day; days are closed once and a reopened day is closed again from the tickets."""
+day; days are closed once and a reopened day is closed again from the tickets. The
+satisfaction figures too (hall/stats_daily_ratings.py), also when a rating arrives for a
+closed day or a second rating supersedes a first one of a closed day after it closed."""
 
 from __future__ import annotations
 
@@ -17,8 +19,9 @@ from hall_support import fresh_pg_database
 from sqlalchemy import Engine, func, insert, select
 
 from contract.catalog import DEFAULT_PATH, load_catalog
+from contract.vocab import LEVELS
 from hall.db import add_kiosk, add_staff, make_engine, migrate, transaction
-from hall.models import Staff, StatsClosedDay, StatsDayPart, Ticket
+from hall.models import Rating, Staff, StatsClosedDay, StatsDayPart, StatsDayRating, Ticket
 from hall.stats import queue_stats
 from hall.stats_daily import close_days, reopen_days
 
@@ -101,8 +104,39 @@ def _generate(engine: Engine) -> None:
                     "returned": status == "completed" and roll > 0.85,
                 }
             )  # fmt: skip
+    ratings = []
+    for t in rows:
+        if t["status"] != "completed" or rng.random() < 0.4:
+            continue
+        # Some ratings of staff-less tickets, some a day late (rated the next day).
+        rated_day = t["service_day"] + dt.timedelta(days=rng.random() < 0.1)
+        ratings.append(_rating(len(ratings) + 1, t, rng.choice(LEVELS), 1, rated_day))
+        if rng.random() < 0.15:  # re-rated after the bad review was answered
+            ratings.append(_rating(len(ratings) + 1, t, rng.choice(LEVELS), 2, rated_day))
+    for d in range(DAYS):  # the self-service area, no ticket
+        day = FIRST + dt.timedelta(days=d)
+        ratings.append(_rating(len(ratings) + 1, None, rng.choice(LEVELS), 1, day))
     with transaction(engine) as session:
         session.execute(insert(Ticket), rows)
+        session.execute(insert(Rating), ratings)
+
+
+def _rating(
+    seq: int, ticket: dict | None, level: str, count: int, day: dt.date
+) -> dict[str, object]:
+    at = dt.datetime(day.year, day.month, day.day, 18, tzinfo=TZ) + dt.timedelta(seconds=seq)
+    t = ticket or {}
+    return {
+        "id": str(uuid.uuid4()), "seq": seq, "prev_hash": "0" * 64, "hash": f"{seq:064x}",
+        "kiosk_id": "kiosk-1", "idempotency_key": f"r{seq}",
+        "target": "ticket" if ticket else "self_service_area", "ticket_id": t.get("id"),
+        "ticket_number": t.get("number"), "ticket_day": t.get("service_day"),
+        "channel": "kiosk", "rater": "anonymous", "rated_at": at, "received_at": at,
+        "rating_day": day, "rating_count": count, "level": level, "reasons": "[]",
+        "comment": None, "division_code": "000000", "counter": t.get("counter"),
+        "staff_id": t.get("staff_id"), "service_id": t.get("service_id"),
+        "window_group": t.get("window_group"),
+    }  # fmt: skip
 
 
 def _both(engine: Engine, by: str, d0: dt.date, d1: dt.date) -> tuple[dict, dict]:
@@ -129,6 +163,8 @@ def test_aggregated_figures_equal_the_live_sql_for_every_key_and_range(engine: E
     assert len(live["rows"]) == DAYS and live["total"]["issued"] > 200
     assert live["total"]["returned"] > 0 and live["total"]["transferred"] > 0
     assert live["total"]["bundle_visits"] > 0 and live["total"]["wait_p90_s"] is not None
+    rates = [r["satisfaction_rate"] for r in live["rows"]]
+    assert None not in rates and len(set(rates)) > 1  # every day rated, not all alike
 
 
 def test_days_are_closed_once_and_reopened_days_are_read_again(engine: Engine) -> None:
@@ -153,3 +189,66 @@ def test_days_are_closed_once_and_reopened_days_are_read_again(engine: Engine) -
     assert live == aggregated
     with transaction(engine, readonly=True) as session:
         assert session.scalar(select(func.count()).select_from(StatsDayPart)) == parts
+
+
+def test_ratings_stored_after_their_day_closed_count_as_in_the_live_sql(engine: Engine) -> None:
+    """A rating delivered late for a closed day (a kiosk's offline outbox) and a second
+    rating superseding a first rating of a closed day are both counted as the live SQL
+    counts them, without reopening the day."""
+    catalog = load_catalog(DEFAULT_PATH)
+    day = FIRST + dt.timedelta(days=2)
+    queue_stats(engine, catalog, TZ, "day", FIRST, TODAY, today=TODAY)  # closes the days
+    with transaction(engine, readonly=True) as session:
+        assert session.scalar(select(func.count()).select_from(StatsDayRating)) > 0
+        top = session.scalar(select(func.max(Rating.seq)))
+        rated = {r.ticket_id for r in session.scalars(select(Rating)) if r.ticket_id}
+        late = session.scalars(
+            select(Ticket).where(
+                Ticket.service_day == day, Ticket.status == "completed", Ticket.id.not_in(rated)
+            )
+        ).all()[:3]
+        first = session.scalars(
+            select(Rating).where(
+                Rating.rating_day == day,
+                Rating.rating_count == 1,
+                Rating.level.in_(("very_satisfied", "satisfied")),
+                Rating.ticket_id.not_in(select(Rating.ticket_id).where(Rating.rating_count == 2)),
+            )
+        ).first()
+    assert late and first is not None and top is not None
+    before = {by: _both(engine, by, FIRST, TODAY)[1] for by in BYS}
+    extra = [
+        _rating(top + 1 + i, _ticket_dict(t), "very_dissatisfied", 1, day)
+        for i, t in enumerate(late)
+    ]
+    with transaction(engine, readonly=True) as session:
+        ticket = session.get(Ticket, first.ticket_id)
+        assert ticket is not None
+        extra.append(
+            _rating(top + 10, _ticket_dict(ticket), "dissatisfied", 2, TODAY - dt.timedelta(days=1))
+        )
+    with transaction(engine) as session:
+        session.execute(insert(Rating), extra)
+    for by in BYS:
+        for d0, d1 in ((FIRST, TODAY), (day, day), (FIRST, TODAY - dt.timedelta(days=1))):
+            live, aggregated = _both(engine, by, d0, d1)
+            assert aggregated == live, (by, d0, d1)
+        after = _both(engine, by, FIRST, TODAY)[1]["total"]["satisfaction_rate"]
+        assert after != before[by]["total"]["satisfaction_rate"], by
+    with transaction(engine, readonly=True) as session:  # no day was closed again
+        assert session.scalar(select(func.max(StatsClosedDay.rating_seq))) == top
+
+
+def _ticket_dict(ticket: Ticket) -> dict[str, object]:
+    return {
+        c: getattr(ticket, c)
+        for c in (
+            "id",
+            "number",
+            "service_day",
+            "counter",
+            "staff_id",
+            "service_id",
+            "window_group",
+        )
+    }
