@@ -63,8 +63,11 @@ def walk(real_voice: bool, data: str, rounds: int) -> dict[str, float]:
                                  cache_dir=Path(data) / "voice-cache", prompts=())  # fmt: skip
         core.guide.voice = core.voice
     core.hall.health()  # the embedded hall server has started (its imports hold the GIL):
-    window = make_window(core)  # measure the kiosk in use, not its first seconds
+    window = make_window(core)  # measure the kiosk in use, not its first seconds:
     window.show()
+    prepared: list[bool] = []  # the screens built and styled after home, as the kiosk does
+    window.build_screens_later(lambda: prepared.append(True))
+    settle(app, lambda: bool(prepared))
     gaps: list[float] = []
     clock = QElapsedTimer()
     clock.start()
@@ -83,7 +86,8 @@ def walk(real_voice: bool, data: str, rounds: int) -> dict[str, float]:
     step_cpu: list[float] = []  # GUI thread CPU per screen change: not inflated by other load
     flow = core.flow
     try:
-        flow.visit.set_elder(True)
+        flow.visit.set_elder(True)  # the hidden screens are restyled for it while idle:
+        settle(app, lambda: not window.preparing())  # the citizen reads home
         for _ in range(rounds):
             for step in (flow.ticket.take_number, lambda: flow.ticket.choose_group("general"),
                          lambda: flow.ticket.choose_entry("social-security-card"), flow.back, flow.back,
