@@ -330,11 +330,11 @@ class MainWindow(QMainWindow):
         self._apply_language()
         self._apply_mode(state.elder)
         cat = self.flow.catalog
-        zh = self.flow.language == "zh"
         self.hall_label.setText(local(cat, "hall_name", self.flow.language))
         self.elder_button.setText(self.tr("返回标准版") if state.elder else "长辈版")
         self.elder_button.setAccessibleName(self.tr("返回标准版") if state.elder else "长辈版")
-        self.language_button.setText("English" if zh else "中文")
+        # the other language's name, in that language: "English" here, "中文" in English
+        self.language_button.setText(self.tr("English", "language button"))
         self.back_button.setText(self.tr("返回"))
         self.home_button.setText(self.tr("首页"))
         self.help_button.setText(self.tr("呼叫工作人员"))
