@@ -178,6 +178,11 @@ class MainWindow(QMainWindow):
         self.restyle_timer.setSingleShot(True)
         self.restyle_timer.setInterval(0)
         self.restyle_timer.timeout.connect(self._restyle)
+        self.prepare_timer = QTimer(self)  # screens built and styled ahead (``_prepare_next``)
+        self.prepare_timer.setInterval(0)
+        self.prepare_timer.timeout.connect(self._prepare_next)
+        self._build_all = False  # build_screens_later was called
+        self._when_prepared: list[Callable[[], None]] = []
         self.announce_timer = QTimer(self)
         self.announce_timer.setSingleShot(True)
         self.announce_timer.setInterval(ANNOUNCE_SETTLE_MS)
@@ -208,20 +213,43 @@ class MainWindow(QMainWindow):
 
     def build_screens_later(self, done: Callable[[], None] | None = None) -> None:
         """Build the screens not built yet, one per turn of the event loop (a touch in
-        between is handled at once), then call ``done``."""
-        missing = [key for key in SCREEN_CLASSES if key not in self.screens.built]
-        if not missing:
-            if done is not None:
-                done()
-            return
+        between is handled at once), each styled for the current mode in a turn of its own
+        (``_prepare_next``), then call ``done``."""
+        self._build_all = True
+        if done is not None:
+            self._when_prepared.append(done)
+        self.prepare_timer.start()
 
-        def next_one() -> None:
-            self.screens[missing[0]]  # noqa: B018 (builds it)
-            self.build_screens_later(done)
-
-        QTimer.singleShot(0, next_one)
+    def _prepare_next(self) -> None:
+        """One step of the work kept off the citizen's path, per turn of the event loop:
+        style a hidden screen for the current mode and polish it, else build a screen not
+        built yet. A screen's first showing cost ~30 ms of the GUI thread inside a visit (its
+        style sheet applied, each widget polished, its texts measured in that mode's fonts);
+        done here while the kiosk is idle (after the start, after a 长辈版 switch), showing it
+        costs what a re-render costs. A screen reached before its turn is styled when shown."""
+        shown = self.stack.currentWidget()
+        for screen, page in self.pages.items():
+            if page is not shown and self._styled.get(page) is not self._elder:
+                if page not in self._styled:  # never shown nor styled yet
+                    screen.build_ahead()
+                self._style(page)
+                page.ensurePolished()  # the page and every widget in it
+                return
+        if self._build_all:
+            missing = next((key for key in SCREEN_CLASSES if key not in self.screens.built), None)
+            if missing is not None:
+                self.screens[missing]  # noqa: B018 (builds it)
+                return
+        self.prepare_timer.stop()
+        done, self._when_prepared = self._when_prepared, []
+        for callback in done:
+            callback()
 
     # -- helpers used by tests and the demo ------------------------------------------------
+    def preparing(self) -> bool:
+        """Whether restyling or work kept off the citizen's path is still to come."""
+        return self.restyle_timer.isActive() or self.prepare_timer.isActive()
+
     def current_screen(self) -> ScreenBase:
         page = self.stack.currentWidget()
         widget = page.widget() if isinstance(page, QScrollArea) else page
@@ -290,6 +318,7 @@ class MainWindow(QMainWindow):
     def _restyle(self) -> None:
         for part in (self.header, self.footer, self.overlay, self.stack.currentWidget()):
             self._style(part)
+        self.prepare_timer.start()  # the hidden screens, one per turn
 
     def _style(self, part: QWidget) -> None:
         if self._elder is not None and self._styled.get(part) is not self._elder:
@@ -301,11 +330,11 @@ class MainWindow(QMainWindow):
         self._apply_language()
         self._apply_mode(state.elder)
         cat = self.flow.catalog
-        zh = self.flow.language == "zh"
         self.hall_label.setText(local(cat, "hall_name", self.flow.language))
         self.elder_button.setText(self.tr("返回标准版") if state.elder else "长辈版")
         self.elder_button.setAccessibleName(self.tr("返回标准版") if state.elder else "长辈版")
-        self.language_button.setText("English" if zh else "中文")
+        # the other language's name, in that language: "English" here, "中文" in English
+        self.language_button.setText(self.tr("English", "language button"))
         self.back_button.setText(self.tr("返回"))
         self.home_button.setText(self.tr("首页"))
         self.help_button.setText(self.tr("呼叫工作人员"))

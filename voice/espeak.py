@@ -44,7 +44,14 @@ from typing import Any, Protocol
 
 from voice.base import Voice
 from voice.cache import DEFAULT_PROMPTS, PromptCache
-from voice.playback import AplayPlayer, Playback, Player, sound_card_present, wav_duration
+from voice.playback import (
+    AplayPlayer,
+    Playback,
+    Player,
+    scale_frames,
+    sound_card_present,
+    wav_duration,
+)
 from voice.text import english_for_speech, is_mandarin, pinyin_for_speech
 
 log = logging.getLogger(__name__)
@@ -246,6 +253,15 @@ def phonemes(text: str) -> str:
         check=True,
     )
     return " ".join(done.stdout.split())
+
+
+def load_for_speech() -> None:
+    """Load what every utterance uses in this process: pypinyin's dictionaries (~0.25 s of
+    CPU) and numpy (the volume, ~0.15 s). The voice's worker does it when it starts (after
+    the home screen): loaded by the first utterance instead, the imports held the GIL — the
+    GUI thread stalled ~100 ms while the first screen of a visit was spoken."""
+    prepare("你好")
+    scale_frames(b"\0\0", 0.5)
 
 
 @dataclass
@@ -450,6 +466,8 @@ class EspeakVoice(Voice):
             else:
                 with _ESPEAK_LOCK:
                     engine = self._engine_factory()
+            if self.available:
+                load_for_speech()
         except Exception as exc:  # no libespeak-ng, broken install: run silently
             engine_error = exc
             self._mark_unavailable(f"speech engine failed to start: {exc}")

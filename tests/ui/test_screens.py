@@ -61,14 +61,17 @@ def test_home_screen_renders_chinese_glyphs(
 def test_english_switch_translates_the_screens(
     qtbot: QtBot, window: MainWindow, core: KioskCore
 ) -> None:
+    assert find_button(window, "language").text() == "English"  # the other language
     click(qtbot, window, "language")
     qtbot.waitUntil(lambda: find_button(window, "tile_ticket") is not None)
     assert find_button(window, "tile_ticket").text() == "Take a number"
+    assert find_button(window, "language").text() == "中文"
     click(qtbot, window, "tile_ticket")
     assert window.current_screen().title.text() == "Take a number: choose a category"
     assert find_button(window, "back").text() == "Back"
     click(qtbot, window, "language")
     assert window.current_screen().title.text() == "取号：请选择办理类别"
+    assert find_button(window, "language").text() == "English"
 
 
 def test_back_and_home_on_every_screen(qtbot: QtBot, window: MainWindow, core: KioskCore) -> None:

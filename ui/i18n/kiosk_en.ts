@@ -683,6 +683,11 @@
         <translation>Standard version</translation>
     </message>
     <message>
+        <source>English</source>
+        <comment>language button</comment>
+        <translation>中文</translation>
+    </message>
+    <message>
         <source>返回</source>
         <translation>Back</translation>
     </message>

@@ -138,6 +138,10 @@ class ScreenBase(QWidget):
         their widgets once and update text, visibility and style here."""
         raise NotImplementedError
 
+    def build_ahead(self) -> None:
+        """Build now the widgets a first render would add (the catalog's choices), so the
+        window styles them with the screen while the kiosk is idle, not inside a visit."""
+
     # -- screens built once, updated in place ------------------------------------------------
     def local(self, model: object, field: str) -> Any:
         """A catalog name (or any model text) in the visit's language (ui/language.py)."""
@@ -205,6 +209,14 @@ class Choices:
             b.setText(text)
         self.actions[key] = action
         return b
+
+    def build_ahead(self, key: str, text: str, action: Callable[[], None]) -> None:
+        """Build a button before it is first shown: hidden, in the grid's widget (styled
+        with the screen), placed by a later render."""
+        b = self.get(key, text, action)
+        if b.parentWidget() is None:
+            b.setParent(self.grid.parentWidget())
+            b.hide()
 
     def place(self, shown: Sequence[tuple[QPushButton, int, int, int]]) -> None:
         """Put exactly ``shown`` (button, row, column, column span) in the grid, in order.

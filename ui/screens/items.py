@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QGridLayout, QScrollArea, QWidget
 
-from contract.catalog import Bundle
+from contract.catalog import Bundle, Service
 from kiosk.flow import Flow
 from kiosk.visit import BUNDLES, State
 from ui.screens.base import Choices, ScreenBase
@@ -54,16 +56,25 @@ class ItemsScreen(ScreenBase):
         placed = []
         for i, entry in enumerate(self.paginate(entries)):
             name = self.local(entry, "name")
-            if isinstance(entry, Bundle):
-                parts = [self.local(s, "name") for s in self.flow.catalog.bundle_items(entry)]
-                text = f"{name}\n" + (" + ".join(parts))
-            else:
-                text = name
-            b = self.entries.get(
-                entry.id, text, lambda eid=entry.id: self.flow.ticket.choose_entry(eid)
-            )
+            b = self.entries.get(entry.id, self._text(entry), self._choose(entry.id))
             b.setAccessibleName(name)
             placed.append((b, i // columns, i % columns, 1))
         self.entries.place(placed)
         self.scroll.updateGeometry()  # its size hint follows the buttons shown
         self.show_pages(len(entries))
+
+    def _text(self, entry: Service | Bundle) -> str:
+        """An item's name; a bundle's name over the items it bundles."""
+        name = self.local(entry, "name")
+        if isinstance(entry, Bundle):
+            parts = [self.local(s, "name") for s in self.flow.catalog.bundle_items(entry)]
+            return f"{name}\n" + (" + ".join(parts))
+        return str(name)
+
+    def _choose(self, eid: str) -> Callable[[], None]:
+        return lambda: self.flow.ticket.choose_entry(eid)
+
+    def build_ahead(self) -> None:
+        catalog = self.flow.catalog
+        for entry in [*catalog.services, *catalog.bundles]:
+            self.entries.build_ahead(entry.id, self._text(entry), self._choose(entry.id))
