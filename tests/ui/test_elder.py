@@ -21,7 +21,7 @@ def _said(core: KioskCore) -> list[str]:
 
 def _press_announced(qtbot: QtBot, window: MainWindow, core: KioskCore, words: str) -> None:
     """Press the button whose spoken label is ``words`` — only if the voice just said it."""
-    qtbot.waitUntil(lambda: bool(_said(core)) and words in _said(core)[-1], timeout=5000)
+    qtbot.waitUntil(lambda: bool(_said(core)) and words in _said(core)[-1], timeout=10_000)
     candidates = [
         b for b in window.findChildren(QPushButton)
         if b.isVisible() and b.isEnabled() and spoken_label(b) == words
@@ -29,7 +29,7 @@ def _press_announced(qtbot: QtBot, window: MainWindow, core: KioskCore, words: s
     assert candidates, f"no visible button says {words!r}"
     count = len(_said(core))
     qtbot.mouseClick(candidates[0], Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: len(_said(core)) > count, timeout=5000)  # the next screen speaks
+    qtbot.waitUntil(lambda: len(_said(core)) > count, timeout=10_000)  # the next screen speaks
 
 
 def test_take_a_ticket_by_voice_alone(qtbot: QtBot, window: MainWindow, core: KioskCore) -> None:
@@ -37,7 +37,7 @@ def test_take_a_ticket_by_voice_alone(qtbot: QtBot, window: MainWindow, core: Ki
     assert _said(core) == []  # normal mode: the hall left voice off
     assert find_button(window, "elder").text() == "长辈版"
     click(qtbot, window, "elder")
-    qtbot.waitUntil(lambda: bool(_said(core)))
+    qtbot.waitUntil(lambda: bool(_said(core)), timeout=10_000)
     assert flow.state.elder
     _press_announced(qtbot, window, core, "取号")
     # at most six choices a screen: the groups come four at a time with 下一页
@@ -49,14 +49,14 @@ def test_take_a_ticket_by_voice_alone(qtbot: QtBot, window: MainWindow, core: Ki
     elderly = next(name for name, _ in core.virtual_cards() if name == "elderly")
     count = len(_said(core))
     core.present_virtual_card(elderly)
-    qtbot.waitUntil(lambda: len(_said(core)) > count)
+    qtbot.waitUntil(lambda: len(_said(core)) > count, timeout=10_000)
     notice = _said(core)[-1]
     assert "居民身份证" in notice and "绿色通道" in notice  # materials and the age priority
     _press_announced(qtbot, window, core, "确认，取号")
     qtbot.waitUntil(lambda: flow.state.printed, timeout=10_000)
     ticket = flow.state.ticket
     assert ticket is not None and ticket.priority
-    qtbot.waitUntil(lambda: f"您的号码是 {ticket.number}" in _said(core)[-1])
+    qtbot.waitUntil(lambda: f"您的号码是 {ticket.number}" in _said(core)[-1], timeout=10_000)
     _press_announced(qtbot, window, core, "完成")
     assert flow.state.screen is Screen.THANKS
 
