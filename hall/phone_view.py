@@ -176,6 +176,8 @@ class PhoneView:
         self._group_of: dict[str, str] = {}
         self.builds = 0  # for tests and benchmarks
         self.hints_sent = 0  # the same
+        self.served_stale = 0  # requests answered from a stale snapshot (the same)
+        self.waited = 0  # requests that waited for a build (the same)
         # the phones' streams: one fan-out per group, not one hub subscriber per phone
         self._streams_of_ticket: dict[str, set[Stream]] = {}
         self._streams_of_group: dict[str, set[Stream]] = {}
@@ -362,10 +364,12 @@ class PhoneView:
                     return snap
                 if snap.generation >= need and age < MAX_STALE_S:
                     self._revalidate(group_id, day)
+                    self.served_stale += 1
                     return snap
             pending = self._building.get(group_id)
             if pending is None or pending.generation < need or pending.day != day:
                 pending = self._start_build(group_id, day, wait_for=pending)
+            self.waited += 1
             snap = await asyncio.shield(pending.task)
             if snap.day == day and snap.generation >= need:
                 # good enough even if something changed while it was built (however long

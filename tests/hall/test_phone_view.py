@@ -7,6 +7,7 @@ snapshot serves many requests."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from hall_support import ID_HASH_KEY, FakeClock, Hall
 
 from hall.app import create_app
 from hall.db import add_kiosk, add_staff, migrate
-from hall.phone_view import MAX_AGE_S
+from hall.phone_view import MAX_AGE_S, MAX_STALE_S
 
 PUBLIC = "https://hall.example.gov.cn"
 MARKET = "business-license"  # group market, counters 5–9
@@ -112,3 +113,68 @@ def test_new_tickets_are_found_and_a_change_without_an_event_shows_soon(hall: Ha
         assert time.monotonic() < deadline, "the priority ticket never showed"
         time.sleep(0.05)  # polling a condition
     _agree(hall, [*regular, late])
+
+
+def test_a_renewal_under_way_holds_up_no_page_but_the_called_tickets_own(hall: Hall) -> None:
+    """Stale-while-revalidate: while a snapshot's renewal is held in its worker thread,
+    the other phones of the group are answered from the previous snapshot at once; the
+    called ticket's page waits for a snapshot read after its call (its call line is never
+    stale); once the renewal is in, everyone's people ahead follow."""
+    tickets = [hall.issue(MARKET) for _ in range(4)]
+    assert _state(hall, tickets[3])["people_ahead"] == 3  # the snapshot is built
+    view = hall.client.app.state.phone_view  # type: ignore[attr-defined]
+    real_build = view._build
+    began, release = threading.Event(), threading.Event()
+
+    def held_build(*args: Any) -> Any:  # the real build, held until the test lets it go
+        began.set()
+        assert release.wait(30)
+        return real_build(*args)
+
+    view._build = held_build
+    try:
+        called = hall.call_next("5")
+        assert called["id"] == tickets[0]["id"]
+        stale_before = view.served_stale
+        # another phone of the group: the previous snapshot, while a renewal begins
+        assert _state(hall, tickets[3])["people_ahead"] == 3
+        assert view.served_stale == stale_before + 1
+        assert began.wait(10), "no renewal began in the background"
+
+        own: dict[str, Any] = {}
+        waited_before = view.waited
+        reader = threading.Thread(target=lambda: own.update(_state(hall, tickets[0])))
+        reader.start()
+        deadline = time.monotonic() + 10
+        while view.waited == waited_before:  # the called ticket's request waits for the build
+            assert time.monotonic() < deadline, "the called ticket was answered stale"
+            time.sleep(0.01)  # polling a condition
+        assert reader.is_alive() and not own
+        assert _state(hall, tickets[2])["people_ahead"] == 2  # others still answered at once
+    finally:
+        release.set()
+        view._build = real_build
+    reader.join(10)
+    assert own["status"] == "called" and own["counter"] == "5"
+
+    deadline = time.monotonic() + MAX_STALE_S + 10
+    while _state(hall, tickets[3])["people_ahead"] != 2:  # the renewal reaches everyone
+        assert time.monotonic() < deadline, "the renewed snapshot never showed"
+        time.sleep(0.05)  # polling a condition
+    _agree(hall, tickets)
+
+
+def test_a_call_shows_on_its_page_within_a_second_while_the_group_is_read(hall: Hall) -> None:
+    """The called ticket's page state says "called" within 1 s of call-next, even while
+    other phones of the group keep reading (and so keep the snapshot renewing): its first
+    read after the call already says so."""
+    tickets = [hall.issue(MARKET) for _ in range(6)]
+    for ticket in tickets:
+        assert _state(hall, ticket)["status"] == "waiting"
+    for n, ticket in enumerate(tickets[:3]):
+        started = time.monotonic()
+        assert hall.call_next("6")["id"] == ticket["id"]
+        _state(hall, tickets[-1])  # another phone reads first: the stale snapshot, renewing
+        state = _state(hall, ticket)  # its own page: never the snapshot before its call
+        assert (state["status"], state["counter"]) == ("called", "6"), n
+        assert time.monotonic() - started < 1.0, f"call {n} not on its page within 1 s"
