@@ -89,7 +89,8 @@ REBUILD_GAP_S = 0.5
 are coalesced into one build; a request that must wait never waits for this gap)."""
 
 SLOW_BUILD_S = 0.2
-"""A snapshot build slower than this is logged (a warning: the phones wait for it)."""
+"""A snapshot build slower than this is logged (a warning: meanwhile the phones are
+answered from the previous snapshot, up to MAX_STALE_S, and a called ticket's page waits)."""
 
 log = logging.getLogger(__name__)
 
@@ -335,7 +336,8 @@ class PhoneView:
         return found
 
     async def state_json(self, ticket_id: str, now: dt.datetime) -> bytes:
-        """The page state of today's ticket as JSON (built once per snapshot)."""
+        """The page state of today's ticket as JSON (rendered once, and kept across
+        snapshots while the ticket's part of it is unchanged)."""
         found = await self.entry(ticket_id, now)
         settings = current_settings(self._app)  # the rating reasons are in the state
         if found.state is None or found.rendered_with is not settings:
