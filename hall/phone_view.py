@@ -120,6 +120,36 @@ class Entry:
     rendered_with: Any = None  # the feedback settings the state was rendered with
 
 
+PATCHED_KINDS = frozenset({"call", "recall"})
+"""A ticket's own events its page shows at once from the previous snapshot (status called,
+its counter, nobody ahead) while the renewal runs; after any other own event (transfer,
+completion, …) its page waits for the renewal."""
+
+
+@dataclasses.dataclass
+class Pin:
+    """A ticket's own latest event, not yet in its group's snapshot."""
+
+    generation: int  # the group's generation the event made
+    event: HallEvent
+    patched: tuple[Entry, Entry] | None = None  # (snapshot entry, with the call applied)
+
+
+class _PatchedRow(SimpleNamespace):
+    """A snapshot row with a ticket's own call applied (the attributes of the row)."""
+
+    def _asdict(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+def _called(entry: Entry, event: HallEvent) -> Entry:
+    """What the renewed snapshot will say of a ticket just called (or recalled): called
+    to the event's counter, nobody ahead, no wait; the rest as in ``entry``."""
+    row = _PatchedRow(**entry.row._asdict())
+    row.status, row.counter, row.called_at = "called", event.counter_id, event.at
+    return Entry(row, 0, 0, entry.rated)
+
+
 @dataclasses.dataclass
 class Build:
     """A snapshot build under way: the generation its read began at (until it begins,
@@ -169,9 +199,10 @@ class PhoneView:
         self._building: dict[str, Build] = {}
         self._build_began: dict[str, float] = {}  # time.monotonic(), per group
         self._renew_timer: dict[str, asyncio.TimerHandle] = {}
-        # (group, ticket) -> the generation its own latest event made: its page is never
-        # served from an older snapshot (its call line is never stale)
-        self._pinned: dict[tuple[str, str], int] = {}
+        # (group, ticket) -> the generation its own latest event made, that event, and
+        # (once asked) the previous snapshot's entry with a call applied: its page is never
+        # served from an older snapshot without its event (its call line is never stale)
+        self._pinned: dict[tuple[str, str], Pin] = {}
         # group -> the generation its snapshot must reach before a position hint goes out
         self._hint_after_build: dict[str, int] = {}
         self._group_of: dict[str, str] = {}
@@ -210,7 +241,9 @@ class PhoneView:
         if event.ticket_id:  # its own page must show this event: never served older
             for group_id in {event.group_id, to_group if isinstance(to_group, str) else None}:
                 if group_id and group_id in self._snapshots:
-                    self._pinned[(group_id, event.ticket_id)] = self._generation[group_id]
+                    self._pinned[(group_id, event.ticket_id)] = Pin(
+                        self._generation[group_id], event
+                    )
         own = self._streams_of_ticket.get(event.ticket_id) if event.ticket_id else None
         for stream in own or ():
             if event.kind == "transfer":  # the phone follows its ticket to its new group
@@ -316,6 +349,18 @@ class PhoneView:
             group_id = await run_in_threadpool(self._find_group, ticket_id)
             if group_id is None:
                 raise NotFound(ticket_id)
+        pin = self._pinned.get((group_id, ticket_id)) if self._pinned else None
+        if pin is not None and pin.event.kind in PATCHED_KINDS:
+            # called since the snapshot: the snapshot's entry with the call applied, while
+            # the renewal runs (the called phone does not wait for it either)
+            snap = await self._snapshot(group_id, today)
+            found = snap.entries.get(ticket_id)
+            if found is not None and found.row.service_day == today:
+                if snap.generation >= pin.generation:
+                    return found
+                if pin.patched is None or pin.patched[0] is not found:
+                    pin.patched = (found, _called(found, pin.event))
+                return pin.patched[1]
         snap = await self._snapshot(group_id, today, ticket_id)
         found = snap.entries.get(ticket_id)
         if found is None:  # issued since the snapshot (or moved): read the group again
@@ -355,8 +400,9 @@ class PhoneView:
         group) while it is younger than ``MAX_STALE_S`` and holds ``ticket_id``'s own
         latest event (never served stale) and generation ``need``; else it waits for a
         build that does."""
-        if ticket_id is not None and self._pinned:
-            need = max(need, self._pinned.get((group_id, ticket_id), 0))
+        pin = self._pinned.get((group_id, ticket_id)) if ticket_id and self._pinned else None
+        if pin is not None:
+            need = max(need, pin.generation)
         while True:
             generation = self._generation.setdefault(group_id, 0)
             snap = self._snapshots.get(group_id)
@@ -421,7 +467,7 @@ class PhoneView:
                 for ticket_id in snap.entries:
                     self._group_of[ticket_id] = group_id
                 for key in [k for k in self._pinned if k[0] == group_id]:
-                    if self._pinned[key] <= snap.generation:
+                    if self._pinned[key].generation <= snap.generation:
                         del self._pinned[key]
             want = self._hint_after_build.get(group_id)
             if want is not None:  # a position hint waits for the change it tells of

@@ -5,6 +5,7 @@ a fresh database; refills are an hour apart, so nothing refills while a test run
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -20,12 +21,12 @@ PUBLIC = 20
 TOKEN = 150  # leased 3 at a time by each process
 
 
-@pytest.fixture(scope="module")
-def two_servers() -> Iterator[tuple[list[ServerProcess], str]]:
-    with fresh_pg_database("hall_rl") as url:
+@contextmanager
+def _two_servers(prefix: str, env: dict[str, str]) -> Iterator[tuple[list[ServerProcess], str]]:
+    """Two ``hall serve`` processes on one fresh database, and a kiosk token."""
+    with fresh_pg_database(prefix) as url:
         migrate(url)
-        token = add_kiosk(url, "kiosk-rl")
-        env = {"HALL_RATE_LIMITS": f"public={PUBLIC}:{SLOW},token={TOKEN}:{SLOW}"}
+        token = add_kiosk(url, f"kiosk-{prefix}")
         servers = [ServerProcess(url, env=env) for _ in range(2)]
         try:
             for server in servers:
@@ -36,6 +37,13 @@ def two_servers() -> Iterator[tuple[list[ServerProcess], str]]:
         finally:
             for server in servers:
                 server.stop()
+
+
+@pytest.fixture(scope="module")
+def two_servers() -> Iterator[tuple[list[ServerProcess], str]]:
+    env = {"HALL_RATE_LIMITS": f"public={PUBLIC}:{SLOW},token={TOKEN}:{SLOW}"}
+    with _two_servers("hall_rl", env) as found:
+        yield found
 
 
 def _statuses(
@@ -84,33 +92,22 @@ PHONE_BURST = 20
 def test_two_processes_together_allow_the_phone_pages_limit() -> None:
     """The phone page's own per-address limit (``HALL_PHONE_BURST``, hall/phone.py) is
     shared the same way: 20 page loads in all from one address, not 20 per process."""
-    with fresh_pg_database("hall_rl_phone") as url:
-        migrate(url)
-        token = add_kiosk(url, "kiosk-phone")
-        env = {
-            "HALL_RATE_LIMITS": "off",  # the hall-wide limits: not what is tested here
-            "HALL_PUBLIC_URL": "https://hall.example.gov.cn",
-            "HALL_PHONE_BURST": str(PHONE_BURST),
-            "HALL_PHONE_RATE_PER_S": str(SLOW),
-        }
-        servers = [ServerProcess(url, env=env) for _ in range(2)]
-        try:
-            for server in servers:
-                server.launch()
-            for server in servers:
-                server.wait_ready()
-            with httpx.Client(base_url=servers[0].base_url, timeout=10.0) as client:
-                issued = client.post(
-                    "/api/v1/tickets",
-                    json={"service_id": "business-license", "idempotency_key": "phone-rl"},
-                    headers={"Authorization": f"Bearer {token}"},
-                )
-            assert issued.status_code == 201, issued.text
-            path = issued.json()["public_url"].removeprefix("https://hall.example.gov.cn")
-            seen = _statuses(servers, 3 * PHONE_BURST, path=f"{path}/state")
-        finally:
-            for server in servers:
-                server.stop()
+    env = {
+        "HALL_RATE_LIMITS": "off",  # the hall-wide limits: not what is tested here
+        "HALL_PUBLIC_URL": "https://hall.example.gov.cn",
+        "HALL_PHONE_BURST": str(PHONE_BURST),
+        "HALL_PHONE_RATE_PER_S": str(SLOW),
+    }
+    with _two_servers("hall_rl_phone", env) as (servers, token):
+        with httpx.Client(base_url=servers[0].base_url, timeout=10.0) as client:
+            issued = client.post(
+                "/api/v1/tickets",
+                json={"service_id": "business-license", "idempotency_key": "phone-rl"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        assert issued.status_code == 201, issued.text
+        path = issued.json()["public_url"].removeprefix("https://hall.example.gov.cn")
+        seen = _statuses(servers, 3 * PHONE_BURST, path=f"{path}/state")
     allowed = sum(s.count(200) for s in seen)
     # per-process buckets (hall/token_bucket.py) would allow PHONE_BURST in each process
     assert allowed == PHONE_BURST, seen
