@@ -23,14 +23,18 @@ renewal starts in the background (one build at a time per group, background buil
 least ``REBUILD_GAP_S`` apart, in a worker thread), so a build never holds up the page
 requests of a busy group. Bounds on what is served stale:
 
-- a ticket's own event (its call, transfer, …) is never: its page's request waits for a
-  snapshot read after that event (only that phone waits; the event itself is pushed at
-  once, and the page's reload then shows the same call);
+- a ticket's own event is never: after its call (or recall) its page is answered from
+  the previous snapshot with the call applied (``PATCHED_KINDS``: called, its counter,
+  nobody ahead — what the renewal will say), after any other own event (transfer,
+  completion, …) its request waits for a snapshot read after that event (only that phone
+  waits). The event itself is pushed at once, and the page's reload shows the same;
 - a position hint (``queue``) goes out only once the group's snapshot holds the change
   it tells of, so the group's phones reload into the new people-ahead counts;
 - no snapshot whose read began more than ``MAX_STALE_S`` ago is served (the request
   waits for the renewal): the bound on how late a change without an event (a priority
-  ticket issued, an offline ticket synced) shows in the people-ahead count;
+  ticket issued, an offline ticket synced) shows in the people-ahead count. While a
+  group has phones' push streams open, its snapshot is renewed in the background once
+  stale (checked every ``MAX_AGE_S``), so a read after a quiet spell does not wait;
 - a ticket the snapshot does not hold, or a new service day, waits for a build.
 
 A ticket's page state is serialized once and kept across builds while its row, people
@@ -199,6 +203,7 @@ class PhoneView:
         self._building: dict[str, Build] = {}
         self._build_began: dict[str, float] = {}  # time.monotonic(), per group
         self._renew_timer: dict[str, asyncio.TimerHandle] = {}
+        self._warm_timer: dict[str, asyncio.TimerHandle] = {}
         # (group, ticket) -> the generation its own latest event made, that event, and
         # (once asked) the previous snapshot's entry with a call applied: its page is never
         # served from an older snapshot without its event (its call line is never stale)
@@ -262,6 +267,7 @@ class PhoneView:
         stream = Stream(ticket_id, group_id)
         self._streams_of_ticket.setdefault(ticket_id, set()).add(stream)
         self._streams_of_group.setdefault(group_id, set()).add(stream)
+        self._keep_warm(group_id)
         try:
             yield stream
         finally:
@@ -286,6 +292,7 @@ class PhoneView:
         self._drop(self._streams_of_group, stream.group_id, stream)
         stream.group_id = group_id
         self._streams_of_group.setdefault(group_id, set()).add(stream)
+        self._keep_warm(group_id)
 
     def _hint(self, group_id: str) -> None:
         """A position hint to the group's phones: at once, or — if one went out less than
@@ -330,10 +337,11 @@ class PhoneView:
         self._loop = loop
 
     def close(self) -> None:
-        for timer in [*self._hint_timer.values(), *self._renew_timer.values()]:
-            timer.cancel()
-        self._hint_timer.clear()
-        self._renew_timer.clear()
+        timers = [self._hint_timer, self._renew_timer, self._warm_timer]
+        for table in timers:
+            for timer in table.values():
+                timer.cancel()
+            table.clear()
         if self._subscription is not None:
             self._subscription.__exit__(None, None, None)
             self._subscription = None
@@ -436,6 +444,25 @@ class PhoneView:
             self._renew_timer[group_id] = self._loop.call_later(
                 delay, self._renew_later, group_id, day
             )
+
+    def _keep_warm(self, group_id: str) -> None:
+        """While phones of the group are open, renew its snapshot in the background every
+        ``MAX_AGE_S`` once it is stale, so that a page read after a quiet spell is not the
+        one that waits for a build (the snapshot never passes ``MAX_STALE_S``)."""
+        if group_id not in self._warm_timer and self._loop is not None:
+            self._warm_timer[group_id] = self._loop.call_later(MAX_AGE_S, self._warm_tick, group_id)
+
+    def _warm_tick(self, group_id: str) -> None:
+        self._warm_timer.pop(group_id, None)
+        if not self._streams_of_group.get(group_id):
+            return  # the group's last phone has gone: no more renewals
+        snap = self._snapshots.get(group_id)
+        if snap is not None and (
+            snap.generation != self._generation.get(group_id, 0)
+            or time.monotonic() - snap.built >= MAX_AGE_S
+        ):
+            self._revalidate(group_id, snap.day)
+        self._keep_warm(group_id)
 
     def _renew_later(self, group_id: str, day: dt.date) -> None:
         self._renew_timer.pop(group_id, None)
