@@ -194,3 +194,41 @@ def test_a_call_shows_on_its_page_within_a_second_while_the_group_is_read(hall: 
         state = _state(hall, ticket)  # its own page: never the snapshot before its call
         assert (state["status"], state["counter"]) == ("called", "6"), n
         assert time.monotonic() - started < 1.0, f"call {n} not on its page within 1 s"
+
+
+def test_open_phones_keep_their_groups_snapshot_renewed_without_reads(
+    hall: Hall, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a phone's push stream is open, its group's snapshot is renewed in the
+    background once stale — with no page read at all — so the read after a quiet spell
+    is answered at once with a change that published no event (a priority ticket)."""
+    monkeypatch.setenv("HALL_BOARD_HEARTBEAT_S", "0.2")  # the stream ends soon after the day
+    tickets = [hall.issue(MARKET) for _ in range(3)]
+    assert _state(hall, tickets[2])["people_ahead"] == 2
+    view = hall.client.app.state.phone_view  # type: ignore[attr-defined]
+    seen: dict[str, Any] = {}
+
+    def meanwhile() -> None:
+        try:
+            deadline = time.monotonic() + 20
+            while view.stream_count == 0:
+                assert time.monotonic() < deadline, "the stream never opened"
+                time.sleep(0.01)  # polling a condition
+            hall.issue(MARKET, priority=True)  # publishes no event
+            issued = time.monotonic()
+            while view._snapshots["market"].built <= issued:  # renewed, nobody reading
+                assert time.monotonic() < deadline, "the snapshot was not renewed"
+                time.sleep(0.02)  # polling a condition
+            waited = view.waited
+            seen["state"] = _state(hall, tickets[2])
+            seen["waited"] = view.waited - waited
+        finally:
+            hall.clock.advance(days=1)  # the ticket's day ends: so does its stream
+
+    helper = threading.Thread(target=meanwhile)
+    helper.start()
+    stream = hall.client.get(tickets[2]["public_url"][len(PUBLIC) :] + "/events")
+    helper.join()
+    assert stream.status_code == 200
+    assert seen["state"]["people_ahead"] == 3  # the priority ticket is ahead now
+    assert seen["waited"] == 0  # and the read did not wait for a build
