@@ -230,6 +230,15 @@ def create_app(
     app.state.announcer = Announcer.from_env(database_url)  # spoken calls (hall/announcements.py)
     app.state.service_levels = thresholds_from_env()  # ConfigError now, not at first use
     app.state.window_score_min = window_score_min_from_env()  # the same
+    # PostgreSQL: the rate-limit buckets are shared by all server processes
+    # (hall/ratelimit_pg.py): the hall-wide limits' and the phone page's;
+    # HALL_RATE_LIMIT_STORE=memory keeps them per process (one process, or measuring)
+    app.state.rate_store = None
+    if (
+        engine.dialect.name == "postgresql"
+        and os.environ.get("HALL_RATE_LIMIT_STORE", "database").lower() != "memory"
+    ):
+        app.state.rate_store = SharedStore(engine)
     install_phone(app)  # HALL_PUBLIC_URL and the phone page's rate limit (hall/phone.py)
     install_sms(app)  # the text message gateway's settings (hall/sms.py)
     _install_error_handlers(app)
@@ -240,15 +249,7 @@ def create_app(
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
         rate_limits = False if from_env is None else from_env
-    app.state.rate_store = None
     if rate_limits is not False:
-        # PostgreSQL: the buckets are shared by all server processes (hall/ratelimit_pg.py)
-        # HALL_RATE_LIMIT_STORE=memory keeps them per process (one process, or measuring)
-        if (
-            engine.dialect.name == "postgresql"
-            and os.environ.get("HALL_RATE_LIMIT_STORE", "database").lower() != "memory"
-        ):
-            app.state.rate_store = SharedStore(engine)
         app.add_middleware(
             RateLimits,
             limits=rate_limits if isinstance(rate_limits, dict) else None,

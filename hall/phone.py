@@ -9,7 +9,9 @@ Without ``HALL_PUBLIC_URL`` no public link is made and tickets keep the old
 ``HALLTICKET:<id>`` QR (the kiosk still reads both).
 
 Routes (all public, so all defended: every one is rate-limited per client address,
-``HALL_PHONE_RATE_PER_S`` / ``HALL_PHONE_BURST``, 429 with ``Retry-After``):
+``HALL_PHONE_RATE_PER_S`` / ``HALL_PHONE_BURST``, 429 with ``Retry-After``; on PostgreSQL
+the buckets are shared by the server processes, ``SharedLimiter``, unless
+``HALL_RATE_LIMIT_STORE=memory``):
 
 - ``GET /t/{id}/{sig}`` — the page (375×667 and up, ≥ 16 px text, Chinese, English on one
   tap, no external resources, the staff page's CSP). A wrong or expired signature, or an
@@ -92,9 +94,11 @@ from hall.phone_view import (  # noqa: F401 - the kinds and HINT_MIN_S are docum
     names_of,
 )
 from hall.queue_rules import TicketNotFound
+from hall.ratelimit import Limit
+from hall.ratelimit_pg import SharedBuckets, SharedStore
 from hall.rating_rules import Rejected
 from hall.rating_store import submit_rating
-from hall.token_bucket import TokenBuckets
+from hall.token_bucket import TokenBuckets, client_key, too_many
 
 CHANNEL = "phone"
 DEVICE_ID = "phone-page"
@@ -133,21 +137,46 @@ def public_url_from_env() -> str | None:
     return raw
 
 
-def limiter_from_env() -> TokenBuckets:
+class SharedLimiter:
+    """The phone routes' per-address limit shared by every server process on PostgreSQL:
+    buckets of kind ``phone`` in ``rate_buckets`` (hall/ratelimit_pg.py, with its lease
+    and its in-memory fallback while the database is away), so that two processes together
+    allow the limit once."""
+
+    KIND = "phone"
+
+    def __init__(self, store: SharedStore, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self.buckets = SharedBuckets(self.KIND, Limit(capacity=burst, per_s=rate), store)
+        self.refused = 0  # as TokenBuckets'
+
+    async def dependency(self, request: Request) -> None:
+        """FastAPI dependency: 429 with ``Retry-After`` when this client is over the limit."""
+        wait = await self.buckets.atake(client_key(request))
+        if wait > 0:
+            self.refused += 1
+            raise too_many(wait)
+
+
+def limiter_from_env(store: SharedStore | None = None) -> TokenBuckets | SharedLimiter:
+    """``HALL_PHONE_RATE_PER_S`` / ``HALL_PHONE_BURST`` per client address: shared through
+    ``store`` (PostgreSQL, hall/ratelimit_pg.py), else in this process."""
     try:
         rate = float(os.environ.get(RATE_ENV) or DEFAULT_RATE_PER_S)
         burst = int(os.environ.get(BURST_ENV) or DEFAULT_BURST)
-        return TokenBuckets(rate, burst)
+        memory = TokenBuckets(rate, burst)  # checks the figures
     except ValueError:
         raise ConfigError(
             f"{RATE_ENV} must be a number > 0 and {BURST_ENV} a whole number >= 1"
         ) from None
+    return memory if store is None else SharedLimiter(store, rate, burst)
 
 
 def install(app: Any) -> None:
-    """Read the settings into ``app.state`` (create_app calls it; ConfigError if bad)."""
+    """Read the settings into ``app.state`` (create_app calls it, after ``rate_store``;
+    ConfigError if bad)."""
     app.state.public_url = public_url_from_env()
-    app.state.phone_limiter = limiter_from_env()
+    app.state.phone_limiter = limiter_from_env(app.state.rate_store)
     app.state.phone_view = PhoneView(app, phone_state)
     # the hot path first in the route table: matched before the app's other routes, and
     # without FastAPI's dependency solving (the rate limit and signature checks are the

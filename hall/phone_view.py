@@ -14,14 +14,32 @@ When it is renewed (the snapshot is "stale"):
 
 - an event of the hub (``hall.events``) in its group — call, recall, no-show, complete,
   transfer (both groups), hold, resume, rating — or a ``resync``: the phone's own push
-  stream is woken by the same delivery, after the invalidation, so the reload it triggers
-  sees the change;
+  stream is woken by the same delivery, after the invalidation;
 - a ticket the snapshot does not hold (issued since: issuing publishes no event);
-- its age passes ``MAX_AGE_S`` — the bound on how late a change without an event (a
-  priority ticket issued, an offline ticket synced) shows in the people-ahead count.
+- its age passes ``MAX_AGE_S``.
 
-Builds run in a worker thread, one at a time per group (requests meanwhile wait for that
-build). The view belongs to one event loop (the server's); used from another it starts
+Stale-while-revalidate: a request finding the snapshot stale is answered from it and a
+renewal starts in the background (one build at a time per group, background builds at
+least ``REBUILD_GAP_S`` apart, in a worker thread), so a build never holds up the page
+requests of a busy group. Bounds on what is served stale:
+
+- a ticket's own event is never: after its call (or recall) its page is answered from
+  the previous snapshot with the call applied (``PATCHED_KINDS``: called, its counter,
+  nobody ahead — what the renewal will say), after any other own event (transfer,
+  completion, …) its request waits for a snapshot read after that event (only that phone
+  waits). The event itself is pushed at once, and the page's reload shows the same;
+- a position hint (``queue``) goes out only once the group's snapshot holds the change
+  it tells of, so the group's phones reload into the new people-ahead counts;
+- no snapshot whose read began more than ``MAX_STALE_S`` ago is served (the request
+  waits for the renewal): the bound on how late a change without an event (a priority
+  ticket issued, an offline ticket synced) shows in the people-ahead count. While a
+  group has phones' push streams open, its snapshot is renewed in the background once
+  stale (checked every ``MAX_AGE_S``), so a read after a quiet spell does not wait;
+- a ticket the snapshot does not hold, or a new service day, waits for a build.
+
+A ticket's page state is serialized once and kept across builds while its row, people
+ahead, wait and rating are unchanged (and the feedback settings are the same object).
+The view belongs to one event loop (the server's); used from another it starts
 afresh. With several server processes each has its own view; on PostgreSQL the hub
 relays every process's events, so every view is invalidated.
 """
@@ -47,6 +65,7 @@ from sqlalchemy import or_, select
 from hall import call_order
 from hall.db import connection_transaction
 from hall.events import RESYNC, HallEvent
+from hall.feedback_settings import current_settings
 from hall.models import NO_RESET_PERIOD, Rating, Ticket
 from hall.numbering import numbering_period, service_day
 
@@ -64,11 +83,18 @@ STREAM_BUFFER = 256
 its state on the next one anyway)."""
 
 MAX_AGE_S = 1.0
-"""A snapshot is rebuilt at least this often while phones read it (changes that publish
-no event — a priority ticket issued, an offline ticket synced — show within this)."""
+"""A snapshot older than this is renewed (in the background) when phones read it."""
+MAX_STALE_S = 2.0
+"""Stale-while-revalidate's bound: no page state is served from a snapshot whose read
+began longer ago than this (the request then waits for the renewal). Changes without an
+event — a priority ticket issued, an offline ticket synced — show within this."""
+REBUILD_GAP_S = 0.5
+"""Background renewals of a group begin at least this far apart (a busy group's events
+are coalesced into one build; a request that must wait never waits for this gap)."""
 
 SLOW_BUILD_S = 0.2
-"""A snapshot build slower than this is logged (a warning: the phones wait for it)."""
+"""A snapshot build slower than this is logged (a warning: meanwhile the phones are
+answered from the previous snapshot, up to MAX_STALE_S, and a called ticket's page waits)."""
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +121,47 @@ class Entry:
     wait_s: int
     rated: bool
     state: bytes | None = None
+    rendered_with: Any = None  # the feedback settings the state was rendered with
+
+
+PATCHED_KINDS = frozenset({"call", "recall"})
+"""A ticket's own events its page shows at once from the previous snapshot (status called,
+its counter, nobody ahead) while the renewal runs; after any other own event (transfer,
+completion, …) its page waits for the renewal."""
+
+
+@dataclasses.dataclass
+class Pin:
+    """A ticket's own latest event, not yet in its group's snapshot."""
+
+    generation: int  # the group's generation the event made
+    event: HallEvent
+    patched: tuple[Entry, Entry] | None = None  # (snapshot entry, with the call applied)
+
+
+class _PatchedRow(SimpleNamespace):
+    """A snapshot row with a ticket's own call applied (the attributes of the row)."""
+
+    def _asdict(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+def _called(entry: Entry, event: HallEvent) -> Entry:
+    """What the renewed snapshot will say of a ticket just called (or recalled): called
+    to the event's counter, nobody ahead, no wait; the rest as in ``entry``."""
+    row = _PatchedRow(**entry.row._asdict())
+    row.status, row.counter, row.called_at = "called", event.counter_id, event.at
+    return Entry(row, 0, 0, entry.rated)
+
+
+@dataclasses.dataclass
+class Build:
+    """A snapshot build under way: the generation its read began at (until it begins,
+    the one it was asked at), its day and its task."""
+
+    generation: int
+    day: dt.date
+    task: asyncio.Task[Snapshot] = dataclasses.field(init=False)
 
 
 @dataclasses.dataclass
@@ -133,9 +200,21 @@ class PhoneView:
     def _reset(self) -> None:
         self._generation: dict[str, int] = {}
         self._snapshots: dict[str, Snapshot] = {}
-        self._building: dict[str, asyncio.Future[Snapshot]] = {}
+        self._building: dict[str, Build] = {}
+        self._build_began: dict[str, float] = {}  # time.monotonic(), per group
+        self._renew_timer: dict[str, asyncio.TimerHandle] = {}
+        self._warm_timer: dict[str, asyncio.TimerHandle] = {}
+        # (group, ticket) -> the generation its own latest event made, that event, and
+        # (once asked) the previous snapshot's entry with a call applied: its page is never
+        # served from an older snapshot without its event (its call line is never stale)
+        self._pinned: dict[tuple[str, str], Pin] = {}
+        # group -> the generation its snapshot must reach before a position hint goes out
+        self._hint_after_build: dict[str, int] = {}
         self._group_of: dict[str, str] = {}
         self.builds = 0  # for tests and benchmarks
+        self.hints_sent = 0  # the same
+        self.served_stale = 0  # requests answered from a stale snapshot (the same)
+        self.waited = 0  # requests that waited for a build (the same)
         # the phones' streams: one fan-out per group, not one hub subscriber per phone
         self._streams_of_ticket: dict[str, set[Stream]] = {}
         self._streams_of_group: dict[str, set[Stream]] = {}
@@ -164,6 +243,12 @@ class PhoneView:
         if isinstance(to_group, str):
             self._bump(to_group)
         # then the phones (after the snapshots are marked: a reload sees the change)
+        if event.ticket_id:  # its own page must show this event: never served older
+            for group_id in {event.group_id, to_group if isinstance(to_group, str) else None}:
+                if group_id and group_id in self._snapshots:
+                    self._pinned[(group_id, event.ticket_id)] = Pin(
+                        self._generation[group_id], event
+                    )
         own = self._streams_of_ticket.get(event.ticket_id) if event.ticket_id else None
         for stream in own or ():
             if event.kind == "transfer":  # the phone follows its ticket to its new group
@@ -182,6 +267,7 @@ class PhoneView:
         stream = Stream(ticket_id, group_id)
         self._streams_of_ticket.setdefault(ticket_id, set()).add(stream)
         self._streams_of_group.setdefault(group_id, set()).add(stream)
+        self._keep_warm(group_id)
         try:
             yield stream
         finally:
@@ -206,6 +292,7 @@ class PhoneView:
         self._drop(self._streams_of_group, stream.group_id, stream)
         stream.group_id = group_id
         self._streams_of_group.setdefault(group_id, set()).add(stream)
+        self._keep_warm(group_id)
 
     def _hint(self, group_id: str) -> None:
         """A position hint to the group's phones: at once, or — if one went out less than
@@ -218,9 +305,19 @@ class PhoneView:
         else:
             self._hint_timer[group_id] = self._loop.call_later(delay, self._send_hint, group_id)
 
-    def _send_hint(self, group_id: str) -> None:
+    def _send_hint(self, group_id: str, built: bool = False) -> None:
+        """Send the hint — once the group's snapshot holds the change it tells of, so that
+        the phones' reloads (served from it, stale-while-revalidate) see it."""
         self._hint_timer.pop(group_id, None)
+        snap = self._snapshots.get(group_id)
+        generation = self._generation.get(group_id, 0)
+        if not built and snap is not None and snap.generation < generation:
+            self._hint_after_build[group_id] = generation
+            if group_id not in self._building:
+                self._start_build(group_id, snap.day)
+            return
         self._hint_at[group_id] = time.monotonic()
+        self.hints_sent += 1
         for stream in self._streams_of_group.get(group_id, ()):
             stream.offer(None)
 
@@ -240,9 +337,11 @@ class PhoneView:
         self._loop = loop
 
     def close(self) -> None:
-        for timer in self._hint_timer.values():
-            timer.cancel()
-        self._hint_timer.clear()
+        timers = [self._hint_timer, self._renew_timer, self._warm_timer]
+        for table in timers:
+            for timer in table.values():
+                timer.cancel()
+            table.clear()
         if self._subscription is not None:
             self._subscription.__exit__(None, None, None)
             self._subscription = None
@@ -258,71 +357,158 @@ class PhoneView:
             group_id = await run_in_threadpool(self._find_group, ticket_id)
             if group_id is None:
                 raise NotFound(ticket_id)
-        snap = await self._snapshot(group_id, today)
+        pin = self._pinned.get((group_id, ticket_id)) if self._pinned else None
+        if pin is not None and pin.event.kind in PATCHED_KINDS:
+            # called since the snapshot: the snapshot's entry with the call applied, while
+            # the renewal runs (the called phone does not wait for it either)
+            snap = await self._snapshot(group_id, today)
+            found = snap.entries.get(ticket_id)
+            if found is not None and found.row.service_day == today:
+                if snap.generation >= pin.generation:
+                    return found
+                if pin.patched is None or pin.patched[0] is not found:
+                    pin.patched = (found, _called(found, pin.event))
+                return pin.patched[1]
+        snap = await self._snapshot(group_id, today, ticket_id)
         found = snap.entries.get(ticket_id)
         if found is None:  # issued since the snapshot (or moved): read the group again
             self._bump(group_id)
-            snap = await self._snapshot(group_id, today)
+            snap = await self._snapshot(group_id, today, ticket_id, self._generation[group_id])
             found = snap.entries.get(ticket_id)
             if found is None:
                 self._group_of.pop(ticket_id, None)
                 group_id = await run_in_threadpool(self._find_group, ticket_id)
                 if group_id is None:
                     raise NotFound(ticket_id)
-                snap = await self._snapshot(group_id, today)
+                self._bump(group_id)
+                need = self._generation[group_id]
+                snap = await self._snapshot(group_id, today, ticket_id, need)
                 found = snap.entries.get(ticket_id)
         if found is None or found.row.service_day != today:
             raise NotFound(ticket_id)
         return found
 
     async def state_json(self, ticket_id: str, now: dt.datetime) -> bytes:
-        """The page state of today's ticket as JSON (built once per snapshot)."""
+        """The page state of today's ticket as JSON (rendered once, and kept across
+        snapshots while the ticket's part of it is unchanged)."""
         found = await self.entry(ticket_id, now)
-        if found.state is None:
+        settings = current_settings(self._app)  # the rating reasons are in the state
+        if found.state is None or found.rendered_with is not settings:
             found.state = json.dumps(
                 self._state_of(self._app, found), ensure_ascii=False, separators=(",", ":")
             ).encode()
+            found.rendered_with = settings
         return found.state
 
-    async def _snapshot(self, group_id: str, day: dt.date) -> Snapshot:
+    async def _snapshot(
+        self, group_id: str, day: dt.date, ticket_id: str | None = None, need: int = 0
+    ) -> Snapshot:
+        """The group's snapshot for ``day``: the current one when fresh; else the previous
+        one (stale-while-revalidate: a renewal starts in the background, one at a time per
+        group) while it is younger than ``MAX_STALE_S`` and holds ``ticket_id``'s own
+        latest event (never served stale) and generation ``need``; else it waits for a
+        build that does."""
+        pin = self._pinned.get((group_id, ticket_id)) if ticket_id and self._pinned else None
+        if pin is not None:
+            need = max(need, pin.generation)
         while True:
             generation = self._generation.setdefault(group_id, 0)
             snap = self._snapshots.get(group_id)
-            if (
-                snap is not None
-                and snap.generation == generation
-                and snap.day == day
-                and time.monotonic() - snap.built < MAX_AGE_S
-            ):
-                return snap
-            pending = self._building.get(group_id)
-            if pending is not None:  # one build at a time per group: wait for it, look again
-                await asyncio.shield(pending)
-                # that build is good enough if nothing changed since it began (however
-                # long it took); a build begun before a change is not: build again
-                snap = self._snapshots.get(group_id)
-                if (
-                    snap is not None
-                    and snap.generation == self._generation.get(group_id)
-                    and snap.day == day
-                ):
+            if snap is not None and snap.day == day:
+                age = time.monotonic() - snap.built
+                if snap.generation == generation and age < MAX_AGE_S:
                     return snap
-                continue
-            future: asyncio.Future[Snapshot] = asyncio.get_running_loop().create_future()
-            self._building[group_id] = future
+                if snap.generation >= need and age < MAX_STALE_S:
+                    self._revalidate(group_id, day)
+                    self.served_stale += 1
+                    return snap
+            pending = self._building.get(group_id)
+            if pending is None or pending.generation < need or pending.day != day:
+                pending = self._start_build(group_id, day, wait_for=pending)
+            self.waited += 1
+            snap = await asyncio.shield(pending.task)
+            if snap.day == day and snap.generation >= need:
+                # good enough even if something changed while it was built (however long
+                # it took): the next request renews it in the background
+                return snap
+
+    def _revalidate(self, group_id: str, day: dt.date) -> None:
+        """Renew a stale snapshot in the background: at once, or — if the last build began
+        less than REBUILD_GAP_S ago — then (one timer per group, however many requests)."""
+        if group_id in self._building or group_id in self._renew_timer or self._loop is None:
+            return
+        delay = self._build_began.get(group_id, -REBUILD_GAP_S) + REBUILD_GAP_S - time.monotonic()
+        if delay <= 0:
+            self._start_build(group_id, day)
+        else:
+            self._renew_timer[group_id] = self._loop.call_later(
+                delay, self._renew_later, group_id, day
+            )
+
+    def _keep_warm(self, group_id: str) -> None:
+        """While phones of the group are open, renew its snapshot in the background every
+        ``MAX_AGE_S`` once it is stale, so that a page read after a quiet spell is not the
+        one that waits for a build (the snapshot never passes ``MAX_STALE_S``)."""
+        if group_id not in self._warm_timer and self._loop is not None:
+            self._warm_timer[group_id] = self._loop.call_later(MAX_AGE_S, self._warm_tick, group_id)
+
+    def _warm_tick(self, group_id: str) -> None:
+        self._warm_timer.pop(group_id, None)
+        if not self._streams_of_group.get(group_id):
+            return  # the group's last phone has gone: no more renewals
+        snap = self._snapshots.get(group_id)
+        if snap is not None and (
+            snap.generation != self._generation.get(group_id, 0)
+            or time.monotonic() - snap.built >= MAX_AGE_S
+        ):
+            self._revalidate(group_id, snap.day)
+        self._keep_warm(group_id)
+
+    def _renew_later(self, group_id: str, day: dt.date) -> None:
+        self._renew_timer.pop(group_id, None)
+        if group_id not in self._building:
+            self._start_build(group_id, day)
+
+    def _start_build(self, group_id: str, day: dt.date, wait_for: Build | None = None) -> Build:
+        """Start a build of the group's snapshot as of now (after ``wait_for``, the build
+        running: one at a time per group) and install it when done."""
+        generation = self._generation.setdefault(group_id, 0)
+        build = Build(generation, day)
+
+        async def run() -> Snapshot:
+            if wait_for is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(wait_for.task)
+            self._build_began[group_id] = time.monotonic()
+            # the generation as the read begins: events from now on make it stale again
+            build.generation = self._generation.setdefault(group_id, 0)
             try:
-                snap = await run_in_threadpool(self._build, group_id, day, generation)
-            except BaseException as exc:
-                future.set_exception(exc)
-                future.exception()  # retrieved: the waiters see it through their own await
-                raise
+                snap = await run_in_threadpool(self._build, group_id, day, build.generation)
             finally:
-                self._building.pop(group_id, None)
-            self._snapshots[group_id] = snap
-            for ticket_id in snap.entries:
-                self._group_of[ticket_id] = group_id
-            future.set_result(snap)
+                if self._building.get(group_id) is build:
+                    del self._building[group_id]
+            previous = self._snapshots.get(group_id)
+            if previous is None or previous.generation <= snap.generation:
+                _carry_states(previous, snap)
+                self._snapshots[group_id] = snap
+                for ticket_id in snap.entries:
+                    self._group_of[ticket_id] = group_id
+                for key in [k for k in self._pinned if k[0] == group_id]:
+                    if self._pinned[key].generation <= snap.generation:
+                        del self._pinned[key]
+            want = self._hint_after_build.get(group_id)
+            if want is not None:  # a position hint waits for the change it tells of
+                if snap.generation >= want:
+                    del self._hint_after_build[group_id]
+                    self._send_hint(group_id, built=True)
+                elif group_id not in self._building:
+                    self._start_build(group_id, day)
             return snap
+
+        build.task = asyncio.get_running_loop().create_task(run())
+        build.task.add_done_callback(_retrieve)
+        self._building[group_id] = build
+        return build
 
     # -- the queries (worker thread) ------------------------------------------------------
     def _find_group(self, ticket_id: str) -> str | None:
@@ -414,3 +600,29 @@ def names_of(queue: Any, row: Any) -> Any:
     view = SimpleNamespace(**row._asdict())
     view.status = "called"
     return queue.describe(view)
+
+
+def _retrieve(task: asyncio.Task[Any]) -> None:
+    """A background build's failure is logged (a request waiting for it gets it too)."""
+    if not task.cancelled() and (exc := task.exception()) is not None:
+        log.warning("phone view: snapshot build failed: %r", exc)
+
+
+def _carry_states(previous: Snapshot | None, snap: Snapshot) -> None:
+    """Keep the serialized page state of every ticket whose row, people ahead, wait and
+    rating are what they were in the previous snapshot (most of a group between builds):
+    rendering is paid once per change, not once per ticket per build."""
+    if previous is None or previous.day != snap.day:
+        return
+    old_entries = previous.entries
+    for ticket_id, entry in snap.entries.items():
+        old = old_entries.get(ticket_id)
+        if (
+            old is not None
+            and old.state is not None
+            and old.ahead == entry.ahead
+            and old.wait_s == entry.wait_s
+            and old.rated == entry.rated
+            and old.row == entry.row
+        ):
+            entry.state, entry.rendered_with = old.state, old.rendered_with

@@ -4,7 +4,9 @@ Each client key (normally the client's IP address as the server sees it) has a b
 ``burst`` tokens refilled at ``rate`` tokens per second; a request takes one token, and a
 request finding the bucket empty is answered 429 with ``Retry-After`` (whole seconds until
 a token is back). Buckets live in this process only: with several server processes each
-has its own, so the effective limit is per process (a few times the figure at most).
+has its own, so the effective limit is per process (a few times the figure at most) — the
+phone page uses the shared buckets of ``hall.ratelimit_pg`` instead on PostgreSQL
+(``hall.phone.SharedLimiter``).
 
 Memory is bounded: at most ``max_clients`` buckets are kept; the least recently seen one is
 dropped first (that client starts again with a full bucket — the limit guards the server
@@ -75,11 +77,20 @@ class TokenBuckets:
 
     async def dependency(self, request: Request) -> None:
         """FastAPI dependency: 429 with ``Retry-After`` when this client is over the limit."""
-        key = request.client.host if request.client is not None else "unknown"
-        wait = self.take(key)
+        wait = self.take(client_key(request))
         if wait > 0:
-            raise HTTPException(
-                429,
-                "请求太频繁，请稍后再试 / Too many requests, please wait",
-                headers={"Retry-After": str(max(1, math.ceil(wait)))},
-            )
+            raise too_many(wait)
+
+
+def client_key(request: Request) -> str:
+    """The key a client is limited by: its address as the server sees it."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+def too_many(wait_s: float) -> HTTPException:
+    """The 429 answer, with ``Retry-After`` in whole seconds (at least 1)."""
+    return HTTPException(
+        429,
+        "请求太频繁，请稍后再试 / Too many requests, please wait",
+        headers={"Retry-After": str(max(1, math.ceil(wait_s)))},
+    )

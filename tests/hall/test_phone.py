@@ -239,7 +239,11 @@ def test_the_push_stream_carries_this_tickets_events_and_ends_with_its_day(
                 HallEvent("call", at, ticket["id"], ticket["number"], "5", ticket["window_group"]),
             ):
                 hub.publish(event)
-            clock.advance(days=1)  # the ticket's day ends: the stream says so and ends
+            # the group's position hint goes out once its snapshot holds the call (a build
+            # in a worker thread): then the ticket's day ends, and so does the stream
+            while view.hints_sent == 0 and time.monotonic() < deadline:
+                time.sleep(0.01)  # polling a condition
+            clock.advance(days=1)
 
         helper = threading.Thread(target=meanwhile)
         helper.start()

@@ -7,6 +7,7 @@ snapshot serves many requests."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,7 @@ from hall_support import ID_HASH_KEY, FakeClock, Hall
 
 from hall.app import create_app
 from hall.db import add_kiosk, add_staff, migrate
-from hall.phone_view import MAX_AGE_S
+from hall.phone_view import MAX_AGE_S, MAX_STALE_S
 
 PUBLIC = "https://hall.example.gov.cn"
 MARKET = "business-license"  # group market, counters 5–9
@@ -28,6 +29,9 @@ LIVELIHOOD = "hukou-transfer"  # group livelihood, counters 10–15
 @pytest.fixture
 def hall(tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hall]:
     monkeypatch.setenv("HALL_PUBLIC_URL", PUBLIC)
+    # the page's per-address limit is not what is tested here (these tests poll the pages)
+    monkeypatch.setenv("HALL_PHONE_RATE_PER_S", "1000")
+    monkeypatch.setenv("HALL_PHONE_BURST", "100000")
     db_url = f"sqlite:///{tmp_path / 'hall.sqlite3'}"
     migrate(db_url)
     kiosk_token, staff_token = add_kiosk(db_url, "kiosk-1"), add_staff(db_url, "王*")
@@ -52,9 +56,18 @@ FIELDS = ("status", "people_ahead", "estimated_wait_s", "counter", "number", "wi
 
 
 def _agree(hall: Hall, tickets: list[dict[str, Any]]) -> None:
+    """Every ticket's page state says what the queue says — within ``MAX_STALE_S`` of a
+    change (stale-while-revalidate: another ticket's event reaches the people ahead with
+    the renewal; a ticket's own event at once, see the tests below)."""
+    deadline = time.monotonic() + MAX_STALE_S + 10
     for ticket in tickets:
-        state, truth = _state(hall, ticket), _truth(hall, ticket)
-        assert {k: state[k] for k in FIELDS} == {k: truth[k] for k in FIELDS}, ticket["number"]
+        while True:
+            state, truth = _state(hall, ticket), _truth(hall, ticket)
+            seen, want = {k: state[k] for k in FIELDS}, {k: truth[k] for k in FIELDS}
+            if seen == want:
+                break
+            assert time.monotonic() < deadline, (ticket["number"], seen, want)
+            time.sleep(0.05)  # polling a condition: the renewal in the background
 
 
 def test_every_state_agrees_with_the_queue_through_calls_transfer_hold_and_resume(
@@ -66,7 +79,7 @@ def test_every_state_agrees_with_the_queue_through_calls_transfer_hold_and_resum
     _agree(hall, everyone)  # the first reads build the snapshots
     assert [_state(hall, t)["people_ahead"] for t in market] == [0, 1, 2, 3, 4, 5]
 
-    first = hall.call_next("5")  # an event: the people ahead drop at once
+    first = hall.call_next("5")  # an event: the people ahead drop with the renewal
     assert first["id"] == market[0]["id"]
     _agree(hall, everyone)
     assert _state(hall, market[0])["status"] == "called"
@@ -112,3 +125,113 @@ def test_new_tickets_are_found_and_a_change_without_an_event_shows_soon(hall: Ha
         assert time.monotonic() < deadline, "the priority ticket never showed"
         time.sleep(0.05)  # polling a condition
     _agree(hall, [*regular, late])
+
+
+def test_a_renewal_under_way_holds_up_no_page_and_a_ticket_sees_its_own_event(
+    hall: Hall,
+) -> None:
+    """Stale-while-revalidate: while a snapshot's renewal is held in its worker thread,
+    the group's phones are answered from the previous snapshot at once — the called
+    ticket's with its call applied (its call line is never stale); after another own
+    event (its completion) its page waits for a snapshot read after it; once the renewal
+    is in, everyone's people ahead follow."""
+    tickets = [hall.issue(MARKET) for _ in range(4)]
+    assert _state(hall, tickets[3])["people_ahead"] == 3  # the snapshot is built
+    view = hall.client.app.state.phone_view  # type: ignore[attr-defined]
+    real_build = view._build
+    began, release = threading.Event(), threading.Event()
+
+    def held_build(*args: Any) -> Any:  # the real build, held until the test lets it go
+        began.set()
+        assert release.wait(30)
+        return real_build(*args)
+
+    view._build = held_build
+    try:
+        called = hall.call_next("5")
+        assert called["id"] == tickets[0]["id"]
+        stale_before, waited_before = view.served_stale, view.waited
+        # another phone of the group: the previous snapshot, while a renewal begins
+        assert _state(hall, tickets[3])["people_ahead"] == 3
+        assert view.served_stale == stale_before + 1
+        assert began.wait(10), "no renewal began in the background"
+        # the called ticket's own page: its call, at once, though the renewal is held
+        own = _state(hall, tickets[0])
+        assert (own["status"], own["counter"], own["people_ahead"]) == ("called", "5", 0)
+        assert view.waited == waited_before
+
+        hall.act(tickets[0]["id"], "complete")  # an own event not applied: its page waits
+        done: dict[str, Any] = {}
+        reader = threading.Thread(target=lambda: done.update(_state(hall, tickets[0])))
+        reader.start()
+        deadline = time.monotonic() + 10
+        while view.waited == waited_before:  # the completed ticket's request waits
+            assert time.monotonic() < deadline, "the completed ticket was answered stale"
+            time.sleep(0.01)  # polling a condition
+        assert reader.is_alive() and not done
+        assert _state(hall, tickets[2])["people_ahead"] == 2  # others still answered at once
+    finally:
+        release.set()
+        view._build = real_build
+    reader.join(10)
+    assert done["status"] == "completed" and done["rating"]["state"] == "open"
+
+    deadline = time.monotonic() + MAX_STALE_S + 10
+    while _state(hall, tickets[3])["people_ahead"] != 2:  # the renewal reaches everyone
+        assert time.monotonic() < deadline, "the renewed snapshot never showed"
+        time.sleep(0.05)  # polling a condition
+    _agree(hall, tickets)
+
+
+def test_a_call_shows_on_its_page_within_a_second_while_the_group_is_read(hall: Hall) -> None:
+    """The called ticket's page state says "called" within 1 s of call-next, even while
+    other phones of the group keep reading (and so keep the snapshot renewing): its first
+    read after the call already says so."""
+    tickets = [hall.issue(MARKET) for _ in range(6)]
+    for ticket in tickets:
+        assert _state(hall, ticket)["status"] == "waiting"
+    for n, ticket in enumerate(tickets[:3]):
+        started = time.monotonic()
+        assert hall.call_next("6")["id"] == ticket["id"]
+        _state(hall, tickets[-1])  # another phone reads first: the stale snapshot, renewing
+        state = _state(hall, ticket)  # its own page: never the snapshot before its call
+        assert (state["status"], state["counter"]) == ("called", "6"), n
+        assert time.monotonic() - started < 1.0, f"call {n} not on its page within 1 s"
+
+
+def test_open_phones_keep_their_groups_snapshot_renewed_without_reads(
+    hall: Hall, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a phone's push stream is open, its group's snapshot is renewed in the
+    background once stale — with no page read at all — so the read after a quiet spell
+    is answered at once with a change that published no event (a priority ticket)."""
+    monkeypatch.setenv("HALL_BOARD_HEARTBEAT_S", "0.2")  # the stream ends soon after the day
+    tickets = [hall.issue(MARKET) for _ in range(3)]
+    assert _state(hall, tickets[2])["people_ahead"] == 2
+    view = hall.client.app.state.phone_view  # type: ignore[attr-defined]
+    seen: dict[str, Any] = {}
+
+    def meanwhile() -> None:
+        try:
+            deadline = time.monotonic() + 20
+            while view.stream_count == 0:
+                assert time.monotonic() < deadline, "the stream never opened"
+                time.sleep(0.01)  # polling a condition
+            hall.issue(MARKET, priority=True)  # publishes no event
+            issued = time.monotonic()
+            while view._snapshots["market"].built <= issued:  # renewed, nobody reading
+                assert time.monotonic() < deadline, "the snapshot was not renewed"
+                time.sleep(0.02)  # polling a condition
+            waited = view.waited
+            seen["state"] = _state(hall, tickets[2])
+            seen["waited"] = view.waited - waited
+        finally:
+            hall.clock.advance(days=1)  # the ticket's day ends: so does its stream
+
+    helper = threading.Thread(target=meanwhile)
+    helper.start()
+    stream = hall.client.get(tickets[2]["public_url"][len(PUBLIC) :] + "/events")
+    helper.join()
+    assert stream.status_code == 200
+    assert seen["state"]["people_ahead"] == 3  # the priority ticket is ahead now
+    assert seen["waited"] == 0  # and the read did not wait for a build

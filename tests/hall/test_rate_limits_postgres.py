@@ -5,6 +5,7 @@ a fresh database; refills are an hour apart, so nothing refills while a test run
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -20,12 +21,12 @@ PUBLIC = 20
 TOKEN = 150  # leased 3 at a time by each process
 
 
-@pytest.fixture(scope="module")
-def two_servers() -> Iterator[tuple[list[ServerProcess], str]]:
-    with fresh_pg_database("hall_rl") as url:
+@contextmanager
+def _two_servers(prefix: str, env: dict[str, str]) -> Iterator[tuple[list[ServerProcess], str]]:
+    """Two ``hall serve`` processes on one fresh database, and a kiosk token."""
+    with fresh_pg_database(prefix) as url:
         migrate(url)
-        token = add_kiosk(url, "kiosk-rl")
-        env = {"HALL_RATE_LIMITS": f"public={PUBLIC}:{SLOW},token={TOKEN}:{SLOW}"}
+        token = add_kiosk(url, f"kiosk-{prefix}")
         servers = [ServerProcess(url, env=env) for _ in range(2)]
         try:
             for server in servers:
@@ -38,13 +39,22 @@ def two_servers() -> Iterator[tuple[list[ServerProcess], str]]:
                 server.stop()
 
 
-def _statuses(servers: list[ServerProcess], requests: int, **kwargs: object) -> list[list[int]]:
-    """Requests alternating between the servers; each server's answers in order."""
+@pytest.fixture(scope="module")
+def two_servers() -> Iterator[tuple[list[ServerProcess], str]]:
+    env = {"HALL_RATE_LIMITS": f"public={PUBLIC}:{SLOW},token={TOKEN}:{SLOW}"}
+    with _two_servers("hall_rl", env) as found:
+        yield found
+
+
+def _statuses(
+    servers: list[ServerProcess], requests: int, path: str = "/api/v1/board/state", **kwargs: object
+) -> list[list[int]]:
+    """GET ``path`` alternating between the servers; each server's answers in order."""
     seen: list[list[int]] = [[] for _ in servers]
     clients = [httpx.Client(base_url=s.base_url, timeout=10.0) for s in servers]
     try:
         for n in range(requests):
-            resp = clients[n % 2].get("/api/v1/board/state", **kwargs)  # type: ignore[arg-type]
+            resp = clients[n % 2].get(path, **kwargs)  # type: ignore[arg-type]
             assert resp.status_code in (200, 429), resp.text
             if resp.status_code == 429:
                 assert int(resp.headers["retry-after"]) > 0
@@ -73,4 +83,33 @@ def test_two_processes_together_allow_a_tokens_limit(two_servers) -> None:  # no
     lease = TOKEN // 50
     # leased tokens a process holds unspent are lost to the other: at most lease - 1 each
     assert TOKEN - 2 * (lease - 1) <= allowed <= TOKEN, allowed
+    assert all(s[-5:] == [429] * 5 for s in seen), seen
+
+
+PHONE_BURST = 20
+
+
+def test_two_processes_together_allow_the_phone_pages_limit() -> None:
+    """The phone page's own per-address limit (``HALL_PHONE_BURST``, hall/phone.py) is
+    shared the same way: 20 page loads in all from one address, not 20 per process."""
+    env = {
+        "HALL_RATE_LIMITS": "off",  # the hall-wide limits: not what is tested here
+        "HALL_PUBLIC_URL": "https://hall.example.gov.cn",
+        "HALL_PHONE_BURST": str(PHONE_BURST),
+        "HALL_PHONE_RATE_PER_S": str(SLOW),
+    }
+    with _two_servers("hall_rl_phone", env) as (servers, token):
+        with httpx.Client(base_url=servers[0].base_url, timeout=10.0) as client:
+            issued = client.post(
+                "/api/v1/tickets",
+                json={"service_id": "business-license", "idempotency_key": "phone-rl"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+        assert issued.status_code == 201, issued.text
+        path = issued.json()["public_url"].removeprefix("https://hall.example.gov.cn")
+        seen = _statuses(servers, 3 * PHONE_BURST, path=f"{path}/state")
+    allowed = sum(s.count(200) for s in seen)
+    # per-process buckets (hall/token_bucket.py) would allow PHONE_BURST in each process
+    assert allowed == PHONE_BURST, seen
+    assert all(s.count(200) and s.count(429) for s in seen), seen  # both enforce it
     assert all(s[-5:] == [429] * 5 for s in seen), seen
