@@ -8,6 +8,7 @@ the reader's state), never guessed; a heartbeat that fails is simply tried again
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
@@ -46,6 +47,43 @@ def offline_alerts(core: Any) -> list[str]:
     return codes
 
 
+ALERT_TTL = dt.timedelta(hours=1)
+"""How long an event alert (a failed reprint, a refused catalog…) stays on the hall's
+monitoring page; the kiosk panel keeps its own history."""
+
+
+def current_alerts(core: Any, states: dict[str, str], now: dt.datetime) -> list[str]:
+    """The alerts staff should still see, newest last, each once: an alert that names a
+    device state (``printer:paper_out``, ``voice:silent``) lasts while the device is still in
+    that state; ``offline:reserve_exhausted`` while the kiosk is still offline; every other
+    alert for ``ALERT_TTL``. Before, the last ten alerts ever raised were sent, so a printer
+    refilled an hour ago still showed "缺纸" until ten newer alerts pushed it out."""
+    issuer = getattr(core, "issuer", None)
+    latest: dict[str, dt.datetime] = {}
+    for when, code in core.alerts:
+        latest[code] = when
+    kept = []
+    for code, when in sorted(latest.items(), key=lambda item: item[1]):
+        device, _, state = code.partition(":")
+        if device in states and state in _STATE_WORDS.get(device, ()):
+            if states[device] != state:
+                continue  # the device recovered (or is now in another state, sent itself)
+        elif code == "offline:reserve_exhausted":
+            if issuer is None or issuer.online is not False:
+                continue
+        elif now - when > ALERT_TTL:
+            continue
+        kept.append(code)
+    return kept[-10:]
+
+
+_STATE_WORDS = {  # the states a device alert can name, as device_states() reports them
+    "card_reader": set(READER_STATES.values()),
+    "printer": PRINTER_STATES,
+    "voice": {"silent"},
+}
+
+
 class Heartbeat:
     def __init__(self, core: Any, post: Callable[[str, dict[str, Any]], dict[str, Any]],
                  interval_s: float, version: str) -> None:  # fmt: skip
@@ -59,12 +97,14 @@ class Heartbeat:
         self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
 
     def body(self) -> dict[str, Any]:
+        devices = device_states(self.core)
+        alerts = current_alerts(self.core, devices, dt.datetime.now())
         return {
             "version": self.version,
             "interval_s": self.interval_s,
-            "devices": device_states(self.core),
+            "devices": devices,
             "outbox_backlog": self.core.outbox.backlog(),
-            "alerts": [code for _, code in self.core.alerts[-10:]] + offline_alerts(self.core),
+            "alerts": alerts + offline_alerts(self.core),
             "catalog_version": self.core.catalog.version,
         }
 

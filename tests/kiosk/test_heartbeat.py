@@ -3,6 +3,7 @@ server's kiosk list shows it within two heartbeat intervals."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import httpx
@@ -39,3 +40,29 @@ def test_paper_out_reaches_the_hall_within_two_heartbeats(kiosk_env: dict[str, s
         assert any("缺纸" in p for p in kiosk["problems"])
     finally:
         core.close()
+
+
+def test_resolved_and_old_alerts_leave_the_heartbeat() -> None:
+    """A device alert lasts while the device is in that state, the offline reserve's while
+    the kiosk is offline, any other alert an hour; each is sent once."""
+    from types import SimpleNamespace
+
+    from kiosk.heartbeat import ALERT_TTL, current_alerts
+
+    now = dt.datetime(2026, 12, 2, 10, 0)
+    core = SimpleNamespace(issuer=SimpleNamespace(online=False), alerts=[
+        (now - dt.timedelta(minutes=50), "printer:paper_out"),
+        (now - dt.timedelta(minutes=40), "printer:reprint_failed:A007"),
+        (now - ALERT_TTL - dt.timedelta(minutes=1), "catalog:refused"),
+        (now - dt.timedelta(minutes=30), "voice:silent"),
+        (now - dt.timedelta(minutes=20), "offline:reserve_exhausted"),
+        (now - dt.timedelta(minutes=10), "printer:paper_out"),  # again: sent once
+    ])  # fmt: skip
+    states = {"card_reader": "ok", "printer": "paper_out", "camera": "ok", "voice": "ok"}
+    assert current_alerts(core, states, now) == [
+        "printer:reprint_failed:A007", "offline:reserve_exhausted", "printer:paper_out"]
+    states["printer"] = "ok"  # paper put in
+    core.issuer.online = True  # the server is back
+    assert current_alerts(core, states, now) == ["printer:reprint_failed:A007"]
+    states["voice"] = "silent"
+    assert current_alerts(core, states, now + dt.timedelta(minutes=21)) == ["voice:silent"]
