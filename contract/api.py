@@ -36,6 +36,7 @@ from contract.fields import (
     text,
 )
 from contract.idnumber import compact_id_number, is_masked_name
+from contract.sealed import SEALED_MAX
 from contract.vocab import (
     CASE_DESCRIPTION_MAX,
     CASE_MAX_CATEGORIES,
@@ -129,6 +130,12 @@ class NumberLeaseOut(BaseModel):
         description="base64url key this lease's offline tickets' links are signed with"
         " (HMAC-SHA256; the server derives it again from its secret and the lease id)",
     )
+    holder_key: str | None = Field(
+        default=None,
+        max_length=64,
+        description="the server's X25519 public key (base64url) an offline ticket's holder ID"
+        " number is sealed with (contract.sealed): the kiosk keeps only the sealed bytes",
+    )
 
 
 class SmsSubscriptionIn(BaseModel):
@@ -188,6 +195,14 @@ class OfflineTicketRequest(BaseModel):
         default=None,
         description="the 材料预审 result for this ticket, as the online path attaches it with"
         " POST /api/v1/tickets/{id}/precheck (codes only); stored with the ticket",
+    )
+    holder_sealed: str | None = Field(
+        default=None,
+        max_length=SEALED_MAX,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="the card holder's ID number sealed with the lease's holder_key (bound to"
+        " idempotency_key): the server opens it, keeps only its keyed hash (so a card read at"
+        " the rating screen finds the ticket) and drops it; absent when nobody was identified",
     )
 
 

@@ -7,6 +7,10 @@ Three keys, each 32 random bytes:
 - ``phone``    AES-256-GCM key of the phone numbers of open 办不成事 cases (``hall.cases``);
 - ``session``  HMAC key of the staff page's session cookies (``hall.staff_web``).
 
+Derived keys need no storage: e.g. the X25519 private key kiosks seal an offline ticket's
+holder to (``hall.offline.holder_seal_key``, from ``id_hash``; only its public half leaves
+the server, with each number lease).
+
 They live in a **key file** (JSON, mode 0600, its directory 0700 when created here):
 ``--key-file`` / env ``HALL_KEY_FILE``; for SQLite by default beside the database
 (``hall.sqlite3.keys.json``); PostgreSQL needs the setting. ``python -m hall init`` creates

@@ -18,9 +18,11 @@ personal data on the kiosk's disk: the holder's masked name (``masked_name``, �
 validation as the online ``holder.masked_name``: only what masking produces) and the
 材料预审 result (``precheck``, codes only), stored in the same transaction as the ticket,
 exactly as ``POST /api/v1/tickets/{id}/precheck`` stores it (hall/precheck.py) — the
-counter sees both when it calls the ticket. No ID hash: the ID number never reaches the
-kiosk's outbox, so a card read at the rating screen does not list an offline ticket (its
-number and QR do). ``replaces_key``: the kiosk's online attempt for the same citizen timed out;
+counter sees both when it calls the ticket. The holder's ID number never reaches the
+kiosk's outbox in the clear: each lease carries the server's public key (``holder_key``),
+the kiosk seals the number with it (``contract.sealed``), and this server opens the box,
+keeps only the keyed hash an online ticket gets (so a card read at the rating screen lists
+an offline ticket too) and drops the number. ``replaces_key``: the kiosk's online attempt for the same citizen timed out;
 if the server did issue that ticket after all, nobody holds it, and it leaves the queue
 as 过号 when the offline ticket arrives.
 """
@@ -38,18 +40,22 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from contract.api import NumberLeaseOut, NumberLeaseRequest, OfflineTicketRequest, TicketOut
+from contract.sealed import SealError, public_key_of, unseal
 from hall.auth import KioskPrincipal
 from hall.db import dialect_insert, transaction
+from hall.keys import derive_key
 from hall.models import NumberLease, Ticket, TicketSequence
 from hall.numbering import format_number, numbering_period, service_day
 from hall.phone import offline_link_key
 from hall.precheck import check_item, precheck_row
+from hall.privacy import hash_id_number
 from hall.tickets import TicketStore
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/v1", tags=["offline"])
 
+HOLDER_NUMBER_MAX = 40  # as contract.api.Holder.id_number
 MAX_CLOCK_SKEW = dt.timedelta(minutes=5)
 """An offline ticket's issue time may be this far in the server's future (kiosk clocks)."""
 
@@ -108,7 +114,32 @@ def lease_numbers(
         timezone=str(queue.tz.key),
         link_base=getattr(app.state, "public_url", None),
         link_key=base64.urlsafe_b64encode(offline_link_key(app, lease_id)).decode(),
+        holder_key=public_key_of(holder_seal_key(app)),
     )
+
+
+def holder_seal_key(app: Any) -> bytes:
+    """The X25519 private key offline tickets' holders are sealed to (contract.sealed),
+    derived from the ID-hash key: it never leaves the server, and a key rotation, which
+    expires the ID hashes, also retires it."""
+    return derive_key(app.state.keys.id_hash, "offline-holder-seal")
+
+
+def holder_hash_of(app: Any, req: OfflineTicketRequest) -> str | None:
+    """The keyed hash of the sealed holder's ID number, the number itself dropped at once;
+    None when there is none or it cannot be opened (keys rotated since the lease, altered
+    bytes): the ticket still joins the queue, unlinked, as before sealing existed."""
+    if req.holder_sealed is None:
+        return None
+    try:
+        number = unseal(holder_seal_key(app), req.holder_sealed, req.idempotency_key)
+        if not 0 < len(number) <= HOLDER_NUMBER_MAX or not number.isprintable():
+            raise SealError("not an ID or permit number")
+        # hashed as an online ticket's holder is (hall.queue_rules): the same person links
+        return hash_id_number(app.state.keys.id_hash, number)
+    except SealError as exc:
+        log.warning("offline ticket's sealed holder not usable (%s): kept unlinked", exc)
+        return None
 
 
 def insert_offline(
@@ -162,7 +193,7 @@ def insert_offline(
             number=format_number(lease.prefix, req.seq),
             priority=req.priority,
             language=req.language,
-            holder_hash=None,
+            holder_hash=holder_hash_of(app, req),
             masked_name=req.masked_name,
             status="waiting",
             recall_count=0,

@@ -20,8 +20,11 @@ valid offline number.) Such a ticket says so on paper
 ("离线取号"); it has no people-ahead count. Like an online ticket it carries the card
 holder's masked name (printed, 姓名：张*) and the visit's 材料预审 result for its item
 (codes only), both kept with it in the outbox and delivered with it, so the window sees
-them when it calls the ticket — never the full name or the ID number (the outbox is on
-disk). The outbox delivers it to
+them when it calls the ticket — never the full name or the ID number in the clear (the
+outbox is on disk): the holder's number is kept only sealed with the server's public key
+from the lease (``holder_sealed``, ``contract.sealed``), which this kiosk cannot open; the
+server opens it and keeps the keyed hash an online ticket gets, so a card read at the
+rating screen lists the offline ticket once it has arrived. The outbox delivers it to
 ``POST /api/v1/tickets/offline`` exactly once (idempotent by its key) with its real issue
 time; the server queues it by that time.
 
@@ -50,6 +53,7 @@ from zoneinfo import ZoneInfo
 from contract.catalog import Catalog
 from contract.fields import is_masked_name
 from contract.links import offline_link_signature
+from contract.sealed import seal
 from kiosk.hall_client import HallClient, HallRejected, HallUnavailable
 from kiosk.identity import Holder
 from kiosk.outbox import Message, Outbox, Undeliverable
@@ -83,9 +87,18 @@ CREATE TABLE IF NOT EXISTS lease_link_keys (
 """The keys the offline tickets' QR links are signed with, one per lease (kept apart from
 the leases and the outbox's tickets; dropped with their lease at the day's end)."""
 
+HOLDER_KEYS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS lease_holder_keys (
+    lease_id INTEGER PRIMARY KEY,
+    holder_key TEXT NOT NULL
+)
+"""
+"""The server's public key each lease's offline tickets seal their holder's ID number with
+(``contract.sealed``; a public key, useless for opening what it sealed)."""
+
 _REQUEST_FIELDS = ("idempotency_key", "service_id", "lease_id", "seq", "issued_at", "priority",
                    "language", "replaces_key", "ticket_id", "masked_name",
-                   "precheck")  # fmt: skip
+                   "precheck", "holder_sealed")  # fmt: skip
 
 
 class ReserveExhausted(HallUnavailable):
@@ -119,6 +132,7 @@ class Reserve:
         with outbox.transaction() as db:
             db.execute(SCHEMA)
             db.execute(LINK_KEYS_SCHEMA)
+            db.execute(HOLDER_KEYS_SCHEMA)
 
     def add(self, lease: dict[str, Any]) -> None:
         with self.outbox.transaction() as db:
@@ -134,6 +148,11 @@ class Reserve:
                     (int(lease["lease_id"]), str(lease["link_base"]),
                      base64.urlsafe_b64decode(str(lease["link_key"]))),
                 )  # fmt: skip
+            if lease.get("holder_key"):
+                db.execute(
+                    "INSERT OR IGNORE INTO lease_holder_keys VALUES (?, ?)",
+                    (int(lease["lease_id"]), str(lease["holder_key"])),
+                )
 
     def remaining(self, group: str, day: dt.date) -> int:
         with self.outbox.transaction() as db:
@@ -161,15 +180,22 @@ class Reserve:
                 "DELETE FROM lease_link_keys WHERE lease_id NOT IN"
                 " (SELECT lease_id FROM number_leases)"
             )
+            db.execute(
+                "DELETE FROM lease_holder_keys WHERE lease_id NOT IN"
+                " (SELECT lease_id FROM number_leases)"
+            )
             return cursor.rowcount
 
     def take(
-        self, group: str, day: dt.date, key: str, payload: dict[str, Any]
-    ) -> dict[str, Any] | None:
+        self, group: str, day: dt.date, key: str, payload: dict[str, Any],
+        id_number: str | None = None,
+    ) -> dict[str, Any] | None:  # fmt: skip
         """Take the next number of ``group`` on ``day`` and put the offline ticket into the
         outbox under ``key`` — one transaction. Returns the stored payload (with ``lease_id``,
         ``seq``, ``number``); the one stored before if ``key`` was already issued; None if
-        no number is left."""
+        no number is left. ``id_number``, the holder's, is stored only sealed with the
+        lease's holder key (``holder_sealed``), never in the clear; not at all when the
+        lease came from a server without one."""
         with self.outbox.transaction() as db:
             stored = _stored(db, key)
             if stored is not None:
@@ -194,6 +220,11 @@ class Reserve:
             full["ticket_id"] = str(uuid.uuid4())
             if link is not None:  # the hall has a public address: the QR opens the page
                 full["public_url"] = offline_link(link[0], link[1], lease_id, full["ticket_id"])
+            sealer = db.execute(
+                "SELECT holder_key FROM lease_holder_keys WHERE lease_id = ?", (lease_id,)
+            ).fetchone()
+            if id_number and sealer is not None:
+                full["holder_sealed"] = seal(sealer[0], id_number, payload["idempotency_key"])
             self.outbox.put_in(db, KIND, key, full)
             return full
 
@@ -269,7 +300,7 @@ class OfflineIssuer:
                 return ticket
         masked = holder.masked_name if holder is not None else None
         return self.issue_offline(service_id, idempotency_key, priority, language, masked,
-                                  precheck)  # fmt: skip
+                                  precheck, holder.id_number if holder else None)  # fmt: skip
 
     def issue_offline(
         self,
@@ -279,6 +310,7 @@ class OfflineIssuer:
         language: str = "zh",
         masked_name: str | None = None,
         precheck: dict[str, Any] | None = None,
+        id_number: str | None = None,
     ) -> Ticket:
         """A ticket from the reserve. Of the holder only ``masked_name`` (as printed; None:
         nobody identified) is kept: the outbox holds no ID number and no full name.
@@ -297,7 +329,7 @@ class OfflineIssuer:
         if precheck is not None and precheck.get("service_id") == entry.id:
             # the token names the kiosk at the server: no kiosk id to get wrong on disk
             payload["precheck"] = {k: v for k, v in precheck.items() if k != "kiosk_id"}
-        stored = self.reserve.take(entry.group, day, key, payload)
+        stored = self.reserve.take(entry.group, day, key, payload, id_number)
         if stored is None:
             log.error("offline: no leased number of group %s left for %s", entry.group, day)
             self.alert("offline:reserve_exhausted")

@@ -20,7 +20,10 @@ from hall_support import (
     counter_sign_in,
     fresh_pg_database,
 )
+from sqlalchemy import create_engine, text
 
+from contract.idnumber import keyed_hash
+from contract.sealed import seal
 from hall.app import create_app
 from hall.db import add_kiosk, add_staff, migrate
 
@@ -242,3 +245,35 @@ def test_an_offline_ticket_is_validated_as_an_online_one(
     ticket = _offline(hall, lease, 1, hall.clock.now, "bad", masked_name="张*",
                       precheck=PRECHECK)  # fmt: skip
     assert ticket["number"] == "B001" and ticket["masked_name"] == "张*"
+
+
+def test_a_sealed_holder_links_the_offline_ticket_to_the_card(hall: Hall) -> None:
+    """The kiosk seals the holder's number with the lease's public key; the server keeps
+    only the keyed hash (a card read at the rating screen lists the ticket). A box the
+    server cannot open (sealed for another ticket, altered) leaves the ticket unlinked but
+    in the queue; an oversized one is refused before anything is stored."""
+    number = "11010519491231002X"  # an invented person (valid check character)
+    lease = _lease(hall, 5)
+    assert lease["holder_key"]
+    now = hall.clock.now
+    first = lease["first_seq"]
+    linked = _offline(hall, lease, first, now, "sealed-1",
+                      holder_sealed=seal(lease["holder_key"], number, "sealed-1"))  # fmt: skip
+    _offline(hall, lease, first + 1, now, "moved-box",  # a box sealed for another ticket
+             holder_sealed=seal(lease["holder_key"], number, "sealed-1"))  # fmt: skip
+    _offline(hall, lease, first + 2, now, "too-long", holder_sealed="A" * 201, expect=422)
+    visits = hall.client.post("/api/v1/ratings/visits", headers=hall.kiosk(),
+                              json={"holder": {"id_number": number}})  # fmt: skip
+    assert visits.status_code == 200, visits.text
+    assert [v["number"] for v in visits.json()] == [linked["number"]]
+    engine = create_engine(hall.db_url)
+    with engine.connect() as conn:
+        rows = dict(
+            conn.execute(
+                text("SELECT idempotency_key, holder_hash FROM tickets WHERE kiosk_id = 'kiosk-1'")
+            ).all()
+        )
+    engine.dispose()
+    assert rows["sealed-1"] == keyed_hash(ID_HASH_KEY, number)
+    assert rows["moved-box"] is None  # in the queue, unlinked
+    assert "too-long" not in rows

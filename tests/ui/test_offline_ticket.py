@@ -132,10 +132,15 @@ def test_server_killed_confirm_prints_an_offline_ticket_that_syncs_once_in_order
         called = first.json()
         pre = httpx.get(f"{server.base_url}/api/v1/tickets/{called['id']}/precheck",
                         headers=staff)  # fmt: skip
+        # the holder's ID number travelled sealed: the card finds the offline ticket
+        holder = {"id_number": card.id_number, "masked_name": masked}
+        visits = httpx.post(f"{server.base_url}/api/v1/ratings/visits", headers=kiosk,
+                            json={"holder": holder}).json()  # fmt: skip
     assert called["number"] == ticket.number  # waited offline, not sent to the back
     assert second.json()["number"] == later["number"]
     # the window sees who it is (masked) and what the pre-check found, as for any ticket
     assert called["masked_name"] == masked
+    assert [v["number"] for v in visits] == [ticket.number], visits
     assert pre.status_code == 200, pre.text
     result = pre.json()
     assert (result["overall"], result["pages"], result["kiosk_id"]) == ("core_missing", 1,
