@@ -21,7 +21,9 @@ the hall's flow — tickets are done the day they are issued) needs ``reopen_day
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
+import threading
 from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,6 +31,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from sqlalchemy import Engine, bindparam, delete, insert, select, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from contract.catalog import Catalog
 from hall.db import transaction
@@ -66,13 +69,13 @@ def _date_param(name: str) -> Any:
 
 
 def _ticket_rows(
-    engine: Engine, catalog: Catalog, tz: ZoneInfo, d0: dt.date, d1: dt.date
+    session: Session, catalog: Catalog, tz: ZoneInfo, d0: dt.date, d1: dt.date
 ) -> list[Any]:
     """One row per ticket of days d0..d1 with its keys and seconds (the live SQL's own
     expressions, so the doubles are identical)."""
     from hall.stats import _hour_key, _seconds
 
-    dialect = engine.dialect.name
+    dialect = session.get_bind().dialect.name
     hour, params = _hour_key(dialect, tz, d0)
     first_call = "COALESCE(t.first_called_at, t.called_at)"
     stmt = text(
@@ -86,8 +89,7 @@ FROM tickets t
 WHERE t.service_day >= :d0 AND t.service_day <= :d1
 """
     ).bindparams(_date_param("d0"), _date_param("d1"))
-    with transaction(engine, readonly=True) as session:
-        return session.execute(stmt, {**params, "d0": d0, "d1": d1}).all()
+    return session.execute(stmt, {**params, "d0": d0, "d1": d1}).all()
 
 
 def _day_of(value: Any) -> dt.date:
@@ -98,6 +100,28 @@ def _day_of(value: Any) -> dt.date:
 
 # Index of each figure in a part's working list (lists are faster than objects here).
 _ISSUED, _SERVED, _MISSED, _MOVED, _ITEMS, _BUNDLES, _RETURNED, _WMAX, _WAITS, _SERVICES = range(10)
+
+
+BIN_S = 10.0
+"""Width of a wait / service-time bin, seconds."""
+MAX_BINS = 1440
+"""Bins per part (4 hours); longer times share the last bin, shorter than 0 the first."""
+
+
+def _bin_index(values: np.ndarray) -> np.ndarray:
+    # Monotone in the value, so a sorted array's bins are consecutive runs of it.
+    return np.clip(np.floor(values / BIN_S), 0, MAX_BINS - 1).astype(np.int64)
+
+
+def bins_of(values: np.ndarray) -> bytes | None:
+    """The count of ``values`` per bin as little-endian uint16, up to the last non-empty
+    bin (``b""`` when empty); None if a bin would overflow (the part is then read whole)."""
+    if len(values) == 0:
+        return b""
+    counts = np.bincount(_bin_index(values))
+    if int(counts.max()) > 0xFFFF:
+        return None
+    return counts.astype("<u2").tobytes()
 
 
 def build_parts(
@@ -152,6 +176,8 @@ def build_parts(
         waits = np.sort(np.asarray(part[_WAITS], dtype="<f8"))
         services = np.sort(np.asarray(part[_SERVICES], dtype="<f8"))
         out[key] = {
+            "wait_bins": bins_of(waits),
+            "service_bins": bins_of(services),
             "issued": part[_ISSUED],
             "served": part[_SERVED],
             "missed": part[_MISSED],
@@ -167,9 +193,7 @@ def build_parts(
     return out
 
 
-def close_days(engine: Engine, catalog: Catalog, tz: ZoneInfo, d0: dt.date, d1: dt.date) -> int:
-    """Aggregate every not yet closed day of d0..d1 (call only for days that are over);
-    returns how many were closed now."""
+def _missing_days(engine: Engine, d0: dt.date, d1: dt.date) -> list[dt.date]:
     with transaction(engine, readonly=True) as session:
         closed = set(
             session.scalars(
@@ -178,19 +202,32 @@ def close_days(engine: Engine, catalog: Catalog, tz: ZoneInfo, d0: dt.date, d1: 
                 )
             )
         )
-    missing = [
+    return [
         d0 + dt.timedelta(days=i)
         for i in range((d1 - d0).days + 1)
         if d0 + dt.timedelta(days=i) not in closed
     ]
+
+
+def close_days(engine: Engine, catalog: Catalog, tz: ZoneInfo, d0: dt.date, d1: dt.date) -> int:
+    """Aggregate every not yet closed day of d0..d1 (call only for days that are over);
+    returns how many were closed now (by this call: days another request or the startup
+    closer (``close_past_days``) closed at the same moment are not counted).
+
+    Days are closed in chunks of ``CLOSE_CHUNK_DAYS``, each in one transaction. When
+    another closer committed some day of a chunk first (unique ``service_day``: the whole
+    chunk rolls back), the days still missing are looked up again and closed, so every day
+    of d0..d1 is closed when this returns."""
+    missing = _missing_days(engine, d0, d1)
     done = 0
+    collisions = 0
     while missing:
         first = missing[0]
         chunk = [d for d in missing if (d - first).days < CLOSE_CHUNK_DAYS]
-        missing = missing[len(chunk) :]
-        parts = build_parts(_ticket_rows(engine, catalog, tz, chunk[0], chunk[-1]), catalog)
         with transaction(engine, readonly=True) as session:
+            rows = _ticket_rows(session, catalog, tz, chunk[0], chunk[-1])
             rating_seq, ratings = read_day_ratings(session, chunk[0], chunk[-1])
+        parts = build_parts(rows, catalog)
         wanted = set(chunk)
         now = dt.datetime.now(dt.UTC)
         values = [
@@ -198,6 +235,7 @@ def close_days(engine: Engine, catalog: Catalog, tz: ZoneInfo, d0: dt.date, d1: 
             for (day, kind, key), figures in parts.items()
             if day in wanted
         ]
+        ratings = [r for r in ratings if r["service_day"] in wanted]
         try:
             with transaction(engine) as session:
                 session.execute(
@@ -208,9 +246,41 @@ def close_days(engine: Engine, catalog: Catalog, tz: ZoneInfo, d0: dt.date, d1: 
                     session.execute(insert(StatsDayPart), values[start : start + 2000])
                 for start in range(0, len(ratings), 2000):
                     session.execute(insert(StatsDayRating), ratings[start : start + 2000])
-            done += len(chunk)
         except IntegrityError:
-            pass  # another request closed (some of) these days at the same moment
+            # Another closer committed (some of) these days first; each collision means
+            # at least one day fewer is missing, so this ends.
+            collisions += 1
+            if collisions > CLOSE_CHUNK_DAYS * 16:  # pragma: no cover - a guard, not a path
+                raise
+            missing = _missing_days(engine, chunk[0], d1)
+            continue
+        done += len(chunk)
+        missing = missing[len(chunk) :]
+    return done
+
+
+def close_past_days(
+    engine: Engine,
+    catalog: Catalog,
+    tz: ZoneInfo,
+    today: dt.date,
+    days: int,
+    stop: threading.Event | None = None,
+) -> int:
+    """Close the ``days`` service days before ``today``, newest first, one chunk of
+    ``CLOSE_CHUNK_DAYS`` at a time, until done or ``stop`` is set (checked between
+    chunks): the server's startup closer (``hall.app``), so that the first statistics
+    request after an upgrade (migration 0140 forgot the parts) or a long shutdown does not
+    pay for closing a year of days. Days already closed cost one small query per chunk;
+    a request reaching a day first closes it itself (``close_days``: whoever commits
+    first wins, the other one skips it). Returns the days closed by this call."""
+    done = 0
+    end = today - dt.timedelta(days=1)
+    first = today - dt.timedelta(days=days)
+    while end >= first and not (stop is not None and stop.is_set()):
+        start = max(first, end - dt.timedelta(days=CLOSE_CHUNK_DAYS - 1))
+        done += close_days(engine, catalog, tz, start, end)
+        end = start - dt.timedelta(days=1)
     return done
 
 
@@ -234,25 +304,153 @@ def reopen_days(engine: Engine, d0: dt.date, d1: dt.date) -> None:
         )
 
 
-_PART_COLUMNS = ("service_day", "k", *_COUNTS, "wait_sum", "wait_max", "waits", "services")
+_PART_COLUMNS = ("id", "service_day", "k", *_COUNTS, "wait_sum", "wait_max")
+_VALUES = ("waits", "services")
+_BINS = {"waits": "wait_bins", "services": "service_bins"}
 
 
-def _stored_parts(engine: Engine, kind: str, d0: dt.date, d1: dt.date) -> list[Any]:
-    query = select(*(getattr(StatsDayPart, c) for c in _PART_COLUMNS)).where(
+def _binary_rows(session: Session, query: Any, params: dict[str, Any] | None = None) -> list:
+    """Rows of ``query`` (a text with named parameters, or a select) with bytea in
+    psycopg's binary format on PostgreSQL: in the default text format every bytea travels
+    hex-encoded and is decoded in Python (3-4x slower)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return list(session.execute(query, params or {}))
+    if params is None:
+        compiled = query.compile(dialect=session.get_bind().dialect)
+        sql, params = str(compiled), compiled.params
+    else:
+        sql = query
+    driver = session.connection().connection.driver_connection
+    with driver.cursor(binary=True) as cursor:  # type: ignore[union-attr]
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _stored_parts(
+    session: Session, kind: str, d0: dt.date, d1: dt.date, *, whole: bool = False
+) -> list[dict[str, Any]]:
+    """The stored parts of ``kind`` for days d0..d1: counts, sums and bins, and with
+    ``whole`` the value arrays too (else they are sliced later, ``_Slices``)."""
+    names = (*_PART_COLUMNS, "wait_bins", "service_bins", *(_VALUES if whole else ()))
+    query = select(*(getattr(StatsDayPart, c) for c in names)).where(
         StatsDayPart.kind == kind,
         StatsDayPart.service_day >= d0,
         StatsDayPart.service_day <= d1,
     )
-    with transaction(engine, readonly=True) as session:
-        if engine.dialect.name != "postgresql":
-            return list(session.execute(query).mappings())
-        # A year is ~16 MB of waits: in psycopg's default text format every bytea travels
-        # hex-encoded and is decoded in Python (3-4x slower than the binary format).
-        compiled = query.compile(dialect=engine.dialect)
-        driver = session.connection().connection.driver_connection
-        with driver.cursor(binary=True) as cursor:  # type: ignore[union-attr]
-            cursor.execute(str(compiled), compiled.params)
-            return [dict(zip(_PART_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+    return [dict(zip(names, row, strict=True)) for row in _binary_rows(session, query)]
+
+
+def _cumulative(part: dict[str, Any], values: str) -> np.ndarray:
+    """The part's cumulative bin counts of ``values`` (cached on the part)."""
+    cache = part.setdefault("_cum", {})
+    found = cache.get(values)
+    if found is None:
+        counts = np.frombuffer(part[_BINS[values]] or b"", dtype="<u2")
+        found = cache[values] = np.cumsum(counts, dtype=np.int64)
+    return found
+
+
+class _Slices:
+    """The nearest-rank percentiles of many keys, each over many parts, read by bins.
+
+    For a key's parts the bin counts are summed, the bin holding rank r found, and only
+    that bin's values of each part are read (a sorted array's bin is one run of it:
+    indices cum[b-1]..cum[b]); the r-th value overall is then the (r - values in lower
+    bins)-th of them — the exact value, as if all were merged. Slices of stored parts are
+    read together in one statement per array (``fetch``), live parts' from memory."""
+
+    def __init__(self) -> None:
+        self.wanted: dict[tuple[int, str, int], tuple[int, int]] = {}
+        self.got: dict[tuple[int, str, int], np.ndarray] = {}
+        self.parts: dict[int, dict[str, Any]] = {}
+
+    def plan(self, parts: list[dict[str, Any]], values: str, ps: tuple[int, ...]) -> list[Any]:
+        """What ``resolve`` needs for percentiles ``ps`` of ``values`` over ``parts``."""
+        cums = [_cumulative(part, values) for part in parts]
+        longest = max((len(c) for c in cums), default=0)
+        total = np.zeros(longest, dtype=np.int64)
+        for cum in cums:
+            if len(cum):
+                total[: len(cum)] += np.diff(cum, prepend=0)
+        cum_all = np.cumsum(total)
+        n = int(cum_all[-1]) if longest else 0
+        plans: list[Any] = []
+        for p in ps:
+            if n == 0:
+                plans.append(None)
+                continue
+            rank = (p * n + 99) // 100
+            b = int(np.searchsorted(cum_all, rank))
+            below = int(cum_all[b - 1]) if b else 0
+            keys = []
+            for part, cum in zip(parts, cums, strict=True):
+                if b >= len(cum):
+                    continue
+                start = int(cum[b - 1]) if b else 0
+                end = int(cum[b])
+                if end > start:
+                    key = (id(part), values, b)
+                    self.parts[id(part)] = part
+                    self.wanted[key] = (start, end)
+                    keys.append(key)
+            plans.append((rank - below, keys))
+        return plans
+
+    def fetch(self, session: Session | None) -> None:
+        """Read the planned slices (stored parts: one statement per array)."""
+        for values in _VALUES:
+            stored = []
+            for key, (start, end) in self.wanted.items():
+                if key[1] != values:
+                    continue
+                part = self.parts[key[0]]
+                if part.get(values) is not None:  # live, or read whole
+                    self.got[key] = np.frombuffer(part[values], dtype="<f8")[start:end]
+                else:
+                    stored.append((key, part["id"], start * 8 + 1, (end - start) * 8))
+            if stored and session is not None:
+                for i, blob in _slices(session, values, [s[1:] for s in stored]):
+                    self.got[stored[i][0]] = np.frombuffer(blob, dtype="<f8")
+
+    def resolve(self, plans: list[Any]) -> list[float | None]:
+        out: list[float | None] = []
+        for plan in plans:
+            if plan is None:
+                out.append(None)
+                continue
+            rank, keys = plan
+            values = np.concatenate([self.got[key] for key in keys])
+            out.append(float(np.partition(values, rank - 1)[rank - 1]))
+        return out
+
+
+def _slices(session: Session, values: str, wanted: list[tuple[int, int, int]]) -> list[Any]:
+    """(index into ``wanted``, bytes) of (part id, 1-based byte offset, bytes) slices of
+    the parts' ``values`` array (a trusted column name)."""
+    if session.get_bind().dialect.name == "postgresql":
+        sql = (
+            f"SELECT x.i - 1, substring(p.{values} FROM x.o FOR x.l)"
+            " FROM unnest(%(ids)s::integer[], %(o)s::integer[], %(l)s::integer[])"
+            " WITH ORDINALITY AS x(id, o, l, i) JOIN stats_day_parts p ON p.id = x.id"
+        )
+        ids, offsets, lengths = (list(column) for column in zip(*wanted, strict=True))
+        return _binary_rows(session, sql, {"ids": ids, "o": offsets, "l": lengths})
+    query = text(
+        f"SELECT CAST(j.key AS INTEGER), substr(p.{values}, json_extract(j.value, '$[1]'),"
+        " json_extract(j.value, '$[2]')) FROM json_each(:wanted) AS j"
+        " JOIN stats_day_parts p ON p.id = json_extract(j.value, '$[0]')"
+    )
+    return list(session.execute(query, {"wanted": json.dumps(wanted)}))
+
+
+def _counts(key: str | None, parts: list[dict[str, Any]]) -> dict[str, Any]:
+    row: dict[str, Any] = {"k": key}
+    for name in _COUNTS:
+        row[name] = sum(int(p[name]) for p in parts)
+    maxima = [float(p["wait_max"]) for p in parts if p["wait_max"] is not None]
+    row["wait_max_s"] = max(maxima) if maxima else None
+    row["_wait_sum"] = math.fsum(float(p["wait_sum"]) for p in parts)
+    return row
 
 
 def _nearest_rank(values: np.ndarray, ps: tuple[int, ...]) -> list[float | None]:
@@ -265,20 +463,40 @@ def _nearest_rank(values: np.ndarray, ps: tuple[int, ...]) -> list[float | None]
 
 
 def _combine(key: str | None, parts: list[dict[str, Any]]) -> dict[str, Any]:
-    row: dict[str, Any] = {"k": key}
-    for name in _COUNTS:
-        row[name] = sum(int(p[name]) for p in parts)
+    """A key's row from whole arrays (parts stored without bins)."""
+    row = _counts(key, parts)
     # frombuffer: a view of the stored bytes, no copy before the one concatenation.
     waits = np.concatenate([np.frombuffer(p["waits"], dtype="<f8") for p in parts])
     services = np.concatenate([np.frombuffer(p["services"], dtype="<f8") for p in parts])
-    maxima = [float(p["wait_max"]) for p in parts if p["wait_max"] is not None]
-    row["wait_avg_s"] = (
-        math.fsum(float(p["wait_sum"]) for p in parts) / len(waits) if len(waits) else None
-    )
-    row["wait_max_s"] = max(maxima) if maxima else None
+    row["wait_avg_s"] = row.pop("_wait_sum") / len(waits) if len(waits) else None
     row["wait_p50_s"], row["wait_p90_s"] = _nearest_rank(waits, (50, 90))
     row["service_p50_s"], row["service_p90_s"] = _nearest_rank(services, (50, 90))
     return row
+
+
+def _combine_all(
+    session: Session | None, keyed: list[tuple[str | None, list[dict[str, Any]]]]
+) -> list[dict[str, Any]]:
+    """The rows of (key, parts) pairs: by bins when every part has them, else whole."""
+    if any(p.get("wait_bins") is None or p.get("service_bins") is None
+           for _, parts in keyed for p in parts):  # fmt: skip
+        return [_combine(key, parts) for key, parts in keyed]
+    slices = _Slices()
+    planned = []
+    for key, parts in keyed:
+        row = _counts(key, parts)
+        n_waits = sum(int(_cumulative(p, "waits")[-1]) for p in parts if p["wait_bins"])
+        row["wait_avg_s"] = row.pop("_wait_sum") / n_waits if n_waits else None
+        planned.append(
+            (row, slices.plan(parts, "waits", (50, 90)), slices.plan(parts, "services", (50, 90)))
+        )
+    slices.fetch(session)
+    rows = []
+    for row, waits, services in planned:
+        row["wait_p50_s"], row["wait_p90_s"] = slices.resolve(waits)
+        row["service_p50_s"], row["service_p90_s"] = slices.resolve(services)
+        rows.append(row)
+    return rows
 
 
 def aggregated_rows(
@@ -295,35 +513,41 @@ def aggregated_rows(
     last_closed = min(date_to, today - dt.timedelta(days=1))
     # Every ticket has exactly one key of each kind (None included), so the total is the
     # combination of all parts of the one kind asked for: a single kind is read.
-    kind_read = _KIND_OF_BY[by]
-    kinds = {kind_read}
-    found: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
+    kind = _KIND_OF_BY[by]
     if date_from <= last_closed:
         close_days(engine, catalog, tz, date_from, last_closed)
-        for kind in kinds:
-            found[kind].extend(_stored_parts(engine, kind, date_from, last_closed))
-    live_from = max(date_from, today)
-    if live_from <= date_to:
-        rows = _ticket_rows(engine, catalog, tz, live_from, date_to)
-        for (day, kind, key), figures in build_parts(rows, catalog, kinds).items():
-            found[kind].append({"service_day": day, "k": key, **figures})
     bundle_ids = {b.id for b in catalog.bundles}
+    with transaction(engine, readonly=True) as session:
+        stored: list[dict[str, Any]] = []
+        if date_from <= last_closed:
+            stored = _stored_parts(session, kind, date_from, last_closed)
+        live: list[dict[str, Any]] = []
+        live_from = max(date_from, today)
+        if live_from <= date_to:
+            rows = _ticket_rows(session, catalog, tz, live_from, date_to)
+            for (day, _, key), figures in build_parts(rows, catalog, (kind,)).items():
+                live.append({"id": None, "service_day": day, "k": key, **figures})
+        if stored and any(
+            p["wait_bins"] is None or p["service_bins"] is None for p in (*stored, *live)
+        ):  # some part without bins (stored before 0150, or overflowing): whole arrays
+            stored = _stored_parts(session, kind, date_from, last_closed, whole=True)
+        found = stored + live
 
-    def grouped(kind: str, key_of: Any, keep: Any = None) -> list[dict[str, Any]]:
-        groups: dict[str | None, list[dict[str, Any]]] = {}
-        for part in found[kind]:
-            if keep is not None and not keep(part):
-                continue
-            groups.setdefault(key_of(part), []).append(part)
-        return [_combine(key, parts) for key, parts in groups.items()]
+        def grouped(key_of: Any, keep: Any = None) -> list[tuple[Any, list[dict[str, Any]]]]:
+            groups: dict[str | None, list[dict[str, Any]]] = {}
+            for part in found:
+                if keep is not None and not keep(part):
+                    continue
+                groups.setdefault(key_of(part), []).append(part)
+            return list(groups.items())
 
-    total = grouped(kind_read, lambda p: "all")
-    if by == "total":
-        rows = list(total)
-    elif by == "day":
-        rows = grouped("total", lambda p: _day_of(p["service_day"]).isoformat())
-    elif by == "bundle":
-        rows = grouped("item", lambda p: p["k"], lambda p: p["k"] in bundle_ids)
-    else:
-        rows = grouped(_KIND_OF_BY[by], lambda p: p["k"])
-    return {"rows": rows, "total": total}
+        keyed = [("all", found)]
+        if by == "day":
+            keyed += grouped(lambda p: _day_of(p["service_day"]).isoformat())
+        elif by == "bundle":
+            keyed += grouped(lambda p: p["k"], lambda p: p["k"] in bundle_ids)
+        elif by != "total":
+            keyed += grouped(lambda p: p["k"])
+        combined = _combine_all(session, keyed)
+    total = combined[:1]
+    return {"rows": list(total) if by == "total" else combined[1:], "total": total}

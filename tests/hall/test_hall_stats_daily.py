@@ -1,7 +1,10 @@
 """The daily aggregates (hall/stats_daily.py) give EXACTLY the figures of the live SQL
 (hall/stats.py, ``live=True``) on a generated multi-day dataset, on SQLite and PostgreSQL:
 every ``by``, ranges of closed days only, closed days plus the live current day, and one
-day; days are closed once and a reopened day is closed again from the tickets. The
+day, the percentiles read by bins (waits past the last bin and below zero included) or,
+for parts stored without bins, from the whole arrays; days are closed once and a
+reopened day is closed again from the tickets, also around a day closed before or by
+another closer meanwhile, and the server's startup closer closes the past days. The
 satisfaction figures too (hall/stats_daily_ratings.py), also when a rating arrives for a
 closed day or a second rating supersedes a first one of a closed day after it closed."""
 
@@ -15,14 +18,17 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from fastapi.testclient import TestClient
 from hall_support import fresh_pg_database
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, insert, select, update
 
+import hall.stats_daily as stats_daily
 from contract.catalog import DEFAULT_PATH, load_catalog
 from contract.vocab import LEVELS
+from hall.app import create_app
 from hall.db import add_kiosk, add_staff, make_engine, migrate, transaction
 from hall.models import Rating, Staff, StatsClosedDay, StatsDayPart, StatsDayRating, Ticket
-from hall.stats import queue_stats
+from hall.stats import MAX_RANGE_DAYS, queue_stats
 from hall.stats_daily import close_days, reopen_days
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -104,6 +110,11 @@ def _generate(engine: Engine) -> None:
                     "returned": status == "completed" and roll > 0.85,
                 }
             )  # fmt: skip
+    for i, t in enumerate(rows):  # waits past the last bin (4 h), and one before its issue
+        if t["first_called_at"] is not None and i % 37 == 5:
+            t["first_called_at"] = t["issued_at"] + dt.timedelta(hours=5, microseconds=i)
+        elif t["first_called_at"] is not None and i % 53 == 7:
+            t["first_called_at"] = t["issued_at"] - dt.timedelta(seconds=2)
     ratings = []
     for t in rows:
         if t["status"] != "completed" or rng.random() < 0.4:
@@ -252,3 +263,89 @@ def _ticket_dict(ticket: Ticket) -> dict[str, object]:
             "window_group",
         )
     }
+
+
+def test_percentiles_are_read_by_bins_and_equal_the_live_sql(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No whole array is read when every part has bins; the figures stay exact."""
+
+    def whole(*_: object) -> None:
+        raise AssertionError("the whole arrays were read")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(stats_daily, "_combine", whole)
+        for by in BYS:
+            for d0, d1 in ((FIRST, TODAY), (FIRST, TODAY - dt.timedelta(days=1))):
+                live, aggregated = _both(engine, by, d0, d1)
+                assert aggregated == live, (by, d0, d1)
+    assert live["total"]["wait_max_s"] > 4 * 3600  # past the last bin
+    # Parts stored without bins (an older server's) are read whole, exactly too.
+    with transaction(engine) as session:
+        session.execute(
+            update(StatsDayPart)
+            .where(StatsDayPart.service_day == FIRST + dt.timedelta(days=1))
+            .values(wait_bins=None)
+        )
+    for by in ("group", "day"):
+        live, aggregated = _both(engine, by, FIRST, TODAY)
+        assert aggregated == live, by
+
+
+def test_closing_around_a_closed_day_counts_its_ratings_once(engine: Engine) -> None:
+    """Days 1-2 and 4-5 closed in one chunk around day 3, closed before: day 3's ratings
+    are not stored a second time."""
+    catalog = load_catalog(DEFAULT_PATH)
+    middle = FIRST + dt.timedelta(days=2)
+    assert close_days(engine, catalog, TZ, middle, middle) == 1
+    for by in ("day", "staff", "counter"):
+        live, aggregated = _both(engine, by, FIRST, TODAY)
+        assert aggregated == live, by
+
+
+def test_a_day_closed_meanwhile_by_another_closer_leaves_none_unclosed(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another closer (a request, the startup closer) commits a day of this closer's
+    chunk first: the chunk rolls back and the days still missing are closed."""
+    catalog = load_catalog(DEFAULT_PATH)
+    real = stats_daily.read_day_ratings
+    raced: list[dt.date] = []
+
+    def racing(session: object, d0: dt.date, d1: dt.date) -> object:
+        if not raced:
+            raced.append(d0 + dt.timedelta(days=1))
+            assert close_days(engine, catalog, TZ, raced[0], raced[0]) == 1
+        return real(session, d0, d1)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stats_daily, "read_day_ratings", racing)
+    last = TODAY - dt.timedelta(days=1)
+    assert close_days(engine, catalog, TZ, FIRST, last) == DAYS - 2  # one the other's
+    with transaction(engine, readonly=True) as session:
+        closed = sorted(session.scalars(select(StatsClosedDay.service_day)))
+    assert closed == [FIRST + dt.timedelta(days=i) for i in range(DAYS - 1)]
+    for by in ("day", "group"):
+        live, aggregated = _both(engine, by, FIRST, TODAY)
+        assert aggregated == live, by
+
+
+def test_the_server_closes_past_days_in_the_background_at_startup(engine: Engine) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+    now = dt.datetime(TODAY.year, TODAY.month, TODAY.day, 15, tzinfo=TZ)
+    app = create_app(
+        url, clock=lambda: now, migrate_schema=False, id_hash_key=bytes(32),
+        close_stats_days=True,
+    )  # fmt: skip
+    with TestClient(app):
+        closer = app.state.stats_closer
+        # A request meanwhile closes what it needs itself and is right either way.
+        live, aggregated = _both(engine, "group", FIRST, TODAY)
+        assert aggregated == live
+        closer.thread.join(60)
+        assert not closer.thread.is_alive()
+    assert closer.closed is not None and closer.closed >= MAX_RANGE_DAYS - (DAYS - 1)
+    with transaction(engine, readonly=True) as session:
+        closed = set(session.scalars(select(StatsClosedDay.service_day)))
+    assert closed == {TODAY - dt.timedelta(days=i) for i in range(1, MAX_RANGE_DAYS + 1)}
+    catalog = load_catalog(DEFAULT_PATH)
+    assert close_days(engine, catalog, TZ, FIRST, TODAY - dt.timedelta(days=1)) == 0
