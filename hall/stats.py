@@ -10,7 +10,9 @@ counter, item, bundle, staff member) one row of counts and times:
   service = last call → complete; p50 / p90 are nearest-rank percentiles computed in SQL:
   ``percentile_disc`` with ``GROUPING SETS`` (rows and total in one scan) on PostgreSQL,
   window functions (``ROW_NUMBER`` over the key) on SQLite — the same values; avg and max
-  alongside;
+  alongside. Closed days come from daily aggregates (``hall.stats_daily``): exact for
+  ranges of up to 62 closed days; over longer ranges p50 / p90 are estimated from
+  10-second bins, within 10 s of the exact value (counts, avg and max stay exact);
 - 户量 visitors, 办件量 items handled (a bundle counts its items), 联办量 bundle visits,
   退件 returned (completed with ``?outcome=return``, ``tickets.returned``) and 退件率 = returned / served;
 - 一次性备齐率 (``prechecks``) and the satisfaction rate (``hall.ratings.rating_stats``'s

@@ -5,11 +5,14 @@ A service day is *closed* once, the first time statistics reach past it (the hal
 current day is always computed live): its tickets are read once and written as one row
 per kind × key in ``stats_day_parts`` — kinds ``total``, ``hour``, ``group``, ``counter``,
 ``item``, ``staff`` (``day`` reads ``total`` per day, ``bundle`` reads the bundles'
-``item`` rows) — with the counts, the sum and max of the waits, and the day's waits and
-service times as sorted float64 arrays. Combining days sums the counts and merges the
-arrays, so the nearest-rank percentiles stay EXACTLY those of the live SQL
-(``percentile_disc``), not an estimate: the per-ticket seconds are computed by the same
-SQL expressions as the live path.
+``item`` rows) — with the counts, the sum and max of the waits, the day's waits and
+service times as sorted float64 arrays, and their counts per 10-second bin. Combining days
+sums the counts; for ranges of up to ``EXACT_DAYS`` (62) closed days it merges the arrays,
+so the nearest-rank percentiles stay EXACTLY those of the live SQL (``percentile_disc``;
+the per-ticket seconds are computed by the same SQL expressions as the live path). Longer
+ranges (a quarter, a year: a million values) sum the bins instead and estimate each
+percentile within its bin (``_binned``: within 10 s of the exact value; below 0 s or past
+4 h the bin's edge); counts, averages and maxima stay exact.
 
 Closing a day also counts its ratings (``hall.stats_daily_ratings``: satisfaction, exact
 too, ratings stored after the day closed added live).
@@ -21,7 +24,6 @@ the hall's flow — tickets are done the day they are issued) needs ``reopen_day
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import threading
 from collections.abc import Iterable
@@ -304,6 +306,9 @@ def reopen_days(engine: Engine, d0: dt.date, d1: dt.date) -> None:
         )
 
 
+EXACT_DAYS = 62
+"""Ranges of up to this many closed days get EXACT percentiles (every value is read);
+longer ones (a quarter, a year) estimate them from the bins (``_binned``)."""
 _PART_COLUMNS = ("id", "service_day", "k", *_COUNTS, "wait_sum", "wait_max")
 _VALUES = ("waits", "services")
 _BINS = {"waits": "wait_bins", "services": "service_bins"}
@@ -330,7 +335,7 @@ def _stored_parts(
     session: Session, kind: str, d0: dt.date, d1: dt.date, *, whole: bool = False
 ) -> list[dict[str, Any]]:
     """The stored parts of ``kind`` for days d0..d1: counts, sums and bins, and with
-    ``whole`` the value arrays too (else they are sliced later, ``_Slices``)."""
+    ``whole`` the value arrays too."""
     names = (*_PART_COLUMNS, "wait_bins", "service_bins", *(_VALUES if whole else ()))
     query = select(*(getattr(StatsDayPart, c) for c in names)).where(
         StatsDayPart.kind == kind,
@@ -338,109 +343,6 @@ def _stored_parts(
         StatsDayPart.service_day <= d1,
     )
     return [dict(zip(names, row, strict=True)) for row in _binary_rows(session, query)]
-
-
-def _cumulative(part: dict[str, Any], values: str) -> np.ndarray:
-    """The part's cumulative bin counts of ``values`` (cached on the part)."""
-    cache = part.setdefault("_cum", {})
-    found = cache.get(values)
-    if found is None:
-        counts = np.frombuffer(part[_BINS[values]] or b"", dtype="<u2")
-        found = cache[values] = np.cumsum(counts, dtype=np.int64)
-    return found
-
-
-class _Slices:
-    """The nearest-rank percentiles of many keys, each over many parts, read by bins.
-
-    For a key's parts the bin counts are summed, the bin holding rank r found, and only
-    that bin's values of each part are read (a sorted array's bin is one run of it:
-    indices cum[b-1]..cum[b]); the r-th value overall is then the (r - values in lower
-    bins)-th of them — the exact value, as if all were merged. Slices of stored parts are
-    read together in one statement per array (``fetch``), live parts' from memory."""
-
-    def __init__(self) -> None:
-        self.wanted: dict[tuple[int, str, int], tuple[int, int]] = {}
-        self.got: dict[tuple[int, str, int], np.ndarray] = {}
-        self.parts: dict[int, dict[str, Any]] = {}
-
-    def plan(self, parts: list[dict[str, Any]], values: str, ps: tuple[int, ...]) -> list[Any]:
-        """What ``resolve`` needs for percentiles ``ps`` of ``values`` over ``parts``."""
-        cums = [_cumulative(part, values) for part in parts]
-        longest = max((len(c) for c in cums), default=0)
-        total = np.zeros(longest, dtype=np.int64)
-        for cum in cums:
-            if len(cum):
-                total[: len(cum)] += np.diff(cum, prepend=0)
-        cum_all = np.cumsum(total)
-        n = int(cum_all[-1]) if longest else 0
-        plans: list[Any] = []
-        for p in ps:
-            if n == 0:
-                plans.append(None)
-                continue
-            rank = (p * n + 99) // 100
-            b = int(np.searchsorted(cum_all, rank))
-            below = int(cum_all[b - 1]) if b else 0
-            keys = []
-            for part, cum in zip(parts, cums, strict=True):
-                if b >= len(cum):
-                    continue
-                start = int(cum[b - 1]) if b else 0
-                end = int(cum[b])
-                if end > start:
-                    key = (id(part), values, b)
-                    self.parts[id(part)] = part
-                    self.wanted[key] = (start, end)
-                    keys.append(key)
-            plans.append((rank - below, keys))
-        return plans
-
-    def fetch(self, session: Session | None) -> None:
-        """Read the planned slices (stored parts: one statement per array)."""
-        for values in _VALUES:
-            stored = []
-            for key, (start, end) in self.wanted.items():
-                if key[1] != values:
-                    continue
-                part = self.parts[key[0]]
-                if part.get(values) is not None:  # live, or read whole
-                    self.got[key] = np.frombuffer(part[values], dtype="<f8")[start:end]
-                else:
-                    stored.append((key, part["id"], start * 8 + 1, (end - start) * 8))
-            if stored and session is not None:
-                for i, blob in _slices(session, values, [s[1:] for s in stored]):
-                    self.got[stored[i][0]] = np.frombuffer(blob, dtype="<f8")
-
-    def resolve(self, plans: list[Any]) -> list[float | None]:
-        out: list[float | None] = []
-        for plan in plans:
-            if plan is None:
-                out.append(None)
-                continue
-            rank, keys = plan
-            values = np.concatenate([self.got[key] for key in keys])
-            out.append(float(np.partition(values, rank - 1)[rank - 1]))
-        return out
-
-
-def _slices(session: Session, values: str, wanted: list[tuple[int, int, int]]) -> list[Any]:
-    """(index into ``wanted``, bytes) of (part id, 1-based byte offset, bytes) slices of
-    the parts' ``values`` array (a trusted column name)."""
-    if session.get_bind().dialect.name == "postgresql":
-        sql = (
-            f"SELECT x.i - 1, substring(p.{values} FROM x.o FOR x.l)"
-            " FROM unnest(%(ids)s::integer[], %(o)s::integer[], %(l)s::integer[])"
-            " WITH ORDINALITY AS x(id, o, l, i) JOIN stats_day_parts p ON p.id = x.id"
-        )
-        ids, offsets, lengths = (list(column) for column in zip(*wanted, strict=True))
-        return _binary_rows(session, sql, {"ids": ids, "o": offsets, "l": lengths})
-    query = text(
-        f"SELECT CAST(j.key AS INTEGER), substr(p.{values}, json_extract(j.value, '$[1]'),"
-        " json_extract(j.value, '$[2]')) FROM json_each(:wanted) AS j"
-        " JOIN stats_day_parts p ON p.id = json_extract(j.value, '$[0]')"
-    )
-    return list(session.execute(query, {"wanted": json.dumps(wanted)}))
 
 
 def _counts(key: str | None, parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -474,27 +376,69 @@ def _combine(key: str | None, parts: list[dict[str, Any]]) -> dict[str, Any]:
     return row
 
 
-def _combine_all(
-    session: Session | None, keyed: list[tuple[str | None, list[dict[str, Any]]]]
-) -> list[dict[str, Any]]:
-    """The rows of (key, parts) pairs: by bins when every part has them, else whole."""
-    if any(p.get("wait_bins") is None or p.get("service_bins") is None
-           for _, parts in keyed for p in parts):  # fmt: skip
-        return [_combine(key, parts) for key, parts in keyed]
-    slices = _Slices()
-    planned = []
-    for key, parts in keyed:
-        row = _counts(key, parts)
-        n_waits = sum(int(_cumulative(p, "waits")[-1]) for p in parts if p["wait_bins"])
-        row["wait_avg_s"] = row.pop("_wait_sum") / n_waits if n_waits else None
-        planned.append(
-            (row, slices.plan(parts, "waits", (50, 90)), slices.plan(parts, "services", (50, 90)))
-        )
-    slices.fetch(session)
+def _bin_sums(parts: list[dict[str, Any]], column: str, owner: np.ndarray, keys: int) -> Any:
+    """keys × bins: the bin counts of ``column`` summed over the parts of each key
+    (``owner[i]``: the key of part i), one ``bincount`` for all."""
+    arrays = [np.frombuffer(p[column] or b"", dtype="<u2") for p in parts]
+    lengths = np.fromiter((len(a) for a in arrays), dtype=np.int64, count=len(arrays))
+    width = int(lengths.max()) if len(arrays) else 0
+    if width == 0:
+        return np.zeros((keys, 0), dtype=np.int64)
+    flat = np.concatenate(arrays)
+    cols = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    index = np.repeat(owner, lengths) * width + cols
+    sums = np.bincount(index, weights=flat, minlength=keys * width)
+    return np.rint(sums).astype(np.int64).reshape(keys, width)
+
+
+def _binned(counts: np.ndarray, ps: tuple[int, ...]) -> list[float | None]:
+    """Nearest-rank percentiles estimated from bin counts: the bin holding rank r, and
+    within it the value linearly interpolated by the rank (r-th of the bin's c values at
+    (r - ½) / c of its width) — within one bin (``BIN_S``) of the exact value, except
+    below 0 s or past the last bin (4 h), where the bin's edge is given."""
+    cum = np.cumsum(counts)
+    n = int(cum[-1]) if len(cum) else 0
+    out: list[float | None] = []
+    for p in ps:
+        if n == 0:
+            out.append(None)
+            continue
+        rank = (p * n + 99) // 100
+        b = int(np.searchsorted(cum, rank))
+        within = rank - (int(cum[b - 1]) if b else 0)
+        if b == MAX_BINS - 1:
+            out.append(b * BIN_S)
+            continue
+        out.append((b + (within - 0.5) / int(counts[b])) * BIN_S)
+    return out
+
+
+def _combine_binned(keyed: list[tuple[str | None, list[int]]], parts: list[dict[str, Any]]) -> list:
+    """The rows of (key, indices into ``parts``) pairs — the first the total of all parts,
+    the others disjoint — with the percentiles from the bins."""
+    owner = np.full(len(parts), len(keyed), dtype=np.int64)  # not in a row: the spare key
+    for k, (_, indices) in enumerate(keyed[1:], start=1):
+        owner[indices] = k
+    figures = np.array([[p[name] for name in _COUNTS] for p in parts], dtype=np.int64).reshape(
+        len(parts), len(_COUNTS)
+    )
+    counts = np.zeros((len(keyed) + 1, len(_COUNTS)), dtype=np.int64)
+    np.add.at(counts, owner, figures)
+    counts[0] = figures.sum(axis=0)
+    waits = _bin_sums(parts, "wait_bins", owner, len(keyed) + 1)
+    services = _bin_sums(parts, "service_bins", owner, len(keyed) + 1)
+    waits[0], services[0] = waits.sum(axis=0), services.sum(axis=0)
     rows = []
-    for row, waits, services in planned:
-        row["wait_p50_s"], row["wait_p90_s"] = slices.resolve(waits)
-        row["service_p50_s"], row["service_p90_s"] = slices.resolve(services)
+    for k, (key, indices) in enumerate(keyed):
+        mine = parts if k == 0 else [parts[i] for i in indices]
+        maxima = [float(p["wait_max"]) for p in mine if p["wait_max"] is not None]
+        row: dict[str, Any] = {"k": key, **dict(zip(_COUNTS, map(int, counts[k]), strict=True))}
+        row["wait_max_s"] = max(maxima) if maxima else None
+        n_waits = int(waits[k].sum())
+        wait_sum = math.fsum(float(p["wait_sum"]) for p in mine)
+        row["wait_avg_s"] = wait_sum / n_waits if n_waits else None
+        row["wait_p50_s"], row["wait_p90_s"] = _binned(waits[k], (50, 90))
+        row["service_p50_s"], row["service_p90_s"] = _binned(services[k], (50, 90))
         rows.append(row)
     return rows
 
@@ -517,37 +461,43 @@ def aggregated_rows(
     if date_from <= last_closed:
         close_days(engine, catalog, tz, date_from, last_closed)
     bundle_ids = {b.id for b in catalog.bundles}
+    binned = (last_closed - date_from).days + 1 > EXACT_DAYS
     with transaction(engine, readonly=True) as session:
         stored: list[dict[str, Any]] = []
         if date_from <= last_closed:
-            stored = _stored_parts(session, kind, date_from, last_closed)
+            stored = _stored_parts(session, kind, date_from, last_closed, whole=not binned)
         live: list[dict[str, Any]] = []
         live_from = max(date_from, today)
         if live_from <= date_to:
             rows = _ticket_rows(session, catalog, tz, live_from, date_to)
             for (day, _, key), figures in build_parts(rows, catalog, (kind,)).items():
                 live.append({"id": None, "service_day": day, "k": key, **figures})
-        if stored and any(
+        if binned and any(
             p["wait_bins"] is None or p["service_bins"] is None for p in (*stored, *live)
-        ):  # some part without bins (stored before 0150, or overflowing): whole arrays
+        ):  # some part without bins (stored before 0150, or overflowing): exact, whole
+            binned = False
             stored = _stored_parts(session, kind, date_from, last_closed, whole=True)
-        found = stored + live
+    found = stored + live
+    if not found:
+        return {"rows": [], "total": []}
 
-        def grouped(key_of: Any, keep: Any = None) -> list[tuple[Any, list[dict[str, Any]]]]:
-            groups: dict[str | None, list[dict[str, Any]]] = {}
-            for part in found:
-                if keep is not None and not keep(part):
-                    continue
-                groups.setdefault(key_of(part), []).append(part)
-            return list(groups.items())
+    def grouped(key_of: Any, keep: Any = None) -> list[tuple[Any, list[int]]]:
+        groups: dict[str | None, list[int]] = {}
+        for i, part in enumerate(found):
+            if keep is None or keep(part):
+                groups.setdefault(key_of(part), []).append(i)
+        return list(groups.items())
 
-        keyed = [("all", found)]
-        if by == "day":
-            keyed += grouped(lambda p: _day_of(p["service_day"]).isoformat())
-        elif by == "bundle":
-            keyed += grouped(lambda p: p["k"], lambda p: p["k"] in bundle_ids)
-        elif by != "total":
-            keyed += grouped(lambda p: p["k"])
-        combined = _combine_all(session, keyed)
+    keyed = [("all", list(range(len(found))))]
+    if by == "day":
+        keyed += grouped(lambda p: _day_of(p["service_day"]).isoformat())
+    elif by == "bundle":
+        keyed += grouped(lambda p: p["k"], lambda p: p["k"] in bundle_ids)
+    elif by != "total":
+        keyed += grouped(lambda p: p["k"])
+    if binned:
+        combined = _combine_binned(keyed, found)
+    else:
+        combined = [_combine(key, [found[i] for i in indices]) for key, indices in keyed]
     total = combined[:1]
     return {"rows": list(total) if by == "total" else combined[1:], "total": total}

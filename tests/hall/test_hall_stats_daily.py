@@ -1,8 +1,8 @@
 """The daily aggregates (hall/stats_daily.py) give EXACTLY the figures of the live SQL
 (hall/stats.py, ``live=True``) on a generated multi-day dataset, on SQLite and PostgreSQL:
 every ``by``, ranges of closed days only, closed days plus the live current day, and one
-day, the percentiles read by bins (waits past the last bin and below zero included) or,
-for parts stored without bins, from the whole arrays; days are closed once and a
+day (up to ``EXACT_DAYS``; longer ranges estimate the percentiles from bins, within one
+bin: waits past the last bin and below zero included); days are closed once and a
 reopened day is closed again from the tickets, also around a day closed before or by
 another closer meanwhile, and the server's startup closer closes the past days. The
 satisfaction figures too (hall/stats_daily_ratings.py), also when a rating arrives for a
@@ -265,31 +265,52 @@ def _ticket_dict(ticket: Ticket) -> dict[str, object]:
     }
 
 
-def test_percentiles_are_read_by_bins_and_equal_the_live_sql(
+def test_long_ranges_estimate_percentiles_from_bins_within_one_bin(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """No whole array is read when every part has bins; the figures stay exact."""
+    """Past ``EXACT_DAYS`` closed days (here: any) the percentiles come from the parts'
+    10-second bins: every count, the average and the maximum stay exact, each percentile
+    within one bin of the live SQL's (a wait past the last bin, 4 h, or below zero: that
+    bin's edge); no whole array is read."""
+    percentiles = ("wait_p50_s", "wait_p90_s", "service_p50_s", "service_p90_s")
 
     def whole(*_: object) -> None:
         raise AssertionError("the whole arrays were read")
 
     with monkeypatch.context() as patch:
+        patch.setattr(stats_daily, "EXACT_DAYS", 0)
         patch.setattr(stats_daily, "_combine", whole)
+        differ = 0
         for by in BYS:
             for d0, d1 in ((FIRST, TODAY), (FIRST, TODAY - dt.timedelta(days=1))):
-                live, aggregated = _both(engine, by, d0, d1)
-                assert aggregated == live, (by, d0, d1)
+                live, binned = _both(engine, by, d0, d1)
+                assert len(binned["rows"]) == len(live["rows"]), (by, d0, d1)
+                for exact, estimate in zip(
+                    [*live["rows"], live["total"]], [*binned["rows"], binned["total"]], strict=True
+                ):
+                    for name in percentiles:
+                        a, b = exact.pop(name), estimate.pop(name)
+                        assert (a is None) == (b is None), (by, name)
+                        if a is not None:
+                            edge = a > 4 * 3600 or a < 0
+                            assert abs(a - b) <= stats_daily.BIN_S + 0.1 or edge, (by, name)
+                            differ += a != b
+                    assert estimate == exact, (by, d0, d1)
+        assert differ > 0  # estimated, not read exactly
     assert live["total"]["wait_max_s"] > 4 * 3600  # past the last bin
-    # Parts stored without bins (an older server's) are read whole, exactly too.
+    # Short ranges are exact; parts stored without bins (an older server's) are read
+    # whole, exactly too, at any length.
     with transaction(engine) as session:
         session.execute(
             update(StatsDayPart)
             .where(StatsDayPart.service_day == FIRST + dt.timedelta(days=1))
             .values(wait_bins=None)
         )
-    for by in ("group", "day"):
-        live, aggregated = _both(engine, by, FIRST, TODAY)
-        assert aggregated == live, by
+    for exact_days in (stats_daily.EXACT_DAYS, 0):
+        monkeypatch.setattr(stats_daily, "EXACT_DAYS", exact_days)
+        for by in ("group", "day"):
+            live, aggregated = _both(engine, by, FIRST, TODAY)
+            assert aggregated == live, by
 
 
 def test_closing_around_a_closed_day_counts_its_ratings_once(engine: Engine) -> None:
