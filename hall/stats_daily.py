@@ -197,13 +197,18 @@ def build_parts(
 
 def _missing_days(engine: Engine, d0: dt.date, d1: dt.date) -> list[dt.date]:
     with transaction(engine, readonly=True) as session:
-        closed = set(
-            session.scalars(
-                select(StatsClosedDay.service_day).where(
-                    StatsClosedDay.service_day >= d0, StatsClosedDay.service_day <= d1
-                )
+        return missing_days(session, d0, d1)
+
+
+def missing_days(session: Session, d0: dt.date, d1: dt.date) -> list[dt.date]:
+    """The days of d0..d1 not closed yet."""
+    closed = set(
+        session.scalars(
+            select(StatsClosedDay.service_day).where(
+                StatsClosedDay.service_day >= d0, StatsClosedDay.service_day <= d1
             )
         )
+    )
     return [
         d0 + dt.timedelta(days=i)
         for i in range((d1 - d0).days + 1)
@@ -444,7 +449,7 @@ def _combine_binned(keyed: list[tuple[str | None, list[int]]], parts: list[dict[
 
 
 def aggregated_rows(
-    engine: Engine,
+    session: Session,
     catalog: Catalog,
     tz: ZoneInfo,
     by: str,
@@ -453,30 +458,28 @@ def aggregated_rows(
     today: dt.date,
 ) -> dict[str, list[dict[str, Any]]]:
     """``{"rows": [...], "total": [...]}`` as the live SQL gives them, from closed days'
-    parts plus the live parts of ``today`` and later days of the range."""
+    parts (closed already: ``close_days``) plus the live parts of ``today`` and later days
+    of the range, read in ``session``."""
     last_closed = min(date_to, today - dt.timedelta(days=1))
     # Every ticket has exactly one key of each kind (None included), so the total is the
     # combination of all parts of the one kind asked for: a single kind is read.
     kind = _KIND_OF_BY[by]
-    if date_from <= last_closed:
-        close_days(engine, catalog, tz, date_from, last_closed)
     bundle_ids = {b.id for b in catalog.bundles}
     binned = (last_closed - date_from).days + 1 > EXACT_DAYS
-    with transaction(engine, readonly=True) as session:
-        stored: list[dict[str, Any]] = []
-        if date_from <= last_closed:
-            stored = _stored_parts(session, kind, date_from, last_closed, whole=not binned)
-        live: list[dict[str, Any]] = []
-        live_from = max(date_from, today)
-        if live_from <= date_to:
-            rows = _ticket_rows(session, catalog, tz, live_from, date_to)
-            for (day, _, key), figures in build_parts(rows, catalog, (kind,)).items():
-                live.append({"id": None, "service_day": day, "k": key, **figures})
-        if binned and any(
-            p["wait_bins"] is None or p["service_bins"] is None for p in (*stored, *live)
-        ):  # some part without bins (stored before 0150, or overflowing): exact, whole
-            binned = False
-            stored = _stored_parts(session, kind, date_from, last_closed, whole=True)
+    stored: list[dict[str, Any]] = []
+    if date_from <= last_closed:
+        stored = _stored_parts(session, kind, date_from, last_closed, whole=not binned)
+    live: list[dict[str, Any]] = []
+    live_from = max(date_from, today)
+    if live_from <= date_to:
+        rows = _ticket_rows(session, catalog, tz, live_from, date_to)
+        for (day, _, key), figures in build_parts(rows, catalog, (kind,)).items():
+            live.append({"id": None, "service_day": day, "k": key, **figures})
+    if binned and any(
+        p["wait_bins"] is None or p["service_bins"] is None for p in (*stored, *live)
+    ):  # some part without bins (stored before 0150, or overflowing): exact, whole
+        binned = False
+        stored = _stored_parts(session, kind, date_from, last_closed, whole=True)
     found = stored + live
     if not found:
         return {"rows": [], "total": []}
