@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from contract.api import Health, TicketOut, TicketRequest
 from contract.catalog import DEFAULT_PATH as DEFAULT_CATALOG_PATH
@@ -292,6 +292,10 @@ def create_app(
     return app
 
 
+_CLOSER_LOCK = 16_0150
+"""PostgreSQL advisory lock key of the startup closer."""
+
+
 class StatsCloser:
     """The startup closer's thread (``hall.stats_daily.close_past_days``)."""
 
@@ -308,11 +312,25 @@ class StatsCloser:
 
         app = self._app
         queue = app.state.queue
+        engine = app.state.engine
         try:
-            today = service_day(app.state.clock(), queue.tz)
-            self.closed = close_past_days(
-                app.state.engine, queue.catalog, queue.tz, today, MAX_RANGE_DAYS, self._stop
-            )
+            with contextlib.ExitStack() as stack:
+                if engine.dialect.name == "postgresql":
+                    # One closer for all the server's worker processes: the others skip.
+                    conn = stack.enter_context(engine.connect())
+                    if not conn.execute(
+                        text("SELECT pg_try_advisory_lock(:k)"), {"k": _CLOSER_LOCK}
+                    ).scalar():
+                        self.closed = 0
+                        return
+                    conn.commit()  # the lock is the session's; no transaction left open
+                    stack.callback(
+                        conn.execute, text("SELECT pg_advisory_unlock(:k)"), {"k": _CLOSER_LOCK}
+                    )
+                today = service_day(app.state.clock(), queue.tz)
+                self.closed = close_past_days(
+                    engine, queue.catalog, queue.tz, today, MAX_RANGE_DAYS, self._stop
+                )
             log.info("statistics: %d past days closed at startup", self.closed)
         except Exception as exc:  # noqa: BLE001 - requests close what they need themselves
             log.warning("statistics: closing past days at startup stopped (%s)", type(exc).__name__)

@@ -316,23 +316,18 @@ EXACT_DAYS = 62
 longer ones (a quarter, a year) estimate them from the bins (``_binned``)."""
 _PART_COLUMNS = ("id", "service_day", "k", *_COUNTS, "wait_sum", "wait_max")
 _VALUES = ("waits", "services")
-_BINS = {"waits": "wait_bins", "services": "service_bins"}
 
 
-def _binary_rows(session: Session, query: Any, params: dict[str, Any] | None = None) -> list:
-    """Rows of ``query`` (a text with named parameters, or a select) with bytea in
-    psycopg's binary format on PostgreSQL: in the default text format every bytea travels
-    hex-encoded and is decoded in Python (3-4x slower)."""
+def _binary_rows(session: Session, query: Any) -> list:
+    """Rows of a select with bytea in psycopg's binary format on PostgreSQL: in the
+    default text format every bytea travels hex-encoded and is decoded in Python (3-4x
+    slower)."""
     if session.get_bind().dialect.name != "postgresql":
-        return list(session.execute(query, params or {}))
-    if params is None:
-        compiled = query.compile(dialect=session.get_bind().dialect)
-        sql, params = str(compiled), compiled.params
-    else:
-        sql = query
+        return list(session.execute(query))
+    compiled = query.compile(dialect=session.get_bind().dialect)
     driver = session.connection().connection.driver_connection
     with driver.cursor(binary=True) as cursor:  # type: ignore[union-attr]
-        cursor.execute(sql, params)
+        cursor.execute(str(compiled), compiled.params)
         return cursor.fetchall()
 
 

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 from hall_support import fresh_pg_database
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, event, func, insert, select, update
 
 import hall.stats_daily as stats_daily
 from contract.catalog import DEFAULT_PATH, load_catalog
@@ -370,3 +370,23 @@ def test_the_server_closes_past_days_in_the_background_at_startup(engine: Engine
     assert closed == {TODAY - dt.timedelta(days=i) for i in range(1, MAX_RANGE_DAYS + 1)}
     catalog = load_catalog(DEFAULT_PATH)
     assert close_days(engine, catalog, TZ, FIRST, TODAY - dt.timedelta(days=1)) == 0
+
+
+def test_a_statistics_request_reads_in_one_transaction(engine: Engine) -> None:
+    """Once its days are closed, a request opens one transaction (parts, today's tickets,
+    ratings, prechecks, labels), not one per part of the answer."""
+    catalog = load_catalog(DEFAULT_PATH)
+    queue_stats(engine, catalog, TZ, "staff", FIRST, TODAY, today=TODAY)  # closes the days
+    begins: list[object] = []
+
+    def count(conn: object) -> None:
+        begins.append(conn)
+
+    event.listen(engine, "begin", count)
+    try:
+        for by in BYS:
+            begins.clear()
+            queue_stats(engine, catalog, TZ, by, FIRST, TODAY, today=TODAY)  # type: ignore[arg-type]
+            assert len(begins) == 1, by
+    finally:
+        event.remove(engine, "begin", count)
