@@ -25,7 +25,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy import Engine, and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from hall.db import transaction
@@ -141,12 +141,18 @@ def rating_counts(
             )
             _add(counts, session.execute(late), kind)
         second = aliased(Rating)
+        is_second: Any = second.rating_count == 2
+        if session.get_bind().dialect.name == "sqlite":
+            # Second ratings are few, but ANALYZE cannot tell SQLite so (one index entry
+            # per rating): it scanned a year's first ratings (~160 ms) instead of starting
+            # from the index of the second ones.
+            is_second = func.likelihood(is_second, literal_column("0.001"))
         superseded = (
             select(key, Rating.level, func.count())
             .join(second, second.ticket_id == Rating.ticket_id)
             .join(closed, closed.service_day == Rating.rating_day)
             .where(
-                second.rating_count == 2,
+                is_second,
                 Rating.rating_count == 1,
                 closed.service_day >= d0,
                 closed.service_day <= last_closed,
