@@ -231,7 +231,13 @@ def _serve(args: argparse.Namespace) -> None:
         os.environ["HALL_KEY_FILE"] = str(Path(args.key_file).absolute())  # for the workers
     # Build once here so a bad catalog, key or database fails now with one clear line
     # (logging is configured only afterwards, so such a failure prints nothing else).
-    app = create_app(args.database_url, args.catalog, migrate_schema=False, key_file=args.key_file)
+    app = create_app(
+        args.database_url,
+        args.catalog,
+        migrate_schema=False,
+        key_file=args.key_file,
+        close_stats_days=True,
+    )
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     common = {
         "host": args.host,

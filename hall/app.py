@@ -16,6 +16,7 @@ import datetime as dt
 import gc
 import logging
 import os
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,7 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fastapi import Depends, FastAPI, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from contract.api import Health, TicketOut, TicketRequest
 from contract.catalog import DEFAULT_PATH as DEFAULT_CATALOG_PATH
@@ -51,7 +52,7 @@ from hall.feedback import feedback_router
 from hall.help import router as help_router
 from hall.keys import resolve_keys
 from hall.monitoring import router as monitoring_router
-from hall.numbering import DEFAULT_TIMEZONE
+from hall.numbering import DEFAULT_TIMEZONE, service_day
 from hall.offline import router as offline_router
 from hall.phone import install as install_phone
 from hall.phone import router as phone_router
@@ -157,6 +158,7 @@ def create_app(
     timezone: str | None = None,
     migrate_schema: bool = True,
     rate_limits: dict[str, Limit] | bool | None = None,
+    close_stats_days: bool = False,
 ) -> FastAPI:
     """Build the hall server app on one database.
 
@@ -166,6 +168,8 @@ def create_app(
     else ``key_file`` / env HALL_KEY_FILE / beside an SQLite file (created on first use).
     ``rate_limits`` (hall/ratelimit.py): None — the defaults unless HALL_RATE_LIMITS=off;
     False — none; a dict — those limits over the defaults.
+    ``close_stats_days`` (the server: ``serve`` and its workers) closes the past service
+    days' statistics in a background thread at startup (``start_stats_closer``).
     Raises ConfigError (catalog, key, time zone) or hall.db.DatabaseError.
     """
     catalog = load_catalog(catalog_path or DEFAULT_CATALOG_PATH)
@@ -193,9 +197,12 @@ def create_app(
         # every call and recall is synthesised at once, before the boards ask for it
         warming = asyncio.create_task(warm_on_calls(_app))
         _app.state.phone_view.attach()  # the phone pages' snapshots listen to the hub
+        closer = start_stats_closer(_app) if close_stats_days else None
         try:
             yield
         finally:
+            if closer is not None:
+                closer.stop()
             _app.state.phone_view.close()
             gc.unfreeze()
             warming.cancel()
@@ -285,6 +292,67 @@ def create_app(
     return app
 
 
+_CLOSER_LOCK = 16_0150
+"""PostgreSQL advisory lock key of the startup closer."""
+
+
+class StatsCloser:
+    """The startup closer's thread (``hall.stats_daily.close_past_days``)."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self._app = app
+        self._stop = threading.Event()
+        self.closed: int | None = None
+        """Days closed, once done (None while running or after a failure)."""
+        self.thread = threading.Thread(target=self._run, name="stats-closer", daemon=True)
+
+    def _run(self) -> None:
+        from hall.stats import MAX_RANGE_DAYS
+        from hall.stats_daily import close_past_days
+
+        app = self._app
+        queue = app.state.queue
+        engine = app.state.engine
+        try:
+            with contextlib.ExitStack() as stack:
+                if engine.dialect.name == "postgresql":
+                    # One closer for all the server's worker processes: the others skip.
+                    conn = stack.enter_context(engine.connect())
+                    if not conn.execute(
+                        text("SELECT pg_try_advisory_lock(:k)"), {"k": _CLOSER_LOCK}
+                    ).scalar():
+                        self.closed = 0
+                        return
+                    conn.commit()  # the lock is the session's; no transaction left open
+                    stack.callback(
+                        conn.execute, text("SELECT pg_advisory_unlock(:k)"), {"k": _CLOSER_LOCK}
+                    )
+                today = service_day(app.state.clock(), queue.tz)
+                self.closed = close_past_days(
+                    engine, queue.catalog, queue.tz, today, MAX_RANGE_DAYS, self._stop
+                )
+            log.info("statistics: %d past days closed at startup", self.closed)
+        except Exception as exc:  # noqa: BLE001 - requests close what they need themselves
+            log.warning("statistics: closing past days at startup stopped (%s)", type(exc).__name__)
+
+    def stop(self, timeout: float = 60.0) -> None:
+        """Stop after the chunk in hand (one transaction) and wait for it."""
+        self._stop.set()
+        self.thread.join(timeout)
+
+
+def start_stats_closer(app: FastAPI) -> StatsCloser:
+    """Close the past ``MAX_RANGE_DAYS`` service days' statistics in a background thread
+    with its own transactions: requests are served meanwhile (one reaching an unclosed day
+    closes it itself, correctly; ``hall.stats_daily.close_days``). Without it the first
+    statistics request after migration 0140 (which forgot the stored days) or after a long
+    shutdown closed up to a year of days, tens of seconds."""
+    closer = StatsCloser(app)
+    app.state.stats_closer = closer
+    closer.thread.start()
+    return closer
+
+
 def app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory`` worker processes; ``serve`` sets the env vars."""
     if not logging.getLogger().handlers:
@@ -293,6 +361,7 @@ def app_from_env() -> FastAPI:
         os.environ["HALL_DATABASE_URL"],
         os.environ.get("HALL_CATALOG") or None,
         migrate_schema=False,
+        close_stats_days=True,
     )
 
 

@@ -606,7 +606,9 @@ class StatsDayPart(Base):
     """The queue statistics of one closed service day for one key of one kind (``total``,
     ``hour``, ``group``, ``counter``, ``item``, ``staff``): counts, wait sum and max, and
     the day's waits and service times as sorted little-endian float64 arrays, so that
-    percentiles over any range of days are exact (figures and codes only)."""
+    percentiles over any range of days are exact, with their counts per 10-second bin (a
+    range reads only the values of the bin holding each percentile; figures and codes
+    only)."""
 
     __tablename__ = "stats_day_parts"
     __table_args__ = (Index("ix_stats_day_parts_kind_day", "kind", "service_day"),)
@@ -626,6 +628,10 @@ class StatsDayPart(Base):
     wait_max: Mapped[float | None] = mapped_column(Double)
     waits: Mapped[bytes] = mapped_column(LargeBinary)
     services: Mapped[bytes] = mapped_column(LargeBinary)
+    wait_bins: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """Count of ``waits`` per ``hall.stats_daily.BIN_S`` bin (little-endian uint16, up to
+    the last non-empty bin; None: not binned, the whole array is read)."""
+    service_bins: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class StatsDayRating(Base):

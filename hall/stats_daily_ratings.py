@@ -25,7 +25,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from sqlalchemy import Engine, and_, func, or_, select
+from sqlalchemy import Engine, and_, func, literal_column, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from hall.db import transaction
@@ -99,61 +99,75 @@ def _runs(marks: Iterable[Any]) -> list[tuple[dt.date, dt.date, int]]:
 
 
 def rating_counts(
-    engine: Engine, kind: RatingKind, d0: dt.date, d1: dt.date, last_closed: dt.date | None
+    engine: Engine,
+    kind: RatingKind,
+    d0: dt.date,
+    d1: dt.date,
+    last_closed: dt.date | None,
+    session: Session | None = None,
 ) -> Counts:
     """Ratings per key and level of days d0..d1 (target all), as ``rating_stats`` counts
     them: closed days d0..``last_closed`` (already closed) from their parts plus the live
-    corrections, later days live."""
+    corrections, later days live; in ``session`` if given, else in a transaction of its
+    own."""
+    if session is None:
+        with transaction(engine, readonly=True) as own:
+            return rating_counts(engine, kind, d0, d1, last_closed, own)
     counts: Counts = {}
     key = STATS_KEYS[kind]
-    with transaction(engine, readonly=True) as session:
-        if last_closed is not None and d0 <= last_closed:
-            part = StatsDayRating
-            stored = (
-                select(part.k, part.level, func.sum(part.n))
-                .where(part.kind == kind, part.service_day >= d0, part.service_day <= last_closed)
-                .group_by(part.k, part.level)
-            )
-            _add(counts, session.execute(stored), None)
-            closed = StatsClosedDay
-            marks = session.execute(
-                select(closed.service_day, closed.rating_seq)
-                .where(closed.service_day >= d0, closed.service_day <= last_closed)
-                .order_by(closed.service_day)
-            ).all()
-            late_ones = [
-                and_(Rating.rating_day >= a, Rating.rating_day <= b, Rating.seq > seq)
-                for a, b, seq in _runs(marks)
-            ]
-            if late_ones:
-                late = (
-                    select(key, Rating.level, func.count())
-                    .where(or_(*late_ones), kept_condition())
-                    .group_by(key, Rating.level)
-                )
-                _add(counts, session.execute(late), kind)
-            second = aliased(Rating)
-            superseded = (
+    if last_closed is not None and d0 <= last_closed:
+        part = StatsDayRating
+        stored = (
+            select(part.k, part.level, func.sum(part.n))
+            .where(part.kind == kind, part.service_day >= d0, part.service_day <= last_closed)
+            .group_by(part.k, part.level)
+        )
+        _add(counts, session.execute(stored), None)
+        closed = StatsClosedDay
+        marks = session.execute(
+            select(closed.service_day, closed.rating_seq)
+            .where(closed.service_day >= d0, closed.service_day <= last_closed)
+            .order_by(closed.service_day)
+        ).all()
+        late_ones = [
+            and_(Rating.rating_day >= a, Rating.rating_day <= b, Rating.seq > seq)
+            for a, b, seq in _runs(marks)
+        ]
+        if late_ones:
+            late = (
                 select(key, Rating.level, func.count())
-                .join(second, second.ticket_id == Rating.ticket_id)
-                .join(closed, closed.service_day == Rating.rating_day)
-                .where(
-                    second.rating_count == 2,
-                    Rating.rating_count == 1,
-                    closed.service_day >= d0,
-                    closed.service_day <= last_closed,
-                    Rating.seq <= closed.rating_seq,
-                    second.seq > closed.rating_seq,
-                )
+                .where(or_(*late_ones), kept_condition())
                 .group_by(key, Rating.level)
             )
-            _add(counts, session.execute(superseded), kind, sign=-1)
-        live_from = d0 if last_closed is None else max(d0, last_closed + dt.timedelta(days=1))
-        if live_from <= d1:
-            live = (
-                select(key, Rating.level, func.count())
-                .where(kept_condition(), Rating.rating_day >= live_from, Rating.rating_day <= d1)
-                .group_by(key, Rating.level)
+            _add(counts, session.execute(late), kind)
+        second = aliased(Rating)
+        is_second: Any = second.rating_count == 2
+        if session.get_bind().dialect.name == "sqlite":
+            # Second ratings are few, but ANALYZE cannot tell SQLite so (one index entry
+            # per rating): it scanned a year's first ratings (~160 ms) instead of starting
+            # from the index of the second ones.
+            is_second = func.likelihood(is_second, literal_column("0.001"))
+        superseded = (
+            select(key, Rating.level, func.count())
+            .join(second, second.ticket_id == Rating.ticket_id)
+            .join(closed, closed.service_day == Rating.rating_day)
+            .where(
+                is_second,
+                Rating.rating_count == 1,
+                closed.service_day >= d0,
+                closed.service_day <= last_closed,
+                Rating.seq <= closed.rating_seq,
+                second.seq > closed.rating_seq,
             )
-            _add(counts, session.execute(live), kind)
+            .group_by(key, Rating.level)
+        )
+        _add(counts, session.execute(superseded), kind, sign=-1)
+    live_from = d0 if last_closed is None else max(d0, last_closed + dt.timedelta(days=1))
+    if live_from <= d1:
+        live = (
+            select(key, Rating.level, func.count())
+            .where(kept_condition(), Rating.rating_day >= live_from, Rating.rating_day <= d1)
+            .group_by(key, Rating.level)
+        )
+        _add(counts, session.execute(live), kind)
     return {k: levels for k, levels in counts.items() if any(levels.values())}

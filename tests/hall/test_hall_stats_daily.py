@@ -1,7 +1,10 @@
 """The daily aggregates (hall/stats_daily.py) give EXACTLY the figures of the live SQL
 (hall/stats.py, ``live=True``) on a generated multi-day dataset, on SQLite and PostgreSQL:
 every ``by``, ranges of closed days only, closed days plus the live current day, and one
-day; days are closed once and a reopened day is closed again from the tickets. The
+day (up to ``EXACT_DAYS``; longer ranges estimate the percentiles from bins, within one
+bin: waits past the last bin and below zero included); days are closed once and a
+reopened day is closed again from the tickets, also around a day closed before or by
+another closer meanwhile, and the server's startup closer closes the past days. The
 satisfaction figures too (hall/stats_daily_ratings.py), also when a rating arrives for a
 closed day or a second rating supersedes a first one of a closed day after it closed."""
 
@@ -15,14 +18,17 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from fastapi.testclient import TestClient
 from hall_support import fresh_pg_database
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, event, func, insert, select, update
 
+import hall.stats_daily as stats_daily
 from contract.catalog import DEFAULT_PATH, load_catalog
 from contract.vocab import LEVELS
+from hall.app import create_app
 from hall.db import add_kiosk, add_staff, make_engine, migrate, transaction
 from hall.models import Rating, Staff, StatsClosedDay, StatsDayPart, StatsDayRating, Ticket
-from hall.stats import queue_stats
+from hall.stats import MAX_RANGE_DAYS, queue_stats
 from hall.stats_daily import close_days, reopen_days
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -104,6 +110,11 @@ def _generate(engine: Engine) -> None:
                     "returned": status == "completed" and roll > 0.85,
                 }
             )  # fmt: skip
+    for i, t in enumerate(rows):  # waits past the last bin (4 h), and one before its issue
+        if t["first_called_at"] is not None and i % 37 == 5:
+            t["first_called_at"] = t["issued_at"] + dt.timedelta(hours=5, microseconds=i)
+        elif t["first_called_at"] is not None and i % 53 == 7:
+            t["first_called_at"] = t["issued_at"] - dt.timedelta(seconds=2)
     ratings = []
     for t in rows:
         if t["status"] != "completed" or rng.random() < 0.4:
@@ -252,3 +263,130 @@ def _ticket_dict(ticket: Ticket) -> dict[str, object]:
             "window_group",
         )
     }
+
+
+def test_long_ranges_estimate_percentiles_from_bins_within_one_bin(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past ``EXACT_DAYS`` closed days (here: any) the percentiles come from the parts'
+    10-second bins: every count, the average and the maximum stay exact, each percentile
+    within one bin of the live SQL's (a wait past the last bin, 4 h, or below zero: that
+    bin's edge); no whole array is read."""
+    percentiles = ("wait_p50_s", "wait_p90_s", "service_p50_s", "service_p90_s")
+
+    def whole(*_: object) -> None:
+        raise AssertionError("the whole arrays were read")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(stats_daily, "EXACT_DAYS", 0)
+        patch.setattr(stats_daily, "_combine", whole)
+        differ = 0
+        for by in BYS:
+            for d0, d1 in ((FIRST, TODAY), (FIRST, TODAY - dt.timedelta(days=1))):
+                live, binned = _both(engine, by, d0, d1)
+                assert len(binned["rows"]) == len(live["rows"]), (by, d0, d1)
+                for exact, estimate in zip(
+                    [*live["rows"], live["total"]], [*binned["rows"], binned["total"]], strict=True
+                ):
+                    for name in percentiles:
+                        a, b = exact.pop(name), estimate.pop(name)
+                        assert (a is None) == (b is None), (by, name)
+                        if a is not None:
+                            edge = a > 4 * 3600 or a < 0
+                            assert abs(a - b) <= stats_daily.BIN_S + 0.1 or edge, (by, name)
+                            differ += a != b
+                    assert estimate == exact, (by, d0, d1)
+        assert differ > 0  # estimated, not read exactly
+    assert live["total"]["wait_max_s"] > 4 * 3600  # past the last bin
+    # Short ranges are exact; parts stored without bins (an older server's) are read
+    # whole, exactly too, at any length.
+    with transaction(engine) as session:
+        session.execute(
+            update(StatsDayPart)
+            .where(StatsDayPart.service_day == FIRST + dt.timedelta(days=1))
+            .values(wait_bins=None)
+        )
+    for exact_days in (stats_daily.EXACT_DAYS, 0):
+        monkeypatch.setattr(stats_daily, "EXACT_DAYS", exact_days)
+        for by in ("group", "day"):
+            live, aggregated = _both(engine, by, FIRST, TODAY)
+            assert aggregated == live, by
+
+
+def test_closing_around_a_closed_day_counts_its_ratings_once(engine: Engine) -> None:
+    """Days 1-2 and 4-5 closed in one chunk around day 3, closed before: day 3's ratings
+    are not stored a second time."""
+    catalog = load_catalog(DEFAULT_PATH)
+    middle = FIRST + dt.timedelta(days=2)
+    assert close_days(engine, catalog, TZ, middle, middle) == 1
+    for by in ("day", "staff", "counter"):
+        live, aggregated = _both(engine, by, FIRST, TODAY)
+        assert aggregated == live, by
+
+
+def test_a_day_closed_meanwhile_by_another_closer_leaves_none_unclosed(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another closer (a request, the startup closer) commits a day of this closer's
+    chunk first: the chunk rolls back and the days still missing are closed."""
+    catalog = load_catalog(DEFAULT_PATH)
+    real = stats_daily.read_day_ratings
+    raced: list[dt.date] = []
+
+    def racing(session: object, d0: dt.date, d1: dt.date) -> object:
+        if not raced:
+            raced.append(d0 + dt.timedelta(days=1))
+            assert close_days(engine, catalog, TZ, raced[0], raced[0]) == 1
+        return real(session, d0, d1)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stats_daily, "read_day_ratings", racing)
+    last = TODAY - dt.timedelta(days=1)
+    assert close_days(engine, catalog, TZ, FIRST, last) == DAYS - 2  # one the other's
+    with transaction(engine, readonly=True) as session:
+        closed = sorted(session.scalars(select(StatsClosedDay.service_day)))
+    assert closed == [FIRST + dt.timedelta(days=i) for i in range(DAYS - 1)]
+    for by in ("day", "group"):
+        live, aggregated = _both(engine, by, FIRST, TODAY)
+        assert aggregated == live, by
+
+
+def test_the_server_closes_past_days_in_the_background_at_startup(engine: Engine) -> None:
+    url = engine.url.render_as_string(hide_password=False)
+    now = dt.datetime(TODAY.year, TODAY.month, TODAY.day, 15, tzinfo=TZ)
+    app = create_app(
+        url, clock=lambda: now, migrate_schema=False, id_hash_key=bytes(32),
+        close_stats_days=True,
+    )  # fmt: skip
+    with TestClient(app):
+        closer = app.state.stats_closer
+        # A request meanwhile closes what it needs itself and is right either way.
+        live, aggregated = _both(engine, "group", FIRST, TODAY)
+        assert aggregated == live
+        closer.thread.join(60)
+        assert not closer.thread.is_alive()
+    assert closer.closed is not None and closer.closed >= MAX_RANGE_DAYS - (DAYS - 1)
+    with transaction(engine, readonly=True) as session:
+        closed = set(session.scalars(select(StatsClosedDay.service_day)))
+    assert closed == {TODAY - dt.timedelta(days=i) for i in range(1, MAX_RANGE_DAYS + 1)}
+    catalog = load_catalog(DEFAULT_PATH)
+    assert close_days(engine, catalog, TZ, FIRST, TODAY - dt.timedelta(days=1)) == 0
+
+
+def test_a_statistics_request_reads_in_one_transaction(engine: Engine) -> None:
+    """Once its days are closed, a request opens one transaction (parts, today's tickets,
+    ratings, prechecks, labels), not one per part of the answer."""
+    catalog = load_catalog(DEFAULT_PATH)
+    queue_stats(engine, catalog, TZ, "staff", FIRST, TODAY, today=TODAY)  # closes the days
+    begins: list[object] = []
+
+    def count(conn: object) -> None:
+        begins.append(conn)
+
+    event.listen(engine, "begin", count)
+    try:
+        for by in BYS:
+            begins.clear()
+            queue_stats(engine, catalog, TZ, by, FIRST, TODAY, today=TODAY)  # type: ignore[arg-type]
+            assert len(begins) == 1, by
+    finally:
+        event.remove(engine, "begin", count)
