@@ -127,6 +127,7 @@ class MainWindow(QMainWindow):
         self._styled: dict[QWidget, bool] = {}  # the mode each part was last styled for
         self._screen: Screen | None = None
         self._said_key: tuple[object, ...] | None = None
+        self._chrome: tuple[object, ...] | None = None  # what the header and footer show
         self.last_announcement = ""
         root = QWidget()
         root.setObjectName("root")
@@ -352,31 +353,17 @@ class MainWindow(QMainWindow):
     def render(self, state: State, force_announce: bool = False) -> None:
         self._apply_language()
         self._apply_mode(state.elder)
-        cat = self.flow.catalog
-        self.hall_label.setText(local(cat, "hall_name", self.flow.language))
-        self.elder_button.setText(self.tr("返回标准版") if state.elder else "长辈版")
-        self.elder_button.setAccessibleName(self.tr("返回标准版") if state.elder else "长辈版")
-        # the other language's name, in that language: "English" here, "中文" in English
-        self.language_button.setText(self.tr("English", "language button"))
-        self.back_button.setText(self.tr("返回"))
-        self.home_button.setText(self.tr("首页"))
-        self.help_button.setText(self.tr("呼叫工作人员"))
-        self.back_button.setVisible(
-            state.screen
-            not in (Screen.HOME, Screen.TICKET, Screen.THANKS, Screen.RATE_DONE, Screen.CASE_DONE)
-        )
-        self.home_button.setVisible(state.screen is not Screen.HOME)
+        hall_name = local(self.flow.catalog, "hall_name", self.flow.language)
+        back = state.screen not in (
+            Screen.HOME, Screen.TICKET, Screen.THANKS, Screen.RATE_DONE, Screen.CASE_DONE
+        )  # fmt: skip
+        home = state.screen is not Screen.HOME
         voice_controls = self.guide is not None and (state.elder or self.guide.normal_mode)
         muted = self.guide is not None and self.guide.muted
-        self.repeat_button.setText(self.tr("重听"))
-        self.softer_button.setText(self.tr("小声"))
-        self.softer_button.setAccessibleName(self.tr("声音小一点"))
-        self.louder_button.setText(self.tr("大声"))
-        self.louder_button.setAccessibleName(self.tr("声音大一点"))
-        self.mute_button.setText(self.tr("打开声音") if muted else self.tr("关闭声音"))
-        for b in (self.repeat_button, self.softer_button, self.louder_button, self.mute_button):
-            b.setVisible(voice_controls)
-        self.repeat_button.setEnabled(not muted)
+        chrome = (self.flow.language, state.elder, hall_name, back, home, voice_controls, muted)
+        if chrome != self._chrome:  # the header and footer, set again only when they change:
+            self._chrome = chrome  # ~20 calls into Qt that change nothing on most renders
+            self._render_chrome(state.elder, hall_name, back, home, voice_controls, muted)
 
         screen = self.screens[state.screen]
         page = self.pages[screen]  # the screen in its scroll area: styled with it
@@ -402,6 +389,30 @@ class MainWindow(QMainWindow):
         if (force_announce or key != self._said_key) and not waiting_for_printer:
             self._said_key = key
             self.announce_timer.start()  # restarts: quick transitions are spoken once, settled
+
+    def _render_chrome(
+        self, elder: bool, hall_name: str, back: bool, home: bool, voice_controls: bool,
+        muted: bool,
+    ) -> None:  # fmt: skip
+        self.hall_label.setText(hall_name)
+        self.elder_button.setText(self.tr("返回标准版") if elder else "长辈版")
+        self.elder_button.setAccessibleName(self.tr("返回标准版") if elder else "长辈版")
+        # the other language's name, in that language: "English" here, "中文" in English
+        self.language_button.setText(self.tr("English", "language button"))
+        self.back_button.setText(self.tr("返回"))
+        self.home_button.setText(self.tr("首页"))
+        self.help_button.setText(self.tr("呼叫工作人员"))
+        self.back_button.setVisible(back)
+        self.home_button.setVisible(home)
+        self.repeat_button.setText(self.tr("重听"))
+        self.softer_button.setText(self.tr("小声"))
+        self.softer_button.setAccessibleName(self.tr("声音小一点"))
+        self.louder_button.setText(self.tr("大声"))
+        self.louder_button.setAccessibleName(self.tr("声音大一点"))
+        self.mute_button.setText(self.tr("打开声音") if muted else self.tr("关闭声音"))
+        for b in (self.repeat_button, self.softer_button, self.louder_button, self.mute_button):
+            b.setVisible(voice_controls)
+        self.repeat_button.setEnabled(not muted)
 
     def _overlays(self, state: State) -> None:
         if state.idle_prompt:
