@@ -85,7 +85,14 @@ class _Screens(Mapping[Screen, ScreenBase]):
 
 
 class _ActivityFilter(QObject):
-    """Any touch, click or key press means the citizen is still there."""
+    """Any touch, click or key press means the citizen is still there.
+
+    Installed on the window's ``QWindow`` (``MainWindow.watch_input``), where the platform
+    delivers every touch, click and key press for the window before Qt passes it on to a
+    widget, not on the application: there it was called for every event of every object on
+    the GUI thread (~130 per screen change, timers included), each call a trip into Python
+    that took the GIL from the voice's worker — ~1 ms of GUI-thread CPU per screen change
+    for each such filter."""
 
     def __init__(self, on_activity: Callable[[], None]) -> None:
         super().__init__()
@@ -120,6 +127,7 @@ class MainWindow(QMainWindow):
         self._styled: dict[QWidget, bool] = {}  # the mode each part was last styled for
         self._screen: Screen | None = None
         self._said_key: tuple[object, ...] | None = None
+        self._chrome: tuple[object, ...] | None = None  # what the header and footer show
         self.last_announcement = ""
         root = QWidget()
         root.setObjectName("root")
@@ -167,9 +175,8 @@ class MainWindow(QMainWindow):
 
         self.overlay = Overlay(root)
         self.activity = _ActivityFilter(flow.touch)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self.activity)
+        self._input_filters: list[QObject] = []  # on the window's QWindow (``watch_input``)
+        self.watch_input(self.activity)
         self.timer = QTimer(self)
         self.timer.setInterval(1000)
         self.timer.timeout.connect(self._tick)
@@ -189,6 +196,23 @@ class MainWindow(QMainWindow):
         self.announce_timer.timeout.connect(self._announce)
         flow.changed.connect(self.render)
         self.render(flow.state)
+
+    def watch_input(self, watcher: QObject) -> None:
+        """Let ``watcher``'s ``eventFilter`` see the touches, clicks and key presses on this
+        window (and the few other events its ``QWindow`` gets). The ``QWindow`` exists once
+        the window is shown and may be made anew (a changed window flag): each show
+        installs the watchers on the current one."""
+        self._input_filters.append(watcher)
+        handle = self.windowHandle()
+        if handle is not None:
+            handle.installEventFilter(watcher)
+
+    def showEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt API)
+        handle = self.windowHandle()
+        if handle is not None:
+            for watcher in self._input_filters:  # installed once however often it is shown
+                handle.installEventFilter(watcher)
+        super().showEvent(event)  # type: ignore[arg-type]
 
     def _build_screen(self, key: Screen) -> ScreenBase:
         module, _, name = SCREEN_CLASSES[key].partition(":")
@@ -329,31 +353,17 @@ class MainWindow(QMainWindow):
     def render(self, state: State, force_announce: bool = False) -> None:
         self._apply_language()
         self._apply_mode(state.elder)
-        cat = self.flow.catalog
-        self.hall_label.setText(local(cat, "hall_name", self.flow.language))
-        self.elder_button.setText(self.tr("返回标准版") if state.elder else "长辈版")
-        self.elder_button.setAccessibleName(self.tr("返回标准版") if state.elder else "长辈版")
-        # the other language's name, in that language: "English" here, "中文" in English
-        self.language_button.setText(self.tr("English", "language button"))
-        self.back_button.setText(self.tr("返回"))
-        self.home_button.setText(self.tr("首页"))
-        self.help_button.setText(self.tr("呼叫工作人员"))
-        self.back_button.setVisible(
-            state.screen
-            not in (Screen.HOME, Screen.TICKET, Screen.THANKS, Screen.RATE_DONE, Screen.CASE_DONE)
-        )
-        self.home_button.setVisible(state.screen is not Screen.HOME)
+        hall_name = local(self.flow.catalog, "hall_name", self.flow.language)
+        back = state.screen not in (
+            Screen.HOME, Screen.TICKET, Screen.THANKS, Screen.RATE_DONE, Screen.CASE_DONE
+        )  # fmt: skip
+        home = state.screen is not Screen.HOME
         voice_controls = self.guide is not None and (state.elder or self.guide.normal_mode)
         muted = self.guide is not None and self.guide.muted
-        self.repeat_button.setText(self.tr("重听"))
-        self.softer_button.setText(self.tr("小声"))
-        self.softer_button.setAccessibleName(self.tr("声音小一点"))
-        self.louder_button.setText(self.tr("大声"))
-        self.louder_button.setAccessibleName(self.tr("声音大一点"))
-        self.mute_button.setText(self.tr("打开声音") if muted else self.tr("关闭声音"))
-        for b in (self.repeat_button, self.softer_button, self.louder_button, self.mute_button):
-            b.setVisible(voice_controls)
-        self.repeat_button.setEnabled(not muted)
+        chrome = (self.flow.language, state.elder, hall_name, back, home, voice_controls, muted)
+        if chrome != self._chrome:  # the header and footer, set again only when they change:
+            self._chrome = chrome  # ~20 calls into Qt that change nothing on most renders
+            self._render_chrome(state.elder, hall_name, back, home, voice_controls, muted)
 
         screen = self.screens[state.screen]
         page = self.pages[screen]  # the screen in its scroll area: styled with it
@@ -379,6 +389,30 @@ class MainWindow(QMainWindow):
         if (force_announce or key != self._said_key) and not waiting_for_printer:
             self._said_key = key
             self.announce_timer.start()  # restarts: quick transitions are spoken once, settled
+
+    def _render_chrome(
+        self, elder: bool, hall_name: str, back: bool, home: bool, voice_controls: bool,
+        muted: bool,
+    ) -> None:  # fmt: skip
+        self.hall_label.setText(hall_name)
+        self.elder_button.setText(self.tr("返回标准版") if elder else "长辈版")
+        self.elder_button.setAccessibleName(self.tr("返回标准版") if elder else "长辈版")
+        # the other language's name, in that language: "English" here, "中文" in English
+        self.language_button.setText(self.tr("English", "language button"))
+        self.back_button.setText(self.tr("返回"))
+        self.home_button.setText(self.tr("首页"))
+        self.help_button.setText(self.tr("呼叫工作人员"))
+        self.back_button.setVisible(back)
+        self.home_button.setVisible(home)
+        self.repeat_button.setText(self.tr("重听"))
+        self.softer_button.setText(self.tr("小声"))
+        self.softer_button.setAccessibleName(self.tr("声音小一点"))
+        self.louder_button.setText(self.tr("大声"))
+        self.louder_button.setAccessibleName(self.tr("声音大一点"))
+        self.mute_button.setText(self.tr("打开声音") if muted else self.tr("关闭声音"))
+        for b in (self.repeat_button, self.softer_button, self.louder_button, self.mute_button):
+            b.setVisible(voice_controls)
+        self.repeat_button.setEnabled(not muted)
 
     def _overlays(self, state: State) -> None:
         if state.idle_prompt:
@@ -443,6 +477,5 @@ class MainWindow(QMainWindow):
         self.timer.stop()
         app = QApplication.instance()
         if app is not None:
-            app.removeEventFilter(self.activity)
             app.removeTranslator(self.translator)
         super().closeEvent(event)  # type: ignore[arg-type]

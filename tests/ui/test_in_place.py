@@ -119,3 +119,32 @@ def test_case_form_keeps_its_widgets(qtbot: QtBot, window: MainWindow, core: Kio
     _switch_mode_and_language(qtbot, window, core)
     assert button_of(window, "cond_overlapping_duties") is condition
     assert condition.text().startswith("✓ ")
+
+
+def test_header_and_footer_follow_mode_language_mute_and_screen(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
+    """The header and footer are set only when what they show changes: each such change
+    still shows."""
+    flow = core.flow
+    assert not window.repeat_button.isVisible() and not window.back_button.isVisible()
+    click(qtbot, window, "elder")
+    qtbot.waitUntil(lambda: window.elder_button.text() == "返回标准版")
+    assert window.repeat_button.isVisible() and window.mute_button.text() == "关闭声音"
+    click(qtbot, window, "mute")
+    qtbot.waitUntil(lambda: window.mute_button.text() == "打开声音")
+    assert not window.repeat_button.isEnabled()
+    click(qtbot, window, "mute")
+    qtbot.waitUntil(lambda: window.mute_button.text() == "关闭声音")
+    assert window.repeat_button.isEnabled()
+    click(qtbot, window, "tile_ticket")
+    qtbot.waitUntil(lambda: window.back_button.isVisible() and window.home_button.isVisible())
+    window.set_language("en")
+    qtbot.waitUntil(lambda: window.help_button.text() == "Call staff")
+    assert window.language_button.text() == "中文"
+    click(qtbot, window, "home")
+    qtbot.waitUntil(lambda: flow.state.screen is Screen.HOME)
+    # a new visit: normal mode, the hall's language, no back or home button
+    assert not window.back_button.isVisible() and not window.home_button.isVisible()
+    assert window.help_button.text() == "呼叫工作人员" and window.elder_button.text() == "长辈版"
+    assert not window.repeat_button.isVisible()

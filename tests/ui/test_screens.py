@@ -10,7 +10,8 @@ from pathlib import Path
 import pytesseract
 import pytest
 from PIL import Image, ImageOps
-from PySide6.QtCore import QPoint
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 from uihelpers import click, find_button
@@ -117,6 +118,32 @@ def test_inactivity_asks_first_and_waits_at_least_20_s(
     window._tick()
     assert flow.state.screen is Screen.HOME
     qtbot.waitUntil(lambda: not window.overlay.isVisible())
+
+
+def test_a_touch_anywhere_on_the_window_means_the_citizen_is_there(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
+    """A touch on no button at all (the question's text) answers 您还在吗: it reaches the
+    window as a touchscreen's does, through its QWindow, where the kiosk watches input."""
+    flow = core.flow
+    now = [1000.0]
+    flow.visit.clock = lambda: now[0]
+    click(qtbot, window, "tile_ticket")
+    now[0] += flow.config.inactivity_s + 1
+    window._tick()
+    qtbot.waitUntil(lambda: window.overlay.isVisible() and window.overlay.kind == "idle")
+    text = window.overlay.text
+    spot = text.mapTo(window, text.rect().center())
+    handle = window.windowHandle()
+    assert handle is not None
+    # a press only: the question goes at the press, and the release would then click the
+    # tile that was under it (as on main, where the filter was the application's)
+    QTest.mousePress(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, spot)
+    qtbot.waitUntil(lambda: not flow.state.idle_prompt)
+    assert flow.state.screen is Screen.GROUPS
+    now[0] += flow.config.inactivity_s - 1  # counted from the touch
+    window._tick()
+    assert not flow.state.idle_prompt
 
 
 def test_every_ui_string_is_translated(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QComboBox, QPushButton, QTabWidget
 from pytestqt.qtbot import QtBot
 from uihelpers import click, text_of
@@ -32,14 +33,17 @@ def short_press(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def long_press(qtbot: QtBot, window: MainWindow, hold_ms: int | None = None) -> None:
-    target = window.hall_label
-    corner = target.mapFrom(window, QPoint(4, 4))
-    qtbot.mousePress(target, Qt.MouseButton.LeftButton, pos=corner)
+    """Pressed on the window, as a touchscreen does (a press sent straight to a widget, as
+    ``qtbot.mousePress(widget)`` does, skips the window where the gesture watches)."""
+    handle = window.windowHandle()
+    assert handle is not None
+    corner = QPoint(4, 4)
+    QTest.mousePress(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, corner)
     if hold_ms is None:
         qtbot.waitUntil(lambda: window.staff_panel.isVisible(), timeout=3000)
     else:
         qtbot.wait(hold_ms)
-    qtbot.mouseRelease(target, Qt.MouseButton.LeftButton, pos=corner)
+    QTest.mouseRelease(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, corner)
 
 
 def type_pin(qtbot: QtBot, window: MainWindow, pin: str) -> None:

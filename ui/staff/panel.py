@@ -84,6 +84,7 @@ class StaffPanel(QFrame):
         self.tabs.currentChanged.connect(lambda _i: self._refresh_current())
 
         self._ticks = 0
+        self.gesture: CornerGesture | None = None  # set by ``install_staff_panel``
         self.idle_timer = QTimer(self)
         self.idle_timer.setInterval(1000)
         self.idle_timer.timeout.connect(self.tick)
@@ -137,6 +138,20 @@ class StaffPanel(QFrame):
         self.stack.setCurrentIndex(1)
         self._refresh_current()
         self.idle_timer.start()
+
+    def showEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt API)
+        # while open, a touch anywhere (a drop-down list is a window of its own) keeps it
+        # open: only then is the gesture an application-wide filter (see ``CornerGesture``)
+        app = QApplication.instance()
+        if self.gesture is not None and app is not None:
+            app.installEventFilter(self.gesture)
+        super().showEvent(event)  # type: ignore[arg-type]
+
+    def hideEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt API)
+        app = QApplication.instance()
+        if self.gesture is not None and app is not None:
+            app.removeEventFilter(self.gesture)
+        super().hideEvent(event)  # type: ignore[arg-type]
 
     def close_panel(self) -> None:
         self.idle_timer.stop()
@@ -214,7 +229,10 @@ class StaffPanel(QFrame):
 class CornerGesture(QObject):
     """A long press on the window's top-left corner opens the staff panel.
 
-    Any touch while the panel is open keeps it from closing for idleness.
+    Any touch while the panel is open keeps it from closing for idleness. It watches the
+    kiosk window's input (``MainWindow.watch_input``: its ``QWindow``, where every touch
+    arrives first) and, only while the panel is open, every event of the application
+    (an application-wide filter in Python costs GUI-thread CPU on every event).
     """
 
     def __init__(self, window: QWidget, panel: StaffPanel, hold_s: float) -> None:
@@ -251,9 +269,10 @@ def install_staff_panel(window: QWidget, core: KioskCore) -> StaffPanel:
     """Add the panel and its corner gesture to the kiosk window (``window.staff_panel``)."""
     panel = StaffPanel(window, core)
     gesture = CornerGesture(window, panel, core.settings.staff.long_press_s)
+    panel.gesture = gesture
+    window.watch_input(gesture)  # type: ignore[attr-defined]
     app = QApplication.instance()
-    if app is not None:
-        app.installEventFilter(gesture)
+    if app is not None:  # if the window goes while the panel is open
         window.destroyed.connect(lambda *_: app.removeEventFilter(gesture))
     window.staff_panel = panel  # type: ignore[attr-defined]
     window.staff_gesture = gesture  # type: ignore[attr-defined]
