@@ -94,15 +94,24 @@ class _ActivityFilter(QObject):
     that took the GIL from the voice's worker — ~1 ms of GUI-thread CPU per screen change
     for each such filter."""
 
-    def __init__(self, on_activity: Callable[[], None]) -> None:
+    def __init__(
+        self, on_activity: Callable[[], None], asking: Callable[[], bool] = lambda: False
+    ) -> None:
         super().__init__()
         self.on_activity = on_activity
+        self.asking = asking
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
-        # every event of the application passes here (~100 per screen change): compared by
-        # identity with the types looked up once, it costs a third of a tuple test
+        # compared by identity with the types looked up once: a third of a tuple test
         kind = event.type()
-        if kind is _PRESS or kind is _TOUCH or kind is _KEY:
+        if kind is _PRESS or kind is _TOUCH:
+            # while 您还在吗 is asked, a tap anywhere only answers it: taken here, before Qt
+            # picks a widget — else the question, gone at the press, would let the press
+            # (and its release) reach the button that was under it
+            answering = self.asking()
+            self.on_activity()
+            return answering
+        if kind is _KEY:
             self.on_activity()
         return False
 
@@ -174,7 +183,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(root)
 
         self.overlay = Overlay(root)
-        self.activity = _ActivityFilter(flow.touch)
+        self.activity = _ActivityFilter(flow.touch, lambda: self.flow.state.idle_prompt)
         self._input_filters: list[QObject] = []  # on the window's QWindow (``watch_input``)
         self.watch_input(self.activity)
         self.timer = QTimer(self)

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image, ImageOps
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QWidget
 from pytestqt.qtbot import QtBot
 from uihelpers import click, find_button
 
@@ -136,14 +136,40 @@ def test_a_touch_anywhere_on_the_window_means_the_citizen_is_there(
     spot = text.mapTo(window, text.rect().center())
     handle = window.windowHandle()
     assert handle is not None
-    # a press only: the question goes at the press, and the release would then click the
-    # tile that was under it (as on main, where the filter was the application's)
+    # a press is enough: the question goes at the press (and the tap presses nothing under
+    # it: the test below)
     QTest.mousePress(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, spot)
     qtbot.waitUntil(lambda: not flow.state.idle_prompt)
     assert flow.state.screen is Screen.GROUPS
     now[0] += flow.config.inactivity_s - 1  # counted from the touch
     window._tick()
     assert not flow.state.idle_prompt
+
+
+def test_a_tap_that_answers_still_there_presses_nothing_under_it(
+    qtbot: QtBot, window: MainWindow, core: KioskCore
+) -> None:
+    """The tap that answers 您还在吗 only answers it: the button that was under the
+    question is not pressed (the question goes at the press, before Qt picks a widget)."""
+    flow = core.flow
+    now = [1000.0]
+    flow.visit.clock = lambda: now[0]
+    click(qtbot, window, "tile_ticket")
+    assert flow.state.screen is Screen.GROUPS
+    under = window.findChild(QWidget, "group_market")
+    assert under is not None and under.isVisible()
+    spot = under.mapTo(window, under.rect().center())
+    now[0] += flow.config.inactivity_s + 1
+    window._tick()
+    qtbot.waitUntil(lambda: window.overlay.isVisible() and window.overlay.kind == "idle")
+    assert window.overlay.geometry().contains(window.overlay.parentWidget().mapFrom(window, spot))
+    handle = window.windowHandle()
+    assert handle is not None
+    QTest.mouseClick(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, spot)
+    qtbot.waitUntil(lambda: not flow.state.idle_prompt and not window.overlay.isVisible())
+    assert flow.state.screen is Screen.GROUPS  # the group under the question was not chosen
+    QTest.mouseClick(handle, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, spot)
+    qtbot.waitUntil(lambda: flow.state.screen is Screen.ITEMS)  # the next tap chooses it
 
 
 def test_every_ui_string_is_translated(tmp_path: Path) -> None:
