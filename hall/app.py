@@ -113,13 +113,18 @@ FULL_GC_EVERY = 100
 collections of the middle generation (Python's default is 10); see ``lifespan``."""
 
 
-def _freeze_when_done(loop: asyncio.AbstractEventLoop) -> Any:
-    """A future's done-callback: ``gc.freeze()`` on ``loop`` (the objects a background
-    load made stay out of every later collection; nothing if the loop has closed)."""
+def _freeze_when_done(loop: asyncio.AbstractEventLoop, serving: Callable[[], bool]) -> Any:
+    """A future's done-callback: ``gc.freeze()`` on ``loop`` while ``serving()`` (the
+    objects a background load made stay out of every later collection; nothing once the
+    app has stopped and unfrozen, or its loop has closed)."""
+
+    def freeze() -> None:
+        if serving():
+            gc.freeze()
 
     def done(_future: Any) -> None:
         with contextlib.suppress(RuntimeError):  # the loop is closed: shutting down
-            loop.call_soon_threadsafe(gc.freeze)
+            loop.call_soon_threadsafe(freeze)
 
     return done
 
@@ -206,7 +211,7 @@ def create_app(
         # walks — ~50 ms on a busy 2-core machine, in every request in flight. Full
         # collections at most every FULL_GC_EVERY younger ones instead of every 10
         # (cycles among long-lived objects are freed a minute later instead of seconds).
-        thresholds = gc.get_threshold()
+        thresholds, stopped = gc.get_threshold(), False
         gc.set_threshold(thresholds[0], thresholds[1], max(thresholds[2], FULL_GC_EVERY))
         _app.state.events.start()
         wait_listening = getattr(_app.state.events, "wait_listening", None)
@@ -218,7 +223,9 @@ def create_app(
             # live as long as the server too: frozen as well once loaded, or every full
             # collection walks them (measured 60–230 ms under the phone benchmark's load,
             # the page's p99; benchmarks/phone_page.py)
-            primed.add_done_callback(_freeze_when_done(asyncio.get_running_loop()))
+            primed.add_done_callback(
+                _freeze_when_done(asyncio.get_running_loop(), lambda: not stopped)
+            )
         # every call and recall is synthesised at once, before the boards ask for it
         warming = asyncio.create_task(warm_on_calls(_app))
         _app.state.phone_view.attach()  # the phone pages' snapshots listen to the hub
@@ -226,6 +233,7 @@ def create_app(
             yield
         finally:
             _app.state.phone_view.close()
+            stopped = True
             gc.unfreeze()
             gc.set_threshold(*thresholds)
             warming.cancel()
