@@ -32,7 +32,7 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -208,13 +208,16 @@ class Announcer:
         log.debug("announcement synthesised in %.0f ms", (time.monotonic() - started) * 1000)
         return wav
 
-    def start(self) -> None:
+    def start(self) -> Future[None] | None:
         """Load the text preparation (pypinyin's dictionaries, ~0.5 s) and ask the engine
-        its version in the background, so the first call is not the one to pay for it."""
+        its version in the background, so the first call is not the one to pay for it.
+        Returns the priming's future (None when shutting down): the dictionaries are
+        ~190k objects that live as long as the server, which the app freezes once they
+        are loaded (``hall.app``)."""
         try:
-            self._pool.submit(self._prime)
+            return self._pool.submit(self._prime)
         except RuntimeError:
-            pass
+            return None
 
     def _prime(self) -> None:
         prepare(spoken_sentence("A001", "1"))

@@ -109,6 +109,27 @@ def error_status(exc: QueueError) -> int:
     return _ERROR_STATUS.get(type(exc), status.HTTP_409_CONFLICT)
 
 
+FULL_GC_EVERY = 100
+"""The server's third GC threshold: a full collection at most once per this many
+collections of the middle generation (Python's default is 10); see ``lifespan``."""
+
+
+def _freeze_when_done(loop: asyncio.AbstractEventLoop, serving: Callable[[], bool]) -> Any:
+    """A future's done-callback: ``gc.freeze()`` on ``loop`` while ``serving()`` (the
+    objects a background load made stay out of every later collection; nothing once the
+    app has stopped and unfrozen, or its loop has closed)."""
+
+    def freeze() -> None:
+        if serving():
+            gc.freeze()
+
+    def done(_future: Any) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is closed: shutting down
+            loop.call_soon_threadsafe(freeze)
+
+    return done
+
+
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -189,11 +210,26 @@ def create_app(
         # frozen, a full garbage collection no longer walks them (≈100 ms, a latency spike
         # for every request in flight).
         gc.freeze()
+        # What stays young after that is mostly the open connections' state (a push
+        # stream is ~230 tracked objects: 500 phones' are ~120k), which a full collection
+        # walks — ~50 ms on a busy 2-core machine, in every request in flight. Full
+        # collections at most every FULL_GC_EVERY younger ones instead of every 10
+        # (cycles among long-lived objects are freed a minute later instead of seconds).
+        thresholds, stopped = gc.get_threshold(), False
+        gc.set_threshold(thresholds[0], thresholds[1], max(thresholds[2], FULL_GC_EVERY))
         _app.state.events.start()
         wait_listening = getattr(_app.state.events, "wait_listening", None)
         if wait_listening is not None:  # PostgreSQL: listen before the first request
             await asyncio.to_thread(wait_listening, 5.0)
-        _app.state.announcer.start()
+        primed = _app.state.announcer.start()
+        if primed is not None:
+            # pypinyin's dictionaries (~190k lists, loaded by the priming in the background)
+            # live as long as the server too: frozen as well once loaded, or every full
+            # collection walks them (measured 60–230 ms under the phone benchmark's load,
+            # the page's p99; benchmarks/phone_page.py)
+            primed.add_done_callback(
+                _freeze_when_done(asyncio.get_running_loop(), lambda: not stopped)
+            )
         # every call and recall is synthesised at once, before the boards ask for it
         warming = asyncio.create_task(warm_on_calls(_app))
         _app.state.phone_view.attach()  # the phone pages' snapshots listen to the hub
@@ -204,7 +240,9 @@ def create_app(
             if closer is not None:
                 closer.stop()
             _app.state.phone_view.close()
+            stopped = True
             gc.unfreeze()
+            gc.set_threshold(*thresholds)
             warming.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await warming
