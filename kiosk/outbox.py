@@ -65,6 +65,12 @@ class Undeliverable(Exception):
         self.keep = keep
 
 
+class NotYet(Exception):  # noqa: N818 — a state, not an error
+    """The message needs an older one that is still waiting (an offline ticket's text-message
+    number needs the ticket at the server first): left as it is, no attempt counted; the
+    round goes on and the message is tried again next round."""
+
+
 @dataclass(frozen=True)
 class Message:
     id: int
@@ -172,13 +178,17 @@ class Outbox:
         """Try every due message once, oldest first. Returns (delivered, failed).
 
         ``send`` returns when the server confirmed; raises ``Undeliverable`` for a final
-        refusal, any other exception for "try again later". Delivery stops at the first
-        retryable failure (the server is probably down; order is kept).
+        refusal, ``NotYet`` for "after an older message", any other exception for "try again
+        later". Delivery stops at the first retryable failure (the server is probably down).
+        Older messages in backoff do not hold newer ones back; a message that needs an older
+        one says so with ``NotYet``.
         """
         delivered = failed = 0
         for message in self.due():
             try:
                 send(message)
+            except NotYet:
+                continue
             except Undeliverable as exc:
                 log.error("outbox %s %s refused for good: %s", message.kind, message.key, exc)
                 self._mark(message, str(exc)[:300], dead=True, keep=exc.keep)

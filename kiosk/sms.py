@@ -2,8 +2,8 @@
 
 The number goes through the durable outbox (kind ``sms``), after the ticket: an online
 ticket's number is sent at once (the sender is kicked), an offline ticket's right after
-the ticket itself reaches the server (the outbox delivers in order; the request names the
-ticket by its idempotency key then). The outbox keeps the plain number only until the
+the ticket itself reaches the server (the number waits while the ticket waits in the
+outbox; the request names the ticket by its idempotency key then). The outbox keeps the plain number only until the
 server confirms it (like a case's call-back number, ``kiosk.outbox``); a refusal for good
 keeps the masked form in the dead letter. The number is never logged nor printed.
 """
@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from contract.fields import is_mobile, mask_mobile
 from kiosk.hall_client import HallRejected
-from kiosk.outbox import Message, Outbox, Undeliverable
+from kiosk.outbox import Message, NotYet, Outbox, Undeliverable
 from kiosk.tickets import Ticket
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,13 @@ class SmsService:
         return mask_mobile(phone)
 
     def send(self, message: Message) -> None:
-        """The outbox's sender of ``sms``: raise to retry later, Undeliverable to give up."""
+        """The outbox's sender of ``sms``: raise to retry later, Undeliverable to give up.
+        An offline ticket's number waits while the ticket itself waits in the outbox (its
+        backoff may end later than this message's): sent first, the server would not know
+        the ticket yet and refuse the number for good."""
+        ticket_key = message.payload.get("ticket_key")
+        if ticket_key is not None and self.outbox.state(str(ticket_key)) == "waiting":
+            raise NotYet(ticket_key)
         try:
             self.hall.subscribe_sms(dict(message.payload))
         except HallRejected as exc:  # 404/403/409/422: never going to work; keep it masked

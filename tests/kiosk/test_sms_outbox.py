@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from kiosk.hall_client import HallRejected, HallUnavailable
-from kiosk.outbox import Outbox
+from kiosk.outbox import Message, Outbox
 from kiosk.sms import KIND, SmsService
 from kiosk.tickets import Ticket
 
@@ -74,3 +74,47 @@ def test_server_down_retries_and_a_refusal_keeps_the_number_masked(tmp_path: Pat
     finally:
         outbox.close()
     assert PHONE.encode() not in (tmp_path / "outbox.sqlite3").read_bytes()
+
+
+def test_an_offline_tickets_number_waits_for_the_ticket_in_backoff(tmp_path: Path) -> None:
+    """The ticket's message backs off longer than the number's (it failed more often while
+    the server was down): the number must still not reach the server before the ticket,
+    which would refuse it for good (404, the ticket unknown yet)."""
+    now = [1000.0]
+    outbox = Outbox(tmp_path / "outbox.sqlite3", base_backoff_s=2, clock=lambda: now[0])
+    known: set[str] = set()
+
+    class Server(Hall):
+        def subscribe_sms(self, body: dict[str, Any]) -> dict[str, Any]:
+            self.bodies.append(body)
+            if body["ticket_key"] not in known:
+                raise HallRejected(404, "没有找到这张号票。", "no_ticket")
+            return {"ticket_number": "B001", "phone_masked": "138****5678"}
+
+    def down(message: Message) -> None:
+        raise HallUnavailable("down")
+
+    try:
+        hall = Server()
+        sms = SmsService(hall, outbox)
+        outbox.put("offline_ticket", "offline:abc", {"number": "B001"})
+        for _ in range(3):  # the server is down: the ticket backs off 2, 4, 8 s
+            outbox.deliver(down)
+            now[0] += 7
+        sms.request(ticket(offline=True), PHONE, "zh")
+        assert [m.key for m in outbox.due()] == ["offline:abc:sms"]  # the ticket not due yet
+
+        def send(message: Message) -> None:
+            if message.kind == KIND:
+                sms.send(message)
+            else:
+                known.add(message.key)
+
+        assert outbox.deliver(send) == (0, 0)  # the number waits, no attempt counted
+        assert hall.bodies == [] and outbox.dead_letters() == []
+        now[0] += 8  # the ticket's backoff is over: ticket first, then the number
+        assert outbox.deliver(send) == (2, 0)
+        assert hall.bodies == [{"ticket_key": "offline:abc", "phone": PHONE, "language": "zh"}]
+        assert outbox.backlog() == 0 and outbox.dead_letters() == []
+    finally:
+        outbox.close()
