@@ -33,9 +33,18 @@ PHONE = {"deviceMetrics": {"width": 375, "height": 667, "pixelRatio": 2.0}}
 
 
 def _wait(browser: Any, condition: Any, timeout: float = WAIT_S, poll: float = 0.1) -> Any:
+    """Until ``condition`` holds; an element the page replaced meanwhile (it re-renders on
+    each update) is looked up again at the next poll."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(browser, timeout, poll_frequency=poll).until(condition)
+    ignored = (NoSuchElementException, StaleElementReferenceException)
+    return WebDriverWait(browser, timeout, poll, ignored_exceptions=ignored).until(condition)
+
+
+def _click(browser: Any, selector: str) -> None:
+    """Click the element once it is there, again if the page replaced it under the click."""
+    _wait(browser, lambda b: b.find_element("css selector", selector).click() or True)
 
 
 def _status(browser: Any) -> str:
@@ -115,7 +124,7 @@ def test_live_call_within_a_second_transfer_completion_and_phone_rating(
     driver.act(ticket["id"], "complete")
     _wait(browser, lambda b: b.find_element("id", "rate").is_displayed())
     assert _status(browser) == "已办结，感谢您的耐心"
-    browser.find_element("css selector", "#levels button[data-level='satisfied']").click()
+    _click(browser, "#levels button[data-level='satisfied']")
     _wait(browser, lambda b: b.find_element("id", "rate-result").text == "感谢您的评价！")
     with sqlite3.connect(db_path) as db:
         rows = db.execute(
@@ -141,10 +150,10 @@ def test_a_missed_call_is_shown_and_english_is_one_tap_away(
     ticket = driver.issue()
     _open(browser, ticket)
     assert _status(browser) == "请耐心等候叫号"
-    browser.find_element("id", "lang").click()
+    _click(browser, "#lang")
     assert _status(browser) == "Please wait to be called"
     assert browser.find_element("tag name", "header").text.startswith("Queue status")
-    browser.find_element("id", "lang").click()
+    _click(browser, "#lang")
     driver.call_next(COUNTER)
     _wait(browser, lambda b: _status(b) == "请到 5 号窗口")
     driver.act(ticket["id"], "no-show")
