@@ -121,23 +121,31 @@ def phones_process(
     monotonic clock in every process), how many messages came and how many streams failed."""
     calls: dict[str, float] = {}
     counts = {"messages": 0, "failed": 0, "hellos": 0}
+    failures: dict[str, int] = {}  # why a stream failed: its status line, or what was raised
+
+    def failed(why: str) -> None:
+        counts["failed"] += 1
+        failures[why] = failures.get(why, 0) + 1
+        if counts["hellos"] + counts["failed"] == len(paths):
+            ready.set()  # every phone is open or has failed: do not wait for the rest
 
     async def phone(ticket_id: str, path: str) -> None:
         try:
             reader, writer = await asyncio.open_connection(host, port)
-        except OSError:
-            counts["failed"] += 1
+        except OSError as exc:
+            failed(f"connect: {exc!r}")
             return
         writer.write(
             f"GET {path}/events HTTP/1.1\r\nHost: {host}\r\n"
             "Accept: text/event-stream\r\n\r\n".encode()
         )
-        kind = ""
+        kind, status = "", ""
         try:
             while True:
                 line = (await reader.readline()).decode().rstrip("\r\n")
+                status = status or line
                 if not line and reader.at_eof():
-                    counts["failed"] += 1
+                    failed(status or "closed before a reply")
                     return
                 if line.startswith("event: "):
                     kind = line[7:]
@@ -145,12 +153,14 @@ def phones_process(
                     counts["messages"] += 1
                     if kind == "hello":
                         counts["hellos"] += 1
-                        if counts["hellos"] == len(paths):
+                        if counts["hellos"] + counts["failed"] == len(paths):
                             ready.set()
                     elif kind == "ticket" and '"call"' in line:
                         calls.setdefault(ticket_id, time.perf_counter())
         except asyncio.CancelledError:
             pass
+        except OSError as exc:
+            failed(f"{status or 'before a reply'}: {exc!r}")
         finally:
             writer.close()
 
@@ -169,6 +179,7 @@ def phones_process(
     asyncio.run(main())
     out.put(
         {"calls": calls, "messages": counts["messages"], "failed": counts["failed"],
+         "failures": failures,
          "cpu_s": _own_cpu_s(), "waiting_for_cpu": own_wait[0].share() if own_wait else None}
     )  # fmt: skip
 
@@ -300,6 +311,7 @@ def measure(server: ServerProcess, kiosk: str, staff: str, args: Any) -> dict[st
         result["push_call"] = {**_ms(push), "missing_events": len(called) - len(push)}
         result["stream_messages"] = streams["messages"]
         result["streams_failed"] = streams["failed"]
+        result["stream_failures"] = streams["failures"]
 
         html = []
         for j in range(args.html):

@@ -18,7 +18,9 @@ processes queue on the row lock for the duration of that statement.
 ``lease`` tokens at once (capacity / 50, at least 1: 12 for a kiosk token, 6 for a public
 address, 1 for logins) and spends them locally for up to ``LEASE_S`` seconds; tokens
 leased by a process and not spent in that time are lost to everyone, so the combined rate
-is the limit, slightly less under a spread load, never more.
+is the limit, slightly less under a spread load, never more. Requests of one key arriving
+while its lease is being asked wait for that answer and share it (one statement, not one
+lease each).
 
 The ``refused`` and ``staff_login_fail`` limits are charged after a 401 (one statement
 each, rare) and *read* before every request: that read uses the level this process last
@@ -128,6 +130,7 @@ class SharedBuckets:
         self.clock = clock
         self.lease = max(1, int(limit.capacity // 50))
         self._leased: dict[str, tuple[int, float]] = {}  # key -> (tokens, until)
+        self._asking: dict[str, asyncio.Future[int]] = {}  # key -> a lease being asked
         self.local = Buckets(limit, clock)  # the fallback, and the view read by retry_after
 
     def _params(self, key: str, want: int) -> dict[str, Any]:
@@ -139,12 +142,38 @@ class SharedBuckets:
         return max(1, math.ceil((1 - level) / self.limit.per_s))
 
     async def atake(self, key: str) -> int:
-        """Charge one request; 0 if it may go, else seconds to wait (nothing charged)."""
-        now = self.clock()
-        tokens, until = self._leased.get(key, (0, 0.0))
-        if tokens > 0 and now < until:
-            self._leased[key] = (tokens - 1, until)
-            return 0
+        """Charge one request; 0 if it may go, else seconds to wait (nothing charged).
+
+        Requests of one key that find no lease while a lease for it is being asked wait
+        for that answer and share it, instead of each leasing ``lease`` tokens at once: a
+        burst of simultaneous requests (a browser's page and its files, phones behind one
+        carrier address) would otherwise empty the bucket into leases that run out
+        unspent, and refuse requests the limit allows."""
+        while True:
+            now = self.clock()
+            tokens, until = self._leased.get(key, (0, 0.0))
+            if tokens > 0 and now < until:
+                self._leased[key] = (tokens - 1, until)
+                return 0
+            asking = self._asking.get(key)
+            if asking is None:
+                break
+            refused = await asyncio.shield(asking)
+            if refused:
+                return refused  # the bucket was empty a moment ago: the same answer
+        if self.lease == 1:  # nothing to share: one token per request anyway
+            return await self._lease(key)
+        asking = self._asking[key] = asyncio.get_running_loop().create_future()
+        refused = 0
+        try:
+            refused = await self._lease(key)
+            return refused
+        finally:
+            del self._asking[key]
+            asking.set_result(refused)  # (0 also when this request was cancelled)
+
+    async def _lease(self, key: str) -> int:
+        """Ask the database for a lease and take one token of it; as ``atake``."""
         answer = await self.store.run(TAKE_SQL, self._params(key, self.lease))
         if answer is None:
             return self.local.take(key)
@@ -155,7 +184,7 @@ class SharedBuckets:
         if granted > 1:
             if len(self._leased) >= 20_000:
                 self._leased.clear()
-            self._leased[key] = (granted - 1, now + LEASE_S)
+            self._leased[key] = (granted - 1, self.clock() + LEASE_S)  # from its grant
         else:
             self._leased.pop(key, None)
         return 0

@@ -113,3 +113,36 @@ def test_two_processes_together_allow_the_phone_pages_limit() -> None:
     assert allowed == PHONE_BURST, seen
     assert all(s.count(200) and s.count(429) for s in seen), seen  # both enforce it
     assert all(s[-5:] == [429] * 5 for s in seen), seen
+
+
+def test_simultaneous_requests_of_one_address_share_one_lease() -> None:
+    """A burst of simultaneous requests from one address (a browser's page and its files,
+    phones behind one carrier address) asks the database for one lease and shares it: each
+    asking for a lease of its own would empty the bucket into leases that run out unspent,
+    and refuse requests the limit allows (500 phones opening their streams at once, with
+    a burst of a million, had some answered 429)."""
+    import asyncio
+
+    from hall.db import make_engine
+    from hall.ratelimit import Limit
+    from hall.ratelimit_pg import SharedBuckets, SharedStore
+
+    capacity, burst = 1000, 200  # a lease is 1000 // 50 = 20 tokens
+
+    async def run(url: str) -> tuple[list[int], int]:
+        store = SharedStore(make_engine(url))
+        try:
+            buckets = SharedBuckets("phone", Limit(capacity=capacity, per_s=SLOW), store)
+            assert buckets.lease == 20
+            waits = await asyncio.gather(*(buckets.atake("203.0.113.7") for _ in range(burst)))
+            return list(waits), store.statements
+        finally:
+            await store.close()
+
+    with fresh_pg_database("hall_rl_burst") as url:
+        migrate(url)
+        waits, statements = asyncio.run(run(url))
+    assert waits == [0] * burst  # 200 of a bucket of 1000: every one allowed
+    # one lease at a time, each spent before the next (fewer if the database was slow to
+    # answer and the in-memory fallback stood in)
+    assert statements <= burst // 20
