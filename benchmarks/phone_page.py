@@ -18,7 +18,8 @@ processes of their own, so the load generators do not share one interpreter lock
    requests per second (open loop, so a server that falls behind is charged for the
    queue), kiosks issuing as in 1 (``issue_with_phones``), and a counter calling the
    phones' tickets every 0.25 s: ``push_call`` is call-next → that phone's stream has
-   its ``ticket`` event (while every other phone of the group gets a ``queue`` hint).
+   its ``ticket`` event (while every other phone of the group gets a ``queue`` hint);
+   ``call_next_request`` is the counter's request alone (part of ``push_call``).
    Target (issue 14): page p99 ≤ 50 ms, and issue p99 unaffected.
 4. ``page_html``: the page itself, closed loop, a small sample.
 
@@ -259,11 +260,13 @@ def measure(server: ServerProcess, kiosk: str, staff: str, args: Any) -> dict[st
         pages.start()
         issuing.start()
         called: list[tuple[str, float]] = []
+        call_ms: list[float] = []  # the counter's call-next request itself
         deadline = time.perf_counter() + args.seconds
         i = 0
         while time.perf_counter() < deadline:
             t0 = time.perf_counter()
             resp = http.post(f"/api/v1/counters/{COUNTERS[i % 5]}/call-next", headers=staff_h)
+            call_ms.append((time.perf_counter() - t0) * 1000)
             i += 1
             if resp.status_code == 200 and resp.json()["id"] in paths:
                 called.append((resp.json()["id"], t0))
@@ -309,6 +312,7 @@ def measure(server: ServerProcess, kiosk: str, staff: str, args: Any) -> dict[st
         result["page_state"] = {"rate_per_s": args.rate, **page_figures}
         result["issue_with_phones"] = issue_out
         result["push_call"] = {**_ms(push), "missing_events": len(called) - len(push)}
+        result["call_next_request"] = _ms(call_ms)  # part of push_call: the call itself
         result["stream_messages"] = streams["messages"]
         result["streams_failed"] = streams["failed"]
         result["stream_failures"] = streams["failures"]

@@ -235,3 +235,47 @@ def test_open_phones_keep_their_groups_snapshot_renewed_without_reads(
     assert stream.status_code == 200
     assert seen["state"]["people_ahead"] == 3  # the priority ticket is ahead now
     assert seen["waited"] == 0  # and the read did not wait for a build
+
+
+def test_a_position_hint_reaches_a_big_group_in_batches() -> None:
+    """A call's position hint goes to the group's phones ``HINT_BATCH`` streams per turn of
+    the event loop, not all 500 at once (that held a kiosk's ticket request 20–40 ms), and
+    still reaches every phone; the called ticket's own event is not held back."""
+    import asyncio
+    import contextlib
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from hall.events import EventHub, HallEvent
+    from hall.phone_view import HINT_BATCH, PhoneView
+
+    phones = 4 * HINT_BATCH + 3
+
+    async def run() -> tuple[list[int], int, bool]:
+        app = SimpleNamespace(state=SimpleNamespace(events=EventHub()))
+        view = PhoneView(app, lambda _app, _entry: {})
+        view.attach()
+        try:
+            with contextlib.ExitStack() as open_phones:
+                streams = [
+                    open_phones.enter_context(view.stream(f"t{i}", "market")) for i in range(phones)
+                ]
+                at = dt.datetime.now(dt.UTC)
+                app.state.events.publish(HallEvent("call", at, "t0", "A001", "5", "market"))
+                hinted, per_turn = 0, []
+                deadline = asyncio.get_running_loop().time() + 30
+                while hinted < phones and asyncio.get_running_loop().time() < deadline:
+                    await asyncio.sleep(0)  # one turn of the loop
+                    # every stream's hint, and the called phone's own event before it
+                    now_hinted = sum(s.queue.qsize() for s in streams) - 1
+                    per_turn.append(now_hinted - hinted)
+                    hinted = now_hinted
+                own = streams[0].queue.get_nowait()
+                return per_turn, hinted, own is not None and own.kind == "call"
+        finally:
+            view.close()
+
+    per_turn, hinted, own_first = asyncio.run(run())
+    assert hinted == phones  # every phone got the hint
+    assert max(per_turn) <= HINT_BATCH, per_turn  # never all at once
+    assert own_first  # the called phone's own event came before its hint
