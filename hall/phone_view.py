@@ -60,13 +60,13 @@ from types import SimpleNamespace
 from typing import Any
 
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import or_, select
+from sqlalchemy import DateTime, or_, select, type_coerce
 
 from hall import call_order
 from hall.db import connection_transaction
 from hall.events import RESYNC, HallEvent
 from hall.feedback_settings import current_settings
-from hall.models import NO_RESET_PERIOD, Rating, Ticket
+from hall.models import NO_RESET_PERIOD, Rating, Ticket, UTCDateTime
 from hall.numbering import numbering_period, service_day
 
 OWN_KINDS = frozenset(
@@ -112,13 +112,24 @@ _COLUMNS = (
     _T.c.counter, _T.c.called_at, _T.c.completed_at, _T.c.recall_count, _T.c.issued_at,
     _T.c.transferred_at, _T.c.front_at, _T.c.target_counter,
 )  # fmt: skip
+_ID, _STATUS, _PERIOD, _SEQ, _PRIORITY, _TRANSFERRED = (
+    [c.name for c in _COLUMNS].index(name)
+    for name in ("id", "status", "period", "seq", "priority", "transferred_at")
+)
+_PG_COLUMNS = tuple(
+    type_coerce(c, DateTime(timezone=True)).label(c.name) if isinstance(c.type, UTCDateTime) else c
+    for c in _COLUMNS
+)
+"""On PostgreSQL the driver gives aware datetimes already: read as they come, without
+``UTCDateTime``'s conversion of every value to UTC (a fifth of a build's time for 1,300
+tickets; only their instants are compared and shown, always converted)."""
 
 
 class NotFound(Exception):
     """No such ticket, or not one of today's."""
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class Entry:
     """One ticket in a snapshot: its row, people ahead and wait, and (once asked) its
     page state as JSON bytes."""
@@ -546,8 +557,9 @@ class PhoneView:
         group = next((g for g in self._app.state.catalog.groups if g.id == group_id), None)
         built = time.monotonic()
         with connection_transaction(self._app.state.engine, readonly=True) as conn:
+            columns = _PG_COLUMNS if conn.dialect.name == "postgresql" else _COLUMNS
             rows = conn.execute(
-                select(*_COLUMNS).where(
+                select(*columns).where(
                     _T.c.window_group == group_id,
                     or_(_T.c.service_day == day, _T.c.status == "waiting"),
                 )
@@ -560,40 +572,36 @@ class PhoneView:
                 ).scalars()
             )
             service_s = float(queue.service_time_s(conn, group)) if group else 0.0
-        waiting = [r for r in rows if r.status == "waiting"]
+        # by position, not attribute (a build reads every ticket of the group's day)
+        waiting = [r for r in rows if r[_STATUS] == "waiting"]
         by_period: dict[str, tuple[list[int], list[int]]] = {}
         for r in waiting:
-            by_period.setdefault(r.period, ([], []))[0 if r.priority else 1].append(r.seq)
+            by_period.setdefault(r[_PERIOD], ([], []))[0 if r[_PRIORITY] else 1].append(r[_SEQ])
         for prio, regular in by_period.values():
             prio.sort()
             regular.sort()
         entries: dict[str, Entry] = {}
+        counters = len(group.counters) if group is not None else 0
         for row in rows:
-            ahead = 0
-            if row.status == "waiting":
-                if row.transferred_at is not None:
-                    ahead = _ahead_by_rule(row, waiting, group)
+            ticket_id = row[_ID]
+            if row[_STATUS] != "waiting":  # most of a busy day's tickets: nobody ahead
+                entries[ticket_id] = Entry(row, 0, 0, ticket_id in rated)
+                continue
+            if row[_TRANSFERRED] is not None:
+                ahead = _ahead_by_rule(row, waiting, group)
+            else:
+                prio, regular = by_period[row[_PERIOD]]
+                if row[_PRIORITY]:  # as Queue._people_ahead: the priority tickets first
+                    ahead = bisect.bisect_left(prio, row[_SEQ])
                 else:
-                    ahead = _ahead_by_number(row, by_period)
-            wait_s = 0
-            if ahead and group is not None:
-                wait_s = round(math.ceil(ahead / len(group.counters)) * service_s)
-            entries[row.id] = Entry(row, ahead, wait_s, row.id in rated)
+                    ahead = len(prio) + bisect.bisect_left(regular, row[_SEQ])
+            wait_s = round(math.ceil(ahead / counters) * service_s) if ahead and counters else 0
+            entries[ticket_id] = Entry(row, ahead, wait_s, ticket_id in rated)
         took = time.monotonic() - built
         if took > SLOW_BUILD_S:
             log.warning("phone view: group %s snapshot of %d tickets took %.0f ms",
                         group_id, len(rows), took * 1000)  # fmt: skip
         return Snapshot(group_id, day, generation, built, entries)
-
-
-def _ahead_by_number(ticket: Any, by_period: dict[str, tuple[list[int], list[int]]]) -> int:
-    """As ``Queue._people_ahead``: the waiting tickets of its period called first — the
-    priority ones with lower numbers for a priority ticket; every priority ticket and the
-    regular ones with lower numbers for a regular one (sorted numbers, so O(log n))."""
-    prio, regular = by_period.get(ticket.period, ([], []))
-    if ticket.priority:
-        return bisect.bisect_left(prio, ticket.seq)
-    return len(prio) + bisect.bisect_left(regular, ticket.seq)
 
 
 def _ahead_by_rule(ticket: Any, waiting: list[Any], group: Any) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from hall_support import ID_HASH_KEY, FakeClock, Hall
+from hall_support import ID_HASH_KEY, FakeClock, Hall, fresh_pg_database
 
 from hall.app import create_app
 from hall.db import add_kiosk, add_staff, migrate
@@ -26,18 +26,32 @@ MARKET = "business-license"  # group market, counters 5–9
 LIVELIHOOD = "hukou-transfer"  # group livelihood, counters 10–15
 
 
-@pytest.fixture
-def hall(tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> Iterator[Hall]:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def hall(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Hall]:
+    """The real app on SQLite, and on PostgreSQL (whose snapshot build reads its
+    timestamps as the driver gives them)."""
     monkeypatch.setenv("HALL_PUBLIC_URL", PUBLIC)
     # the page's per-address limit is not what is tested here (these tests poll the pages)
     monkeypatch.setenv("HALL_PHONE_RATE_PER_S", "1000")
     monkeypatch.setenv("HALL_PHONE_BURST", "100000")
-    db_url = f"sqlite:///{tmp_path / 'hall.sqlite3'}"
-    migrate(db_url)
-    kiosk_token, staff_token = add_kiosk(db_url, "kiosk-1"), add_staff(db_url, "王*")
-    app = create_app(db_url, clock=clock, id_hash_key=ID_HASH_KEY)
-    with TestClient(app) as client:
-        yield Hall(client, tmp_path / "hall.sqlite3", db_url, clock, kiosk_token, staff_token)
+
+    def run(db_url: str, db_path: Path) -> Iterator[Hall]:
+        migrate(db_url)
+        kiosk_token, staff_token = add_kiosk(db_url, "kiosk-1"), add_staff(db_url, "王*")
+        app = create_app(db_url, clock=clock, id_hash_key=ID_HASH_KEY)
+        with TestClient(app) as client:
+            yield Hall(client, db_path, db_url, clock, kiosk_token, staff_token)
+
+    if request.param == "sqlite":
+        yield from run(f"sqlite:///{tmp_path / 'hall.sqlite3'}", tmp_path / "hall.sqlite3")
+    else:
+        with fresh_pg_database("hall_phone_view") as db_url:
+            yield from run(db_url, Path("-"))
 
 
 def _state(hall: Hall, ticket: dict[str, Any]) -> dict[str, Any]:
