@@ -463,9 +463,12 @@ def day_end(ticket: TicketOut, tz: Any) -> dt.datetime:
 
 
 # -- the worker: events in, messages out -------------------------------------------------
-def tick(app: Any, gateway: Gateway, settings: SmsSettings, *, recheck: bool) -> None:
+def tick(
+    app: Any, gateway: Gateway, settings: SmsSettings, *, recheck: bool, clean: bool = True
+) -> None:
     now = app.state.clock()
-    purge(app.state.engine, now)
+    if clean:
+        purge(app.state.engine, now)
     if recheck:
         decide(app, now)
     send_due(app, gateway, now, settings.give_up_s)
@@ -481,7 +484,7 @@ async def _worker(app: FastAPI) -> AsyncIterator[None]:
 
     async def run() -> None:
         with hub.subscription(lambda e: e.kind in QUEUE_EVENTS) as events:
-            last_check = -RECHECK_S
+            last_check = last_purge = -RECHECK_S
             while True:
                 woke = False
                 try:
@@ -494,8 +497,15 @@ async def _worker(app: FastAPI) -> AsyncIterator[None]:
                 recheck = woke or loop.time() - last_check >= RECHECK_S
                 if recheck:
                     last_check = loop.time()
+                # the past day's numbers go within poll_s of midnight: a write transaction
+                # at most that often, not on every call of a busy hall as well
+                clean = loop.time() - last_purge >= settings.poll_s
+                if clean:
+                    last_purge = loop.time()
                 try:
-                    await run_in_threadpool(tick, app, gateway, settings, recheck=recheck)
+                    await run_in_threadpool(
+                        tick, app, gateway, settings, recheck=recheck, clean=clean
+                    )
                 except Exception:  # noqa: BLE001 - the next round tries again
                     log.exception("text messages: a round failed")
 
