@@ -19,7 +19,9 @@ processes of their own, so the load generators do not share one interpreter lock
    queue), kiosks issuing as in 1 (``issue_with_phones``), and a counter calling the
    phones' tickets every 0.25 s: ``push_call`` is call-next → that phone's stream has
    its ``ticket`` event (while every other phone of the group gets a ``queue`` hint);
-   ``call_next_request`` is the counter's request alone (part of ``push_call``).
+   ``call_next_request`` is the counter's request alone (part of ``push_call``), and
+   ``push_after_call_answer`` the phone's event against the counter's own answer
+   (negative: the phone had it first) — the push channel's own share.
    Target (issue 14): page p99 ≤ 50 ms, and issue p99 unaffected.
 4. ``page_html``: the page itself, closed loop, a small sample.
 
@@ -259,7 +261,7 @@ def measure(server: ServerProcess, kiosk: str, staff: str, args: Any) -> dict[st
         wait_before = _runqueue_wait_s(server.pid)
         pages.start()
         issuing.start()
-        called: list[tuple[str, float]] = []
+        called: list[tuple[str, float, float]] = []  # ticket, call sent, its answer back
         call_ms: list[float] = []  # the counter's call-next request itself
         deadline = time.perf_counter() + args.seconds
         i = 0
@@ -269,7 +271,7 @@ def measure(server: ServerProcess, kiosk: str, staff: str, args: Any) -> dict[st
             call_ms.append((time.perf_counter() - t0) * 1000)
             i += 1
             if resp.status_code == 200 and resp.json()["id"] in paths:
-                called.append((resp.json()["id"], t0))
+                called.append((resp.json()["id"], t0, t0 + call_ms[-1] / 1000))
             time.sleep(max(0.0, 0.25 - (time.perf_counter() - t0)))
         issuing.join()
         page_figures = page_out.get(timeout=120)
@@ -299,9 +301,10 @@ def measure(server: ServerProcess, kiosk: str, staff: str, args: Any) -> dict[st
         result["loadgen_cores_busy"] = round(
             (own_cpu + page_figures.pop("cpu_s") + streams.pop("cpu_s")) / phase_s, 2
         )
-        push = [
-            (streams["calls"][tid] - t0) * 1000 for tid, t0 in called if tid in streams["calls"]
-        ]
+        arrived = streams["calls"]
+        push = [(arrived[tid] - t0) * 1000 for tid, t0, _ in called if tid in arrived]
+        # the phone against the counter's own answer: negative when the phone knew first
+        after_answer = [(arrived[tid] - t1) * 1000 for tid, _, t1 in called if tid in arrived]
         # the clients' own share of the time runnable but without a CPU (as the server's
         # above): their latency figures include it, so a high share means part of what
         # they measured is the machine's queue, not the server's
@@ -313,6 +316,7 @@ def measure(server: ServerProcess, kiosk: str, staff: str, args: Any) -> dict[st
         result["issue_with_phones"] = issue_out
         result["push_call"] = {**_ms(push), "missing_events": len(called) - len(push)}
         result["call_next_request"] = _ms(call_ms)  # part of push_call: the call itself
+        result["push_after_call_answer"] = _ms(after_answer)
         result["stream_messages"] = streams["messages"]
         result["streams_failed"] = streams["failed"]
         result["stream_failures"] = streams["failures"]
