@@ -10,6 +10,7 @@
   let live = null; // the last pushed event of this ticket, shown before the state reloads
   let level = null;
   let chosen = new Set();
+  let ratingDrawn = ""; // what the rating buttons were drawn from (redrawn only on change)
   let source = null;
   let lastMessage = Date.now();
   let heartbeatMs = 2000;
@@ -96,8 +97,14 @@
     document.body.dataset.rating = r.state;
     if (r.state === "rated" && $("rate-result").hidden) showResult(T[lang].rated);
     if (!open) return;
-    $("levels").replaceChildren(...levelButtons(r.levels, lang, level, chooseLevel));
-    $("reasons").replaceChildren(...reasonButtons(r.reasons, chosen, renderRating));
+    // every update of the page (the queue moves on after 办结) would otherwise replace the
+    // buttons under the citizen's finger, and the tap would be lost
+    const drawn = JSON.stringify([lang, level, [...chosen], r.levels, r.reasons]);
+    if (drawn !== ratingDrawn) {
+      ratingDrawn = drawn;
+      $("levels").replaceChildren(...levelButtons(r.levels, lang, level, chooseLevel));
+      $("reasons").replaceChildren(...reasonButtons(r.reasons, chosen, renderRating));
+    }
     $("reasons-box").hidden = !(level && r.bad_levels.includes(level));
   }
 
@@ -150,6 +157,7 @@
       }
       if (!resp.ok) return;
       state = await resp.json();
+      window.phoneLog.push({ loaded: state.status, at: Date.now() });
       live = null; // the state now includes what was pushed
       if (!window.phoneLang) {
         window.phoneLang = state.language;

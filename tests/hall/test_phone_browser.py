@@ -5,7 +5,8 @@ against a real ``python -m hall serve`` process with HALL_PUBLIC_URL set.
   ahead; all text at least 16 px, nothing wider than the phone;
 - call-next shows "请到 5 号窗口" within 1 s (pushed, not polled); a transfer and a missed
   call are shown; after completion the page offers the rating, the rating arrives with
-  channel ``phone``, and a second one gets 409 (explained);
+  channel ``phone``, and a second one gets 409 (explained); the rating buttons are not
+  replaced while the queue moves on;
 - a wrong signature gets the plain 404 page; English is one tap away;
 - after a server restart the page says "连接中断，正在重连…", reconnects by itself and
   shows a call made while it was away.
@@ -141,6 +142,34 @@ def test_live_call_within_a_second_transfer_completion_and_phone_rating(
     browser.refresh()  # the page now says it was rated, and offers no second rating
     _wait(browser, lambda b: "已经评价过了" in b.find_element("id", "rate-result").text)
     assert browser.find_element("id", "rate").is_displayed() is False
+
+
+def test_the_rating_buttons_stay_put_while_the_queue_moves_on(
+    phone: tuple[Any, Driver, Path],
+) -> None:
+    """After 办结 the page still reloads its state as the group's queue moves (position
+    hints); the rating buttons are not replaced by those reloads, or a tap landing on one
+    just then would be lost."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    browser, driver, _db_path = phone
+    ticket = driver.issue()
+    later = [driver.issue(), driver.issue()]
+    _open(browser, ticket)
+    assert driver.call_next(COUNTER)["id"] == ticket["id"]
+    driver.act(ticket["id"], "complete")
+    _wait(browser, lambda b: b.find_element("id", "rate").is_displayed())
+    button = browser.find_element("css selector", "#levels button[data-level='satisfied']")
+    loads = "return window.phoneLog.filter((e) => e.loaded).length;"
+    before = browser.execute_script(loads)
+    assert driver.call_next(COUNTER)["id"] == later[0]["id"]  # the queue moves on
+    _wait(browser, lambda b: b.execute_script(loads) > before)  # the page reloaded its state
+    try:
+        assert button.is_displayed()  # the very element the citizen was about to tap
+    except StaleElementReferenceException:
+        pytest.fail("the reload replaced the rating buttons under the citizen's finger")
+    button.click()
+    _wait(browser, lambda b: b.find_element("id", "rate-result").text == "感谢您的评价！")
 
 
 def test_a_missed_call_is_shown_and_english_is_one_tap_away(
