@@ -4,7 +4,10 @@ open, and whether ticket issue suffers; prints JSON.
     python benchmarks/phone_page.py [--quick] [--phones 500] [--rate 200] [--seconds 20]
 
 One ``python -m hall serve`` process with ``HALL_PUBLIC_URL`` set (PostgreSQL with
-``--pg-url`` / env KIOSK_TEST_PG_URL, else a temporary SQLite file). All load comes from
+``--pg-url`` / env KIOSK_TEST_PG_URL, else a temporary SQLite file). On PostgreSQL the
+run is repeated (``--layout both``, each on a new database) with the phones served by a
+``serve --public-only`` process apart (``postgresql_public_apart``: the kiosks and counters
+keep their process to themselves; README "The ticket's QR"). All load comes from
 127.0.0.1, so the per-address rate limit is raised for the run (a real hall has one
 address per phone, or per carrier NAT). The phones' streams and the page requests run in
 processes of their own, so the load generators do not share one interpreter lock.
@@ -208,7 +211,10 @@ def _issue_load(server: ServerProcess, kiosk: str, prefix: str, args: Any) -> di
     return _replies(replies, 201)
 
 
-def measure(server: ServerProcess, kiosk: str, staff: str, args: Any) -> dict[str, Any]:
+def measure(
+    server: ServerProcess, public: ServerProcess, kiosk: str, staff: str, args: Any
+) -> dict[str, Any]:
+    """``public`` serves the phones: ``server`` itself, or a ``--public-only`` process."""
     result: dict[str, Any] = {}
     load(
         [server.base_url], [kiosk], 30,
@@ -219,6 +225,7 @@ def measure(server: ServerProcess, kiosk: str, staff: str, args: Any) -> dict[st
 
     staff_h = {"Authorization": f"Bearer {staff}"}
     http = httpx.Client(base_url=server.base_url, timeout=30.0)
+    phone_http = httpx.Client(base_url=public.base_url, timeout=30.0)
     try:
         # the waiting tickets of the baseline are called away first: the phones' tickets
         # are then the ones the counter calls in phase 3
@@ -229,13 +236,13 @@ def measure(server: ServerProcess, kiosk: str, staff: str, args: Any) -> dict[st
             lambda i: ("POST", "/api/v1/tickets", {"service_id": SERVICE, "idempotency_key": f"phone-{i}"}),
             clients=10,
         )  # fmt: skip
-        prefix = len(f"http://127.0.0.1:{server.port}")
+        prefix = len(public.base_url)
         paths = {r.body["id"]: r.body["public_url"][prefix:] for r in issued if r.status == 201}
         ctx = multiprocessing.get_context("fork")
         ready, stop, phones_out, page_out = ctx.Event(), ctx.Event(), ctx.Queue(), ctx.Queue()
         phones = ctx.Process(
             target=phones_process,
-            args=("127.0.0.1", server.port, paths, ready, stop, phones_out),
+            args=("127.0.0.1", public.port, paths, ready, stop, phones_out),
             daemon=True,
         )
         started = time.perf_counter()
@@ -248,17 +255,19 @@ def measure(server: ServerProcess, kiosk: str, staff: str, args: Any) -> dict[st
         path_list = list(paths.values())
         pages = ctx.Process(
             target=page_process,
-            args=(server.base_url, path_list, int(args.rate * args.seconds), args.rate, page_out),
+            args=(public.base_url, path_list, int(args.rate * args.seconds), args.rate, page_out),
             daemon=True,
         )
         issue_out: dict[str, Any] = {}
         issuing = threading.Thread(
             target=lambda: issue_out.update(_issue_load(server, kiosk, "with", args))
         )
-        pids = [server.pid] if server.pid else []  # one process (espeak children come and go)
-        cpu_before, wall_before = cpu_seconds(pids), time.perf_counter()
+        # per server process (espeak children come and go)
+        servers = {"server": server} if public is server else {"server": server, "public": public}
+        cpu_before = {k: cpu_seconds([p.pid] if p.pid else []) for k, p in servers.items()}
+        wall_before = time.perf_counter()
         own_cpu_before = _own_cpu_s()
-        wait_before = _runqueue_wait_s(server.pid)
+        wait_before = {k: _runqueue_wait_s(p.pid) for k, p in servers.items()}
         pages.start()
         issuing.start()
         called: list[tuple[str, float, float]] = []  # ticket, call sent, its answer back
@@ -276,22 +285,21 @@ def measure(server: ServerProcess, kiosk: str, staff: str, args: Any) -> dict[st
         issuing.join()
         page_figures = page_out.get(timeout=120)
         pages.join(timeout=30)
-        cpu_after = cpu_seconds(pids)
         own_cpu = _own_cpu_s() - own_cpu_before  # kiosks issuing and the counter calling
-        wait_after = _runqueue_wait_s(server.pid)
-        if wait_before is not None and wait_after is not None:
-            # a shared machine: the share of the time the server's event loop was ready to
-            # run but had no CPU (0.0 = never waited) — the part of the latency that is not
-            # the server's own work
-            result["server_loop_waiting_for_cpu"] = round(
-                (wait_after - wait_before) / (time.perf_counter() - wall_before), 2
-            )
         phase_s = time.perf_counter() - wall_before
-        if cpu_before is not None and cpu_after is not None:
-            # how busy the server was: 1.0 = one core all the time (the machine has 2)
-            result["server_cores_busy"] = round(
-                (cpu_after - cpu_before) / (time.perf_counter() - wall_before), 2
-            )
+        for key, proc in servers.items():
+            cpu_after = cpu_seconds([proc.pid] if proc.pid else [])
+            wait_after = _runqueue_wait_s(proc.pid)
+            if wait_before[key] is not None and wait_after is not None:
+                # a shared machine: the share of the time the server's event loop was ready
+                # to run but had no CPU (0.0 = never waited) — the part of the latency that
+                # is not the server's own work
+                result[f"{key}_loop_waiting_for_cpu"] = round(
+                    (wait_after - wait_before[key]) / phase_s, 2
+                )
+            if cpu_before[key] is not None and cpu_after is not None:
+                # how busy the server was: 1.0 = one core all the time (the machine has 2)
+                result[f"{key}_cores_busy"] = round((cpu_after - cpu_before[key]) / phase_s, 2)
         time.sleep(1.0)  # the last call's event is on its way to its phone
         stop.set()
         streams = phones_out.get(timeout=60)
@@ -324,21 +332,24 @@ def measure(server: ServerProcess, kiosk: str, staff: str, args: Any) -> dict[st
         html = []
         for j in range(args.html):
             t0 = time.perf_counter()
-            if http.get(path_list[j % len(path_list)]).status_code == 200:
+            if phone_http.get(path_list[j % len(path_list)]).status_code == 200:
                 html.append((time.perf_counter() - t0) * 1000)
         result["page_html"] = _ms(html)
     finally:
         http.close()
+        phone_http.close()
     return result
 
 
-def run_backend(url: str, args: Any) -> dict[str, Any]:
+def run_backend(url: str, args: Any, apart: bool = False) -> dict[str, Any]:
+    """One layout on a new database: one server process for all, or (``apart``) the
+    phones on a ``serve --public-only`` process of their own beside it."""
     migrate(url)
     kiosk = add_kiosk(url, "bench-kiosk")
     staff = add_staff(url, "bench")
-    port = free_port()
+    port, public_port = free_port(), free_port()
     env = {
-        "HALL_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "HALL_PUBLIC_URL": f"http://127.0.0.1:{public_port if apart else port}",
         "HALL_PHONE_RATE_PER_S": "1000000",  # one address for every phone here
         "HALL_PHONE_BURST": "1000000",
         # and the hall-wide per-address limit of hall/ratelimit.py ("public": 10/s) too,
@@ -347,11 +358,19 @@ def run_backend(url: str, args: Any) -> dict[str, Any]:
     }
     log_path = os.environ.get("PHONE_BENCH_SERVER_LOG")  # keep the server's log to look at
     server = ServerProcess(url, port=port, env=env, log_level="warning", log_path=log_path)
+    public = server
+    if apart:
+        public = ServerProcess(
+            url, port=public_port, env=env, log_level="warning", extra_args=["--public-only"]
+        )
     try:
         server.start()
-        figures = measure(server, kiosk, staff, args)
+        if public is not server:
+            public.start()
+        figures = measure(server, public, kiosk, staff, args)
     finally:
         server.stop()
+        public.stop()  # (a no-op when it is the server)
     return {
         "phones": args.phones, "seconds": args.seconds,
         "issue_rate_per_s": args.issue_rate, **figures,
@@ -367,6 +386,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--html", type=int, default=None, help="page loads timed")
     parser.add_argument("--pg-url", default=os.environ.get("KIOSK_TEST_PG_URL"))
+    parser.add_argument(
+        "--layout",
+        choices=["one", "apart", "both"],
+        default="both",
+        help="PostgreSQL: one server process for all, the phones on a --public-only"
+        " process apart, or both one after the other (default)",
+    )
     args = parser.parse_args()
     args.phones = args.phones or (50 if args.quick else 500)
     args.rate = args.rate or (100.0 if args.quick else 200.0)
@@ -378,11 +404,14 @@ def main() -> None:
         report["load_average_1min_before"] = round(os.getloadavg()[0], 2)
     try:
         if args.pg_url:
-            url = create_postgres_database(args.pg_url, prefix="hall_bench_phone")
-            try:
-                report["postgresql"] = run_backend(url, args)
-            finally:
-                drop_postgres_database(args.pg_url, url)
+            layouts = {"one": [False], "apart": [True], "both": [False, True]}[args.layout]
+            for apart in layouts:
+                url = create_postgres_database(args.pg_url, prefix="hall_bench_phone")
+                try:
+                    key = "postgresql_public_apart" if apart else "postgresql"
+                    report[key] = run_backend(url, args, apart=apart)
+                finally:
+                    drop_postgres_database(args.pg_url, url)
         else:
             with tempfile.TemporaryDirectory() as tmp:
                 report["sqlite"] = run_backend(f"sqlite:///{tmp}/hall.sqlite3", args)

@@ -2,7 +2,7 @@
 
     python -m hall init [--key-file PATH]  # migrate; create the key file (hall/keys.py)
     python -m hall serve --host 0.0.0.0 --port 8080 --database-url URL [--workers N]
-        [--no-access-log] [--key-file PATH] [--certfile PEM --keyfile PEM]
+        [--no-access-log] [--key-file PATH] [--certfile PEM --keyfile PEM] [--public-only]
     python -m hall make-ca DIR             # a CA for a hall without its own PKI (hall/tls.py)
     python -m hall make-cert HOST --ca-dir DIR [--ip IP ...]
     python -m hall rotate-keys [--key-file PATH]   # every server stopped first
@@ -27,6 +27,13 @@ several ``serve`` processes on one or more machines, share the numbering safely;
 one worker per CPU core that the database leaves free. SQLite: keep one worker — each
 process writes through one thread that commits many tickets at once, and processes only
 queue on the file lock.
+
+``serve --public-only`` (PostgreSQL) serves only the citizen's phone pages (``/t/…``,
+``/c/…``) and the health check, beside the hall's server on its own port: the port the
+public address (``HALL_PUBLIC_URL``, behind the hall's reverse proxy) leads to. The phones
+of the whole hall then no longer share an event loop with the kiosks and counters, and
+nothing but the phone pages is reachable from outside. Call events reach it by
+LISTEN/NOTIFY like any other server process.
 """
 
 from __future__ import annotations
@@ -85,6 +92,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--catalog", default=None, help="services.toml (default: config/)")
     serve.add_argument("--workers", type=int, default=1, help="server processes (default 1)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    serve.add_argument(
+        "--public-only",
+        action="store_true",
+        help="serve only the citizen's phone pages (PostgreSQL; run beside the hall server)",
+    )
     serve.add_argument(
         "--no-access-log",
         action="store_true",
@@ -236,7 +248,8 @@ def _serve(args: argparse.Namespace) -> None:
         args.catalog,
         migrate_schema=False,
         key_file=args.key_file,
-        close_stats_days=True,
+        close_stats_days=not args.public_only,
+        public_only=args.public_only,
     )
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     common = {
@@ -254,6 +267,8 @@ def _serve(args: argparse.Namespace) -> None:
         uvicorn.run(app, **common)  # type: ignore[arg-type]
         return
     os.environ["HALL_DATABASE_URL"] = args.database_url
+    if args.public_only:
+        os.environ["HALL_PUBLIC_ONLY"] = "1"
     if args.catalog:
         os.environ["HALL_CATALOG"] = str(args.catalog)
     uvicorn.run("hall.app:app_from_env", factory=True, workers=args.workers, **common)  # type: ignore[arg-type]

@@ -180,6 +180,7 @@ def create_app(
     migrate_schema: bool = True,
     rate_limits: dict[str, Limit] | bool | None = None,
     close_stats_days: bool = False,
+    public_only: bool = False,
 ) -> FastAPI:
     """Build the hall server app on one database.
 
@@ -191,6 +192,10 @@ def create_app(
     False — none; a dict — those limits over the defaults.
     ``close_stats_days`` (the server: ``serve`` and its workers) closes the past service
     days' statistics in a background thread at startup (``start_stats_closer``).
+    ``public_only`` (``serve --public-only``) serves only what faces the public — the
+    citizen's phone pages (``/t/…``, ``/c/…``, ``/phone/static/…``) and the health check —
+    so that the kiosks' and counters' requests do not share an event loop with every
+    phone of the hall; PostgreSQL only (the call events reach it by LISTEN/NOTIFY).
     Raises ConfigError (catalog, key, time zone) or hall.db.DatabaseError.
     """
     catalog = load_catalog(catalog_path or DEFAULT_CATALOG_PATH)
@@ -202,6 +207,12 @@ def create_app(
     if migrate_schema:
         migrate(database_url)
     engine = make_engine(database_url)
+    if public_only and engine.dialect.name != "postgresql":
+        engine.dispose()
+        raise ConfigError(
+            "--public-only needs PostgreSQL: on SQLite the call events never leave the"
+            " process that made them, so a phone page served apart would never be called"
+        )
     keys = resolve_keys(engine, database_url, id_hash_key=id_hash_key, key_file=key_file)
 
     @asynccontextmanager
@@ -221,7 +232,8 @@ def create_app(
         wait_listening = getattr(_app.state.events, "wait_listening", None)
         if wait_listening is not None:  # PostgreSQL: listen before the first request
             await asyncio.to_thread(wait_listening, 5.0)
-        primed = _app.state.announcer.start()
+        # the spoken calls are the boards', not the public process's
+        primed = None if public_only else _app.state.announcer.start()
         if primed is not None:
             # pypinyin's dictionaries (~190k lists, loaded by the priming in the background)
             # live as long as the server too: frozen as well once loaded, or every full
@@ -231,7 +243,7 @@ def create_app(
                 _freeze_when_done(asyncio.get_running_loop(), lambda: not stopped)
             )
         # every call and recall is synthesised at once, before the boards ask for it
-        warming = asyncio.create_task(warm_on_calls(_app))
+        warming = None if public_only else asyncio.create_task(warm_on_calls(_app))
         _app.state.phone_view.attach()  # the phone pages' snapshots listen to the hub
         closer = start_stats_closer(_app) if close_stats_days else None
         try:
@@ -243,9 +255,10 @@ def create_app(
             stopped = True
             gc.unfreeze()
             gc.set_threshold(*thresholds)
-            warming.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await warming
+            if warming is not None:
+                warming.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await warming
         await _app.state.queue.aclose()
         await _app.state.ratings.aclose()
         if pg_pool is not None:
@@ -304,6 +317,12 @@ def create_app(
     # limits and any token check.
     if max_body := max_body_from_env():
         app.add_middleware(BodyLimitMiddleware, max_bytes=max_body)
+    _add_health(app)
+    if public_only:
+        app.include_router(phone_router)
+        app.include_router(case_page_router)
+        log.info("hall public server ready (phone pages only): catalog %s", catalog.version)
+        return app
     _add_routes(app)
     app.include_router(help_router)
     app.include_router(precheck_router)
@@ -399,7 +418,8 @@ def app_from_env() -> FastAPI:
         os.environ["HALL_DATABASE_URL"],
         os.environ.get("HALL_CATALOG") or None,
         migrate_schema=False,
-        close_stats_days=True,
+        close_stats_days=os.environ.get("HALL_PUBLIC_ONLY") != "1",
+        public_only=os.environ.get("HALL_PUBLIC_ONLY") == "1",
     )
 
 
@@ -520,10 +540,8 @@ def _declare_common_statuses(schema: dict[str, Any]) -> None:
                 )
 
 
-def _add_routes(app: FastAPI) -> None:
-    prefix = "/api/v1"
-
-    @app.get(f"{prefix}/health", response_model=Health, tags=["health"])
+def _add_health(app: FastAPI) -> None:
+    @app.get("/api/v1/health", response_model=Health, tags=["health"])
     async def health(request: Request) -> Health:
         """Liveness for kiosks and monitoring; no authentication."""
         return Health(
@@ -532,6 +550,10 @@ def _add_routes(app: FastAPI) -> None:
             database=database_kind(request.app.state.engine),  # type: ignore[arg-type]
             catalog_version=request.app.state.catalog.version,
         )
+
+
+def _add_routes(app: FastAPI) -> None:
+    prefix = "/api/v1"
 
     @app.post(
         f"{prefix}/tickets",
