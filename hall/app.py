@@ -282,6 +282,7 @@ def create_app(
     app.state.clock = clock or utc_now
     app.state.keys = keys
     app.state.queue, app.state.ratings, pg_pool = make_stores(engine, catalog, tz, keys.id_hash)
+    app.state.pg_pool = pg_pool  # PostgreSQL: also the token look-up's (hall/auth.py)
     # pushed to boards, counters, evaluators (hall/events.py): LISTEN/NOTIFY across the
     # server processes on PostgreSQL, an in-process hub on SQLite
     app.state.events = make_event_hub(engine)
@@ -601,10 +602,12 @@ def _add_routes(app: FastAPI) -> None:
             404: {"description": "no such counter"},
         },
     )
-    def call_next(counter_id: CounterId, request: Request, staff: StaffPrincipal, now: Now) -> Any:
+    async def call_next(
+        counter_id: CounterId, request: Request, staff: StaffPrincipal, now: Now
+    ) -> Any:
         """Call the next waiting ticket of this counter's window groups (staff token), by
         the call rule of ``hall.call_order``; 409 while the counter is paused."""
-        ticket = queue_ops.call_next(request.app, counter_id, int(staff.id), now)
+        ticket = await queue_ops.call_next_async(request.app, counter_id, int(staff.id), now)
         if ticket is None:
             return Response(status_code=status.HTTP_204_NO_CONTENT)
         return ticket

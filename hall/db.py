@@ -430,6 +430,19 @@ class AsyncPgPool:
         finally:
             self._release(conn)
 
+    async def fetch_one(self, sql: str, params: dict[str, Any]) -> Any:
+        """One autocommit statement; its first row or None. A connection the statement
+        failed on is closed, never reused (its state is unknown)."""
+        import psycopg
+
+        async with self.connection() as conn:
+            try:
+                cursor = await conn.execute(sql, params)
+                return await cursor.fetchone()
+            except psycopg.Error:
+                await conn.close()
+                raise
+
     def drop_idle(self) -> None:
         """Forget the idle connections: after one was found broken (a database restart),
         the others most likely are too; the next callers open fresh ones."""

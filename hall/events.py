@@ -198,6 +198,19 @@ class PgEventHub(EventHub):
                     )
         self.deliver(event)
 
+    async def publish_on(self, pool: Any, event: HallEvent) -> None:
+        """``publish`` from the event loop, the NOTIFY sent on one of the fast-path
+        connections (``hall.db.AsyncPgPool``): no worker thread, no lock. If it cannot be
+        sent, the event still reaches this process's subscribers (logged)."""
+        import psycopg
+
+        payload = json.dumps(event.as_json(), ensure_ascii=False, separators=(",", ":"))
+        try:
+            await pool.fetch_one("SELECT pg_notify(%(c)s, %(p)s)", {"c": PG_CHANNEL, "p": payload})
+        except psycopg.Error as exc:
+            log.warning("hall event %s not sent to other server processes: %s", event.kind, exc)
+            self.deliver(event)
+
     def deliver(self, event: HallEvent) -> None:
         """Hand an event to this process's subscribers only."""
         super().publish(event)
@@ -287,3 +300,14 @@ def _offer_all(targets: tuple[_Target, ...], event: HallEvent) -> None:
 def publish(app: Any, event: HallEvent) -> None:
     """Publish on the app's hub (``app.state.events``); call after the commit."""
     app.state.events.publish(event)
+
+
+async def publish_async(app: Any, event: HallEvent) -> None:
+    """``publish`` from the event loop: on PostgreSQL the NOTIFY goes out on a fast-path
+    connection (``PgEventHub.publish_on``); in the process an event is only queued."""
+    hub = app.state.events
+    pool = getattr(app.state, "pg_pool", None)
+    if isinstance(hub, PgEventHub) and pool is not None:
+        await hub.publish_on(pool, event)
+    else:
+        hub.publish(event)

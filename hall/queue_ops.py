@@ -15,7 +15,7 @@ import datetime as dt
 from typing import Any
 
 from contract.api import TicketOut
-from hall.events import HallEvent, publish
+from hall.events import HallEvent, publish, publish_async
 from hall.tickets import TicketStore
 
 ACTION_EVENT = {
@@ -48,10 +48,14 @@ def ticket_event(
     )
 
 
-def call_next(app: Any, counter_id: str, staff_id: int, now: dt.datetime) -> TicketOut | None:
-    ticket = _queue(app).call_next(counter_id, staff_id, now)
+async def call_next_async(
+    app: Any, counter_id: str, staff_id: int, now: dt.datetime
+) -> TicketOut | None:
+    """The next ticket for this counter (``TicketStore.call_next_async``: on PostgreSQL one
+    statement from the event loop), then its ``call`` event."""
+    ticket = await _queue(app).call_next_async(counter_id, staff_id, now)
     if ticket is not None:
-        publish(app, ticket_event("call", ticket, now, counter_id))
+        await publish_async(app, ticket_event("call", ticket, now, counter_id))
     return ticket
 
 

@@ -62,6 +62,10 @@ class NotYourTicket(QueueError):
 class CounterPaused(QueueError):
     """The counter is on break (暂停服务): it calls nobody and takes no transfers: 409."""
 
+    @classmethod
+    def of(cls, counter_id: str) -> CounterPaused:
+        return cls(f"counter {counter_id} is on break (暂停服务); open it first (恢复服务)")
+
 
 class KioskNotAuthorized(QueueError):
     """The kiosk token given to ``issue`` no longer matches (rotated): 401."""

@@ -188,6 +188,10 @@ class TicketStore(Protocol):
 
     def call_next(self, counter_id: str, staff_id: int, now: dt.datetime) -> TicketOut | None: ...
 
+    async def call_next_async(
+        self, counter_id: str, staff_id: int, now: dt.datetime
+    ) -> TicketOut | None: ...
+
     def call_ticket(
         self, counter_id: str, ticket_id: str, staff_id: int, now: dt.datetime
     ) -> TicketOut: ...
@@ -523,9 +527,7 @@ class SqlTicketStore:
 
     def _check_open(self, session: Session, counter_id: str) -> None:
         if self.counter_paused(session, counter_id):
-            raise CounterPaused(
-                f"counter {counter_id} is on break (暂停服务); open it first (恢复服务)"
-            )
+            raise CounterPaused.of(counter_id)
 
     def call_next(self, counter_id: str, staff_id: int, now: dt.datetime) -> TicketOut | None:
         """Call the next waiting ticket for this counter, or None when nobody waits.
@@ -555,6 +557,14 @@ class SqlTicketStore:
                 log.info("counter %s called %s", counter_id, chosen.number)
                 return self.describe(chosen)
         raise InvalidTransition("too many concurrent calls; try again")
+
+    async def call_next_async(
+        self, counter_id: str, staff_id: int, now: dt.datetime
+    ) -> TicketOut | None:
+        """``call_next`` for the event loop: on a worker thread here (PostgreSQL's store
+        sends one statement from the loop instead)."""
+        call = functools.partial(self.call_next, counter_id, staff_id, now)
+        return await anyio.to_thread.run_sync(call)
 
     def _lock_heads(self, groups: list[WindowGroup]) -> bool:
         """Whether ``call_next`` reads the head of the queue with ``FOR UPDATE SKIP

@@ -1,4 +1,5 @@
-"""The ticket store on PostgreSQL: ``SqlTicketStore`` with a one-statement issuing path.
+"""The ticket store on PostgreSQL: ``SqlTicketStore`` with one-statement paths for issuing
+and for a counter's call-next.
 
 ``issue_async`` (its ``_issue_fast``) sends ONE autocommit statement (``_pg_issue_one_sql``)
 from the event loop on a fast-path connection (``hall.db.AsyncPgPool``, shared with the
@@ -17,6 +18,7 @@ view as the other stores); ``issue`` (sync) and everything else are
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import random
 import uuid
@@ -30,8 +32,15 @@ from sqlalchemy import Engine
 from contract.api import TicketOut
 from contract.catalog import Catalog, WindowGroup
 from hall.db import RETRY_SQLSTATES, AsyncPgPool
-from hall.numbering import PG_FORMAT_NUMBER_SQL, PG_NEXT_SEQ_CTE
-from hall.queue_rules import SERVICE_TIME_SAMPLE, KioskNotAuthorized, ticket_out, wait_s
+from hall.models import NO_RESET_PERIOD
+from hall.numbering import PG_FORMAT_NUMBER_SQL, PG_NEXT_SEQ_CTE, numbering_period, service_day
+from hall.queue_rules import (
+    SERVICE_TIME_SAMPLE,
+    CounterPaused,
+    KioskNotAuthorized,
+    ticket_out,
+    wait_s,
+)
 from hall.tickets import VIEW_COLUMNS, VIEW_NAMES, SqlTicketStore
 
 log = logging.getLogger(__name__)
@@ -133,6 +142,55 @@ CROSS JOIN LATERAL (SELECT
 _PG_ISSUE_ONE = {flag: _pg_issue_one_sql(flag) for flag in (False, True)}
 
 
+def _pg_call_next_sql() -> str:
+    """One autocommit statement: a counter of one window group calls its next ticket.
+
+    What ``SqlTicketStore.call_next`` does in a transaction of six statements: unless the
+    counter is paused, the head of the group's queue in calling order (the ORDER BY is
+    ``_waiting_query``'s, the SQL form of ``hall.call_order.order_key``) is read ``FOR UPDATE
+    SKIP LOCKED`` (a head another counter is claiming is passed over), claimed, the counter
+    bound to this member of staff and the call logged. Returns one row: whether the counter
+    is paused, then the called ticket's view columns (NULLs when nobody is waiting)."""
+    returned = ", ".join(f"t.{name}" for name in VIEW_NAMES)
+    columns = ", ".join(f"claimed.{name}" for name in VIEW_NAMES)
+    return f"""WITH state AS (
+    SELECT COALESCE((SELECT paused FROM counter_state WHERE counter_id = %(counter)s), FALSE)
+        AS paused
+),
+head AS (
+    SELECT q.id FROM tickets q
+    WHERE q.window_group = %(group)s AND q.period IN (%(today)s, %(no_reset)s)
+        AND q.status = 'waiting' AND (q.period = %(period)s OR q.service_day = %(day)s)
+        AND (q.target_counter IS NULL OR q.target_counter = %(counter)s)
+        AND NOT (SELECT paused FROM state)
+    ORDER BY q.front_at IS NULL, q.front_at, q.priority DESC, q.issued_at, q.seq
+    LIMIT 1
+    FOR UPDATE SKIP LOCKED
+),
+claimed AS (
+    UPDATE tickets t SET status = 'called', counter = %(counter)s, staff_id = %(staff_id)s,
+        called_at = %(now)s, first_called_at = COALESCE(t.first_called_at, %(now)s),
+        target_counter = NULL, front_at = NULL
+    FROM head WHERE t.id = head.id AND t.status = 'waiting'
+    RETURNING {returned}
+),
+bound AS (
+    INSERT INTO counter_state (counter_id, paused, staff_id, changed_at)
+    SELECT %(counter)s, FALSE, %(staff_id)s, %(now)s FROM claimed
+    ON CONFLICT (counter_id) DO UPDATE
+        SET staff_id = EXCLUDED.staff_id, changed_at = EXCLUDED.changed_at
+        WHERE counter_state.staff_id IS DISTINCT FROM EXCLUDED.staff_id
+),
+logged AS (
+    INSERT INTO queue_actions (kind, ticket_id, counter_id, staff_id, detail, at)
+    SELECT 'call', claimed.id, %(counter)s, %(staff_id)s, NULL, %(now)s FROM claimed
+)
+SELECT state.paused, {columns} FROM state LEFT JOIN claimed ON TRUE"""
+
+
+_PG_CALL_NEXT = _pg_call_next_sql()
+
+
 class PostgresTicketStore(SqlTicketStore):
     """``TicketStore`` on PostgreSQL (``hall.app.create_app`` picks it for a PostgreSQL
     URL). ``pool``: the fast-path connections; the app owns and closes them."""
@@ -156,6 +214,50 @@ class PostgresTicketStore(SqlTicketStore):
         several groups picks among their heads (``hall.call_order.pick``), so locking them
         would hold back the heads it does not pick: it keeps the plain read."""
         return len(groups) == 1
+
+    async def call_next_async(
+        self, counter_id: str, staff_id: int, now: dt.datetime
+    ) -> TicketOut | None:
+        """A counter of one window group: ``_PG_CALL_NEXT``, one statement from the event
+        loop (no thread hop, one round trip; ``call_next`` took six statements and a
+        worker thread). A counter of several groups picks among their heads in Python
+        (``hall.call_order.pick``): ``call_next`` on a worker thread. Serialization
+        failures and deadlocks retry (the statement left nothing behind); a lost
+        connection does not — the call may have been made, so the counter is answered
+        503 and its page shows what it holds."""
+        import psycopg
+
+        groups = self.counter_groups(counter_id)
+        if len(groups) != 1:
+            return await super().call_next_async(counter_id, staff_id, now)
+        group, day = groups[0], service_day(now, self.tz)
+        params = {
+            "counter": counter_id,
+            "staff_id": staff_id,
+            "now": now.astimezone(dt.UTC),
+            "group": group.id,
+            "today": day.isoformat(),
+            "no_reset": NO_RESET_PERIOD,
+            "period": numbering_period(group.daily_reset, day),
+            "day": day,
+        }
+        for attempt in range(1, _PG_ISSUE_ATTEMPTS + 1):
+            try:
+                row = await self._pg_fetch_one(_PG_CALL_NEXT, params)
+                break
+            except psycopg.OperationalError as exc:
+                if attempt == _PG_ISSUE_ATTEMPTS or exc.sqlstate not in RETRY_SQLSTATES:
+                    self._pool.drop_idle()
+                    raise
+                log.warning("call-next retry %d after %s", attempt, exc.sqlstate)
+                await asyncio.sleep(0.005 * 2**attempt * random.uniform(0.5, 1.5))
+        if row[0]:
+            raise CounterPaused.of(counter_id)
+        if row[1] is None:
+            return None
+        view = SimpleNamespace(**dict(zip(VIEW_NAMES, row[1:], strict=True)))
+        log.info("counter %s called %s", counter_id, view.number)
+        return ticket_out(self.index, view, 0, 0)
 
     async def _issue_fast(
         self, group: WindowGroup, values: dict[str, Any], token_hash: str | None
@@ -211,15 +313,7 @@ class PostgresTicketStore(SqlTicketStore):
 
     async def _pg_fetch_one(self, sql: str, params: dict[str, Any]) -> Any:
         """One autocommit statement on a fast-path connection; its first row or None."""
-        import psycopg
-
-        async with self._pool.connection() as conn:
-            try:
-                cursor = await conn.execute(sql, params)
-                return await cursor.fetchone()
-            except psycopg.Error:
-                await conn.close()  # never reuse a connection in an unknown state
-                raise
+        return await self._pool.fetch_one(sql, params)
 
     def _pg_ticket_out(self, row: Sequence[Any]) -> TicketOut:
         view = SimpleNamespace(**dict(zip(VIEW_NAMES, row, strict=False)))

@@ -6,6 +6,7 @@ subscriber of the app's hub."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -240,12 +241,15 @@ def test_ticket_times_stay_utc_after_transfer(hall: Hall) -> None:
     assert moved["called_at"] is None and moved["counter"] is None
 
 
+@pytest.mark.parametrize("path", ["threads", "event loop"])
 def test_counters_calling_at_once_each_get_a_different_ticket_and_none_is_lost(
-    hall: Hall,
+    hall: Hall, path: str
 ) -> None:
     """Five counters of one group call at the same moment, again and again: every waiting
     ticket is called exactly once, nobody gets an error (on PostgreSQL a head another
-    counter is claiming is passed over, ``PostgresTicketStore._lock_heads``)."""
+    counter is claiming is passed over, ``PostgresTicketStore._lock_heads``). The API's
+    path (``call_next_async`` on the server's event loop; on PostgreSQL one statement per
+    call) as well as ``call_next`` from threads."""
     from concurrent.futures import ThreadPoolExecutor
     from threading import Barrier
 
@@ -268,8 +272,21 @@ def test_counters_calling_at_once_each_get_a_different_ticket_and_none_is_lost(
             called.append(ticket.number)
         return called
 
-    with ThreadPoolExecutor(len(counters)) as pool:
-        results = list(pool.map(work, counters))
+    async def work_async(counter: str) -> list[str]:
+        called = []
+        while (ticket := await queue.call_next_async(counter, staff_id, now)) is not None:
+            called.append(ticket.number)
+        return called
+
+    async def all_at_once() -> list[list[str]]:
+        return list(await asyncio.gather(*(work_async(c) for c in counters)))
+
+    now = hall.clock.now
+    if path == "threads":
+        with ThreadPoolExecutor(len(counters)) as pool:
+            results = list(pool.map(work, counters))
+    else:  # on the app's own loop, as its requests run
+        results = hall.client.portal.call(all_at_once)  # type: ignore[union-attr]
     everyone = [number for called in results for number in called]
     assert sorted(everyone) == sorted(issued)  # each exactly once
     for called in results:  # each counter calls in queue order
