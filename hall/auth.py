@@ -45,14 +45,14 @@ def _unauthorized(detail: str) -> HTTPException:
     )
 
 
-def authenticate(
+async def authenticate(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """Any valid token (kiosk or staff)."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise _unauthorized("missing bearer token")
-    principal = _lookup(request.app.state.engine, hash_token(credentials.credentials))
+    principal = await lookup(request.app, hash_token(credentials.credentials))
     if principal is None:
         raise _unauthorized("invalid token")
     return principal
@@ -144,6 +144,36 @@ class KioskToken:
         return _unauthorized("invalid token")
 
 
+_LOOKUP_PG = """SELECT 'kiosk', id, FALSE FROM kiosks WHERE token_hash = %(digest)s
+UNION ALL
+SELECT 'staff', id::text, auditor FROM staff WHERE token_hash = %(digest)s
+LIMIT 1"""
+
+
+async def lookup(app: FastAPI, digest: str) -> Principal | None:
+    """The token's holder. On PostgreSQL one statement sent from the event loop on the
+    fast-path connections (``hall.db.AsyncPgPool``: no worker thread, no transaction
+    round trips — a counter's every request pays for this); elsewhere ``_lookup`` on a
+    worker thread. It only reads, so a connection a database restart broke is retried
+    once on a fresh one."""
+    pool = getattr(app.state, "pg_pool", None)
+    if pool is None:
+        return await run_in_threadpool(_lookup, app.state.engine, digest)
+    import psycopg
+
+    for attempt in (1, 2):
+        try:
+            row = await pool.fetch_one(_LOOKUP_PG, {"digest": digest})
+            break
+        except psycopg.OperationalError:
+            if attempt == 2:
+                raise
+            pool.drop_idle()
+    if row is None:
+        return None
+    return Principal(row[0], str(row[1]), bool(row[2]))
+
+
 def _lookup(engine: Engine, digest: str) -> Principal | None:
     with transaction(engine, readonly=True) as session:
         kiosk_id = session.scalar(select(Kiosk.id).where(Kiosk.token_hash == digest))
@@ -168,7 +198,7 @@ async def require_kiosk_token(
     cache = token_cache(request.app)
     kiosk_id = cache.get(digest)
     if kiosk_id is None:
-        principal = await run_in_threadpool(_lookup, request.app.state.engine, digest)
+        principal = await lookup(request.app, digest)
         if principal is None:
             raise _unauthorized("invalid token")
         if principal.kind != "kiosk":
