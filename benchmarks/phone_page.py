@@ -26,6 +26,8 @@ processes of their own, so the load generators do not share one interpreter lock
    ``push_after_call_answer`` the phone's event against the counter's own answer
    (negative: the phone had it first) — the push channel's own share.
    Target (issue 14): page p99 ≤ 50 ms, and issue p99 unaffected.
+   ``issue_after_phones``: the baseline of 1 once more after the phones have closed — the
+   spread between it and ``issue_without_phones`` is the noise of the machine.
 4. ``page_html``: the page itself, closed loop, a small sample.
 
 On a shared machine the figures include time spent waiting for a CPU: the server's
@@ -304,6 +306,9 @@ def measure(
         stop.set()
         streams = phones_out.get(timeout=60)
         phones.join(timeout=30)
+        # the baseline again, the phones gone: how far two runs without phones differ is
+        # the noise "issue_with_phones" is to be read against
+        result["issue_after_phones"] = _issue_load(server, kiosk, "after", args)
         # the load generators share the machine: how much of it they took (1.0 = one core;
         # the phones' process counts from its start, so it includes connecting them)
         result["loadgen_cores_busy"] = round(

@@ -55,7 +55,8 @@ MIGRATION_LOCK_KEY = 0x4A11_5E2F
 _MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 PG_FAST_POOL_SIZE_ENV = "HALL_PG_POOL_SIZE"
 DEFAULT_PG_FAST_POOL_SIZE = 8
-"""Connections per server process for the ticket-issuing fast path (see AsyncPgPool)."""
+"""Connections per server process for the fast path (see AsyncPgPool): issuing, ratings,
+call-next and its NOTIFY, token look-ups."""
 
 RETRY_SQLSTATES = frozenset({"40001", "40P01"})  # serialization_failure, deadlock_detected
 _SQLITE_WRITE_LOCKS: dict[str, threading.Lock] = {}  # per database file, see transaction()
