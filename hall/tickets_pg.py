@@ -189,6 +189,14 @@ SELECT state.paused, {columns} FROM state LEFT JOIN claimed ON TRUE"""
 
 
 _PG_CALL_NEXT = _pg_call_next_sql()
+_PG_CALLED_BY_ATTEMPT = f"""SELECT FALSE, {", ".join(f"t.{name}" for name in VIEW_NAMES)}
+FROM queue_actions a JOIN tickets t ON t.id = a.ticket_id
+WHERE a.kind = 'call' AND a.counter_id = %(counter)s AND a.staff_id = %(staff_id)s
+    AND a.at = %(now)s
+LIMIT 1"""
+"""The call ``_PG_CALL_NEXT`` made with these parameters, if it was made: after a lost
+connection, whether the statement committed before its answer was lost (the request's
+time, to the microsecond, tells one attempt of a counter from another)."""
 
 
 class PostgresTicketStore(SqlTicketStore):
@@ -222,9 +230,10 @@ class PostgresTicketStore(SqlTicketStore):
         loop (no thread hop, one round trip; ``call_next`` took six statements and a
         worker thread). A counter of several groups picks among their heads in Python
         (``hall.call_order.pick``): ``call_next`` on a worker thread. Serialization
-        failures and deadlocks retry (the statement left nothing behind); a lost
-        connection does not — the call may have been made, so the counter is answered
-        503 and its page shows what it holds."""
+        failures and deadlocks retry (the statement left nothing behind); after a lost
+        connection (a database restart) one more attempt on a fresh connection first looks
+        whether the call was made (``_PG_CALLED_BY_ATTEMPT``) and answers with that ticket,
+        so a retry never calls a second one; a second lost connection is answered 503."""
         import psycopg
 
         groups = self.counter_groups(counter_id)
@@ -241,16 +250,24 @@ class PostgresTicketStore(SqlTicketStore):
             "period": numbering_period(group.daily_reset, day),
             "day": day,
         }
+        lost = False  # a connection was lost: the call may have been made
         for attempt in range(1, _PG_ISSUE_ATTEMPTS + 1):
             try:
-                row = await self._pg_fetch_one(_PG_CALL_NEXT, params)
+                row = await self._pg_fetch_one(_PG_CALLED_BY_ATTEMPT, params) if lost else None
+                if row is None:
+                    row = await self._pg_fetch_one(_PG_CALL_NEXT, params)
                 break
             except psycopg.OperationalError as exc:
-                if attempt == _PG_ISSUE_ATTEMPTS or exc.sqlstate not in RETRY_SQLSTATES:
+                retry = exc.sqlstate in RETRY_SQLSTATES
+                if attempt == _PG_ISSUE_ATTEMPTS or (lost and not retry):
+                    raise  # a second lost connection: the database is down (503)
+                why = exc.sqlstate or "a lost connection"
+                log.warning("call-next retry %d after %s", attempt, why)
+                if retry:
+                    await asyncio.sleep(0.005 * 2**attempt * random.uniform(0.5, 1.5))
+                else:
+                    lost = True
                     self._pool.drop_idle()
-                    raise
-                log.warning("call-next retry %d after %s", attempt, exc.sqlstate)
-                await asyncio.sleep(0.005 * 2**attempt * random.uniform(0.5, 1.5))
         if row[0]:
             raise CounterPaused.of(counter_id)
         if row[1] is None:

@@ -291,3 +291,55 @@ def test_counters_calling_at_once_each_get_a_different_ticket_and_none_is_lost(
     assert sorted(everyone) == sorted(issued)  # each exactly once
     for called in results:  # each counter calls in queue order
         assert called == sorted(called)
+
+
+def test_call_next_rides_out_lost_database_connections_without_calling_twice(
+    hall: Hall, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL's one-statement call-next (``PostgresTicketStore.call_next_async``):
+    (1) the server's connections are cut (as a database restart does): the next call-next
+    is answered with the next ticket, not an error; (2) the connection is lost after the
+    call was committed but before its answer came back: the retry answers with THAT
+    ticket instead of calling a second one, and the call is logged once."""
+    if "postgresql" not in request.node.callspec.id:
+        pytest.skip("the one-statement path is PostgreSQL's")
+    import psycopg
+    from sqlalchemy import create_engine, text
+
+    from hall import tickets_pg
+    from hall.db import normalize_url
+
+    first, second, third = (hall.issue("business-license") for _ in range(3))
+    assert _post(hall, "/counters/5/call-next")["id"] == first["id"]  # the pool is open now
+    admin = create_engine(normalize_url(hall.db_url))
+    try:
+        with admin.connect() as conn:
+            killed = conn.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalar()
+        assert killed
+    finally:
+        admin.dispose()
+    hall.clock.advance(seconds=30)
+    assert _post(hall, "/counters/5/call-next")["id"] == second["id"]
+
+    store = hall.client.app.state.queue  # type: ignore[attr-defined]
+    real = store._pg_fetch_one
+    lost: list[str] = []
+
+    async def answer_lost_after_commit(sql: str, params: dict[str, Any]) -> Any:
+        row = await real(sql, params)
+        if sql == tickets_pg._PG_CALL_NEXT and not lost:
+            lost.append(row[1])
+            raise psycopg.OperationalError("server closed the connection unexpectedly")
+        return row
+
+    monkeypatch.setattr(store, "_pg_fetch_one", answer_lost_after_commit)
+    hall.clock.advance(seconds=30)
+    assert _post(hall, "/counters/5/call-next")["id"] == third["id"]
+    assert lost == [third["id"]]  # it was called by the attempt whose answer was lost
+    assert _post(hall, "/counters/5/call-next", expect=204) is None
+    assert [k for k, _c, _s in _actions(hall)] == ["call", "call", "call"]
