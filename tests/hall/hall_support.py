@@ -52,6 +52,28 @@ def fresh_pg_database(prefix: str) -> Iterator[str]:
         drop_postgres_database(admin, url)
 
 
+def cut_connections(url: str) -> int:
+    """Terminate every other connection to the database at ``url`` (as a PostgreSQL
+    restart would); how many were cut."""
+    from sqlalchemy import create_engine, text
+
+    from hall.db import normalize_url
+
+    engine = create_engine(normalize_url(url), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            return int(
+                conn.execute(
+                    text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                ).scalar_one()
+            )
+    finally:
+        engine.dispose()
+
+
 @dataclass
 class FakeClock:
     """The server's "now"; starts on a weekday morning in Beijing."""
