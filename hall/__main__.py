@@ -267,8 +267,7 @@ def _serve(args: argparse.Namespace) -> None:
         uvicorn.run(app, **common)  # type: ignore[arg-type]
         return
     os.environ["HALL_DATABASE_URL"] = args.database_url
-    if args.public_only:
-        os.environ["HALL_PUBLIC_ONLY"] = "1"
+    os.environ["HALL_PUBLIC_ONLY"] = "1" if args.public_only else "0"  # never inherited
     if args.catalog:
         os.environ["HALL_CATALOG"] = str(args.catalog)
     uvicorn.run("hall.app:app_from_env", factory=True, workers=args.workers, **common)  # type: ignore[arg-type]

@@ -276,6 +276,7 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,  # FastAPI's /docs and /redoc load scripts from a CDN: hall/api_docs.py
         redoc_url=None,
+        openapi_url=None if public_only else "/openapi.json",  # the public side: pages only
     )
     app.state.engine = engine
     app.state.catalog = catalog

@@ -431,12 +431,17 @@ class AsyncPgPool:
         finally:
             self._release(conn)
 
-    async def fetch_one(self, sql: str, params: dict[str, Any]) -> Any:
+    async def fetch_one(
+        self, sql: str, params: dict[str, Any], backend_pids: list[int] | None = None
+    ) -> Any:
         """One autocommit statement; its first row or None. A connection the statement
-        failed on is closed, never reused (its state is unknown)."""
+        failed on is closed, never reused (its state is unknown). ``backend_pids``: the
+        server process the statement went to is appended (to end it after a lost answer)."""
         import psycopg
 
         async with self.connection() as conn:
+            if backend_pids is not None:
+                backend_pids.append(conn.info.backend_pid)
             try:
                 cursor = await conn.execute(sql, params)
                 return await cursor.fetchone()

@@ -200,16 +200,29 @@ class PgEventHub(EventHub):
 
     async def publish_on(self, pool: Any, event: HallEvent) -> None:
         """``publish`` from the event loop, the NOTIFY sent on one of the fast-path
-        connections (``hall.db.AsyncPgPool``): no worker thread, no lock. If it cannot be
-        sent, the event still reaches this process's subscribers (logged)."""
+        connections (``hall.db.AsyncPgPool``): no worker thread, no lock. Like ``publish``
+        it tries a fresh connection once (the pool's may be broken by a restart); if it
+        still cannot be sent, the event reaches this process's subscribers (logged). The
+        caller's cancellation (a server stopping) does not stop it halfway."""
+        await asyncio.shield(self._notify_on(pool, event))
+
+    async def _notify_on(self, pool: Any, event: HallEvent) -> None:
         import psycopg
 
         payload = json.dumps(event.as_json(), ensure_ascii=False, separators=(",", ":"))
-        try:
-            await pool.fetch_one("SELECT pg_notify(%(c)s, %(p)s)", {"c": PG_CHANNEL, "p": payload})
-        except psycopg.Error as exc:
-            log.warning("hall event %s not sent to other server processes: %s", event.kind, exc)
-            self.deliver(event)
+        for attempt in range(2):
+            try:
+                await pool.fetch_one(
+                    "SELECT pg_notify(%(c)s, %(p)s)", {"c": PG_CHANNEL, "p": payload}
+                )
+                return
+            except psycopg.Error as exc:
+                pool.drop_idle()
+                if attempt == 1:
+                    log.warning(
+                        "hall event %s not sent to other server processes: %s", event.kind, exc
+                    )
+        self.deliver(event)
 
     def deliver(self, event: HallEvent) -> None:
         """Hand an event to this process's subscribers only."""

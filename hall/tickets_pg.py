@@ -197,6 +197,10 @@ LIMIT 1"""
 """The call ``_PG_CALL_NEXT`` made with these parameters, if it was made: after a lost
 connection, whether the statement committed before its answer was lost (the request's
 time, to the microsecond, tells one attempt of a counter from another)."""
+_PG_END_BACKEND = "SELECT pg_terminate_backend(%(pid)s, 5000)"
+"""Before that look: the lost attempt's server process, if it still runs (only the client
+side lost the connection), is ended and waited for (up to 5 s), so it cannot commit the
+call after the look found none."""
 
 
 class PostgresTicketStore(SqlTicketStore):
@@ -251,11 +255,16 @@ class PostgresTicketStore(SqlTicketStore):
             "day": day,
         }
         lost = False  # a connection was lost: the call may have been made
+        pids: list[int] = []  # the server process of each attempt
         for attempt in range(1, _PG_ISSUE_ATTEMPTS + 1):
             try:
-                row = await self._pg_fetch_one(_PG_CALLED_BY_ATTEMPT, params) if lost else None
+                row = None
+                if lost:
+                    if pids:
+                        await self._pg_fetch_one(_PG_END_BACKEND, {"pid": pids[-1]})
+                    row = await self._pg_fetch_one(_PG_CALLED_BY_ATTEMPT, params)
                 if row is None:
-                    row = await self._pg_fetch_one(_PG_CALL_NEXT, params)
+                    row = await self._pg_fetch_one(_PG_CALL_NEXT, params, pids)
                 break
             except psycopg.OperationalError as exc:
                 retry = exc.sqlstate in RETRY_SQLSTATES
@@ -328,9 +337,11 @@ class PostgresTicketStore(SqlTicketStore):
             return self._pg_ticket_out(row), created
         raise AssertionError("unreachable")
 
-    async def _pg_fetch_one(self, sql: str, params: dict[str, Any]) -> Any:
+    async def _pg_fetch_one(
+        self, sql: str, params: dict[str, Any], backend_pids: list[int] | None = None
+    ) -> Any:
         """One autocommit statement on a fast-path connection; its first row or None."""
-        return await self._pool.fetch_one(sql, params)
+        return await self._pool.fetch_one(sql, params, backend_pids)
 
     def _pg_ticket_out(self, row: Sequence[Any]) -> TicketOut:
         view = SimpleNamespace(**dict(zip(VIEW_NAMES, row, strict=False)))

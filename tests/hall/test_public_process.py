@@ -84,6 +84,7 @@ def test_the_phone_page_is_served_apart_and_a_call_reaches_it(
         ("GET", "/counter/"),
         ("GET", "/staff/"),
         ("GET", "/docs"),
+        ("GET", "/openapi.json"),
     ],
 )
 def test_nothing_but_the_phone_pages_answers_on_the_public_process(
